@@ -1,0 +1,5 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what the tests need when missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo test --workspace --locked

@@ -1,0 +1,351 @@
+//! Local state: what this installation has been configured with.
+//!
+//! The configurator keeps its binding, credentials and the last task's
+//! outcome through a [`StateStore`]. The default is
+//! [`FileStateStore`](file::FileStateStore); [`MemoryStateStore`] is for tests
+//! and for hosts that keep everything in their own database.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use uuid::Uuid;
+
+use crate::credentials::Credentials;
+use crate::environment::{EnvironmentId, EnvironmentName, Etag};
+use crate::installation::{ErpLine, Installation, InstallationId, Kind};
+use crate::platform::IdempotencyKey;
+
+pub mod file;
+
+pub use file::FileStateStore;
+
+/// The environment this installation is bound to, as last confirmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalBinding {
+    /// The environment.
+    pub environment_id: EnvironmentId,
+    /// Its name when bound.
+    pub environment_name: EnvironmentName,
+    /// Its kind.
+    pub environment_kind: Kind,
+    /// When the binding was confirmed.
+    pub bound_at: DateTime<Utc>,
+}
+
+/// What the administrator (or the unattended configuration) decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "target", rename_all = "snake_case")]
+pub enum PlanTarget {
+    /// Bind to a listed environment.
+    Existing {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Its name (for messages).
+        environment_name: EnvironmentName,
+        /// The etag it was listed with.
+        etag: Etag,
+        /// Whether the admin confirmed taking the line from another installation.
+        overwrite: bool,
+    },
+    /// Create an environment of the installation's kind, then bind to it.
+    Create {
+        /// Its name.
+        name: EnvironmentName,
+    },
+}
+
+/// A binding task: what is to be done, and the keys that make its retries safe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingTask {
+    /// Task id; also the support id shown when it fails.
+    pub task_id: Uuid,
+    /// The installation as it is to be bound.
+    pub installation: Installation,
+    /// The target.
+    pub target: PlanTarget,
+    /// Idempotency key of the create request (persisted so a retry or a
+    /// restart never creates the environment twice).
+    pub create_key: IdempotencyKey,
+    /// Idempotency key of the credentials request.
+    pub issue_key: IdempotencyKey,
+    /// When the task started.
+    pub started_at: DateTime<Utc>,
+}
+
+/// How the last task ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum TaskOutcome {
+    /// Bound, credentials issued, verified and stored.
+    Succeeded {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Whether current credentials were reused.
+        reused_credentials: bool,
+    },
+    /// It failed; the configurator is needed again.
+    Failed {
+        /// A stable, machine-readable reason.
+        code: String,
+        /// A human-readable detail (no secrets).
+        detail: String,
+    },
+}
+
+/// The record of the last task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRecord {
+    /// Task id (support id).
+    pub task_id: Uuid,
+    /// The outcome.
+    pub outcome: TaskOutcome,
+    /// When it ended.
+    pub finished_at: DateTime<Utc>,
+}
+
+/// Everything the configurator keeps locally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalState {
+    /// The installation this state was made for. A state whose id differs
+    /// from the one the host presents now belongs to another installation
+    /// (a cloned database) and is never used.
+    pub installation_id: InstallationId,
+    /// The line it was made for.
+    pub line: ErpLine,
+    /// The binding, once made.
+    #[serde(default)]
+    pub binding: Option<LocalBinding>,
+    /// The credentials, once issued and verified.
+    #[serde(default)]
+    pub credentials: Option<Credentials>,
+    /// The task running or interrupted, if any.
+    #[serde(default)]
+    pub pending: Option<PendingTask>,
+    /// How the last task ended.
+    #[serde(default)]
+    pub last_task: Option<TaskRecord>,
+}
+
+impl LocalState {
+    /// An empty state for an installation.
+    pub fn new(installation_id: InstallationId, line: ErpLine) -> Self {
+        Self {
+            installation_id,
+            line,
+            binding: None,
+            credentials: None,
+            pending: None,
+            last_task: None,
+        }
+    }
+
+    /// Whether this state was made for `id` on `line`.
+    pub fn belongs_to(&self, id: &InstallationId, line: ErpLine) -> bool {
+        &self.installation_id == id && self.line == line
+    }
+
+    /// Whether the state holds a usable configuration at `now`: a binding,
+    /// unexpired credentials for that binding's environment, no pending
+    /// task and no failed last task.
+    pub fn is_configured_at(&self, now: DateTime<Utc>) -> bool {
+        let (Some(binding), Some(creds)) = (&self.binding, &self.credentials) else {
+            return false;
+        };
+        creds.environment_id == binding.environment_id
+            && creds.is_unexpired_at(now)
+            && self.pending.is_none()
+            && !matches!(
+                self.last_task,
+                Some(TaskRecord {
+                    outcome: TaskOutcome::Failed { .. },
+                    ..
+                })
+            )
+    }
+}
+
+/// Errors of a state store. Messages name paths and modes, never contents.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// An I/O operation failed.
+    #[error("state file {op} failed for {path}: {source}")]
+    Io {
+        /// What was being done.
+        op: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is readable or writable by group or others.
+    #[error("state file {path} has mode {mode:o}; it must be readable by its owner only (0600)")]
+    InsecurePermissions {
+        /// The file.
+        path: PathBuf,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// The file belongs to another user.
+    #[error(
+        "state file {path} is owned by uid {owner}, not by this process's user (uid {expected})"
+    )]
+    ForeignOwner {
+        /// The file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+        /// This process's effective uid.
+        expected: u32,
+    },
+    /// The file could not be parsed; it was moved aside, not deleted.
+    #[error("state file {path} is corrupt ({detail}); it was kept as {kept_at}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Where it was moved.
+        kept_at: PathBuf,
+        /// What was wrong.
+        detail: String,
+    },
+    /// The file has a format version this library does not know.
+    #[error(
+        "state file {path} has format version {found}, newer than this library supports ({supported}); it was kept as {kept_at}"
+    )]
+    UnsupportedVersion {
+        /// The file.
+        path: PathBuf,
+        /// Where it was moved.
+        kept_at: PathBuf,
+        /// Its version.
+        found: u64,
+        /// The newest version this library reads.
+        supported: u64,
+    },
+    /// The state could not be encoded.
+    #[error("state could not be encoded: {0}")]
+    Encode(String),
+}
+
+/// A held exclusive lock on a store; released when dropped.
+pub struct StateLock {
+    _guard: Box<dyn Send + Sync>,
+}
+
+impl StateLock {
+    /// Wraps whatever releases the lock on drop.
+    pub fn new(guard: impl Send + Sync + 'static) -> Self {
+        Self {
+            _guard: Box::new(guard),
+        }
+    }
+}
+
+impl std::fmt::Debug for StateLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("StateLock")
+    }
+}
+
+/// Where the local state lives.
+pub trait StateStore: Send + Sync {
+    /// Reads the state; `None` when nothing was stored yet.
+    fn load(&self) -> Result<Option<LocalState>, StateError>;
+
+    /// Replaces the state, atomically: after a crash at any moment, `load`
+    /// returns the old state or the new one, whole.
+    fn save(&self, state: &LocalState) -> Result<(), StateError>;
+
+    /// Forgets the stored state.
+    fn clear(&self) -> Result<(), StateError>;
+
+    /// Takes the store's exclusive lock without waiting: `None` when another
+    /// holder (thread or process) has it. Only one holder runs binding work.
+    fn try_lock(&self) -> Result<Option<StateLock>, StateError>;
+
+    /// A cheap stamp that changes whenever the stored state changes (for a
+    /// file: its size, modification time and inode). The login gate reloads
+    /// only when it differs from the last one seen.
+    fn stamp(&self) -> Option<u128>;
+}
+
+/// A state store in memory: for tests, and for hosts that persist the state
+/// themselves through the API.
+#[derive(Debug, Default, Clone)]
+pub struct MemoryStateStore {
+    inner: Arc<MemoryInner>,
+}
+
+#[derive(Debug, Default)]
+struct MemoryInner {
+    state: Mutex<(Option<LocalState>, u128)>,
+    locked: Mutex<bool>,
+    released: Condvar,
+}
+
+struct MemoryGuard(Arc<MemoryInner>);
+
+impl Drop for MemoryGuard {
+    fn drop(&mut self) {
+        let mut locked = self.0.locked.lock().unwrap_or_else(|e| e.into_inner());
+        *locked = false;
+        self.0.released.notify_all();
+    }
+}
+
+impl MemoryStateStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store holding `state`.
+    pub fn with_state(state: LocalState) -> Self {
+        let store = Self::new();
+        *store.inner.state.lock().unwrap() = (Some(state), 1);
+        store
+    }
+}
+
+impl StateStore for MemoryStateStore {
+    fn load(&self) -> Result<Option<LocalState>, StateError> {
+        Ok(self
+            .inner
+            .state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .0
+            .clone())
+    }
+
+    fn save(&self, state: &LocalState) -> Result<(), StateError> {
+        let mut guard = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0 = Some(state.clone());
+        guard.1 += 1;
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<(), StateError> {
+        let mut guard = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        guard.0 = None;
+        guard.1 += 1;
+        Ok(())
+    }
+
+    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
+        let mut locked = self.inner.locked.lock().unwrap_or_else(|e| e.into_inner());
+        if *locked {
+            return Ok(None);
+        }
+        *locked = true;
+        Ok(Some(StateLock::new(MemoryGuard(self.inner.clone()))))
+    }
+
+    fn stamp(&self) -> Option<u128> {
+        Some(self.inner.state.lock().unwrap_or_else(|e| e.into_inner()).1)
+    }
+}

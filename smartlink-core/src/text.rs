@@ -1,0 +1,85 @@
+//! Shared helpers for validated text newtypes.
+
+use crate::error::ValidationError;
+
+/// Trims `value` and checks it is 1..=`max_chars` characters without control
+/// characters; returns the trimmed text.
+pub(crate) fn check_text(
+    value: &str,
+    field: &'static str,
+    max_chars: usize,
+) -> Result<String, ValidationError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ValidationError::ControlCharacter { field });
+    }
+    let len = trimmed.chars().count();
+    if len > max_chars {
+        return Err(ValidationError::TooLong {
+            field,
+            max: max_chars,
+            len,
+        });
+    }
+    Ok(trimmed.to_owned())
+}
+
+/// Declares a `String` newtype whose only constructor is `Self::new`
+/// (which the caller writes), with serde going through that constructor.
+macro_rules! string_newtype {
+    ($(#[$meta:meta])* $name:ident, $field:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            /// The validated text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::error::ValidationError;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                Self::new(value)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::error::ValidationError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::new(s)
+            }
+        }
+    };
+}
+pub(crate) use string_newtype;
