@@ -1,5 +1,6 @@
 //! Validation errors of the domain types.
 
+use serde::Serialize;
 use thiserror::Error;
 
 /// Why a value offered for a domain type was refused.
@@ -7,7 +8,8 @@ use thiserror::Error;
 /// The message names the field and the rule that failed; it never repeats
 /// the offending value, so it is safe to log even when the value came from a
 /// place that may hold secrets.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ValidationError {
     /// The value is empty (after trimming, where the type trims).

@@ -14,6 +14,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod configurator;
 pub mod confirmation;
 pub mod credentials;
 pub mod environment;
@@ -23,7 +24,12 @@ pub mod platform;
 pub mod rules;
 pub mod state;
 mod text;
+pub mod wizard;
 
+pub use configurator::{
+    ConfigStatus, Configurator, ConfiguratorError, ConfiguratorOptions, DecisionError,
+    EnsureOutcome, InstallationSpec, TaskStatus, UnattendedRequest, UnattendedTarget,
+};
 pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};
 pub use environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};

@@ -1,0 +1,1072 @@
+//! The facade: an installation, a platform and a state store, tied into the
+//! login gate, the wizard, the background task and the unattended paths.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::confirmation::{ConfirmationMismatch, OverwriteConfirmation};
+use crate::credentials::Credentials;
+use crate::environment::{Environment, EnvironmentId, EnvironmentName};
+use crate::error::ValidationError;
+use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
+use crate::platform::{
+    BindTarget, CreateEnvironment, IdempotencyKey, IssueCredentials, Platform, PlatformError,
+    Unbind,
+};
+use crate::rules::{Availability, Inconsistency, Scenario, UnavailableReason, classify};
+use crate::state::{
+    LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
+    TaskOutcome, TaskRecord,
+};
+use crate::wizard::{
+    Action, Effect, ErrorReason, Screen, TaskRequest, TaskStep, TaskTarget, Wizard,
+};
+
+/// What the host says about its installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallationSpec {
+    /// The installation's id.
+    pub id: InstallationId,
+    /// Its ERP line.
+    pub line: ErpLine,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its friendly name, when the host knows one (pre-fills the name screen).
+    #[serde(default)]
+    pub name: Option<InstallationName>,
+}
+
+impl InstallationSpec {
+    /// Validates raw host data (R5: invalid data is a typed error, never a guess).
+    pub fn parse(
+        id: &str,
+        line: &str,
+        kind: &str,
+        name: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        Ok(Self {
+            id: InstallationId::new(id)?,
+            line: line.parse()?,
+            kind: kind.parse()?,
+            name: name.map(InstallationName::new).transpose()?,
+        })
+    }
+}
+
+/// Tuning of the configurator.
+#[derive(Debug, Clone)]
+pub struct ConfiguratorOptions {
+    /// How long the task waits for another process of this installation
+    /// holding the state lock.
+    pub lock_wait: Duration,
+    /// Attempts per step for transient platform failures (the HTTP client
+    /// retries requests too; this covers whole steps).
+    pub step_attempts: u32,
+    /// First backoff between step attempts (doubled each time, with jitter).
+    pub step_backoff: Duration,
+}
+
+impl Default for ConfiguratorOptions {
+    fn default() -> Self {
+        Self {
+            lock_wait: Duration::from_secs(120),
+            step_attempts: 3,
+            step_backoff: Duration::from_millis(250),
+        }
+    }
+}
+
+/// Progress of the background task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// No task has run in this process.
+    Idle,
+    /// Accepted, not yet started.
+    Pending {
+        /// Task id.
+        task_id: Uuid,
+    },
+    /// Running.
+    Running {
+        /// Task id.
+        task_id: Uuid,
+        /// The step under way.
+        step: TaskStep,
+    },
+    /// Done: bound, credentials verified and stored.
+    Succeeded {
+        /// Task id.
+        task_id: Uuid,
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Its name.
+        environment_name: EnvironmentName,
+        /// Whether current credentials were reused.
+        reused_credentials: bool,
+    },
+    /// Failed; the configurator is needed again.
+    Failed {
+        /// Task id, which is also the support id.
+        task_id: Uuid,
+        /// A stable reason code.
+        code: String,
+        /// A detail without secrets.
+        detail: String,
+    },
+}
+
+impl TaskStatus {
+    /// Whether the task has ended (or none ran).
+    pub fn is_finished(&self) -> bool {
+        !matches!(
+            self,
+            TaskStatus::Pending { .. } | TaskStatus::Running { .. }
+        )
+    }
+}
+
+/// What [`Configurator::ensure_configured`] found or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EnsureOutcome {
+    /// Valid credentials were already stored; nothing was done.
+    AlreadyConfigured,
+    /// The platform already bound this installation: credentials were obtained
+    /// (reused when valid), verified and stored.
+    Configured {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Whether current credentials were reused.
+        reused_credentials: bool,
+    },
+    /// An administrator must decide, in this scenario.
+    AdminNeeded {
+        /// The scenario to show.
+        scenario: Scenario,
+    },
+}
+
+/// What the unattended configuration binds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "name", rename_all = "snake_case")]
+pub enum UnattendedTarget {
+    /// The listed environment with this name (case-insensitive, as names are unique so).
+    Environment(String),
+    /// Create an environment of the installation's kind with this name.
+    Create(String),
+}
+
+/// Configuration without an administrator at a screen: the same rules and
+/// the same confirmation type as the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnattendedRequest {
+    /// The installation's name (else the host's, else the platform's).
+    #[serde(default)]
+    pub installation_name: Option<String>,
+    /// The target.
+    pub target: UnattendedTarget,
+    /// For an environment held by another installation of this line: its
+    /// name, repeated, as the typed confirmation.
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// Why a decision (unattended, or checked again before acting) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DecisionError {
+    /// No listed environment has that name.
+    #[error("no environment named {0:?} is listed")]
+    EnvironmentNotFound(String),
+    /// The environment cannot be chosen.
+    #[error("environment {environment_id} cannot be chosen: {reason:?}")]
+    NotSelectable {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Why.
+        reason: UnavailableReason,
+    },
+    /// Another installation of this line holds it: a confirmation is needed.
+    #[error(
+        "environment {0} is held by another installation of this line; repeat its name to confirm the overwrite"
+    )]
+    ConfirmationRequired(EnvironmentId),
+    /// The confirmation did not match the environment's name.
+    #[error("{0}")]
+    ConfirmationMismatch(#[serde(skip)] ConfirmationMismatch),
+    /// Creating is not offered in this scenario (the installation is bound).
+    #[error("creating an environment is not offered: the installation is already bound")]
+    CreateNotOffered,
+    /// An environment with that name exists.
+    #[error("an environment with that name already exists")]
+    NameTaken,
+    /// The data is inconsistent (R5).
+    #[error("inconsistent data: {0:?}")]
+    Inconsistent(Inconsistency),
+    /// A name was refused.
+    #[error("{0}")]
+    Invalid(ValidationError),
+    /// The installation has no name and none could be found.
+    #[error("the installation needs a name")]
+    NameRequired,
+}
+
+/// Errors of the facade.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfiguratorError {
+    /// The wizard refused the action.
+    #[error(transparent)]
+    Wizard(#[from] crate::wizard::WizardError),
+    /// The decision was refused.
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
+    /// The platform failed.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    /// The local state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Another process of this installation held the state lock too long.
+    #[error("another process of this installation is configuring it; try again later")]
+    Busy,
+    /// Nothing is configured (for rotation or unbinding).
+    #[error("this installation is not configured")]
+    NotConfigured,
+    /// No tokio runtime to run the background task on.
+    #[error("no async runtime: create the configurator inside a tokio runtime or pass a handle")]
+    NoRuntime,
+    /// The task failed.
+    #[error("the configuration task failed ({code}): {detail} [support id {task_id}]")]
+    TaskFailed {
+        /// Task id (support id).
+        task_id: Uuid,
+        /// Stable code.
+        code: String,
+        /// Detail, without secrets.
+        detail: String,
+    },
+}
+
+/// A summary of what is configured, for a status screen or command. Never
+/// holds the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigStatus {
+    /// Whether the login gate would show the configurator.
+    pub needs_configuration: bool,
+    /// The stored state belongs to another installation id (a cloned database).
+    pub state_from_other_installation: bool,
+    /// The bound environment.
+    pub binding: Option<LocalBinding>,
+    /// The client id of the stored credentials.
+    pub client_id: Option<String>,
+    /// When the stored credentials expire.
+    pub credentials_expire_at: Option<DateTime<Utc>>,
+    /// The last task.
+    pub last_task: Option<TaskRecord>,
+    /// A task was interrupted (the process died while it ran).
+    pub interrupted_task: Option<Uuid>,
+}
+
+struct GateCache {
+    stamp: Option<u128>,
+    loaded: bool,
+    /// `None`: not configured; `Some(t)`: configured until `t`.
+    configured_until: Option<DateTime<Utc>>,
+}
+
+struct Inner {
+    spec: InstallationSpec,
+    platform: Arc<dyn Platform>,
+    store: Arc<dyn StateStore>,
+    options: ConfiguratorOptions,
+    runtime: Handle,
+    wizard: Mutex<Wizard>,
+    status: watch::Sender<TaskStatus>,
+    gate: Mutex<GateCache>,
+}
+
+/// The SmartLink Configurator for one installation.
+///
+/// Cheap to clone (an `Arc`); safe to share between threads.
+///
+/// ```
+/// use std::sync::Arc;
+/// use smartlink_core::*;
+/// use smartlink_core::wizard::{Action, Screen};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// // A platform with one free production environment.
+/// let seed: Seed = serde_json::from_str(r#"{"environments":[
+///     {"id":"env_prd","name":"Produção","kind":"production"}]}"#).unwrap();
+/// let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
+/// let spec = InstallationSpec::parse("erp-prd-01", "protheus", "production", None).unwrap();
+/// let cfg = Configurator::new(spec, platform.clone(), Arc::new(MemoryStateStore::new())).unwrap();
+///
+/// assert!(cfg.needs_configuration());           // the login gate: local only
+/// cfg.apply(Action::Start).await.unwrap();
+/// let screen = cfg.apply(Action::SetName { name: "Matriz".into() }).await.unwrap();
+/// assert!(matches!(screen, Screen::ChooseEnvironment { create_offered: true, .. }));
+/// cfg.apply(Action::Select { environment_id: EnvironmentId::new("env_prd").unwrap() }).await.unwrap();
+/// let outcome = cfg.wait_for_task().await;      // the work ran in the background
+/// assert!(matches!(outcome, TaskStatus::Succeeded { .. }));
+/// assert!(!cfg.needs_configuration());
+/// assert!(cfg.credentials().unwrap().is_some());
+/// assert!(matches!(cfg.screen(), Screen::Done { .. }));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Configurator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Configurator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Configurator")
+            .field("installation", &self.inner.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Configurator {
+    /// A configurator on the current tokio runtime, with default options.
+    pub fn new(
+        spec: InstallationSpec,
+        platform: Arc<dyn Platform>,
+        store: Arc<dyn StateStore>,
+    ) -> Result<Self, ConfiguratorError> {
+        let runtime = Handle::try_current().map_err(|_| ConfiguratorError::NoRuntime)?;
+        Ok(Self::with_runtime(
+            spec,
+            platform,
+            store,
+            runtime,
+            ConfiguratorOptions::default(),
+        ))
+    }
+
+    /// A configurator whose background work runs on `runtime`.
+    pub fn with_runtime(
+        spec: InstallationSpec,
+        platform: Arc<dyn Platform>,
+        store: Arc<dyn StateStore>,
+        runtime: Handle,
+        options: ConfiguratorOptions,
+    ) -> Self {
+        let wizard = Wizard::new(spec.name.clone());
+        Self {
+            inner: Arc::new(Inner {
+                spec,
+                platform,
+                store,
+                options,
+                runtime,
+                wizard: Mutex::new(wizard),
+                status: watch::Sender::new(TaskStatus::Idle),
+                gate: Mutex::new(GateCache {
+                    stamp: None,
+                    loaded: false,
+                    configured_until: None,
+                }),
+            }),
+        }
+    }
+
+    /// The installation as the host described it.
+    pub fn installation(&self) -> &InstallationSpec {
+        &self.inner.spec
+    }
+
+    /// The login gate: whether the configurator must be shown (or the
+    /// transparent configuration run). Reads local state only, never the
+    /// network; after the first call it costs one `stat` of the state file
+    /// unless the file changed. An unreadable state counts as "needed".
+    pub fn needs_configuration(&self) -> bool {
+        let stamp = self.inner.store.stamp();
+        let mut gate = lock(&self.inner.gate);
+        if !gate.loaded || stamp.is_none() || gate.stamp != stamp {
+            gate.configured_until = self.compute_configured_until();
+            gate.stamp = stamp;
+            gate.loaded = true;
+        }
+        match gate.configured_until {
+            None => true,
+            Some(until) => Utc::now() >= until,
+        }
+    }
+
+    fn compute_configured_until(&self) -> Option<DateTime<Utc>> {
+        let state = self.own_state().ok().flatten()?;
+        let now = Utc::now();
+        if !state.is_configured_at(now) {
+            return None;
+        }
+        Some(
+            state
+                .credentials
+                .as_ref()
+                .and_then(|c| c.expires_at)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    fn invalidate_gate(&self) {
+        lock(&self.inner.gate).loaded = false;
+    }
+
+    /// The stored state when it was made for this installation; `None` when
+    /// there is none or it belongs to another installation id (a clone: its
+    /// binding and credentials are never used nor sent).
+    fn own_state(&self) -> Result<Option<LocalState>, StateError> {
+        let spec = &self.inner.spec;
+        Ok(self
+            .inner
+            .store
+            .load()?
+            .filter(|s| s.belongs_to(&spec.id, spec.line)))
+    }
+
+    /// What is configured, for a status screen. Never holds the secret.
+    pub fn status(&self) -> Result<ConfigStatus, StateError> {
+        let spec = &self.inner.spec;
+        let stored = self.inner.store.load()?;
+        let foreign = stored
+            .as_ref()
+            .is_some_and(|s| !s.belongs_to(&spec.id, spec.line));
+        let own = stored.filter(|s| s.belongs_to(&spec.id, spec.line));
+        Ok(ConfigStatus {
+            needs_configuration: self.needs_configuration(),
+            state_from_other_installation: foreign,
+            binding: own.as_ref().and_then(|s| s.binding.clone()),
+            client_id: own
+                .as_ref()
+                .and_then(|s| s.credentials.as_ref())
+                .map(|c| c.client_id.to_string()),
+            credentials_expire_at: own
+                .as_ref()
+                .and_then(|s| s.credentials.as_ref())
+                .and_then(|c| c.expires_at),
+            last_task: own.as_ref().and_then(|s| s.last_task.clone()),
+            interrupted_task: own
+                .as_ref()
+                .and_then(|s| s.pending.as_ref())
+                .map(|p| p.task_id),
+        })
+    }
+
+    /// The stored credentials, when configured: the one call that hands the
+    /// secret to the host, on purpose.
+    pub fn credentials(&self) -> Result<Option<Credentials>, StateError> {
+        if self.needs_configuration() {
+            return Ok(None);
+        }
+        Ok(self.own_state()?.and_then(|s| s.credentials))
+    }
+
+    /// The screen to draw now.
+    pub fn screen(&self) -> Screen {
+        lock(&self.inner.wizard).screen().clone()
+    }
+
+    /// The background task's progress.
+    pub fn task_status(&self) -> TaskStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// Waits until the background task has ended and returns how.
+    pub async fn wait_for_task(&self) -> TaskStatus {
+        let mut rx = self.inner.status.subscribe();
+        match rx.wait_for(TaskStatus::is_finished).await {
+            Ok(status) => status.clone(),
+            Err(_) => self.task_status(),
+        }
+    }
+
+    /// Applies an admin action and returns the next screen. Listing the
+    /// environments happens inside this call; the binding work is started
+    /// in the background and observed with [`Configurator::task_status`].
+    pub async fn apply(&self, action: Action) -> Result<Screen, ConfiguratorError> {
+        let effect = lock(&self.inner.wizard).apply(action)?;
+        match effect {
+            Effect::None => {}
+            Effect::LoadEnvironments => self.load_environments().await,
+            Effect::Run(request) => self.start_task(request),
+        }
+        Ok(self.screen())
+    }
+
+    async fn load_environments(&self) {
+        let spec = &self.inner.spec;
+        let listed = self
+            .inner
+            .platform
+            .list_environments(spec.line, &spec.id)
+            .await;
+        let local = self.own_state().ok().flatten();
+        let local_env = local
+            .as_ref()
+            .and_then(|s| s.binding.as_ref())
+            .map(|b| b.environment_id.clone());
+        let mut wizard = lock(&self.inner.wizard);
+        match listed {
+            Ok(envs) => {
+                let installation = self.installation_named(wizard.name().cloned());
+                let classification = classify(&installation, local_env.as_ref(), &envs);
+                if let Scenario::Inconsistent { reason } = &classification.scenario {
+                    tracing::warn!(?reason, "inconsistent data: showing the error screen");
+                }
+                wizard.environments_loaded(classification);
+            }
+            Err(e) => {
+                let support_id = Uuid::new_v4();
+                tracing::warn!(%support_id, error = %e, "listing environments failed");
+                wizard.platform_failed(
+                    support_id,
+                    ErrorReason::Platform {
+                        code: error_code(&e),
+                        detail: e.to_string(),
+                        request_id: e.request_id().map(str::to_owned),
+                    },
+                );
+            }
+        }
+    }
+
+    fn installation_named(&self, name: Option<InstallationName>) -> Installation {
+        let spec = &self.inner.spec;
+        let name = name.or_else(|| spec.name.clone()).unwrap_or_else(|| {
+            InstallationName::new(spec.id.as_str())
+                .unwrap_or_else(|_| InstallationName::new("ERP").expect("a constant valid name"))
+        });
+        Installation::new(spec.id.clone(), name, spec.line, spec.kind)
+    }
+
+    fn start_task(&self, request: TaskRequest) {
+        let task_id = request.task_id;
+        self.inner
+            .status
+            .send_replace(TaskStatus::Pending { task_id });
+        let this = self.clone();
+        self.inner.runtime.spawn(async move {
+            let guard = match this.acquire_lock(task_id).await {
+                Ok(g) => g,
+                Err(e) => {
+                    this.report_failure(task_id, "busy".into(), e.to_string());
+                    return;
+                }
+            };
+            let _ = this.run_locked(&guard, request).await;
+        });
+    }
+
+    async fn acquire_lock(&self, task_id: Uuid) -> Result<StateLock, ConfiguratorError> {
+        let deadline = tokio::time::Instant::now() + self.inner.options.lock_wait;
+        let mut announced = false;
+        loop {
+            if let Some(guard) = self.inner.store.try_lock()? {
+                return Ok(guard);
+            }
+            if !announced {
+                self.progress(task_id, TaskStep::WaitingForLock);
+                announced = true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ConfiguratorError::Busy);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    fn progress(&self, task_id: Uuid, step: TaskStep) {
+        self.inner
+            .status
+            .send_replace(TaskStatus::Running { task_id, step });
+        lock(&self.inner.wizard).task_progress(task_id, step);
+    }
+
+    fn report_failure(&self, task_id: Uuid, code: String, detail: String) {
+        tracing::warn!(%task_id, %code, %detail, "configuration task failed");
+        lock(&self.inner.wizard).task_failed(task_id, code.clone(), detail.clone());
+        self.inner.status.send_replace(TaskStatus::Failed {
+            task_id,
+            code,
+            detail,
+        });
+    }
+
+    /// Runs the binding work while holding the state lock. The outcome is
+    /// persisted before it is reported.
+    async fn run_locked(
+        &self,
+        _lock: &StateLock,
+        request: TaskRequest,
+    ) -> Result<TaskStatus, ConfiguratorError> {
+        let task_id = request.task_id;
+        match self.run_steps(&request).await {
+            Ok(status) => Ok(status),
+            Err(e) => {
+                let code = match &e {
+                    ConfiguratorError::Platform(p) => error_code(p),
+                    ConfiguratorError::State(_) => "state".to_owned(),
+                    ConfiguratorError::Decision(_) => "decision".to_owned(),
+                    _ => "internal".to_owned(),
+                };
+                let detail = e.to_string();
+                // Persist the failure (best effort: if the state cannot be
+                // written the pending task still marks it unconfigured).
+                if let Ok(mut state) = self.own_or_new_state() {
+                    state.pending = None;
+                    state.last_task = Some(TaskRecord {
+                        task_id,
+                        outcome: TaskOutcome::Failed {
+                            code: code.clone(),
+                            detail: detail.clone(),
+                        },
+                        finished_at: Utc::now(),
+                    });
+                    if let Err(save) = self.inner.store.save(&state) {
+                        tracing::error!(%task_id, error = %save, "could not record the task's failure");
+                    }
+                }
+                self.invalidate_gate();
+                self.report_failure(task_id, code.clone(), detail.clone());
+                Err(ConfiguratorError::TaskFailed {
+                    task_id,
+                    code,
+                    detail,
+                })
+            }
+        }
+    }
+
+    fn own_or_new_state(&self) -> Result<LocalState, StateError> {
+        let spec = &self.inner.spec;
+        Ok(self
+            .own_state()?
+            .unwrap_or_else(|| LocalState::new(spec.id.clone(), spec.line)))
+    }
+
+    async fn run_steps(&self, request: &TaskRequest) -> Result<TaskStatus, ConfiguratorError> {
+        let task_id = request.task_id;
+        let installation = self.installation_named(Some(request.name.clone()));
+        let mut state = self.own_or_new_state()?;
+
+        // One confirmation creates at most one environment: a create that an
+        // interrupted task already sent is retried with the same key.
+        let create_key = match (&state.pending, &request.target) {
+            (
+                Some(PendingTask {
+                    create_key,
+                    target: PlanTarget::Create { name: old },
+                    ..
+                }),
+                TaskTarget::Create { name },
+            ) if old.uniqueness_key() == name.uniqueness_key() => *create_key,
+            _ => IdempotencyKey::new(),
+        };
+        let plan_target = match &request.target {
+            TaskTarget::Existing { target, name, .. } => PlanTarget::Existing {
+                environment_id: target.environment_id().clone(),
+                environment_name: name.clone(),
+                etag: target.etag().clone(),
+                overwrite: target.is_overwrite(),
+            },
+            TaskTarget::Create { name } => PlanTarget::Create { name: name.clone() },
+        };
+        state.pending = Some(PendingTask {
+            task_id,
+            installation: installation.clone(),
+            target: plan_target,
+            create_key,
+            issue_key: IdempotencyKey::new(),
+            started_at: Utc::now(),
+        });
+        self.inner.store.save(&state)?;
+        self.invalidate_gate();
+
+        let (target, env_name, env_kind) = match &request.target {
+            TaskTarget::Existing { target, name, kind } => (target.clone(), name.clone(), *kind),
+            TaskTarget::Create { name } => {
+                self.progress(task_id, TaskStep::Creating);
+                let create = CreateEnvironment {
+                    name: name.clone(),
+                    kind: installation.kind,
+                    idempotency_key: create_key,
+                };
+                let env = self
+                    .with_retries(|| self.inner.platform.create_environment(&create))
+                    .await?;
+                (BindTarget::plain(&env), env.name.clone(), env.kind)
+            }
+        };
+
+        self.progress(task_id, TaskStep::Binding);
+        let bound = self
+            .with_retries(|| self.inner.platform.bind(&installation, &target))
+            .await?;
+        let bound_at = bound
+            .binding_for(installation.line)
+            .map(|b| b.bound_at)
+            .unwrap_or_else(Utc::now);
+
+        let reused = self
+            .obtain_credentials(
+                task_id,
+                &installation,
+                target.environment_id(),
+                true,
+                &mut state,
+            )
+            .await?;
+
+        self.progress(task_id, TaskStep::Storing);
+        state.binding = Some(LocalBinding {
+            environment_id: target.environment_id().clone(),
+            environment_name: env_name.clone(),
+            environment_kind: env_kind,
+            bound_at,
+        });
+        state.pending = None;
+        state.last_task = Some(TaskRecord {
+            task_id,
+            outcome: TaskOutcome::Succeeded {
+                environment_id: target.environment_id().clone(),
+                reused_credentials: reused,
+            },
+            finished_at: Utc::now(),
+        });
+        self.inner.store.save(&state)?;
+        self.invalidate_gate();
+
+        let status = TaskStatus::Succeeded {
+            task_id,
+            environment_id: target.environment_id().clone(),
+            environment_name: env_name.clone(),
+            reused_credentials: reused,
+        };
+        lock(&self.inner.wizard).task_succeeded(target.environment_id().clone(), env_name, reused);
+        self.inner.status.send_replace(status.clone());
+        Ok(status)
+    }
+
+    /// Issues (or reuses) credentials, verifies them and puts them in `state`
+    /// (not yet saved). Returns whether they were reused.
+    async fn obtain_credentials(
+        &self,
+        task_id: Uuid,
+        installation: &Installation,
+        environment_id: &EnvironmentId,
+        reuse_if_valid: bool,
+        state: &mut LocalState,
+    ) -> Result<bool, ConfiguratorError> {
+        self.progress(task_id, TaskStep::IssuingCredentials);
+        let issue = IssueCredentials {
+            environment_id: environment_id.clone(),
+            installation_id: installation.id.clone(),
+            reuse_if_valid,
+            idempotency_key: state
+                .pending
+                .as_ref()
+                .map(|p| p.issue_key)
+                .unwrap_or_else(IdempotencyKey::new),
+        };
+        let issued = self
+            .with_retries(|| self.inner.platform.issue_credentials(&issue))
+            .await?;
+        self.progress(task_id, TaskStep::Verifying);
+        self.with_retries(|| self.inner.platform.verify_credentials(&issued.credentials))
+            .await?;
+        state.credentials = Some(issued.credentials);
+        Ok(issued.reused)
+    }
+
+    async fn with_retries<'a, T, F, Fut>(&'a self, mut op: F) -> Result<T, PlatformError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, PlatformError>> + 'a,
+    {
+        let mut backoff = self.inner.options.step_backoff;
+        let mut attempt = 1;
+        loop {
+            match op().await {
+                Err(e) if e.is_transient() && attempt < self.inner.options.step_attempts => {
+                    let jitter_ms =
+                        (Uuid::new_v4().as_u128() % (backoff.as_millis().max(1) as u128)) as u64;
+                    tracing::debug!(attempt, error = %e, "transient failure; retrying the step");
+                    tokio::time::sleep(backoff / 2 + Duration::from_millis(jitter_ms / 2)).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// What an ERP calls at start-up, with no administrator present:
+    /// (a) nothing when valid credentials are stored; (b) when the platform
+    /// already binds this installation, obtains credentials (reusing valid
+    /// ones), verifies and stores them; (c) otherwise reports that an
+    /// administrator is needed, with the scenario.
+    ///
+    /// Several processes of one installation may call it at once: one does
+    /// the work under the state lock, the others wait and find it done.
+    pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        if !self.needs_configuration() {
+            return Ok(EnsureOutcome::AlreadyConfigured);
+        }
+        let task_id = Uuid::new_v4();
+        let guard = self.acquire_lock(task_id).await?;
+        self.invalidate_gate();
+        if !self.needs_configuration() {
+            return Ok(EnsureOutcome::AlreadyConfigured);
+        }
+        let spec = &self.inner.spec;
+        let envs = self
+            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+            .await?;
+        let local_env = self
+            .own_state()?
+            .and_then(|s| s.binding)
+            .map(|b| b.environment_id);
+        let installation = self.installation_named(None);
+        let classification = classify(&installation, local_env.as_ref(), &envs);
+        let Scenario::AlreadyBound { environment_id } = &classification.scenario else {
+            return Ok(EnsureOutcome::AdminNeeded {
+                scenario: classification.scenario,
+            });
+        };
+        let env = envs
+            .iter()
+            .find(|e| &e.id == environment_id)
+            .ok_or_else(|| DecisionError::EnvironmentNotFound(environment_id.to_string()))?;
+        // Bound already: keep the name the platform knows unless the host gave one.
+        let name = spec.name.clone().or_else(|| {
+            env.binding_for(spec.line)
+                .map(|b| b.installation_name.clone())
+        });
+        let request = TaskRequest {
+            task_id,
+            name: name.unwrap_or_else(|| installation.name.clone()),
+            target: TaskTarget::Existing {
+                target: BindTarget::plain(env),
+                name: env.name.clone(),
+                kind: env.kind,
+            },
+        };
+        match self.run_locked(&guard, request).await? {
+            TaskStatus::Succeeded {
+                environment_id,
+                reused_credentials,
+                ..
+            } => Ok(EnsureOutcome::Configured {
+                environment_id,
+                reused_credentials,
+            }),
+            other => Err(ConfiguratorError::TaskFailed {
+                task_id,
+                code: "internal".into(),
+                detail: format!("unexpected task status {other:?}"),
+            }),
+        }
+    }
+
+    /// Configures without prompts, by the same rules as the wizard: an
+    /// environment held by another installation of this line is taken over
+    /// only when `confirm` repeats its name exactly (R4).
+    pub async fn configure_unattended(
+        &self,
+        request: &UnattendedRequest,
+    ) -> Result<TaskStatus, ConfiguratorError> {
+        let spec = &self.inner.spec;
+        let given_name = request
+            .installation_name
+            .as_deref()
+            .map(InstallationName::new)
+            .transpose()
+            .map_err(DecisionError::Invalid)?;
+        let envs = self
+            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+            .await?;
+        let local_env = self
+            .own_state()?
+            .and_then(|s| s.binding)
+            .map(|b| b.environment_id);
+        let mut installation = self.installation_named(given_name.clone());
+        let classification = classify(&installation, local_env.as_ref(), &envs);
+        if let Scenario::Inconsistent { reason } = &classification.scenario {
+            return Err(DecisionError::Inconsistent(reason.clone()).into());
+        }
+        let name = match (&given_name, &spec.name, &classification.scenario) {
+            (Some(n), _, _) | (None, Some(n), _) => n.clone(),
+            (None, None, Scenario::AlreadyBound { environment_id }) => envs
+                .iter()
+                .find(|e| &e.id == environment_id)
+                .and_then(|e| e.binding_for(spec.line))
+                .map(|b| b.installation_name.clone())
+                .ok_or(DecisionError::NameRequired)?,
+            _ => return Err(DecisionError::NameRequired.into()),
+        };
+        installation.name = name.clone();
+        let target = match &request.target {
+            UnattendedTarget::Create(new_name) => {
+                let new_name = EnvironmentName::new(new_name).map_err(DecisionError::Invalid)?;
+                if !classification.create_offered {
+                    return Err(DecisionError::CreateNotOffered.into());
+                }
+                let key = new_name.uniqueness_key();
+                if envs.iter().any(|e| e.name.uniqueness_key() == key) {
+                    return Err(DecisionError::NameTaken.into());
+                }
+                TaskTarget::Create { name: new_name }
+            }
+            UnattendedTarget::Environment(wanted) => {
+                let wanted_key = wanted.trim().to_lowercase();
+                let choice = classification
+                    .choices
+                    .iter()
+                    .find(|c| c.environment.name.uniqueness_key() == wanted_key)
+                    .ok_or_else(|| DecisionError::EnvironmentNotFound(wanted.trim().to_owned()))?;
+                let env: &Environment = &choice.environment;
+                let target = match &choice.availability {
+                    Availability::Selectable | Availability::Regenerate => BindTarget::plain(env),
+                    Availability::NeedsTypedConfirmation { .. } => {
+                        let typed = request
+                            .confirm
+                            .as_deref()
+                            .ok_or_else(|| DecisionError::ConfirmationRequired(env.id.clone()))?;
+                        BindTarget::overwrite(
+                            OverwriteConfirmation::new(env, typed)
+                                .map_err(DecisionError::ConfirmationMismatch)?,
+                        )
+                    }
+                    Availability::Unavailable { reason } => {
+                        return Err(DecisionError::NotSelectable {
+                            environment_id: env.id.clone(),
+                            reason: reason.clone(),
+                        }
+                        .into());
+                    }
+                };
+                TaskTarget::Existing {
+                    target,
+                    name: env.name.clone(),
+                    kind: env.kind,
+                }
+            }
+        };
+        let task_id = Uuid::new_v4();
+        self.inner
+            .status
+            .send_replace(TaskStatus::Pending { task_id });
+        let guard = self.acquire_lock(task_id).await?;
+        self.run_locked(
+            &guard,
+            TaskRequest {
+                task_id,
+                name,
+                target,
+            },
+        )
+        .await
+    }
+
+    /// Issues new credentials (never reusing the current ones), verifies them,
+    /// and only then replaces the stored ones.
+    pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
+        let task_id = Uuid::new_v4();
+        let _guard = self.acquire_lock(task_id).await?;
+        let mut state = self.own_state()?.ok_or(ConfiguratorError::NotConfigured)?;
+        let binding = state
+            .binding
+            .clone()
+            .ok_or(ConfiguratorError::NotConfigured)?;
+        let installation = self.installation_named(None);
+        self.obtain_credentials(
+            task_id,
+            &installation,
+            &binding.environment_id,
+            false,
+            &mut state,
+        )
+        .await?;
+        self.inner.store.save(&state)?;
+        self.invalidate_gate();
+        self.inner.status.send_replace(TaskStatus::Succeeded {
+            task_id,
+            environment_id: binding.environment_id.clone(),
+            environment_name: binding.environment_name.clone(),
+            reused_credentials: false,
+        });
+        state.credentials.ok_or(ConfiguratorError::NotConfigured)
+    }
+
+    /// Forgets the local binding and credentials (for when the platform no
+    /// longer knows them). Nothing is sent anywhere.
+    pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
+        let guard = self
+            .inner
+            .store
+            .try_lock()?
+            .ok_or(ConfiguratorError::Busy)?;
+        self.inner.store.clear()?;
+        drop(guard);
+        self.invalidate_gate();
+        Ok(())
+    }
+
+    /// Removes this installation's binding on the platform (revoking its
+    /// credentials), then forgets the local state.
+    pub async fn unbind(&self) -> Result<(), ConfiguratorError> {
+        let task_id = Uuid::new_v4();
+        let _guard = self.acquire_lock(task_id).await?;
+        let spec = &self.inner.spec;
+        let envs = self
+            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+            .await?;
+        let bound = envs
+            .iter()
+            .find(|e| {
+                e.binding_for(spec.line)
+                    .is_some_and(|b| b.installation_id == spec.id)
+            })
+            .ok_or(ConfiguratorError::NotConfigured)?;
+        let request = Unbind {
+            environment_id: bound.id.clone(),
+            line: spec.line,
+            installation_id: spec.id.clone(),
+            etag: bound.etag.clone(),
+        };
+        self.with_retries(|| self.inner.platform.unbind(&request))
+            .await?;
+        self.inner.store.clear()?;
+        self.invalidate_gate();
+        Ok(())
+    }
+}
+
+/// A stable code for a platform error, for task outcomes and screens.
+pub fn error_code(e: &PlatformError) -> String {
+    match e {
+        PlatformError::Api { code, .. } => code.as_str().to_owned(),
+        PlatformError::Transport { .. } => "transport".into(),
+        PlatformError::Timeout { .. } => "timeout".into(),
+        PlatformError::Protocol { .. } => "protocol".into(),
+        PlatformError::ResponseTooLarge { .. } => "response_too_large".into(),
+        PlatformError::Config(_) => "config".into(),
+        PlatformError::InvalidInput(_) => "invalid_input".into(),
+        PlatformError::Cancelled => "cancelled".into(),
+    }
+}
