@@ -803,8 +803,7 @@ impl Configurator {
         loop {
             match op().await {
                 Err(e) if e.is_transient() && attempt < self.inner.options.step_attempts => {
-                    let jitter_ms =
-                        (Uuid::new_v4().as_u128() % (backoff.as_millis().max(1) as u128)) as u64;
+                    let jitter_ms = (Uuid::new_v4().as_u128() % backoff.as_millis().max(1)) as u64;
                     tracing::debug!(attempt, error = %e, "transient failure; retrying the step");
                     tokio::time::sleep(backoff / 2 + Duration::from_millis(jitter_ms / 2)).await;
                     backoff = (backoff * 2).min(Duration::from_secs(10));
