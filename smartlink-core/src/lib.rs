@@ -20,6 +20,7 @@ pub mod credentials;
 pub mod environment;
 pub mod error;
 pub mod installation;
+pub mod messages;
 pub mod platform;
 pub mod rules;
 pub mod state;

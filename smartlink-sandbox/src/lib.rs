@@ -1,1 +1,559 @@
-//! placeholder
+//! # smartlink-sandbox
+//!
+//! The platform contract (`docs/platform-api.md`) served over HTTP on
+//! [`InMemoryPlatform`], for tests, demos and ERP teams developing offline.
+//! Every rule is the in-memory platform's; this crate only translates HTTP
+//! (headers, bodies, problem+json) to its raw operations.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use smartlink_sandbox::{Sandbox, demo_seed};
+//! let sandbox = Sandbox::from_seed(&demo_seed(), "dev-token").unwrap();
+//! let running = sandbox.serve("127.0.0.1:0").await?;
+//! println!("platform at {}", running.url());
+//! running.shutdown().await;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{ConnectInfo, Form, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use smartlink_core::platform::memory::BindBody;
+use smartlink_core::{
+    ErpLine, ErrorCode, IdempotencyKey, InMemoryPlatform, InstallationId, Kind, PlatformError, Seed,
+};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+mod demo;
+pub use demo::demo_seed;
+
+/// Requests and TCP connections the sandbox has served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// HTTP requests received.
+    pub requests: u64,
+    /// Distinct TCP connections they arrived on.
+    pub connections: u64,
+}
+
+/// The sandbox: an in-memory platform, the bearer token it accepts, and
+/// optionally a file its state is persisted to after every change.
+pub struct Sandbox {
+    platform: Arc<InMemoryPlatform>,
+    token: String,
+    state_file: Option<PathBuf>,
+    requests: AtomicU64,
+    peers: Mutex<HashSet<SocketAddr>>,
+    persist_lock: Mutex<()>,
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("token", &"[redacted]")
+            .field("state_file", &self.state_file)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why the sandbox could not start.
+#[derive(Debug)]
+pub enum SandboxError {
+    /// The seed breaks a rule of the platform.
+    Seed(PlatformError),
+    /// The state file could not be read or parsed.
+    State(String),
+}
+
+impl std::fmt::Display for SandboxError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SandboxError::Seed(e) => write!(f, "invalid seed: {e}"),
+            SandboxError::State(e) => write!(f, "invalid state file: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SandboxError {}
+
+impl Sandbox {
+    /// A sandbox serving `platform`, accepting `token`.
+    pub fn new(platform: Arc<InMemoryPlatform>, token: impl Into<String>) -> Arc<Self> {
+        Arc::new(Self {
+            platform,
+            token: token.into(),
+            state_file: None,
+            requests: AtomicU64::new(0),
+            peers: Mutex::new(HashSet::new()),
+            persist_lock: Mutex::new(()),
+        })
+    }
+
+    /// A sandbox seeded with `seed`.
+    pub fn from_seed(seed: &Seed, token: impl Into<String>) -> Result<Arc<Self>, SandboxError> {
+        let platform = InMemoryPlatform::from_seed(seed).map_err(SandboxError::Seed)?;
+        Ok(Self::new(Arc::new(platform), token))
+    }
+
+    /// A sandbox persisted to `state_file`: restored from it when it exists,
+    /// otherwise seeded with `seed` and written there after every change.
+    pub fn persistent(
+        seed: &Seed,
+        token: impl Into<String>,
+        state_file: PathBuf,
+    ) -> Result<Arc<Self>, SandboxError> {
+        let platform = match std::fs::read(&state_file) {
+            Ok(bytes) => {
+                let value: serde_json::Value = serde_json::from_slice(&bytes)
+                    .map_err(|e| SandboxError::State(e.to_string()))?;
+                InMemoryPlatform::restore(&value).map_err(|e| SandboxError::State(e.to_string()))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                InMemoryPlatform::from_seed(seed).map_err(SandboxError::Seed)?
+            }
+            Err(e) => return Err(SandboxError::State(e.to_string())),
+        };
+        Ok(Arc::new(Self {
+            platform: Arc::new(platform),
+            token: token.into(),
+            state_file: Some(state_file),
+            requests: AtomicU64::new(0),
+            peers: Mutex::new(HashSet::new()),
+            persist_lock: Mutex::new(()),
+        }))
+    }
+
+    /// The platform behind the HTTP surface (for tests to inspect).
+    pub fn platform(&self) -> &Arc<InMemoryPlatform> {
+        &self.platform
+    }
+
+    /// Requests and connections served so far.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            requests: self.requests.load(Ordering::Relaxed),
+            connections: self.peers.lock().map(|p| p.len() as u64).unwrap_or(0),
+        }
+    }
+
+    /// Resets the request and connection counters.
+    pub fn reset_stats(&self) {
+        self.requests.store(0, Ordering::Relaxed);
+        if let Ok(mut p) = self.peers.lock() {
+            p.clear();
+        }
+    }
+
+    /// The HTTP routes of the contract.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/v1/environments", get(list).post(create))
+            .route(
+                "/v1/environments/{id}/bindings/{line}",
+                put(bind).delete(unbind),
+            )
+            .route("/v1/environments/{id}/credentials", post(issue))
+            .route_layer(middleware::from_fn_with_state(self.clone(), require_bearer))
+            .route("/oauth2/token", post(token))
+            .layer(middleware::from_fn_with_state(self.clone(), count_and_echo))
+            .with_state(self.clone())
+    }
+
+    /// Serves on `addr` (port 0 picks a free one) until shut down.
+    pub async fn serve(self: &Arc<Self>, addr: &str) -> std::io::Result<RunningSandbox> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let app = self
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let join = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(RunningSandbox {
+            addr: local,
+            shutdown: Some(tx),
+            join: Some(join),
+            sandbox: self.clone(),
+        })
+    }
+
+    fn persist(&self) {
+        let Some(path) = &self.state_file else { return };
+        let _guard = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let snapshot = self.platform.snapshot();
+        let result = (|| -> std::io::Result<()> {
+            let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
+            let dir = dir.unwrap_or(std::path::Path::new("."));
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".sandbox-state-")
+                .tempfile_in(dir)?;
+            serde_json::to_writer_pretty(&mut tmp, &snapshot)?;
+            tmp.as_file().sync_all()?;
+            tmp.persist(path).map_err(|e| e.error)?;
+            Ok(())
+        })();
+        if let Err(e) = result {
+            tracing::error!(error = %e, "could not persist the sandbox state");
+        }
+    }
+}
+
+/// A sandbox serving on a socket.
+pub struct RunningSandbox {
+    addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    join: Option<JoinHandle<()>>,
+    sandbox: Arc<Sandbox>,
+}
+
+impl RunningSandbox {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The sandbox.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        &self.sandbox
+    }
+
+    /// Stops accepting, finishes requests under way, and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(join) = self.join.take() {
+            let _ = join.await;
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+const REQUEST_ID: &str = "x-request-id";
+
+async fn count_and_echo(
+    State(sb): State<Arc<Sandbox>>,
+    connect: Option<ConnectInfo<SocketAddr>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    sb.requests.fetch_add(1, Ordering::Relaxed);
+    if let Some(ConnectInfo(peer)) = connect
+        && let Ok(mut peers) = sb.peers.lock()
+    {
+        peers.insert(peer);
+    }
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| v.len() <= 128)
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+                .unwrap_or(HeaderValue::from_static("unknown"))
+        });
+    let mutating = request.method() != axum::http::Method::GET;
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(REQUEST_ID, request_id);
+    if mutating && response.status().is_success() {
+        sb.persist();
+    }
+    response
+}
+
+async fn require_bearer(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    request: Request,
+    next: Next,
+) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if presented.is_some_and(|t| constant_time_eq(t.as_bytes(), sb.token.as_bytes())) {
+        next.run(request).await
+    } else {
+        problem(ErrorCode::Unauthorized, "a valid bearer token is required")
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// A problem+json response for a contract code.
+fn problem(code: ErrorCode, detail: &str) -> Response {
+    let status = StatusCode::from_u16(code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = serde_json::json!({
+        "type": format!("https://smartlink.invalid/problems/{}", code.as_str()),
+        "title": status.canonical_reason().unwrap_or("error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code.as_str(),
+    });
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/problem+json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn platform_problem(e: PlatformError) -> Response {
+    match &e {
+        PlatformError::Api { code, detail, .. } => problem(
+            code.clone(),
+            detail.as_deref().unwrap_or(code.as_str()),
+        ),
+        PlatformError::InvalidInput(d) => problem(ErrorCode::InvalidRequest, d),
+        other => problem(ErrorCode::Internal, &other.to_string()),
+    }
+}
+
+fn bad_request(detail: &str) -> Response {
+    problem(ErrorCode::InvalidRequest, detail)
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, Response> {
+    serde_json::from_slice(body).map_err(|e| bad_request(&format!("invalid JSON body: {e}")))
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Response> {
+    let raw = headers
+        .get("idempotency-key")
+        .ok_or_else(|| bad_request("Idempotency-Key header is required"))?;
+    raw.to_str()
+        .ok()
+        .and_then(|s| uuid::Uuid::parse_str(s).ok())
+        .map(IdempotencyKey::from_uuid)
+        .ok_or_else(|| bad_request("Idempotency-Key must be a UUID"))
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<&str>, Response> {
+    headers
+        .get(header::IF_MATCH)
+        .map(|v| v.to_str().map_err(|_| bad_request("If-Match must be ASCII")))
+        .transpose()
+}
+
+fn parse_line(line: &str) -> Result<ErpLine, Response> {
+    line.parse()
+        .map_err(|_| problem(ErrorCode::NotFound, "unknown ERP line"))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    line: Option<String>,
+    installation_id: Option<String>,
+    cursor: Option<String>,
+}
+
+async fn list(State(sb): State<Arc<Sandbox>>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+    let Ok(Query(q)) = query else {
+        return bad_request("invalid query string");
+    };
+    let Some(line) = q.line.as_deref().and_then(|l| l.parse::<ErpLine>().ok()) else {
+        return bad_request("query parameter 'line' is required: protheus, rm or datasul");
+    };
+    let Some(installation_id) = q
+        .installation_id
+        .as_deref()
+        .and_then(|i| InstallationId::new(i).ok())
+    else {
+        return bad_request("query parameter 'installation_id' is required and must be valid");
+    };
+    match sb
+        .platform
+        .list_page(line, &installation_id, q.cursor.as_deref())
+    {
+        Ok(page) => Json(page).into_response(),
+        Err(e) => platform_problem(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    name: String,
+    kind: Kind,
+}
+
+async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
+    let key = match idempotency_key(&headers) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let body: CreateBody = match parse_json(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match sb.platform.create_raw(&body.name, body.kind, key) {
+        Ok(env) => (StatusCode::CREATED, Json(env)).into_response(),
+        Err(e) => platform_problem(e),
+    }
+}
+
+async fn bind(
+    State(sb): State<Arc<Sandbox>>,
+    Path((id, line)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let line = match parse_line(&line) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let if_match = match if_match(&headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body: BindBody = match parse_json(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match sb.platform.bind_raw(&id, line, &body, if_match) {
+        Ok(env) => Json(env).into_response(),
+        Err(e) => platform_problem(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct UnbindBody {
+    installation_id: InstallationId,
+}
+
+async fn unbind(
+    State(sb): State<Arc<Sandbox>>,
+    Path((id, line)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let line = match parse_line(&line) {
+        Ok(l) => l,
+        Err(r) => return r,
+    };
+    let if_match = match if_match(&headers) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    let body: UnbindBody = match parse_json(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match sb
+        .platform
+        .unbind_raw(&id, line, &body.installation_id, if_match)
+    {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(e) => platform_problem(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct IssueBody {
+    installation_id: InstallationId,
+    #[serde(default)]
+    reuse_if_valid: bool,
+}
+
+async fn issue(
+    State(sb): State<Arc<Sandbox>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let key = match idempotency_key(&headers) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let body: IssueBody = match parse_json(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match sb
+        .platform
+        .issue_raw(&id, &body.installation_id, body.reuse_if_valid, key)
+    {
+        Ok(issued) => (StatusCode::CREATED, Json(issued)).into_response(),
+        Err(e) => platform_problem(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+fn oauth_error(status: StatusCode, error: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": error }))).into_response()
+}
+
+async fn token(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    form: Result<Form<TokenForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+    };
+    if form.grant_type.as_deref() != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
+    }
+    let pair = match (form.client_id, form.client_secret) {
+        (Some(id), Some(secret)) => Some((id, secret)),
+        _ => basic_credentials(&headers),
+    };
+    let Some((id, secret)) = pair else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    };
+    match sb.platform.token(&id, &secret) {
+        Ok(token) => Json(token).into_response(),
+        Err(_) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
+    }
+}

@@ -1,0 +1,316 @@
+//! Every text the configurator shows, in Brazilian Portuguese (the default),
+//! Spanish and English, from one catalogue so that every host (terminal, C
+//! ABI, ERP UI) uses the same wording.
+//!
+//! ```
+//! use smartlink_core::messages::{Locale, text, render};
+//! let es = Locale::parse("es-MX");
+//! assert_eq!(es, Locale::Es);
+//! assert_eq!(text(Locale::PtBr, "welcome.start"), "Iniciar");
+//! assert_eq!(render(Locale::En, "overwrite.type_name", &[("name", "Prod")]),
+//!            "To confirm, type the environment's name: Prod");
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+use crate::installation::{ErpLine, Kind};
+
+/// A language of the catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Locale {
+    /// Português (Brasil): the default.
+    #[default]
+    #[serde(rename = "pt-BR")]
+    PtBr,
+    /// Español.
+    #[serde(rename = "es")]
+    Es,
+    /// English.
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Locale {
+    /// Every locale.
+    pub const ALL: [Locale; 3] = [Locale::PtBr, Locale::Es, Locale::En];
+
+    /// Parses a locale tag leniently (`pt`, `pt_BR`, `es-AR`, `en-US`, ...);
+    /// anything unknown falls back to pt-BR.
+    pub fn parse(tag: &str) -> Locale {
+        let lang = tag
+            .trim()
+            .split(['-', '_', '.'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match lang.as_str() {
+            "es" => Locale::Es,
+            "en" => Locale::En,
+            _ => Locale::PtBr,
+        }
+    }
+
+    /// The tag (`pt-BR`, `es`, `en`).
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::PtBr => "pt-BR",
+            Locale::Es => "es",
+            Locale::En => "en",
+        }
+    }
+}
+
+/// (key, pt-BR, es, en). Placeholders are `{name}`.
+pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
+    // Welcome
+    ("welcome.title", "Configurador SmartLink", "Configurador SmartLink", "SmartLink Configurator"),
+    ("welcome.body",
+     "Para usar as aplicações da Plataforma TOTVS, esta instalação do ERP precisa ser vinculada a um ambiente e receber credenciais. Este assistente faz isso em poucos passos.",
+     "Para usar las aplicaciones de la Plataforma TOTVS, esta instalación del ERP debe vincularse a un ambiente y recibir credenciales. Este asistente lo hace en pocos pasos.",
+     "To use the TOTVS Platform's applications, this ERP installation must be bound to an environment and receive credentials. This wizard does it in a few steps."),
+    ("welcome.docs", "Documentação: {url}", "Documentación: {url}", "Documentation: {url}"),
+    ("welcome.start", "Iniciar", "Iniciar", "Start"),
+    // Name
+    ("name.title", "Identifique a instalação", "Identifique la instalación", "Name this installation"),
+    ("name.prompt", "Nome da instalação (até 80 caracteres)", "Nombre de la instalación (hasta 80 caracteres)", "Installation name (up to 80 characters)"),
+    ("name.help", "Um nome que identifique esta instalação em todas as interações futuras.", "Un nombre que identifique esta instalación en todas las interacciones futuras.", "A name that identifies this installation in every later interaction."),
+    // Choose
+    ("choose.title", "Escolha o ambiente", "Elija el ambiente", "Choose the environment"),
+    ("choose.tab_select", "Selecionar ambiente", "Seleccionar ambiente", "Select environment"),
+    ("choose.tab_create", "Criar novo ambiente", "Crear nuevo ambiente", "Create new environment"),
+    ("choose.generate", "Gerar novas credenciais", "Generar nuevas credenciales", "Generate new credentials"),
+    ("choose.create_button", "Criar e gerar credenciais", "Crear y generar credenciales", "Create and generate credentials"),
+    ("choose.create_prompt", "Nome do novo ambiente (até 20 caracteres)", "Nombre del nuevo ambiente (hasta 20 caracteres)", "New environment's name (up to 20 characters)"),
+    ("choose.scenario.first_binding", "Esta instalação ainda não está vinculada a nenhum ambiente.", "Esta instalación aún no está vinculada a ningún ambiente.", "This installation is not bound to any environment yet."),
+    ("choose.scenario.already_bound", "Esta instalação já está vinculada ao ambiente {name}. Só é possível gerar novas credenciais nele.", "Esta instalación ya está vinculada al ambiente {name}. Solo es posible generar nuevas credenciales en él.", "This installation is already bound to environment {name}. Only new credentials can be generated there."),
+    ("choose.scenario.replacement", "Há ambientes vinculados a outra instalação {line} (a instalação pode ter sido substituída: novo banco de dados ou servidor). Crie um novo ambiente ou sobrescreva o vínculo existente.", "Hay ambientes vinculados a otra instalación {line} (la instalación puede haber sido sustituida: nueva base de datos o servidor). Cree un nuevo ambiente o sobrescriba el vínculo existente.", "Some environments are bound to another {line} installation (this installation may have replaced it: a new database or server). Create a new environment or overwrite the existing binding."),
+    ("choose.local_binding_lost", "O vínculo registrado localmente não existe mais na plataforma; escolha novamente.", "El vínculo registrado localmente ya no existe en la plataforma; elija de nuevo.", "The binding recorded locally no longer exists on the platform; choose again."),
+    ("choose.no_environments", "Nenhum ambiente listado.", "Ningún ambiente listado.", "No environments listed."),
+    ("choose.bindings_none", "sem instalações vinculadas", "sin instalaciones vinculadas", "no installations bound"),
+    ("choose.binding", "{line}: {name}", "{line}: {name}", "{line}: {name}"),
+    ("choose.this_installation", "esta instalação", "esta instalación", "this installation"),
+    ("availability.selectable", "disponível", "disponible", "available"),
+    ("availability.regenerate", "vinculado a esta instalação", "vinculado a esta instalación", "bound to this installation"),
+    ("availability.needs_confirmation", "ocupado por outra instalação {line}: exige confirmação", "ocupado por otra instalación {line}: requiere confirmación", "held by another {line} installation: needs confirmation"),
+    ("availability.kind_mismatch", "tipo diferente ({kind})", "tipo diferente ({kind})", "different kind ({kind})"),
+    ("availability.bound_elsewhere", "a instalação já está vinculada a outro ambiente", "la instalación ya está vinculada a otro ambiente", "the installation is bound to another environment"),
+    // Regeneration alert
+    ("regenerate.title", "Gerar novas credenciais", "Generar nuevas credenciales", "Generate new credentials"),
+    ("regenerate.body", "As credenciais atuais serão reutilizadas se ainda forem válidas; caso contrário, novas credenciais serão emitidas e as anteriores deixarão de funcionar. Confirmar?", "Las credenciales actuales se reutilizarán si aún son válidas; de lo contrario, se emitirán nuevas y las anteriores dejarán de funcionar. ¿Confirmar?", "The current credentials will be reused if still valid; otherwise new ones will be issued and the old ones will stop working. Confirm?"),
+    // Overwrite alert
+    ("overwrite.title", "Sobrescrever vínculo", "Sobrescribir vínculo", "Overwrite binding"),
+    ("overwrite.body", "O ambiente {environment} está vinculado à instalação {installation} ({line}). Ao sobrescrever, ela perderá o acesso e suas credenciais serão revogadas. Uma cópia de teste usando as credenciais de produção rouba as mensagens de produção: confirme apenas se esta instalação substituiu a anterior.", "El ambiente {environment} está vinculado a la instalación {installation} ({line}). Al sobrescribir, esta perderá el acceso y sus credenciales serán revocadas. Una copia de prueba que usa las credenciales de producción roba los mensajes de producción: confirme solo si esta instalación sustituyó a la anterior.", "Environment {environment} is bound to installation {installation} ({line}). Overwriting removes its access and revokes its credentials. A test copy using production's credentials steals production's messages: confirm only if this installation replaced that one."),
+    ("overwrite.type_name", "Para confirmar, digite o nome do ambiente: {name}", "Para confirmar, escriba el nombre del ambiente: {name}", "To confirm, type the environment's name: {name}"),
+    ("overwrite.mismatch", "O texto digitado não corresponde ao nome do ambiente.", "El texto escrito no coincide con el nombre del ambiente.", "The text typed does not match the environment's name."),
+    // Buttons
+    ("button.confirm", "Confirmar", "Confirmar", "Confirm"),
+    ("button.back", "Voltar", "Volver", "Back"),
+    ("button.cancel", "Cancelar", "Cancelar", "Cancel"),
+    // Finishing
+    ("finishing.title", "Concluindo a configuração", "Concluyendo la configuración", "Finishing the configuration"),
+    ("finishing.body", "O restante é feito em segundo plano; não é preciso aguardar. Se algo falhar, o configurador será exibido novamente no próximo acesso.", "El resto se hace en segundo plano; no es necesario esperar. Si algo falla, el configurador se mostrará de nuevo en el próximo acceso.", "The rest runs in the background; you need not wait. If it fails, the configurator will be shown again at the next login."),
+    ("step.waiting_for_lock", "Aguardando outro servidor desta instalação…", "Esperando a otro servidor de esta instalación…", "Waiting for another server of this installation…"),
+    ("step.creating", "Criando o ambiente…", "Creando el ambiente…", "Creating the environment…"),
+    ("step.binding", "Vinculando a instalação…", "Vinculando la instalación…", "Binding the installation…"),
+    ("step.issuing_credentials", "Emitindo credenciais…", "Emitiendo credenciales…", "Issuing credentials…"),
+    ("step.verifying", "Validando as credenciais…", "Validando las credenciales…", "Verifying the credentials…"),
+    ("step.storing", "Gravando a configuração…", "Guardando la configuración…", "Storing the configuration…"),
+    // Done
+    ("done.title", "Configuração concluída", "Configuración concluida", "Configuration complete"),
+    ("done.body", "Esta instalação está vinculada ao ambiente {name}.", "Esta instalación está vinculada al ambiente {name}.", "This installation is bound to environment {name}."),
+    ("done.reused", "As credenciais atuais continuavam válidas e foram mantidas.", "Las credenciales actuales seguían válidas y se mantuvieron.", "The current credentials were still valid and were kept."),
+    ("done.issued", "Novas credenciais foram emitidas e validadas.", "Se emitieron y validaron nuevas credenciales.", "New credentials were issued and verified."),
+    // Error
+    ("error.title", "Não foi possível concluir", "No fue posible concluir", "Could not finish"),
+    ("error.support", "Entre em contato com o suporte TOTVS e informe o código {id}.", "Póngase en contacto con el soporte TOTVS e informe el código {id}.", "Contact TOTVS support and give them the code {id}."),
+    ("error.retry", "Tente novamente mais tarde ou volte e escolha outra opção.", "Intente de nuevo más tarde o vuelva y elija otra opción.", "Try again later, or go back and choose another option."),
+    ("error.inconsistent", "Os dados desta instalação estão inconsistentes.", "Los datos de esta instalación son inconsistentes.", "This installation's data is inconsistent."),
+    ("inconsistency.invalid_installation_data", "Os dados de identificação informados pelo ERP são inválidos.", "Los datos de identificación informados por el ERP no son válidos.", "The identification data given by the ERP is invalid."),
+    ("inconsistency.bound_to_several_environments", "A plataforma mostra esta instalação vinculada a mais de um ambiente.", "La plataforma muestra esta instalación vinculada a más de un ambiente.", "The platform shows this installation bound to more than one environment."),
+    ("inconsistency.bound_under_other_line", "A plataforma mostra esta instalação vinculada como outra linha de ERP.", "La plataforma muestra esta instalación vinculada como otra línea de ERP.", "The platform shows this installation bound as another ERP line."),
+    ("inconsistency.bound_environment_kind_differs", "Esta instalação está vinculada a um ambiente de outro tipo.", "Esta instalación está vinculada a un ambiente de otro tipo.", "This installation is bound to an environment of another kind."),
+    ("inconsistency.duplicate_line_in_environment", "Um ambiente mostra duas instalações da mesma linha.", "Un ambiente muestra dos instalaciones de la misma línea.", "An environment shows two installations of the same line."),
+    ("inconsistency.duplicate_environment", "A plataforma listou o mesmo ambiente duas vezes.", "La plataforma listó el mismo ambiente dos veces.", "The platform listed the same environment twice."),
+    ("inconsistency.local_state_contradicts", "O vínculo registrado localmente contradiz o da plataforma.", "El vínculo registrado localmente contradice el de la plataforma.", "The binding recorded locally contradicts the platform's."),
+    // Platform and task errors, by code
+    ("code.invalid_request", "A requisição foi recusada como inválida.", "La solicitud fue rechazada por inválida.", "The request was refused as invalid."),
+    ("code.unauthorized", "O token de acesso não foi aceito; entre novamente no ERP.", "El token de acceso no fue aceptado; ingrese de nuevo al ERP.", "The access token was not accepted; log in to the ERP again."),
+    ("code.forbidden", "Sem permissão. Apenas a empresa principal do cliente pode criar ambientes.", "Sin permiso. Solo la empresa principal del cliente puede crear ambientes.", "Not allowed. Only the customer's main company may create environments."),
+    ("code.not_found", "O ambiente não existe mais.", "El ambiente ya no existe.", "The environment no longer exists."),
+    ("code.name_taken", "Já existe um ambiente com esse nome.", "Ya existe un ambiente con ese nombre.", "An environment with that name already exists."),
+    ("code.binding_exists", "Outra instalação desta linha já está vinculada a esse ambiente.", "Otra instalación de esta línea ya está vinculada a ese ambiente.", "Another installation of this line is already bound to that environment."),
+    ("code.installation_bound_elsewhere", "Esta instalação já está vinculada a outro ambiente.", "Esta instalación ya está vinculada a otro ambiente.", "This installation is already bound to another environment."),
+    ("code.not_bound", "Esta instalação não está vinculada a esse ambiente.", "Esta instalación no está vinculada a ese ambiente.", "This installation is not bound to that environment."),
+    ("code.precondition_failed", "O ambiente mudou desde que foi listado; revise a lista e escolha novamente.", "El ambiente cambió desde que fue listado; revise la lista y elija de nuevo.", "The environment changed since it was listed; review the list and choose again."),
+    ("code.invalid_name", "O nome não é aceito pela plataforma.", "El nombre no es aceptado por la plataforma.", "The platform does not accept that name."),
+    ("code.kind_mismatch", "O tipo do ambiente é diferente do tipo da instalação.", "El tipo del ambiente es diferente del tipo de la instalación.", "The environment's kind differs from the installation's."),
+    ("code.idempotency_key_reused", "Conflito de repetição da requisição.", "Conflicto de repetición de la solicitud.", "Request replay conflict."),
+    ("code.precondition_required", "Erro interno do cliente (If-Match ausente).", "Error interno del cliente (falta If-Match).", "Client bug (If-Match missing)."),
+    ("code.rate_limited", "A plataforma pediu para aguardar; tente novamente em instantes.", "La plataforma pidió esperar; intente de nuevo en unos instantes.", "The platform asked to slow down; try again shortly."),
+    ("code.internal", "Erro interno da plataforma.", "Error interno de la plataforma.", "Internal platform error."),
+    ("code.unavailable", "A plataforma está indisponível no momento.", "La plataforma no está disponible en este momento.", "The platform is unavailable right now."),
+    ("code.invalid_client", "As credenciais emitidas não foram aceitas.", "Las credenciales emitidas no fueron aceptadas.", "The credentials issued were not accepted."),
+    ("code.transport", "Não foi possível conectar à plataforma (rede, proxy ou TLS).", "No fue posible conectar con la plataforma (red, proxy o TLS).", "Could not connect to the platform (network, proxy or TLS)."),
+    ("code.timeout", "A plataforma não respondeu a tempo.", "La plataforma no respondió a tiempo.", "The platform did not answer in time."),
+    ("code.protocol", "A resposta da plataforma não segue o contrato.", "La respuesta de la plataforma no sigue el contrato.", "The platform's answer does not follow the contract."),
+    ("code.response_too_large", "A resposta da plataforma é grande demais.", "La respuesta de la plataforma es demasiado grande.", "The platform's answer is too large."),
+    ("code.config", "Configuração de conexão inválida (URL, proxy ou certificados).", "Configuración de conexión inválida (URL, proxy o certificados).", "Invalid connection settings (URL, proxy or certificates)."),
+    ("code.state", "Não foi possível gravar a configuração local.", "No fue posible guardar la configuración local.", "Could not write the local configuration."),
+    ("code.busy", "Outro servidor desta instalação está configurando; tente novamente em instantes.", "Otro servidor de esta instalación está configurando; intente de nuevo en unos instantes.", "Another server of this installation is configuring it; try again shortly."),
+    ("code.cancelled", "Operação cancelada.", "Operación cancelada.", "Operation cancelled."),
+    ("code.unknown", "Erro inesperado.", "Error inesperado.", "Unexpected error."),
+    // Validation
+    ("validation.empty", "O campo não pode ficar vazio.", "El campo no puede quedar vacío.", "The field must not be empty."),
+    ("validation.too_long", "Use no máximo {max} caracteres.", "Use como máximo {max} caracteres.", "Use at most {max} characters."),
+    ("validation.control", "Caracteres de controle não são permitidos.", "No se permiten caracteres de control.", "Control characters are not allowed."),
+    ("validation.invalid", "O valor contém caracteres não permitidos.", "El valor contiene caracteres no permitidos.", "The value contains characters that are not allowed."),
+    // Status and check (diagnostics)
+    ("status.configured", "Configurado: ambiente {name} ({id}), desde {since}.", "Configurado: ambiente {name} ({id}), desde {since}.", "Configured: environment {name} ({id}), since {since}."),
+    ("status.not_configured", "Não configurado: o configurador será exibido no próximo acesso.", "No configurado: el configurador se mostrará en el próximo acceso.", "Not configured: the configurator will be shown at the next login."),
+    ("status.client", "Cliente OAuth2: {id} (segredo oculto)", "Cliente OAuth2: {id} (secreto oculto)", "OAuth2 client: {id} (secret hidden)"),
+    ("status.expires", "Credenciais expiram em {at}.", "Las credenciales expiran el {at}.", "Credentials expire at {at}."),
+    ("status.never_expires", "Credenciais sem data de expiração.", "Credenciales sin fecha de expiración.", "Credentials do not expire."),
+    ("status.clone", "O estado local pertence a outra instalação (banco copiado?) e não será usado.", "El estado local pertenece a otra instalación (¿base copiada?) y no se usará.", "The local state belongs to another installation (a copied database?) and will not be used."),
+    ("status.last_failure", "Última tentativa falhou ({code}); código de suporte {id}.", "El último intento falló ({code}); código de soporte {id}.", "The last attempt failed ({code}); support code {id}."),
+    ("status.interrupted", "Uma configuração foi interrompida (código {id}).", "Una configuración fue interrumpida (código {id}).", "A configuration was interrupted (code {id})."),
+    ("check.reachable", "Plataforma acessível em {url} ({ms} ms).", "Plataforma accesible en {url} ({ms} ms).", "Platform reachable at {url} ({ms} ms)."),
+    ("check.unreachable", "Plataforma inacessível: {detail}", "Plataforma inaccesible: {detail}", "Platform unreachable: {detail}"),
+    ("check.tls", "TLS: {detail}", "TLS: {detail}", "TLS: {detail}"),
+    ("check.proxy", "Proxy: {detail}", "Proxy: {detail}", "Proxy: {detail}"),
+    ("check.clock", "Diferença de relógio em relação ao servidor: {seconds} s.", "Diferencia de reloj con el servidor: {seconds} s.", "Clock skew against the server: {seconds} s."),
+    ("check.clock_warning", "Atenção: o relógio deste servidor está desajustado; credenciais podem ser recusadas.", "Atención: el reloj de este servidor está desajustado; las credenciales pueden ser rechazadas.", "Warning: this server's clock is off; credentials may be refused."),
+    ("check.token_ok", "Token aceito pela plataforma.", "Token aceptado por la plataforma.", "Token accepted by the platform."),
+    ("check.token_refused", "Token recusado pela plataforma.", "Token rechazado por la plataforma.", "Token refused by the platform."),
+    // Kinds and lines
+    ("kind.production", "Produção", "Producción", "Production"),
+    ("kind.homologation", "Homologação", "Homologación", "Homologation"),
+    ("kind.development", "Desenvolvimento", "Desarrollo", "Development"),
+    ("kind.custom", "Customizado", "Personalizado", "Custom"),
+    ("progress.working", "Aguarde…", "Espere…", "Please wait…"),
+    ("cancelled", "Configuração interrompida; nada foi gravado pela metade.", "Configuración interrumpida; nada quedó grabado a medias.", "Configuration interrupted; nothing was left half-written."),
+];
+
+/// The text for `key` in `locale`; falls back to pt-BR, then to the key
+/// itself (so a missing key is visible, never a crash).
+pub fn text<'k>(locale: Locale, key: &'k str) -> &'k str {
+    match CATALOG.iter().find(|(k, ..)| *k == key) {
+        Some((_, pt, es, en)) => {
+            let t = match locale {
+                Locale::PtBr => pt,
+                Locale::Es => es,
+                Locale::En => en,
+            };
+            if t.is_empty() { pt } else { t }
+        }
+        None => key,
+    }
+}
+
+/// The text for `key` with `{name}` placeholders filled from `args`.
+pub fn render(locale: Locale, key: &str, args: &[(&str, &str)]) -> String {
+    let mut out = text(locale, key).to_owned();
+    for (name, value) in args {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Every key of the catalogue.
+pub fn keys() -> impl Iterator<Item = &'static str> {
+    CATALOG.iter().map(|(k, ..)| *k)
+}
+
+/// The label of a kind.
+pub fn kind_label(locale: Locale, kind: Kind) -> &'static str {
+    let key = match kind {
+        Kind::Production => "kind.production",
+        Kind::Homologation => "kind.homologation",
+        Kind::Development => "kind.development",
+        Kind::Custom => "kind.custom",
+    };
+    text(locale, key)
+}
+
+/// The display name of an ERP line (the same in every language).
+pub fn line_label(line: ErpLine) -> &'static str {
+    line.display_name()
+}
+
+/// The message for a stable error code (a contract code or one of the
+/// library's: `transport`, `timeout`, `protocol`, `state`, `busy`, ...).
+pub fn code_text(locale: Locale, code: &str) -> String {
+    let key = format!("code.{code}");
+    if CATALOG.iter().any(|(k, ..)| *k == key) {
+        text(locale, &key).to_owned()
+    } else {
+        text(locale, "code.unknown").to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_key_exists_in_all_three_languages_with_the_same_placeholders() {
+        let mut seen = HashSet::new();
+        for (key, pt, es, en) in CATALOG {
+            assert!(seen.insert(*key), "duplicate key {key}");
+            for (lang, t) in [("pt-BR", pt), ("es", es), ("en", en)] {
+                assert!(!t.trim().is_empty(), "{key} is empty in {lang}");
+            }
+            assert_eq!(placeholders(pt), placeholders(es), "{key}: es placeholders differ");
+            assert_eq!(placeholders(pt), placeholders(en), "{key}: en placeholders differ");
+        }
+    }
+
+    #[test]
+    fn every_error_code_and_inconsistency_has_a_message() {
+        use crate::platform::ErrorCode;
+        for code in [
+            ErrorCode::InvalidRequest, ErrorCode::Unauthorized, ErrorCode::Forbidden,
+            ErrorCode::NotFound, ErrorCode::NameTaken, ErrorCode::BindingExists,
+            ErrorCode::InstallationBoundElsewhere, ErrorCode::NotBound,
+            ErrorCode::PreconditionFailed, ErrorCode::InvalidName, ErrorCode::KindMismatch,
+            ErrorCode::IdempotencyKeyReused, ErrorCode::PreconditionRequired,
+            ErrorCode::RateLimited, ErrorCode::Internal, ErrorCode::Unavailable,
+            ErrorCode::InvalidClient, ErrorCode::Unknown,
+        ] {
+            assert!(keys().any(|k| k == format!("code.{}", code.as_str())), "{code}");
+        }
+        for code in ["transport", "timeout", "protocol", "response_too_large", "config", "state", "busy", "cancelled"] {
+            assert!(keys().any(|k| k == format!("code.{code}")), "{code}");
+        }
+        for reason in [
+            "invalid_installation_data", "bound_to_several_environments", "bound_under_other_line",
+            "bound_environment_kind_differs", "duplicate_line_in_environment",
+            "duplicate_environment", "local_state_contradicts",
+        ] {
+            assert!(keys().any(|k| k == format!("inconsistency.{reason}")), "{reason}");
+        }
+        for step in ["waiting_for_lock", "creating", "binding", "issuing_credentials", "verifying", "storing"] {
+            assert!(keys().any(|k| k == format!("step.{step}")), "{step}");
+        }
+    }
+
+    #[test]
+    fn locale_falls_back_to_portuguese() {
+        assert_eq!(Locale::parse("fr-FR"), Locale::PtBr);
+        assert_eq!(Locale::parse(""), Locale::PtBr);
+        assert_eq!(Locale::parse("EN_us"), Locale::En);
+        assert_eq!(text(Locale::En, "no.such.key"), "no.such.key");
+        assert_eq!(kind_label(Locale::Es, Kind::Custom), "Personalizado");
+        assert_eq!(code_text(Locale::En, "weird"), "Unexpected error.");
+    }
+}
