@@ -1,8 +1,8 @@
 //! The classifier, rule by rule and scenario by scenario.
 
-mod common_env;
+mod common;
 
-use common_env::*;
+use common::*;
 use smartlink_core::*;
 
 const P: ErpLine = ErpLine::Protheus;

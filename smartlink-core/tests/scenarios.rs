@@ -23,7 +23,11 @@ fn spec(id: &str) -> InstallationSpec {
     InstallationSpec::parse(id, "protheus", "production", None).unwrap()
 }
 
-fn configurator(id: &str, platform: &Arc<InMemoryPlatform>, store: &MemoryStateStore) -> Configurator {
+fn configurator(
+    id: &str,
+    platform: &Arc<InMemoryPlatform>,
+    store: &MemoryStateStore,
+) -> Configurator {
     Configurator::new(spec(id), platform.clone(), Arc::new(store.clone())).unwrap()
 }
 
@@ -33,7 +37,11 @@ fn eid(s: &str) -> EnvironmentId {
 
 async fn to_list(cfg: &Configurator) -> Screen {
     cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName { name: "Matriz SP".into() }).await.unwrap()
+    cfg.apply(Action::SetName {
+        name: "Matriz SP".into(),
+    })
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -43,18 +51,49 @@ async fn first_binding_by_selection() {
     let cfg = configurator("new-inst", &p, &store);
     assert!(cfg.needs_configuration());
     let screen = to_list(&cfg).await;
-    assert!(matches!(screen, Screen::ChooseEnvironment { scenario: Scenario::Replacement, create_offered: true, .. }));
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    assert!(matches!(
+        screen,
+        Screen::ChooseEnvironment {
+            scenario: Scenario::Replacement,
+            create_offered: true,
+            ..
+        }
+    ));
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     let status = cfg.wait_for_task().await;
-    assert!(matches!(status, TaskStatus::Succeeded { reused_credentials: false, .. }), "{status:?}");
+    assert!(
+        matches!(
+            status,
+            TaskStatus::Succeeded {
+                reused_credentials: false,
+                ..
+            }
+        ),
+        "{status:?}"
+    );
     assert!(!cfg.needs_configuration());
     let creds = cfg.credentials().unwrap().unwrap();
     assert_eq!(creds.environment_id, eid("env_free"));
-    assert_eq!(p.live_credentials(&InstallationId::new("new-inst").unwrap()).unwrap(), creds);
+    assert_eq!(
+        p.live_credentials(&InstallationId::new("new-inst").unwrap())
+            .unwrap(),
+        creds
+    );
     assert!(matches!(cfg.screen(), Screen::Done { .. }));
     // Minimum calls: list, bind, issue, verify.
     assert_eq!(
-        [Operation::List, Operation::Bind, Operation::Issue, Operation::Verify, Operation::Create].map(|o| p.calls(o)),
+        [
+            Operation::List,
+            Operation::Bind,
+            Operation::Issue,
+            Operation::Verify,
+            Operation::Create
+        ]
+        .map(|o| p.calls(o)),
         [1, 1, 1, 1, 0]
     );
 }
@@ -65,15 +104,34 @@ async fn first_binding_by_creation() {
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Create { name: "Produção 2027".into() }).await.unwrap();
+    cfg.apply(Action::Create {
+        name: "Produção 2027".into(),
+    })
+    .await
+    .unwrap();
     let status = cfg.wait_for_task().await;
-    let TaskStatus::Succeeded { environment_id, environment_name, .. } = status else {
+    let TaskStatus::Succeeded {
+        environment_id,
+        environment_name,
+        ..
+    } = status
+    else {
         panic!("{status:?}")
     };
     assert_eq!(environment_name.as_str(), "Produção 2027");
-    let env = p.environments().into_iter().find(|e| e.id == environment_id).unwrap();
+    let env = p
+        .environments()
+        .into_iter()
+        .find(|e| e.id == environment_id)
+        .unwrap();
     assert_eq!(env.kind, Kind::Production);
-    assert_eq!(env.binding_for(ErpLine::Protheus).unwrap().installation_name.as_str(), "Matriz SP");
+    assert_eq!(
+        env.binding_for(ErpLine::Protheus)
+            .unwrap()
+            .installation_name
+            .as_str(),
+        "Matriz SP"
+    );
     assert_eq!(p.calls(Operation::Create), 1);
     assert!(!cfg.needs_configuration());
 }
@@ -84,29 +142,65 @@ async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_inval
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     cfg.wait_for_task().await;
     let first = cfg.credentials().unwrap().unwrap();
 
     // A second visit: already bound, no create tab, an alert before regenerating.
     let cfg = configurator("new-inst", &p, &store);
     let screen = to_list(&cfg).await;
-    let Screen::ChooseEnvironment { scenario, create_offered, .. } = screen else { panic!() };
-    assert_eq!(scenario, Scenario::AlreadyBound { environment_id: eid("env_free") });
+    let Screen::ChooseEnvironment {
+        scenario,
+        create_offered,
+        ..
+    } = screen
+    else {
+        panic!()
+    };
+    assert_eq!(
+        scenario,
+        Scenario::AlreadyBound {
+            environment_id: eid("env_free")
+        }
+    );
     assert!(!create_offered);
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     assert!(matches!(cfg.screen(), Screen::ConfirmRegeneration { .. }));
     cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(cfg.wait_for_task().await, TaskStatus::Succeeded { reused_credentials: true, .. }));
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded {
+            reused_credentials: true,
+            ..
+        }
+    ));
     assert!(cfg.credentials().unwrap().unwrap().same_as(&first));
 
     // Once revoked, regeneration issues new ones.
     p.revoke_credentials(&InstallationId::new("new-inst").unwrap());
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(cfg.wait_for_task().await, TaskStatus::Succeeded { reused_credentials: false, .. }));
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded {
+            reused_credentials: false,
+            ..
+        }
+    ));
     assert!(!cfg.credentials().unwrap().unwrap().same_as(&first));
 }
 
@@ -116,21 +210,54 @@ async fn replacement_overwrites_only_with_the_typed_name() {
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Select { environment_id: eid("env_old") }).await.unwrap();
+    cfg.apply(Action::Select {
+        environment_id: eid("env_old"),
+    })
+    .await
+    .unwrap();
     assert!(matches!(
         cfg.apply(Action::Confirm).await,
-        Err(ConfiguratorError::Wizard(wizard::WizardError::ConfirmationMismatch(_)))
+        Err(ConfiguratorError::Wizard(
+            wizard::WizardError::ConfirmationMismatch(_)
+        ))
     ));
-    cfg.apply(Action::TypeConfirmation { text: "produção".into() }).await.unwrap();
+    cfg.apply(Action::TypeConfirmation {
+        text: "produção".into(),
+    })
+    .await
+    .unwrap();
     assert!(cfg.apply(Action::Confirm).await.is_err());
     assert_eq!(p.calls(Operation::Bind), 0);
-    cfg.apply(Action::TypeConfirmation { text: " Produção ".into() }).await.unwrap();
+    cfg.apply(Action::TypeConfirmation {
+        text: " Produção ".into(),
+    })
+    .await
+    .unwrap();
     cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(cfg.wait_for_task().await, TaskStatus::Succeeded { .. }));
-    let env = p.environments().into_iter().find(|e| e.id == eid("env_old")).unwrap();
-    assert_eq!(env.binding_for(ErpLine::Protheus).unwrap().installation_id.as_str(), "new-inst");
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded { .. }
+    ));
+    let env = p
+        .environments()
+        .into_iter()
+        .find(|e| e.id == eid("env_old"))
+        .unwrap();
+    assert_eq!(
+        env.binding_for(ErpLine::Protheus)
+            .unwrap()
+            .installation_id
+            .as_str(),
+        "new-inst"
+    );
     // R2: the RM installation keeps its binding.
-    assert_eq!(env.binding_for(ErpLine::Rm).unwrap().installation_id.as_str(), "rm-1");
+    assert_eq!(
+        env.binding_for(ErpLine::Rm)
+            .unwrap()
+            .installation_id
+            .as_str(),
+        "rm-1"
+    );
 }
 
 #[tokio::test]
@@ -149,17 +276,44 @@ async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
         })
         .await
         .unwrap();
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     let status = cfg.wait_for_task().await;
-    assert!(matches!(&status, TaskStatus::Failed { code, .. } if code == "precondition_failed"), "{status:?}");
-    assert!(matches!(cfg.screen(), Screen::Error { reason: ErrorReason::TaskFailed { .. }, retry_allowed: true, .. }));
+    assert!(
+        matches!(&status, TaskStatus::Failed { code, .. } if code == "precondition_failed"),
+        "{status:?}"
+    );
+    assert!(matches!(
+        cfg.screen(),
+        Screen::Error {
+            reason: ErrorReason::TaskFailed { .. },
+            retry_allowed: true,
+            ..
+        }
+    ));
     assert!(cfg.needs_configuration());
     // Back re-lists: the rival now holds it, so it needs typed confirmation.
     cfg.apply(Action::Back).await.unwrap();
-    let screen = cfg.apply(Action::SetName { name: "Matriz SP".into() }).await.unwrap();
-    let Screen::ChooseEnvironment { choices, .. } = screen else { panic!() };
-    let free = choices.iter().find(|c| c.environment.id == eid("env_free")).unwrap();
-    assert!(matches!(free.availability, Availability::NeedsTypedConfirmation { .. }));
+    let screen = cfg
+        .apply(Action::SetName {
+            name: "Matriz SP".into(),
+        })
+        .await
+        .unwrap();
+    let Screen::ChooseEnvironment { choices, .. } = screen else {
+        panic!()
+    };
+    let free = choices
+        .iter()
+        .find(|c| c.environment.id == eid("env_free"))
+        .unwrap();
+    assert!(matches!(
+        free.availability,
+        Availability::NeedsTypedConfirmation { .. }
+    ));
 }
 
 #[tokio::test]
@@ -168,10 +322,19 @@ async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    p.fail_next(Operation::Verify, PlatformError::api(ErrorCode::InvalidClient));
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
+    p.fail_next(
+        Operation::Verify,
+        PlatformError::api(ErrorCode::InvalidClient),
+    );
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
     let status = cfg.wait_for_task().await;
-    let TaskStatus::Failed { task_id, code, .. } = status else { panic!("{status:?}") };
+    let TaskStatus::Failed { task_id, code, .. } = status else {
+        panic!("{status:?}")
+    };
     assert_eq!(code, "invalid_client");
     // After a restart (a new configurator on the same store) it is still needed.
     let again = configurator("new-inst", &p, &store);
@@ -192,13 +355,29 @@ async fn transient_failures_are_retried_within_the_budget() {
         p.clone(),
         Arc::new(store.clone()),
         tokio::runtime::Handle::current(),
-        ConfiguratorOptions { step_backoff: std::time::Duration::from_millis(1), ..Default::default() },
+        ConfiguratorOptions {
+            step_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        },
     );
     to_list(&cfg).await;
     p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
-    p.fail_after_next(Operation::Bind, PlatformError::Timeout { elapsed: Default::default(), request_id: None });
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
-    assert!(matches!(cfg.wait_for_task().await, TaskStatus::Succeeded { .. }));
+    p.fail_after_next(
+        Operation::Bind,
+        PlatformError::Timeout {
+            elapsed: Default::default(),
+            request_id: None,
+        },
+    );
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded { .. }
+    ));
     assert_eq!(p.calls(Operation::Bind), 2);
     assert_eq!(p.credentials_issued(), 1);
 }
@@ -212,13 +391,35 @@ async fn a_lost_create_response_creates_the_environment_once() {
         p.clone(),
         Arc::new(store.clone()),
         tokio::runtime::Handle::current(),
-        ConfiguratorOptions { step_backoff: std::time::Duration::from_millis(1), ..Default::default() },
+        ConfiguratorOptions {
+            step_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        },
     );
     to_list(&cfg).await;
-    p.fail_after_next(Operation::Create, PlatformError::Transport { detail: "reset".into(), request_id: None });
-    cfg.apply(Action::Create { name: "Nova".into() }).await.unwrap();
-    assert!(matches!(cfg.wait_for_task().await, TaskStatus::Succeeded { .. }));
-    assert_eq!(p.environments().iter().filter(|e| e.name.as_str() == "Nova").count(), 1);
+    p.fail_after_next(
+        Operation::Create,
+        PlatformError::Transport {
+            detail: "reset".into(),
+            request_id: None,
+        },
+    );
+    cfg.apply(Action::Create {
+        name: "Nova".into(),
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded { .. }
+    ));
+    assert_eq!(
+        p.environments()
+            .iter()
+            .filter(|e| e.name.as_str() == "Nova")
+            .count(),
+        1
+    );
     assert_eq!(p.calls(Operation::Create), 2);
 }
 
@@ -228,8 +429,15 @@ async fn progress_is_observable_until_done() {
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Select { environment_id: eid("env_free") }).await.unwrap();
-    assert!(matches!(cfg.screen(), Screen::Finishing { .. } | Screen::Done { .. }));
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
+    assert!(matches!(
+        cfg.screen(),
+        Screen::Finishing { .. } | Screen::Done { .. }
+    ));
     let _ = TaskStep::Binding;
     assert!(cfg.wait_for_task().await.is_finished());
 }
@@ -240,10 +448,20 @@ async fn listing_failure_shows_a_retryable_error_with_a_support_id() {
     let cfg = configurator("new-inst", &p, &MemoryStateStore::new());
     cfg.apply(Action::Start).await.unwrap();
     p.fail_next(Operation::List, PlatformError::api(ErrorCode::Unauthorized));
-    let screen = cfg.apply(Action::SetName { name: "X".into() }).await.unwrap();
-    assert!(matches!(&screen, Screen::Error { retry_allowed: true, reason: ErrorReason::Platform { code, .. }, .. } if code == "unauthorized"));
+    let screen = cfg
+        .apply(Action::SetName { name: "X".into() })
+        .await
+        .unwrap();
+    assert!(
+        matches!(&screen, Screen::Error { retry_allowed: true, reason: ErrorReason::Platform { code, .. }, .. } if code == "unauthorized")
+    );
     cfg.apply(Action::Back).await.unwrap();
-    assert!(matches!(cfg.apply(Action::SetName { name: "X".into() }).await.unwrap(), Screen::ChooseEnvironment { .. }));
+    assert!(matches!(
+        cfg.apply(Action::SetName { name: "X".into() })
+            .await
+            .unwrap(),
+        Screen::ChooseEnvironment { .. }
+    ));
 }
 
 #[tokio::test]
@@ -252,16 +470,31 @@ async fn ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin() {
     let store = MemoryStateStore::new();
     // Not bound anywhere: an admin is needed.
     let cfg = configurator("new-inst", &p, &store);
-    assert!(matches!(cfg.ensure_configured().await.unwrap(), EnsureOutcome::AdminNeeded { scenario: Scenario::Replacement }));
+    assert!(matches!(
+        cfg.ensure_configured().await.unwrap(),
+        EnsureOutcome::AdminNeeded {
+            scenario: Scenario::Replacement
+        }
+    ));
     assert_eq!(p.calls(Operation::Bind), 0);
     // The old installation is bound on the platform but has no local state: silent.
     let old = configurator("old-inst", &p, &MemoryStateStore::new());
     let outcome = old.ensure_configured().await.unwrap();
-    assert!(matches!(outcome, EnsureOutcome::Configured { ref environment_id, .. } if environment_id == &eid("env_old")), "{outcome:?}");
+    assert!(
+        matches!(outcome, EnsureOutcome::Configured { ref environment_id, .. } if environment_id == &eid("env_old")),
+        "{outcome:?}"
+    );
     assert!(!old.needs_configuration());
     let calls = p.calls(Operation::List);
-    assert_eq!(old.ensure_configured().await.unwrap(), EnsureOutcome::AlreadyConfigured);
-    assert_eq!(p.calls(Operation::List), calls, "no network when configured");
+    assert_eq!(
+        old.ensure_configured().await.unwrap(),
+        EnsureOutcome::AlreadyConfigured
+    );
+    assert_eq!(
+        p.calls(Operation::List),
+        calls,
+        "no network when configured"
+    );
 }
 
 #[tokio::test]
@@ -275,16 +508,23 @@ async fn unattended_overwrite_needs_the_exact_name() {
     };
     assert!(matches!(
         cfg.configure_unattended(&request).await,
-        Err(ConfiguratorError::Decision(DecisionError::ConfirmationRequired(_)))
+        Err(ConfiguratorError::Decision(
+            DecisionError::ConfirmationRequired(_)
+        ))
     ));
     request.confirm = Some("PRODUÇÃO".into());
     assert!(matches!(
         cfg.configure_unattended(&request).await,
-        Err(ConfiguratorError::Decision(DecisionError::ConfirmationMismatch(_)))
+        Err(ConfiguratorError::Decision(
+            DecisionError::ConfirmationMismatch(_)
+        ))
     ));
     assert_eq!(p.calls(Operation::Bind), 0);
     request.confirm = Some("Produção".into());
-    assert!(matches!(cfg.configure_unattended(&request).await.unwrap(), TaskStatus::Succeeded { .. }));
+    assert!(matches!(
+        cfg.configure_unattended(&request).await.unwrap(),
+        TaskStatus::Succeeded { .. }
+    ));
     assert!(!cfg.needs_configuration());
 }
 
@@ -292,22 +532,38 @@ async fn unattended_overwrite_needs_the_exact_name() {
 async fn unattended_refusals_are_typed() {
     let p = platform();
     let cfg = configurator("new-inst", &p, &MemoryStateStore::new());
-    let req = |target| UnattendedRequest { installation_name: Some("M".into()), target, confirm: None };
+    let req = |target| UnattendedRequest {
+        installation_name: Some("M".into()),
+        target,
+        confirm: None,
+    };
     assert!(matches!(
-        cfg.configure_unattended(&req(UnattendedTarget::Environment("Nope".into()))).await,
-        Err(ConfiguratorError::Decision(DecisionError::EnvironmentNotFound(_)))
+        cfg.configure_unattended(&req(UnattendedTarget::Environment("Nope".into())))
+            .await,
+        Err(ConfiguratorError::Decision(
+            DecisionError::EnvironmentNotFound(_)
+        ))
     ));
     assert!(matches!(
-        cfg.configure_unattended(&req(UnattendedTarget::Environment("Desenvolvimento".into()))).await,
-        Err(ConfiguratorError::Decision(DecisionError::NotSelectable { .. }))
+        cfg.configure_unattended(&req(UnattendedTarget::Environment(
+            "Desenvolvimento".into()
+        )))
+        .await,
+        Err(ConfiguratorError::Decision(
+            DecisionError::NotSelectable { .. }
+        ))
     ));
     assert!(matches!(
-        cfg.configure_unattended(&req(UnattendedTarget::Create("produção nova".into()))).await,
+        cfg.configure_unattended(&req(UnattendedTarget::Create("produção nova".into())))
+            .await,
         Err(ConfiguratorError::Decision(DecisionError::NameTaken))
     ));
-    cfg.configure_unattended(&req(UnattendedTarget::Create("Nova".into()))).await.unwrap();
+    cfg.configure_unattended(&req(UnattendedTarget::Create("Nova".into())))
+        .await
+        .unwrap();
     assert!(matches!(
-        cfg.configure_unattended(&req(UnattendedTarget::Create("Outra".into()))).await,
+        cfg.configure_unattended(&req(UnattendedTarget::Create("Outra".into())))
+            .await,
         Err(ConfiguratorError::Decision(DecisionError::CreateNotOffered))
     ));
 }
@@ -332,10 +588,25 @@ async fn a_cloned_state_is_never_used_nor_sent() {
     assert!(clone.needs_configuration());
     assert!(clone.credentials().unwrap().is_none());
     assert!(clone.status().unwrap().state_from_other_installation);
-    assert!(matches!(clone.ensure_configured().await.unwrap(), EnsureOutcome::AdminNeeded { scenario: Scenario::Replacement }));
+    assert!(matches!(
+        clone.ensure_configured().await.unwrap(),
+        EnsureOutcome::AdminNeeded {
+            scenario: Scenario::Replacement
+        }
+    ));
     let screen = to_list(&clone).await;
-    assert!(matches!(screen, Screen::ChooseEnvironment { scenario: Scenario::Replacement, .. }));
-    assert_eq!(p.token_attempts_with_secret(&secret), before, "the old secret was sent");
+    assert!(matches!(
+        screen,
+        Screen::ChooseEnvironment {
+            scenario: Scenario::Replacement,
+            ..
+        }
+    ));
+    assert_eq!(
+        p.token_attempts_with_secret(&secret),
+        before,
+        "the old secret was sent"
+    );
 }
 
 #[tokio::test]
@@ -351,9 +622,15 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
     .await
     .unwrap();
     let old = cfg.credentials().unwrap().unwrap();
-    p.fail_next(Operation::Verify, PlatformError::api(ErrorCode::InvalidClient));
+    p.fail_next(
+        Operation::Verify,
+        PlatformError::api(ErrorCode::InvalidClient),
+    );
     assert!(cfg.rotate_credentials().await.is_err());
-    assert!(cfg.credentials().unwrap().unwrap().same_as(&old), "kept until new ones are proven");
+    assert!(
+        cfg.credentials().unwrap().unwrap().same_as(&old),
+        "kept until new ones are proven"
+    );
     let new = cfg.rotate_credentials().await.unwrap();
     assert!(!new.same_as(&old));
     assert!(cfg.credentials().unwrap().unwrap().same_as(&new));
@@ -373,9 +650,20 @@ async fn unbind_and_forget() {
     .unwrap();
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
-    assert!(p.live_credentials(&InstallationId::new("new-inst").unwrap()).is_none());
-    assert!(matches!(cfg.unbind().await, Err(ConfiguratorError::NotConfigured)));
-    store.save(&LocalState::new(InstallationId::new("new-inst").unwrap(), ErpLine::Protheus)).unwrap();
+    assert!(
+        p.live_credentials(&InstallationId::new("new-inst").unwrap())
+            .is_none()
+    );
+    assert!(matches!(
+        cfg.unbind().await,
+        Err(ConfiguratorError::NotConfigured)
+    ));
+    store
+        .save(&LocalState::new(
+            InstallationId::new("new-inst").unwrap(),
+            ErpLine::Protheus,
+        ))
+        .unwrap();
     cfg.forget_local().unwrap();
     assert!(store.load().unwrap().is_none());
 }

@@ -1,8 +1,8 @@
 //! The headless wizard: screens, actions, and actions refused.
 
-mod common_env;
+mod common;
 
-use common_env::*;
+use common::*;
 use smartlink_core::wizard::*;
 use smartlink_core::*;
 

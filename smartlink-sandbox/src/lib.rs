@@ -263,17 +263,12 @@ impl Drop for RunningSandbox {
 
 const REQUEST_ID: &str = "x-request-id";
 
-async fn count_and_echo(
-    State(sb): State<Arc<Sandbox>>,
-    connect: Option<ConnectInfo<SocketAddr>>,
-    request: Request,
-    next: Next,
-) -> Response {
+async fn count_and_echo(State(sb): State<Arc<Sandbox>>, request: Request, next: Next) -> Response {
     sb.requests.fetch_add(1, Ordering::Relaxed);
-    if let Some(ConnectInfo(peer)) = connect
+    if let Some(ConnectInfo(peer)) = request.extensions().get::<ConnectInfo<SocketAddr>>()
         && let Ok(mut peers) = sb.peers.lock()
     {
-        peers.insert(peer);
+        peers.insert(*peer);
     }
     let request_id = request
         .headers()
@@ -334,10 +329,9 @@ fn problem(code: ErrorCode, detail: &str) -> Response {
 
 fn platform_problem(e: PlatformError) -> Response {
     match &e {
-        PlatformError::Api { code, detail, .. } => problem(
-            code.clone(),
-            detail.as_deref().unwrap_or(code.as_str()),
-        ),
+        PlatformError::Api { code, detail, .. } => {
+            problem(code.clone(), detail.as_deref().unwrap_or(code.as_str()))
+        }
         PlatformError::InvalidInput(d) => problem(ErrorCode::InvalidRequest, d),
         other => problem(ErrorCode::Internal, &other.to_string()),
     }
@@ -365,7 +359,10 @@ fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, Response> {
 fn if_match(headers: &HeaderMap) -> Result<Option<&str>, Response> {
     headers
         .get(header::IF_MATCH)
-        .map(|v| v.to_str().map_err(|_| bad_request("If-Match must be ASCII")))
+        .map(|v| {
+            v.to_str()
+                .map_err(|_| bad_request("If-Match must be ASCII"))
+        })
         .transpose()
 }
 
@@ -381,7 +378,10 @@ struct ListQuery {
     cursor: Option<String>,
 }
 
-async fn list(State(sb): State<Arc<Sandbox>>, query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>) -> Response {
+async fn list(
+    State(sb): State<Arc<Sandbox>>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let Ok(Query(q)) = query else {
         return bad_request("invalid query string");
     };

@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use smartlink_core::Seed;
 use smartlink_sandbox::{Sandbox, demo_seed};
 
-const USAGE: &str = "usage: smartlink-sandbox [--listen ADDR] [--seed FILE] --token TOKEN [--state FILE]
+const USAGE: &str =
+    "usage: smartlink-sandbox [--listen ADDR] [--seed FILE] --token TOKEN [--state FILE]
 
   --listen ADDR   address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --seed FILE     JSON seed: {\"environments\": [...]} (default: the built-in demo data)
@@ -30,7 +31,10 @@ fn run() -> Result<(), String> {
     let mut state: Option<PathBuf> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
-        let mut value = |name: &str| args.next().ok_or_else(|| format!("{name} needs a value\n{USAGE}"));
+        let mut value = |name: &str| {
+            args.next()
+                .ok_or_else(|| format!("{name} needs a value\n{USAGE}"))
+        };
         match arg.as_str() {
             "--listen" => listen = value("--listen")?,
             "--seed" => seed_file = Some(value("--seed")?.into()),
@@ -46,8 +50,10 @@ fn run() -> Result<(), String> {
     let token = token.ok_or_else(|| format!("--token is required\n{USAGE}"))?;
     let seed: Seed = match &seed_file {
         Some(path) => {
-            let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            serde_json::from_slice(&bytes).map_err(|e| format!("invalid seed {}: {e}", path.display()))?
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            serde_json::from_slice(&bytes)
+                .map_err(|e| format!("invalid seed {}: {e}", path.display()))?
         }
         None => demo_seed(),
     };
@@ -62,7 +68,10 @@ fn run() -> Result<(), String> {
             None => Sandbox::from_seed(&seed, token),
         }
         .map_err(|e| e.to_string())?;
-        let running = sandbox.serve(&listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let running = sandbox
+            .serve(&listen)
+            .await
+            .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         println!("smartlink-sandbox listening on {}", running.url());
         tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
         eprintln!("smartlink-sandbox: stopping");
