@@ -40,7 +40,8 @@ pub use installation::{
 };
 pub use platform::{
     BindTarget, CreateEnvironment, ErrorCode, HttpPlatform, HttpPlatformConfig, IdempotencyKey,
-    InMemoryPlatform, IssueCredentials, Platform, PlatformError, Seed, TokenSource, Unbind,
+    InMemoryPlatform, IssueCredentials, Platform, PlatformError, Seed, StaticToken, TokenSource,
+    Unbind,
 };
 pub use rules::{
     Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,

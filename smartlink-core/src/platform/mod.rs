@@ -20,7 +20,7 @@ use crate::installation::{ErpLine, Installation, InstallationId, Kind};
 pub mod http;
 pub mod memory;
 
-pub use http::{HttpPlatform, HttpPlatformConfig, TokenSource};
+pub use http::{HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource};
 pub use memory::{AccessToken, BindBody, InMemoryPlatform, Operation, Page, Seed, SeedEnvironment};
 
 /// Key that makes a creating `POST` safe to retry: generated once per logical
