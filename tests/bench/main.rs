@@ -1,0 +1,303 @@
+//! Prints the project's performance figures as one table.
+//!
+//! `cargo run --release -p smartlink-tests --bin smartlink-bench`
+//! (`SMARTLINK_BENCH_QUICK=1` for fewer iterations).
+//! Figures are medians over repeated runs; nothing here asserts on time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+use smartlink_core::platform::SeedEnvironment;
+use smartlink_core::*;
+use smartlink_sandbox::Sandbox;
+use smartlink_tests::{TOKEN, http_platform};
+
+struct Row {
+    what: String,
+    figure: String,
+    target: String,
+}
+
+fn median(mut samples: Vec<Duration>) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+fn fmt_us(d: Duration) -> String {
+    format!("{:.2} µs", d.as_nanos() as f64 / 1000.0)
+}
+
+fn fmt_ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_nanos() as f64 / 1_000_000.0)
+}
+
+fn configured_state(store: &dyn StateStore, id: &str) {
+    let env = EnvironmentId::new("env_1").unwrap();
+    let mut state = LocalState::new(InstallationId::new(id).unwrap(), ErpLine::Protheus);
+    state.binding = Some(smartlink_core::state::LocalBinding {
+        environment_id: env.clone(),
+        environment_name: EnvironmentName::new("Produção").unwrap(),
+        environment_kind: Kind::Production,
+        bound_at: chrono_now(),
+    });
+    state.credentials = Some(Credentials {
+        client_id: ClientId::new("client").unwrap(),
+        client_secret: SecretString::from("secret-secret-secret"),
+        tenant_id: uuid::Uuid::nil(),
+        environment_id: env,
+        expires_at: None,
+    });
+    store.save(&state).unwrap();
+}
+
+fn chrono_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn gate_configurator(store: Arc<dyn StateStore>, rt: &tokio::runtime::Runtime) -> Configurator {
+    Configurator::with_runtime(
+        InstallationSpec::parse("bench-inst", "protheus", "production", None).unwrap(),
+        Arc::new(InMemoryPlatform::new()),
+        store,
+        rt.handle().clone(),
+        ConfiguratorOptions::default(),
+    )
+}
+
+fn bench_gate(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterations: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let stores: Vec<(&str, Arc<dyn StateStore>)> = vec![
+        ("memory", Arc::new(MemoryStateStore::new())),
+        (
+            "file",
+            Arc::new(FileStateStore::open(dir.path().join("state.json")).unwrap()),
+        ),
+    ];
+    for (name, store) in stores {
+        configured_state(store.as_ref(), "bench-inst");
+        let cfg = gate_configurator(store.clone(), rt);
+        assert!(!cfg.needs_configuration());
+        let mut samples = Vec::with_capacity(iterations);
+        for _ in 0..iterations {
+            let t = Instant::now();
+            std::hint::black_box(cfg.needs_configuration());
+            samples.push(t.elapsed());
+        }
+        rows.push(Row {
+            what: format!("login gate, warm ({name} store)"),
+            figure: fmt_us(median(samples)),
+            target: "≤ 10 µs".into(),
+        });
+        let mut samples = Vec::with_capacity(iterations / 10);
+        for _ in 0..(iterations / 10).max(10) {
+            let t = Instant::now();
+            let cfg = gate_configurator(store.clone(), rt);
+            std::hint::black_box(cfg.needs_configuration());
+            samples.push(t.elapsed());
+        }
+        rows.push(Row {
+            what: format!("login gate, cold: new configurator + first read ({name} store)"),
+            figure: fmt_us(median(samples)),
+            target: "-".into(),
+        });
+    }
+}
+
+fn one_free_env_seed() -> Seed {
+    serde_json::from_str(
+        r#"{"environments":[{"id":"env_free","name":"Produção","kind":"production"}]}"#,
+    )
+    .unwrap()
+}
+
+async fn smartlink_first_binding(url: &str) -> Duration {
+    let cfg = Configurator::with_runtime(
+        InstallationSpec::parse("bench-inst", "protheus", "production", None).unwrap(),
+        http_platform(url),
+        Arc::new(MemoryStateStore::new()),
+        tokio::runtime::Handle::current(),
+        ConfiguratorOptions::default(),
+    );
+    let request = UnattendedRequest {
+        installation_name: Some("Bench".into()),
+        target: UnattendedTarget::Environment("Produção".into()),
+        confirm: None,
+    };
+    let t = Instant::now();
+    let status = cfg.configure_unattended(&request).await.unwrap();
+    let elapsed = t.elapsed();
+    assert!(matches!(status, TaskStatus::Succeeded { .. }));
+    elapsed
+}
+
+/// The same four requests, by hand, with a bare reqwest client.
+async fn bare_first_binding(url: &str) -> Duration {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let rid = || uuid::Uuid::new_v4().to_string();
+    let t = Instant::now();
+    let list: serde_json::Value = client
+        .get(format!("{url}/v1/environments"))
+        .query(&[("line", "protheus"), ("installation_id", "bench-inst")])
+        .bearer_auth(TOKEN)
+        .header("X-Request-Id", rid())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let env = &list["environments"][0];
+    let etag = env["etag"].as_str().unwrap();
+    let id = env["id"].as_str().unwrap();
+    let bound = client
+        .put(format!("{url}/v1/environments/{id}/bindings/protheus"))
+        .bearer_auth(TOKEN)
+        .header("X-Request-Id", rid())
+        .header("If-Match", etag)
+        .json(&serde_json::json!({"installation_id": "bench-inst", "installation_name": "Bench",
+                                   "installation_kind": "production", "overwrite": false}))
+        .send()
+        .await
+        .unwrap();
+    assert!(bound.status().is_success());
+    let _ = bound.bytes().await.unwrap();
+    let creds: serde_json::Value = client
+        .post(format!("{url}/v1/environments/{id}/credentials"))
+        .bearer_auth(TOKEN)
+        .header("X-Request-Id", rid())
+        .header("Idempotency-Key", rid())
+        .json(&serde_json::json!({"installation_id": "bench-inst", "reuse_if_valid": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = client
+        .post(format!("{url}/oauth2/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", creds["client_id"].as_str().unwrap()),
+            ("client_secret", creds["client_secret"].as_str().unwrap()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(token.status().is_success());
+    let _ = token.bytes().await.unwrap();
+    t.elapsed()
+}
+
+fn bench_first_binding(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterations: usize) {
+    let (ours, bare, requests, connections) = rt.block_on(async {
+        let mut ours = Vec::new();
+        let mut bare = Vec::new();
+        let mut counts = (0, 0);
+        for i in 0..iterations {
+            // Alternate the order so neither side always runs on a warmer machine.
+            for side in if i % 2 == 0 { [0, 1] } else { [1, 0] } {
+                let sb = Sandbox::from_seed(&one_free_env_seed(), TOKEN).unwrap();
+                let running = sb.serve("127.0.0.1:0").await.unwrap();
+                if side == 0 {
+                    ours.push(smartlink_first_binding(&running.url()).await);
+                    let stats = running.sandbox().stats();
+                    counts = (stats.requests, stats.connections);
+                } else {
+                    bare.push(bare_first_binding(&running.url()).await);
+                }
+                running.shutdown().await;
+            }
+        }
+        (median(ours), median(bare), counts.0, counts.1)
+    });
+    rows.push(Row {
+        what: "first binding over loopback (smartlink, unattended, memory store)".into(),
+        figure: format!("{} ({requests} requests, {connections} connection)", fmt_ms(ours)),
+        target: "4 requests, 1 connection".into(),
+    });
+    rows.push(Row {
+        what: "same four requests, bare reqwest client".into(),
+        figure: fmt_ms(bare),
+        target: "-".into(),
+    });
+    rows.push(Row {
+        what: "ratio smartlink / bare".into(),
+        figure: format!("{:.2}", ours.as_secs_f64() / bare.as_secs_f64()),
+        target: "≤ 1.2".into(),
+    });
+}
+
+fn bench_ten_thousand(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterations: usize) {
+    let mut seed = Seed::default();
+    for i in 0..10_000 {
+        seed.environments.push(SeedEnvironment {
+            id: None,
+            name: EnvironmentName::new(format!("Ambiente {i}")).unwrap(),
+            kind: Kind::ALL[i % 4],
+            bindings: vec![],
+        });
+    }
+    let installation = Installation::new(
+        InstallationId::new("bench-inst").unwrap(),
+        InstallationName::new("Bench").unwrap(),
+        ErpLine::Protheus,
+        Kind::Production,
+    );
+    let (listing, classify_time) = rt.block_on(async {
+        let sb = Sandbox::from_seed(&seed, TOKEN).unwrap();
+        let running = sb.serve("127.0.0.1:0").await.unwrap();
+        let platform = http_platform(&running.url());
+        let mut list_samples = Vec::new();
+        let mut classify_samples = Vec::new();
+        for _ in 0..iterations {
+            let t = Instant::now();
+            let envs = platform
+                .list_environments(ErpLine::Protheus, &installation.id)
+                .await
+                .unwrap();
+            list_samples.push(t.elapsed());
+            assert_eq!(envs.len(), 10_000);
+            let t = Instant::now();
+            let c = classify(&installation, None, &envs);
+            classify_samples.push(t.elapsed());
+            assert_eq!(c.choices.len(), 10_000);
+        }
+        running.shutdown().await;
+        (median(list_samples), median(classify_samples))
+    });
+    rows.push(Row {
+        what: "10,000 environments: listing over loopback (20 pages of 500)".into(),
+        figure: fmt_ms(listing),
+        target: "-".into(),
+    });
+    rows.push(Row {
+        what: "10,000 environments: classification after transfer".into(),
+        figure: fmt_ms(classify_time),
+        target: "≤ 20 ms".into(),
+    });
+}
+
+fn main() {
+    let quick = std::env::var_os("SMARTLINK_BENCH_QUICK").is_some();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    bench_gate(&mut rows, &rt, if quick { 10_000 } else { 200_000 });
+    bench_first_binding(&mut rows, &rt, if quick { 10 } else { 60 });
+    bench_ten_thousand(&mut rows, &rt, if quick { 3 } else { 15 });
+
+    let w = rows.iter().map(|r| r.what.chars().count()).max().unwrap_or(10);
+    let f = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(10);
+    println!("| {:w$} | {:f$} | target |", "measure", "figure");
+    println!("|{}|{}|--------|", "-".repeat(w + 2), "-".repeat(f + 2));
+    for r in rows {
+        println!("| {:w$} | {:f$} | {} |", r.what, r.figure, r.target);
+    }
+}
