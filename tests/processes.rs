@@ -29,7 +29,9 @@ fn spawn_child(role: &str, envs: &[(&str, String)]) -> std::process::Child {
 
 #[test]
 fn child() {
-    let Ok(role) = std::env::var("SMARTLINK_CHILD") else { return };
+    let Ok(role) = std::env::var("SMARTLINK_CHILD") else {
+        return;
+    };
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let state = std::env::var("SMARTLINK_STATE").unwrap();
@@ -40,10 +42,16 @@ fn child() {
                 let cfg = configurator_with("old-protheus-prd", &url, store);
                 let outcome = cfg.ensure_configured().await.unwrap();
                 let creds = cfg.credentials().unwrap().unwrap();
-                println!("RESULT {} {}", serde_json::to_string(&outcome).unwrap(), creds.client_id);
+                println!(
+                    "RESULT {} {}",
+                    serde_json::to_string(&outcome).unwrap(),
+                    creds.client_id
+                );
             }
             "stall" => {
-                let platform = Arc::new(StallOnBind(InMemoryPlatform::from_seed(&demo_seed()).unwrap()));
+                let platform = Arc::new(StallOnBind(
+                    InMemoryPlatform::from_seed(&demo_seed()).unwrap(),
+                ));
                 let cfg = Configurator::new(
                     InstallationSpec::parse("killed-inst", "protheus", "production", None).unwrap(),
                     platform,
@@ -68,17 +76,27 @@ struct StallOnBind(InMemoryPlatform);
 
 #[async_trait]
 impl Platform for StallOnBind {
-    async fn list_environments(&self, line: ErpLine, id: &InstallationId) -> Result<Vec<Environment>, PlatformError> {
+    async fn list_environments(
+        &self,
+        line: ErpLine,
+        id: &InstallationId,
+    ) -> Result<Vec<Environment>, PlatformError> {
         self.0.list_environments(line, id).await
     }
-    async fn create_environment(&self, r: &CreateEnvironment) -> Result<Environment, PlatformError> {
+    async fn create_environment(
+        &self,
+        r: &CreateEnvironment,
+    ) -> Result<Environment, PlatformError> {
         self.0.create_environment(r).await
     }
     async fn bind(&self, _: &Installation, _: &BindTarget) -> Result<Environment, PlatformError> {
         println!("BINDING");
         std::future::pending().await
     }
-    async fn issue_credentials(&self, r: &IssueCredentials) -> Result<IssuedCredentials, PlatformError> {
+    async fn issue_credentials(
+        &self,
+        r: &IssueCredentials,
+    ) -> Result<IssuedCredentials, PlatformError> {
         self.0.issue_credentials(r).await
     }
     async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
@@ -95,27 +113,63 @@ async fn four_processes_ensure_configured_at_once_one_does_the_work() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json").display().to_string();
     let children: Vec<_> = (0..4)
-        .map(|_| spawn_child("ensure", &[("SMARTLINK_URL", sb.url()), ("SMARTLINK_STATE", state.clone())]))
+        .map(|_| {
+            spawn_child(
+                "ensure",
+                &[
+                    ("SMARTLINK_URL", sb.url()),
+                    ("SMARTLINK_STATE", state.clone()),
+                ],
+            )
+        })
         .collect();
     let mut results = Vec::new();
     for child in children {
-        let out = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+        let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
         assert!(out.status.success(), "child failed: {:?}", out.status);
         let stdout = String::from_utf8(out.stdout).unwrap();
-        let line = stdout.lines().find(|l| l.starts_with("RESULT ")).expect("child result").to_owned();
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with("RESULT "))
+            .expect("child result")
+            .to_owned();
         results.push(line);
     }
     let platform = sb.sandbox().platform();
-    assert_eq!(platform.calls(Operation::Issue), 1, "exactly one process issued credentials");
+    assert_eq!(
+        platform.calls(Operation::Issue),
+        1,
+        "exactly one process issued credentials"
+    );
     assert_eq!(platform.calls(Operation::Bind), 1);
     assert_eq!(platform.credentials_issued(), 1);
-    let configured = results.iter().filter(|r| r.contains("\"configured\"")).count();
+    let configured = results
+        .iter()
+        .filter(|r| r.contains("\"configured\""))
+        .count();
     assert_eq!(configured, 1, "{results:?}");
-    let client_ids: std::collections::HashSet<_> =
-        results.iter().map(|r| r.rsplit(' ').next().unwrap().to_owned()).collect();
-    assert_eq!(client_ids.len(), 1, "all four end with the same credentials: {results:?}");
-    let env = platform.environments().into_iter().find(|e| e.id.as_str() == "env_prd_matriz").unwrap();
-    assert_eq!(env.bindings.len(), 2, "still one Protheus binding (and the RM one)");
+    let client_ids: std::collections::HashSet<_> = results
+        .iter()
+        .map(|r| r.rsplit(' ').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        client_ids.len(),
+        1,
+        "all four end with the same credentials: {results:?}"
+    );
+    let env = platform
+        .environments()
+        .into_iter()
+        .find(|e| e.id.as_str() == "env_prd_matriz")
+        .unwrap();
+    assert_eq!(
+        env.bindings.len(),
+        2,
+        "still one Protheus binding (and the RM one)"
+    );
 }
 
 #[test]
@@ -141,7 +195,10 @@ fn a_process_killed_mid_task_shows_the_configurator_again_after_restart() {
     .unwrap();
     assert!(cfg.needs_configuration());
     let status = cfg.status().unwrap();
-    assert!(status.interrupted_task.is_some(), "the pending task was persisted before the bind");
+    assert!(
+        status.interrupted_task.is_some(),
+        "the pending task was persisted before the bind"
+    );
     assert!(cfg.credentials().unwrap().is_none());
     // The lock died with the process: a new task can start at once.
     let lock = FileStateStore::open(&state).unwrap().try_lock().unwrap();

@@ -158,8 +158,10 @@ async fn bare_first_binding(url: &str) -> Duration {
         .bearer_auth(TOKEN)
         .header("X-Request-Id", rid())
         .header("If-Match", etag)
-        .json(&serde_json::json!({"installation_id": "bench-inst", "installation_name": "Bench",
-                                   "installation_kind": "production", "overwrite": false}))
+        .json(
+            &serde_json::json!({"installation_id": "bench-inst", "installation_name": "Bench",
+                                   "installation_kind": "production", "overwrite": false}),
+        )
         .send()
         .await
         .unwrap();
@@ -216,7 +218,10 @@ fn bench_first_binding(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterat
     });
     rows.push(Row {
         what: "first binding over loopback (smartlink, unattended, memory store)".into(),
-        figure: format!("{} ({requests} requests, {connections} connection)", fmt_ms(ours)),
+        figure: format!(
+            "{} ({requests} requests, {connections} connection)",
+            fmt_ms(ours)
+        ),
         target: "4 requests, 1 connection".into(),
     });
     rows.push(Row {
@@ -293,8 +298,16 @@ fn main() {
     bench_first_binding(&mut rows, &rt, if quick { 10 } else { 60 });
     bench_ten_thousand(&mut rows, &rt, if quick { 3 } else { 15 });
 
-    let w = rows.iter().map(|r| r.what.chars().count()).max().unwrap_or(10);
-    let f = rows.iter().map(|r| r.figure.chars().count()).max().unwrap_or(10);
+    let w = rows
+        .iter()
+        .map(|r| r.what.chars().count())
+        .max()
+        .unwrap_or(10);
+    let f = rows
+        .iter()
+        .map(|r| r.figure.chars().count())
+        .max()
+        .unwrap_or(10);
     println!("| {:w$} | {:f$} | target |", "measure", "figure");
     println!("|{}|{}|--------|", "-".repeat(w + 2), "-".repeat(f + 2));
     for r in rows {

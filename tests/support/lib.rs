@@ -55,3 +55,19 @@ pub fn configurator_with(id: &str, url: &str, store: Arc<dyn StateStore>) -> Con
 pub fn configurator(id: &str, url: &str) -> Configurator {
     configurator_with(id, url, Arc::new(MemoryStateStore::new()))
 }
+
+pub mod fault_proxy;
+
+/// Open file descriptors of this process (Linux).
+pub fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Threads of this process (Linux).
+pub fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
