@@ -155,9 +155,7 @@ pub fn report_error(
                 )
             }
             DecisionError::Invalid(v) => (validation_text(loc, v), exit::USAGE),
-            DecisionError::NameRequired => {
-                (text(loc, "cli.name_required").to_owned(), exit::USAGE)
-            }
+            DecisionError::NameRequired => (text(loc, "cli.name_required").to_owned(), exit::USAGE),
             other => (other.to_string(), exit::INTERNAL),
         },
         ConfiguratorError::Platform(p) => (platform_message(loc, p), exit::PLATFORM),
@@ -284,7 +282,11 @@ pub fn status(ctx: &Ctx) -> u8 {
     match &ctx.state {
         StateLocation::File(path) | StateLocation::Temporary(path) => println!(
             "{}",
-            render(loc, "cli.state_file", &[("path", &path.display().to_string())])
+            render(
+                loc,
+                "cli.state_file",
+                &[("path", &path.display().to_string())]
+            )
         ),
         StateLocation::Memory if ctx.cli.state.is_none() => {
             println!("{}", text(loc, "cli.status_temporary"));
@@ -423,9 +425,7 @@ pub async fn check(ctx: &Ctx) -> u8 {
     // Reachability and the token: one listing.
     let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
     let started = Instant::now();
-    let listed = http
-        .list_environments(ctx.spec.line, &ctx.spec.id)
-        .await;
+    let listed = http.list_environments(ctx.spec.line, &ctx.spec.id).await;
     let elapsed = started.elapsed().as_millis().to_string();
     progress.finish();
     match listed {
@@ -495,7 +495,11 @@ async fn server_date(url: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
     let before = Utc::now();
     let response = client.get(url).send().await.ok()?;
     let after = Utc::now();
-    let date = response.headers().get(reqwest::header::DATE)?.to_str().ok()?;
+    let date = response
+        .headers()
+        .get(reqwest::header::DATE)?
+        .to_str()
+        .ok()?;
     let server = DateTime::parse_from_rfc2822(date).ok()?.with_timezone(&Utc);
     Some((server, before + (after - before) / 2))
 }

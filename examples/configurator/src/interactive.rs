@@ -4,7 +4,7 @@
 use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render, text};
 use smartlink_core::rules::EnvironmentChoice;
 use smartlink_core::wizard::{Action, ErrorReason, Screen};
-use smartlink_core::{Availability, ConfiguratorError, Scenario};
+use smartlink_core::{Availability, ConfiguratorError, Scenario, TaskStatus};
 
 use crate::commands::{
     availability_text, follow_task, inconsistency_text, platform_code_exit, report_error,
@@ -79,13 +79,19 @@ fn environment_line(ctx: &Ctx, choice: &EnvironmentChoice) -> String {
 
 /// Applies an action; a refusal by the wizard is shown and the loop goes on.
 async fn apply(ctx: &Ctx, action: Action) -> Result<(), u8> {
+    let before = task_id(&ctx.cfg.task_status());
     match ctx.cfg.apply(action).await {
-        // The task may end before the next screen is read: show this one now.
-        Ok(Screen::Finishing { task_id, .. }) => {
-            finishing(ctx, task_id).await;
+        Ok(_) => {
+            // The action started the background task, which may already have
+            // ended: show the finishing screen for it all the same.
+            let after = task_id(&ctx.cfg.task_status());
+            if let Some(id) = after
+                && after != before
+            {
+                finishing(ctx, id).await;
+            }
             Ok(())
         }
-        Ok(_) => Ok(()),
         Err(ConfiguratorError::Wizard(e)) => {
             use smartlink_core::wizard::WizardError as W;
             let loc = ctx.locale;
@@ -154,10 +160,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 if let Some(e) = &error {
                     println!("✗ {}", validation_text(loc, e));
                 }
-                let typed = ask!(
-                    ctx,
-                    ctx.ui.input(text(loc, "name.prompt"), name.as_deref())
-                );
+                let typed = ask!(ctx, ctx.ui.input(text(loc, "name.prompt"), name.as_deref()));
                 let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
                 let result = ctx.cfg.apply(Action::SetName { name: typed }).await;
                 progress.finish();
@@ -411,6 +414,16 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 }
             }
         }
+    }
+}
+
+fn task_id(status: &TaskStatus) -> Option<uuid::Uuid> {
+    match status {
+        TaskStatus::Idle => None,
+        TaskStatus::Pending { task_id }
+        | TaskStatus::Running { task_id, .. }
+        | TaskStatus::Succeeded { task_id, .. }
+        | TaskStatus::Failed { task_id, .. } => Some(*task_id),
     }
 }
 

@@ -100,7 +100,12 @@ pub struct Cli {
     pub unattended: bool,
 
     /// Unattended: bind to the environment with this name.
-    #[arg(long, value_name = "NAME", requires = "unattended", conflicts_with = "create")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "unattended",
+        conflicts_with = "create"
+    )]
     pub environment: Option<String>,
 
     /// Unattended: create an environment of the installation's kind with

@@ -168,7 +168,9 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         .parse()
         .map_err(|e| invalid(locale, "--line", &e))?;
     let id = match &cli.installation_id {
-        Some(id) => InstallationId::new(id).map_err(|e| invalid(locale, "--installation-id", &e))?,
+        Some(id) => {
+            InstallationId::new(id).map_err(|e| invalid(locale, "--installation-id", &e))?
+        }
         None => {
             let (server, database, instance) = DEMO_IDENTITY;
             InstallationId::derive(line, &IdentityComponents::new(server, database, instance))
@@ -250,10 +252,14 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
                 (url, token)
             }
         };
-        let config = HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
+        let config =
+            HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
         let http = Arc::new(HttpPlatform::new(config).map_err(|e| {
             SetupError(
-                format!("{} ({e})", smartlink_core::messages::code_text(locale, "config")),
+                format!(
+                    "{} ({e})",
+                    smartlink_core::messages::code_text(locale, "config")
+                ),
                 exit::USAGE,
             )
         })?);
@@ -324,12 +330,20 @@ fn print_banner(ctx: &Ctx) {
     match &ctx.state {
         StateLocation::File(path) => eprintln!(
             "{}",
-            render(loc, "cli.state_file", &[("path", &path.display().to_string())])
+            render(
+                loc,
+                "cli.state_file",
+                &[("path", &path.display().to_string())]
+            )
         ),
         StateLocation::Temporary(path) => {
             eprintln!(
                 "{}",
-                render(loc, "cli.state_file", &[("path", &path.display().to_string())])
+                render(
+                    loc,
+                    "cli.state_file",
+                    &[("path", &path.display().to_string())]
+                )
             );
             eprintln!("{}", text(loc, "cli.state_temporary"));
         }
