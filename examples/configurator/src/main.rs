@@ -1,0 +1,209 @@
+//! `smartlink-configurator`: the SmartLink Configurator in a terminal.
+//!
+//! With no arguments it starts the demo platform (the sandbox) in-process on
+//! 127.0.0.1 and runs the interactive wizard against it. See
+//! `docs/configurator.md` for the flags, the exit codes and a tour of the
+//! scenarios.
+
+mod commands;
+mod interactive;
+mod setup;
+mod ui;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use smartlink_core::messages::Locale;
+
+/// Exit codes, documented in `--help` and `docs/configurator.md`.
+pub mod exit {
+    /// Configured (or, for `status`/`check`: all good).
+    pub const OK: u8 = 0;
+    /// Unexpected internal error.
+    pub const INTERNAL: u8 = 1;
+    /// Bad usage: unknown flag, missing or invalid value.
+    pub const USAGE: u8 = 2;
+    /// An administrator's decision is needed or was refused.
+    pub const DECISION: u8 = 3;
+    /// The platform failed: network, TLS, token, contract error.
+    pub const PLATFORM: u8 = 4;
+    /// Inconsistent data: the error screen, contact support.
+    pub const INCONSISTENT: u8 = 5;
+    /// The local state could not be read, written or locked.
+    pub const STATE: u8 = 6;
+    /// Interrupted by Ctrl-C.
+    pub const INTERRUPTED: u8 = 130;
+}
+
+const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    configured (status: configured; check: all good)
+  1    unexpected internal error
+  2    bad usage (unknown flag, missing or invalid value)
+  3    an administrator's decision is needed or was refused: confirmation
+       missing or not matching, environment not selectable or not found,
+       name taken, create not offered, wizard cancelled (status: not configured)
+  4    platform error: unreachable, TLS, proxy, token refused, contract error
+  5    inconsistent data (the error screen): contact support with the code shown
+  6    local state error (state file unreadable, unwritable or locked)
+  130  interrupted by Ctrl-C (nothing is left half-written)
+
+With no arguments the demo platform (sandbox) starts in-process on 127.0.0.1
+with demo data, and the state lives in a temporary directory.";
+
+/// The SmartLink Configurator: binds this ERP installation to an environment
+/// of the TOTVS Applications Platform and stores its credentials.
+#[derive(Debug, Parser)]
+#[command(name = "smartlink-configurator", version, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// ERP line of this installation.
+    #[arg(long, value_enum, default_value_t = LineArg::Protheus, global = true)]
+    pub line: LineArg,
+
+    /// Kind of this installation (and of the environments it may bind to).
+    #[arg(long, value_enum, default_value_t = KindArg::Production, global = true)]
+    pub kind: KindArg,
+
+    /// Installation id (default: derived from fixed demo identity components,
+    /// so re-runs find the same installation).
+    #[arg(long, value_name = "ID", global = true)]
+    pub installation_id: Option<String>,
+
+    /// Friendly name of the installation (pre-fills the name screen; needed
+    /// by --unattended unless the installation is already bound).
+    #[arg(long, value_name = "NAME", global = true)]
+    pub installation_name: Option<String>,
+
+    /// Language of every text: pt-BR (default), es or en. Falls back to
+    /// SMARTLINK_LOCALE, then to pt-BR; unknown tags fall back to pt-BR.
+    #[arg(long, value_name = "pt-BR|es|en", global = true)]
+    pub locale: Option<String>,
+
+    /// Base URL of a real platform instead of the embedded sandbox.
+    #[arg(long, value_name = "URL", global = true)]
+    pub platform_url: Option<String>,
+
+    /// Bearer token for --platform-url (or the SMARTLINK_TOKEN variable).
+    #[arg(long, value_name = "TOKEN", global = true)]
+    pub token: Option<String>,
+
+    /// State file (default with the sandbox: a temporary directory).
+    #[arg(long, value_name = "PATH", global = true)]
+    pub state: Option<String>,
+
+    /// Configure without prompts (needs --environment or --create, or
+    /// neither to only repair an existing binding).
+    #[arg(long)]
+    pub unattended: bool,
+
+    /// Unattended: bind to the environment with this name.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "unattended",
+        conflicts_with = "create"
+    )]
+    pub environment: Option<String>,
+
+    /// Unattended: create an environment of the installation's kind with
+    /// this name, then bind to it.
+    #[arg(long, value_name = "NAME", requires = "unattended")]
+    pub create: Option<String>,
+
+    /// Unattended: the environment's name repeated, to overwrite the binding
+    /// of another installation of this line.
+    #[arg(long, value_name = "NAME", requires = "environment")]
+    pub confirm: Option<String>,
+
+    /// Embedded sandbox: persist the demo platform's state in this file, so
+    /// consecutive runs see the bindings of earlier ones.
+    #[arg(long, value_name = "PATH", hide = true, global = true)]
+    pub sandbox_state: Option<String>,
+
+    /// Embedded sandbox: seed it from this JSON file instead of the demo data.
+    #[arg(long, value_name = "FILE", hide = true, global = true)]
+    pub seed: Option<String>,
+
+    /// Force the prompts' plain line-oriented mode even on a terminal.
+    #[arg(long, hide = true)]
+    pub plain: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// What is configured, for which environment, since when (local only;
+    /// the secret is never shown). Exit 0 configured, 3 not configured.
+    Status,
+    /// Diagnostics: reaches the platform, TLS and proxy in use, clock skew,
+    /// token accepted. Exit 0 all good, 4 otherwise.
+    Check,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LineArg {
+    Protheus,
+    Rm,
+    Datasul,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    Production,
+    Homologation,
+    Development,
+    Custom,
+}
+
+impl LineArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LineArg::Protheus => "protheus",
+            LineArg::Rm => "rm",
+            LineArg::Datasul => "datasul",
+        }
+    }
+}
+
+impl KindArg {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KindArg::Production => "production",
+            KindArg::Homologation => "homologation",
+            KindArg::Development => "development",
+            KindArg::Custom => "custom",
+        }
+    }
+}
+
+impl Cli {
+    /// The locale: the flag, else `SMARTLINK_LOCALE`, else pt-BR.
+    pub fn locale(&self) -> Locale {
+        self.locale
+            .clone()
+            .or_else(|| std::env::var("SMARTLINK_LOCALE").ok())
+            .map(|t| Locale::parse(&t))
+            .unwrap_or_default()
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("smartlink-configurator: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::INTERNAL);
+        }
+    };
+    let code = runtime.block_on(setup::run(cli));
+    // Prompts may still block a thread on stdin: do not wait for it.
+    runtime.shutdown_background();
+    ExitCode::from(code)
+}
