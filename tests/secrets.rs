@@ -61,14 +61,22 @@ fn canaries_never_leak() {
     let _default = tracing::subscriber::set_global_default(subscriber);
 
     let token = format!("canary-token-{}", uuid::Uuid::new_v4().simple());
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let state_path = dir.path().join("state.json");
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut issued: Vec<String> = Vec::new();
 
     rt.block_on(async {
-        let running = Sandbox::from_seed(&demo_seed(), token.clone()).unwrap().serve("127.0.0.1:0").await.unwrap();
+        let running = Sandbox::from_seed(&demo_seed(), token.clone())
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap();
         let proxy = FaultProxy::start(running.addr()).await;
         let platform = |url: &str, tok: &str| {
             Arc::new(
@@ -89,26 +97,48 @@ fn canaries_never_leak() {
             http.clone(),
             store.clone(),
             tokio::runtime::Handle::current(),
-            ConfiguratorOptions { step_backoff: Duration::from_millis(1), ..Default::default() },
+            ConfiguratorOptions {
+                step_backoff: Duration::from_millis(1),
+                ..Default::default()
+            },
         );
 
         // Success path through the wizard, with faults on the way.
-        proxy.push([Fault::Status(503, None), Fault::Pass, Fault::ResetAfter, Fault::Pass, Fault::Truncate]);
+        proxy.push([
+            Fault::Status(503, None),
+            Fault::Pass,
+            Fault::ResetAfter,
+            Fault::Pass,
+            Fault::Truncate,
+        ]);
         for action in [
             Action::Start,
-            Action::SetName { name: "Canário".into() },
-            Action::Select { environment_id: EnvironmentId::new("env_prd_nova").unwrap() },
+            Action::SetName {
+                name: "Canário".into(),
+            },
+            Action::Select {
+                environment_id: EnvironmentId::new("env_prd_nova").unwrap(),
+            },
         ] {
             let screen = cfg.apply(action).await.unwrap();
             texts.push(("screen".into(), serde_json::to_string(&screen).unwrap()));
         }
         let status = cfg.wait_for_task().await;
         assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
-        texts.push(("task status".into(), format!("{status:?} {}", serde_json::to_string(&status).unwrap())));
+        texts.push((
+            "task status".into(),
+            format!("{status:?} {}", serde_json::to_string(&status).unwrap()),
+        ));
         let creds = cfg.credentials().unwrap().unwrap();
         issued.push(creds.secret().to_owned());
-        texts.push(("credentials Debug/Display".into(), format!("{creds:?} {creds:#?} {creds}")));
-        texts.push(("status".into(), serde_json::to_string(&cfg.status().unwrap()).unwrap()));
+        texts.push((
+            "credentials Debug/Display".into(),
+            format!("{creds:?} {creds:#?} {creds}"),
+        ));
+        texts.push((
+            "status".into(),
+            serde_json::to_string(&cfg.status().unwrap()).unwrap(),
+        ));
         texts.push(("configurator Debug".into(), format!("{cfg:?}")));
 
         // Rotation, then the revoked secret presented again: invalid_client.
@@ -120,27 +150,45 @@ fn canaries_never_leak() {
 
         // Failure paths: wrong token, malformed and echoing bodies, timeouts.
         let wrong = platform(&proxy.url(), &format!("{token}-wrong"));
-        let err = wrong.list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap()).await.unwrap_err();
+        let err = wrong
+            .list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap())
+            .await
+            .unwrap_err();
         texts.push(("unauthorized".into(), format!("{err} {err:?}")));
-        let echo = format!(r#"{{"environments": [{{"client_secret": "{}", "token": "{token}"}}]"#, new.secret());
+        let echo = format!(
+            r#"{{"environments": [{{"client_secret": "{}", "token": "{token}"}}]"#,
+            new.secret()
+        );
         proxy.push([Fault::Body(echo)]);
-        let err = http.list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap()).await.unwrap_err();
+        let err = http
+            .list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap())
+            .await
+            .unwrap_err();
         texts.push(("protocol error".into(), format!("{err} {err:?}")));
         proxy.push(std::iter::repeat_n(Fault::Stall, 4));
-        let err = http.list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap()).await.unwrap_err();
+        let err = http
+            .list_environments(ErpLine::Protheus, &InstallationId::new("x").unwrap())
+            .await
+            .unwrap_err();
         texts.push(("timeout".into(), format!("{err} {err:?}")));
-        let err = cfg.configure_unattended(&UnattendedRequest {
-            installation_name: None,
-            target: UnattendedTarget::Environment("Produção Matriz".into()),
-            confirm: Some("wrong".into()),
-        }).await.unwrap_err();
+        let err = cfg
+            .configure_unattended(&UnattendedRequest {
+                installation_name: None,
+                target: UnattendedTarget::Environment("Produção Matriz".into()),
+                confirm: Some("wrong".into()),
+            })
+            .await
+            .unwrap_err();
         texts.push(("decision error".into(), format!("{err} {err:?}")));
         assert!(running.sandbox().platform().calls(Operation::Verify) >= 2);
         running.shutdown().await;
     });
 
     let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
-    assert!(logs.lines().count() > 10, "TRACE logging captured nothing: the test would prove nothing");
+    assert!(
+        logs.lines().count() > 10,
+        "TRACE logging captured nothing: the test would prove nothing"
+    );
     let mut secrets = issued.clone();
     secrets.push(token.clone());
     assert_clean("the logs", &logs, &secrets);
@@ -152,7 +200,10 @@ fn canaries_never_leak() {
         let bytes = std::fs::read(&entry).unwrap();
         let text = String::from_utf8_lossy(&bytes);
         if entry == state_path {
-            assert!(text.contains(issued.last().unwrap().as_str()), "the state file holds the credentials");
+            assert!(
+                text.contains(issued.last().unwrap().as_str()),
+                "the state file holds the credentials"
+            );
             assert!(!text.contains(&token));
         } else {
             assert_clean(&entry.display().to_string(), &text, &secrets);
@@ -164,7 +215,11 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
-        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+        if p.is_dir() {
+            out.extend(walk(&p))
+        } else {
+            out.push(p)
+        }
     }
     out
 }

@@ -891,7 +891,7 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
 
 /// The text for `key` in `locale`; falls back to pt-BR, then to the key
 /// itself (so a missing key is visible, never a crash).
-pub fn text<'k>(locale: Locale, key: &'k str) -> &'k str {
+pub fn text(locale: Locale, key: &str) -> &str {
     match CATALOG.iter().find(|(k, ..)| *k == key) {
         Some((_, pt, es, en)) => {
             let t = match locale {
