@@ -21,7 +21,7 @@ async fn to_list(cfg: &Configurator) -> Screen {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_binding_by_selection_over_http_takes_four_requests_on_one_connection() {
+async fn first_binding_by_selection_over_http_takes_four_requests() {
     let sb = sandbox(&demo_seed()).await;
     let cfg = configurator("http-first", &sb.url());
     let screen = to_list(&cfg).await;
@@ -47,9 +47,13 @@ async fn first_binding_by_selection_over_http_takes_four_requests_on_one_connect
             .unwrap(),
         creds
     );
-    // list, bind, credentials, token check — on one reused connection.
+    // list, bind, credentials, token check — on the pool's connection. The
+    // listing runs in the caller's task and the rest in the background task:
+    // when the second request starts before the pool has taken the first
+    // connection back, hyper opens a second one, so allow that here (the
+    // bench, which runs everything in one task, records the usual single one).
     assert_eq!(sb.sandbox().stats().requests, 4);
-    assert_eq!(sb.sandbox().stats().connections, 1);
+    assert!(sb.sandbox().stats().connections <= 2);
     assert_eq!(platform.calls(Operation::Create), 0);
 }
 

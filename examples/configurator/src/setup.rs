@@ -133,32 +133,12 @@ fn invalid(locale: Locale, flag: &str, e: &ValidationError) -> SetupError {
 }
 
 fn random_token() -> String {
-    use std::hash::BuildHasher;
-    let a = std::collections::hash_map::RandomState::new().hash_one(std::time::SystemTime::now());
-    let b = std::collections::hash_map::RandomState::new().hash_one(std::process::id());
-    format!("sandbox-{a:016x}{b:016x}")
+    format!("sandbox-{}", uuid::Uuid::new_v4().simple())
 }
 
-/// Whether the file store works in this build.
-///
-/// TODO(file-store): `FileStateStore` is being implemented on another branch;
-/// here it is a stub that `todo!()`s. Until it is merged this probe lets the
-/// configurator run (falling back to memory for the temporary default, or
-/// failing cleanly with exit 6 for an explicit `--state PATH`). Remove the
-/// probe once the real store is merged.
-fn file_store_works(store: &FileStateStore) -> bool {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let works = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| store.load().is_ok()))
-        .unwrap_or(false);
-    std::panic::set_hook(previous);
-    works
-}
-
-fn open_file_store(path: &Path) -> Result<Option<FileStateStore>, SetupError> {
-    let store = FileStateStore::open(path)
-        .map_err(|e| SetupError(format!("{}: {e}", path.display()), exit::STATE))?;
-    Ok(file_store_works(&store).then_some(store))
+fn open_file_store(path: &Path) -> Result<FileStateStore, SetupError> {
+    FileStateStore::open(path)
+        .map_err(|e| SetupError(format!("{}: {e}", path.display()), exit::STATE))
 }
 
 async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
@@ -194,18 +174,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         Some("memory") => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
         Some(path) => {
             let path = PathBuf::from(path);
-            match open_file_store(&path)? {
-                Some(store) => (Arc::new(store), StateLocation::File(path)),
-                None => {
-                    return Err(SetupError(
-                        format!(
-                            "{}: the file state store is not available in this build yet; use --state memory",
-                            path.display()
-                        ),
-                        exit::STATE,
-                    ));
-                }
-            }
+            (Arc::new(open_file_store(&path)?), StateLocation::File(path))
         }
         None if !embedded => return Err(usage(text(locale, "cli.state_required").to_owned())),
         None if status_only => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
@@ -216,10 +185,10 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
                 .map_err(|e| SetupError(format!("temporary directory: {e}"), exit::STATE))?;
             let path = dir.path().join("state.json");
             let _ = TEMP_DIR.set(dir.path().to_path_buf());
-            let chosen: (Arc<dyn StateStore>, StateLocation) = match open_file_store(&path)? {
-                Some(store) => (Arc::new(store), StateLocation::Temporary(path)),
-                None => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
-            };
+            let chosen: (Arc<dyn StateStore>, StateLocation) = (
+                Arc::new(open_file_store(&path)?),
+                StateLocation::Temporary(path),
+            );
             temp = Some(dir);
             chosen
         }

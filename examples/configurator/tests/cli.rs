@@ -3,11 +3,8 @@
 //! stdin is not a terminal), errors, locales, exit codes, and that the
 //! client secret never reaches the output.
 //!
-//! Most tests keep the local state in memory (`--state memory`) because the
-//! file state store is being implemented on another branch (here it is a
-//! stub). The tests that need the real file store are marked
-//! `#[ignore = "TODO(file-store) ..."]`; run them with `--ignored` once it is
-//! merged.
+//! Most tests keep the local state in memory (`--state memory`) for speed;
+//! the state-file test uses the real file store.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -214,7 +211,6 @@ fn unattended_already_bound_reuses_credentials() {
 }
 
 #[test]
-#[ignore = "TODO(file-store): needs FileStateStore (a stub on this branch); run with --ignored once merged"]
 fn unattended_already_bound_with_a_state_file() {
     let dir = tempfile::tempdir().unwrap();
     let sb = dir.path().join("sandbox.json");
