@@ -33,28 +33,58 @@ use crate::handle::HandleInner;
 use crate::json_api::error_body;
 
 /// `ExecInClientDLL` id: open a handle.
-pub const ID_OPEN: c_int = 1;
+pub const SMARTLINK_EXEC_OPEN: c_int = 1;
 /// `ExecInClientDLL` id: close a handle.
-pub const ID_CLOSE: c_int = 2;
+pub const SMARTLINK_EXEC_CLOSE: c_int = 2;
 /// `ExecInClientDLL` id: any JSON operation (`op` in the request).
-pub const ID_CALL: c_int = 3;
+pub const SMARTLINK_EXEC_CALL: c_int = 3;
+/// `ExecInClientDLL` id: the `version` operation.
+pub const SMARTLINK_EXEC_VERSION: c_int = 10;
+/// `ExecInClientDLL` id: the `needs_configuration` operation.
+pub const SMARTLINK_EXEC_NEEDS_CONFIGURATION: c_int = 11;
+/// `ExecInClientDLL` id: the `ensure_configured` operation.
+pub const SMARTLINK_EXEC_ENSURE_CONFIGURED: c_int = 12;
+/// `ExecInClientDLL` id: the `screen` operation.
+pub const SMARTLINK_EXEC_SCREEN: c_int = 13;
+/// `ExecInClientDLL` id: the `apply` operation.
+pub const SMARTLINK_EXEC_APPLY: c_int = 14;
+/// `ExecInClientDLL` id: the `task_status` operation.
+pub const SMARTLINK_EXEC_TASK_STATUS: c_int = 15;
+/// `ExecInClientDLL` id: the `wait_task` operation.
+pub const SMARTLINK_EXEC_WAIT_TASK: c_int = 16;
+/// `ExecInClientDLL` id: the `credentials` operation.
+pub const SMARTLINK_EXEC_CREDENTIALS: c_int = 17;
+/// `ExecInClientDLL` id: the `status` operation.
+pub const SMARTLINK_EXEC_STATUS: c_int = 18;
+/// `ExecInClientDLL` id: the `configure_unattended` operation.
+pub const SMARTLINK_EXEC_CONFIGURE_UNATTENDED: c_int = 19;
+/// `ExecInClientDLL` id: the `forget_local` operation.
+pub const SMARTLINK_EXEC_FORGET_LOCAL: c_int = 20;
+/// `ExecInClientDLL` id: the `unbind` operation.
+pub const SMARTLINK_EXEC_UNBIND: c_int = 21;
+/// `ExecInClientDLL` id: the `rotate_credentials` operation.
+pub const SMARTLINK_EXEC_ROTATE_CREDENTIALS: c_int = 22;
+/// `ExecInClientDLL` id: the `messages` operation.
+pub const SMARTLINK_EXEC_MESSAGES: c_int = 23;
+/// `ExecInClientDLL` id: the `cancel` operation.
+pub const SMARTLINK_EXEC_CANCEL: c_int = 24;
 /// `ExecInClientDLL` ids bound to one operation each.
 pub const OP_IDS: &[(c_int, &str)] = &[
-    (10, "version"),
-    (11, "needs_configuration"),
-    (12, "ensure_configured"),
-    (13, "screen"),
-    (14, "apply"),
-    (15, "task_status"),
-    (16, "wait_task"),
-    (17, "credentials"),
-    (18, "status"),
-    (19, "configure_unattended"),
-    (20, "forget_local"),
-    (21, "unbind"),
-    (22, "rotate_credentials"),
-    (23, "messages"),
-    (24, "cancel"),
+    (SMARTLINK_EXEC_VERSION, "version"),
+    (SMARTLINK_EXEC_NEEDS_CONFIGURATION, "needs_configuration"),
+    (SMARTLINK_EXEC_ENSURE_CONFIGURED, "ensure_configured"),
+    (SMARTLINK_EXEC_SCREEN, "screen"),
+    (SMARTLINK_EXEC_APPLY, "apply"),
+    (SMARTLINK_EXEC_TASK_STATUS, "task_status"),
+    (SMARTLINK_EXEC_WAIT_TASK, "wait_task"),
+    (SMARTLINK_EXEC_CREDENTIALS, "credentials"),
+    (SMARTLINK_EXEC_STATUS, "status"),
+    (SMARTLINK_EXEC_CONFIGURE_UNATTENDED, "configure_unattended"),
+    (SMARTLINK_EXEC_FORGET_LOCAL, "forget_local"),
+    (SMARTLINK_EXEC_UNBIND, "unbind"),
+    (SMARTLINK_EXEC_ROTATE_CREDENTIALS, "rotate_credentials"),
+    (SMARTLINK_EXEC_MESSAGES, "messages"),
+    (SMARTLINK_EXEC_CANCEL, "cancel"),
 ];
 
 struct Slot {
@@ -228,7 +258,7 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
         (e.code, error_body(&e, Locale::default(), None).to_string(), None)
     };
     match id {
-        ID_OPEN => match open(input) {
+        SMARTLINK_EXEC_OPEN => match open(input) {
             Ok(n) => (
                 smartlink_result::Ok,
                 json!({"ok": true, "handle": n}).to_string(),
@@ -236,12 +266,12 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             ),
             Err(e) => fail(e),
         },
-        ID_CLOSE => match parse_object(input).and_then(|r| handle_number(&r)).and_then(close) {
+        SMARTLINK_EXEC_CLOSE => match parse_object(input).and_then(|r| handle_number(&r)).and_then(close) {
             Ok(()) => (smartlink_result::Ok, json!({"ok": true}).to_string(), None),
             Err(e) => fail(e),
         },
         _ => {
-            let op = if id == ID_CALL {
+            let op = if id == SMARTLINK_EXEC_CALL {
                 None
             } else {
                 match OP_IDS.iter().find(|(i, _)| *i == id) {
