@@ -203,17 +203,18 @@ extern "C" {
 // The library's version, e.g. `"0.1.0"` (equal to `SMARTLINK_VERSION` of
 // the header the caller was compiled with, unless they were mixed up).
 //
-// Ownership: a static string; never free it. Thread-safe.
+// Ownership: a static string (never NULL); never free it. Thread-safe.
 const char *smartlink_version(void);
 
 // The English message of a result code (a static string; an unknown code
 // gives "unknown result code").
 //
-// Ownership: a static string; never free it. Thread-safe.
+// Ownership: a static string (never NULL); never free it. Thread-safe.
 const char *smartlink_result_message(uint32_t code);
 
 // The code of the last failed call on this thread, or `SMARTLINK_RESULT_OK`
-// when none failed yet. Thread-safe (the last error is thread-local).
+// when none failed yet. No pointer arguments (nothing can be NULL).
+// Thread-safe (the last error is thread-local).
 smartlink_result smartlink_last_error_code(void);
 
 // Copies the detail of the last failed call on this thread (an empty
@@ -221,17 +222,19 @@ smartlink_result smartlink_last_error_code(void);
 //
 // - `buf`: `buf_len` writable bytes; may be NULL only when `buf_len` is 0
 //   (to ask for the size).
-// - `needed` (required): receives the size needed, terminating NUL included,
+// - `needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the size needed, terminating NUL included,
 //   whether or not it fit.
 // - Returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes nothing into
 //   `buf` when it is too small. This function never changes the last error.
 //
 // Thread-safe (the last error is thread-local).
-smartlink_result smartlink_last_error_message(char *buf, size_t buf_len, size_t *needed);
+smartlink_result smartlink_last_error_message(char *buf,
+                                              size_t buf_len,
+                                              size_t *needed);
 
 // Like `smartlink_last_error_message`, into a string the library allocates.
 //
-// - `out` (required): receives the string on success.
+// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the string on success.
 // - Ownership: the caller owns `*out` and must free it with
 //   `smartlink_string_free`. This function never changes the last error.
 //
@@ -251,8 +254,8 @@ smartlink_result smartlink_last_error_message_alloc(char **out);
 // (`"state": "memory"` instead of `state_file` keeps the state in memory,
 // for tests.)
 //
-// - `config_json` (required): NUL-terminated UTF-8; borrowed for the call.
-// - `out` (required): receives the handle, only on success.
+// - `config_json` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8; borrowed for the call.
+// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the handle, only on success.
 // - Errors: `INVALID_JSON`, `INVALID_CONFIG`, `INVALID_INSTALLATION` (with
 //   the detail in the last error; the token never appears in it), `RUNTIME`.
 // - Ownership: the caller owns `*out` and must free it with
@@ -275,17 +278,17 @@ void smartlink_configurator_free(struct smartlink_configurator *handle);
 // Calls started afterwards are not affected. The background configuration
 // task, once started, is not cancelled: it finishes or fails on its own.
 //
-// - `handle` (required).
+// - `handle` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
 // - Thread-safe: meant to be called from another thread than the blocked one.
 smartlink_result smartlink_cancel(const struct smartlink_configurator *handle);
 
 // The JSON entry point: runs one request (`{"op": "...", ...}`, see
 // `docs/c-api.md`) and copies the response into `out`.
 //
-// - `handle`, `request` (required): `request` is NUL-terminated UTF-8,
+// - `handle`, `request` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): `request` is NUL-terminated UTF-8,
 //   borrowed for the call.
 // - `out`: `out_len` writable bytes; may be NULL only when `out_len` is 0.
-// - `out_needed` (required): receives the response's size, NUL included.
+// - `out_needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the response's size, NUL included.
 // - Returns `SMARTLINK_RESULT_OK` when a response was written, including
 //   `{"ok": false, ...}` responses (the operation's failure is in the JSON,
 //   and in the last error). Returns an error code, writing nothing, when the
@@ -304,7 +307,7 @@ smartlink_result smartlink_call(const struct smartlink_configurator *handle,
 
 // The JSON entry point, returning a string the library allocates.
 //
-// - `handle`, `request`, `out` (required).
+// - `handle`, `request`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
 // - Returns `SMARTLINK_RESULT_OK` when `*out` was set, including for
 //   `{"ok": false, ...}` responses.
 // - Ownership: the caller owns `*out` and must free it with
@@ -320,12 +323,14 @@ smartlink_result smartlink_call_alloc(const struct smartlink_configurator *handl
 //
 // Ownership: takes ownership; never pass a string from anywhere else, nor
 // the static strings of `smartlink_version`/`smartlink_result_message`.
+// Thread-safe: a string may be freed on another thread than the one that
+// received it.
 void smartlink_string_free(char *s);
 
 // The login gate: whether the configurator must be shown (or
 // `smartlink_ensure_configured` run). Reads local state only, no network.
 //
-// - `handle`, `out` (required); `*out` is written only on success.
+// - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*out` is written only on success.
 // - Thread-safe.
 smartlink_result smartlink_needs_configuration(const struct smartlink_configurator *handle,
                                                bool *out);
@@ -335,7 +340,7 @@ smartlink_result smartlink_needs_configuration(const struct smartlink_configurat
 // platform already binds this installation, or reports that an
 // administrator is needed.
 //
-// - `handle`, `outcome` (required); `*outcome` (a `smartlink_outcome`) is
+// - `handle`, `outcome` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*outcome` (a `smartlink_outcome`) is
 //   written only on success.
 // - Blocks on the network, up to the handle's deadline; cancellable.
 // - Thread-safe.
@@ -344,7 +349,7 @@ smartlink_result smartlink_ensure_configured(const struct smartlink_configurator
 
 // The background task's state, without waiting.
 //
-// - `handle`, `status` (required); `*status` (a `smartlink_task_state`) is
+// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` (a `smartlink_task_state`) is
 //   written only on success. The details (step, failure code, support id)
 //   are in the JSON `task_status` operation.
 // - Thread-safe.
@@ -354,7 +359,7 @@ smartlink_result smartlink_task_status(const struct smartlink_configurator *hand
 // Waits until the background task has ended (or none runs), at most
 // `timeout_ms` milliseconds (0: the handle's deadline).
 //
-// - `handle`, `status` (required); `*status` is written only on success.
+// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` is written only on success.
 // - Returns `SMARTLINK_RESULT_TIMEOUT` when the task is still running at the
 //   timeout, `SMARTLINK_RESULT_CANCELLED` after `smartlink_cancel`.
 // - Thread-safe.
@@ -366,8 +371,8 @@ smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle
 // runs the operation named by `id` on the JSON in `input` and copies the
 // JSON response into `out`.
 //
-// - `input` (required): NUL-terminated UTF-8 JSON, borrowed for the call.
-// - `out` (required unless `out_size` is 0): `out_size` writable bytes.
+// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
+// - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
 // - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
 //   `smartlink_result` code; the JSON response (`"ok": false` with the
 //   error) is written in both cases when it fits. When it does not fit,
@@ -376,7 +381,10 @@ smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle
 //   again with the same id and input on the same thread delivers the kept
 //   response without running the operation twice.
 // - Thread-safe; integer handles may be shared between threads.
-int ExecInClientDLL(int id, char *input, char *out, int out_size);
+int ExecInClientDLL(int id,
+                    char *input,
+                    char *out,
+                    int out_size);
 
 #ifdef __cplusplus
 }  // extern "C"

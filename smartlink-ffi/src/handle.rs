@@ -104,10 +104,7 @@ impl HandleInner {
     /// Builds a handle from the configuration JSON.
     pub fn from_json(json: &str) -> Result<Arc<Self>, FfiError> {
         let mut value: Value = serde_json::from_str(json).map_err(|e| {
-            FfiError::new(
-                smartlink_result::InvalidJson,
-                format!("configuration: {e}"),
-            )
+            FfiError::new(smartlink_result::InvalidJson, format!("configuration: {e}"))
         })?;
         let obj = value
             .as_object_mut()
@@ -162,8 +159,8 @@ impl HandleInner {
         if let Some(ca) = config.ca_file {
             http = http.with_extra_ca_file(ca);
         }
-        let platform = HttpPlatform::new(http)
-            .map_err(|e| invalid_config(format!("platform: {e}")))?;
+        let platform =
+            HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
 
         let store: Arc<dyn StateStore> = match (config.state.as_deref(), config.state_file) {
             (Some("memory"), None) => Arc::new(MemoryStateStore::new()),
@@ -244,9 +241,9 @@ impl HandleInner {
         let deadline = deadline.unwrap_or(self.default_deadline);
         let mut cancelled = self.cancel.subscribe();
         let guard = self.runtime.read().unwrap_or_else(|e| e.into_inner());
-        let runtime = guard.as_ref().ok_or_else(|| {
-            FfiError::new(smartlink_result::Runtime, "the handle is closed")
-        })?;
+        let runtime = guard
+            .as_ref()
+            .ok_or_else(|| FfiError::new(smartlink_result::Runtime, "the handle is closed"))?;
         runtime.block_on(async move {
             tokio::select! {
                 out = fut => Ok(out),

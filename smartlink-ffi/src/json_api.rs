@@ -74,7 +74,10 @@ pub fn error_body(e: &FfiError, locale: Locale, extra: Option<Map<String, Value>
     let mut error = Map::new();
     error.insert("result".into(), json!(e.code as u32));
     error.insert("kind".into(), json!(e.code.name()));
-    let code = e.sub_code.clone().unwrap_or_else(|| e.code.name().to_owned());
+    let code = e
+        .sub_code
+        .clone()
+        .unwrap_or_else(|| e.code.name().to_owned());
     error.insert("text".into(), json!(code_text(locale, &code)));
     error.insert("code".into(), json!(code));
     error.insert("message".into(), json!(e.message));
@@ -193,7 +196,10 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
             out.insert("patch".into(), json!(crate::SMARTLINK_VERSION_PATCH));
         }
         "needs_configuration" => {
-            out.insert("needs_configuration".into(), json!(cfg.needs_configuration()));
+            out.insert(
+                "needs_configuration".into(),
+                json!(cfg.needs_configuration()),
+            );
         }
         "ensure_configured" => {
             let outcome = handle
@@ -214,7 +220,10 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
                     serde_json::from_value(a)
                         .map_err(|e| plain(invalid_request(format!("action: {e}"))))
                 })?;
-            match handle.block_on(deadline, cfg.apply(action)).map_err(plain)? {
+            match handle
+                .block_on(deadline, cfg.apply(action))
+                .map_err(plain)?
+            {
                 Ok(screen) => screen_response(&mut out, &screen, locale),
                 Err(e) => {
                     // The refused action leaves a screen to draw (with the
@@ -248,9 +257,9 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
         "credentials" => {
             // The one response that carries the secret, on purpose: the host
             // stores it. Never log this response.
-            let creds = cfg.credentials().map_err(|e| {
-                plain(from_configurator(ConfiguratorError::State(e)))
-            })?;
+            let creds = cfg
+                .credentials()
+                .map_err(|e| plain(from_configurator(ConfiguratorError::State(e))))?;
             out.insert(
                 "credentials".into(),
                 match creds {
@@ -275,7 +284,8 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
             out.insert("task".into(), json!(status));
         }
         "forget_local" => {
-            cfg.forget_local().map_err(|e| plain(from_configurator(e)))?;
+            cfg.forget_local()
+                .map_err(|e| plain(from_configurator(e)))?;
         }
         "unbind" => {
             handle
@@ -387,6 +397,21 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
         t.insert(k.to_owned(), Value::String(v));
     };
     let tx = |k: &str| text(locale, k).to_owned();
+    let (back, confirm) = match screen {
+        Screen::NameInstallation { .. } | Screen::ChooseEnvironment { .. } => (true, false),
+        Screen::ConfirmRegeneration { .. } | Screen::ConfirmOverwrite { .. } => (true, true),
+        Screen::Error { retry_allowed, .. } => (*retry_allowed, false),
+        _ => (false, false),
+    };
+    if back {
+        put("back", tx("button.back"));
+    }
+    if confirm {
+        put("confirm", tx("button.confirm"));
+    }
+    if !matches!(screen, Screen::Done { .. } | Screen::Finishing { .. }) {
+        put("cancel", tx("button.cancel"));
+    }
     match screen {
         Screen::Welcome { documentation_url } => {
             put("title", tx("welcome.title"));

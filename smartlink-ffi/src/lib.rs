@@ -162,7 +162,7 @@ fn to_c_string(s: String) -> CString {
 /// The library's version, e.g. `"0.1.0"` (equal to `SMARTLINK_VERSION` of
 /// the header the caller was compiled with, unless they were mixed up).
 ///
-/// Ownership: a static string; never free it. Thread-safe.
+/// Ownership: a static string (never NULL); never free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn smartlink_version() -> *const c_char {
     VERSION_NUL.as_ptr()
@@ -171,14 +171,15 @@ pub extern "C" fn smartlink_version() -> *const c_char {
 /// The English message of a result code (a static string; an unknown code
 /// gives "unknown result code").
 ///
-/// Ownership: a static string; never free it. Thread-safe.
+/// Ownership: a static string (never NULL); never free it. Thread-safe.
 #[unsafe(no_mangle)]
 pub extern "C" fn smartlink_result_message(code: u32) -> *const c_char {
     error::result_message_ptr(code)
 }
 
 /// The code of the last failed call on this thread, or `SMARTLINK_RESULT_OK`
-/// when none failed yet. Thread-safe (the last error is thread-local).
+/// when none failed yet. No pointer arguments (nothing can be NULL).
+/// Thread-safe (the last error is thread-local).
 #[unsafe(no_mangle)]
 pub extern "C" fn smartlink_last_error_code() -> smartlink_result {
     std::panic::catch_unwind(|| error::last_error().map_or(smartlink_result::Ok, |(c, _)| c))
@@ -190,7 +191,7 @@ pub extern "C" fn smartlink_last_error_code() -> smartlink_result {
 ///
 /// - `buf`: `buf_len` writable bytes; may be NULL only when `buf_len` is 0
 ///   (to ask for the size).
-/// - `needed` (required): receives the size needed, terminating NUL included,
+/// - `needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the size needed, terminating NUL included,
 ///   whether or not it fit.
 /// - Returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes nothing into
 ///   `buf` when it is too small. This function never changes the last error.
@@ -211,13 +212,15 @@ pub unsafe extern "C" fn smartlink_last_error_message(
 
 /// Like `smartlink_last_error_message`, into a string the library allocates.
 ///
-/// - `out` (required): receives the string on success.
+/// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the string on success.
 /// - Ownership: the caller owns `*out` and must free it with
 ///   `smartlink_string_free`. This function never changes the last error.
 ///
 /// Thread-safe.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn smartlink_last_error_message_alloc(out: *mut *mut c_char) -> smartlink_result {
+pub unsafe extern "C" fn smartlink_last_error_message_alloc(
+    out: *mut *mut c_char,
+) -> smartlink_result {
     quiet(|| {
         let out = try_out!(out, "out");
         let msg = error::last_error().map(|(_, m)| m).unwrap_or_default();
@@ -249,8 +252,8 @@ fn quiet(body: impl FnOnce() -> Result<(), FfiError>) -> smartlink_result {
 /// (`"state": "memory"` instead of `state_file` keeps the state in memory,
 /// for tests.)
 ///
-/// - `config_json` (required): NUL-terminated UTF-8; borrowed for the call.
-/// - `out` (required): receives the handle, only on success.
+/// - `config_json` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8; borrowed for the call.
+/// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the handle, only on success.
 /// - Errors: `INVALID_JSON`, `INVALID_CONFIG`, `INVALID_INSTALLATION` (with
 ///   the detail in the last error; the token never appears in it), `RUNTIME`.
 /// - Ownership: the caller owns `*out` and must free it with
@@ -301,10 +304,12 @@ pub unsafe extern "C" fn smartlink_configurator_free(handle: *mut smartlink_conf
 /// Calls started afterwards are not affected. The background configuration
 /// task, once started, is not cancelled: it finishes or fails on its own.
 ///
-/// - `handle` (required).
+/// - `handle` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
 /// - Thread-safe: meant to be called from another thread than the blocked one.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn smartlink_cancel(handle: *const smartlink_configurator) -> smartlink_result {
+pub unsafe extern "C" fn smartlink_cancel(
+    handle: *const smartlink_configurator,
+) -> smartlink_result {
     boundary(|| {
         let h = try_ref!(handle, "handle");
         h.inner.cancel();
@@ -315,10 +320,10 @@ pub unsafe extern "C" fn smartlink_cancel(handle: *const smartlink_configurator)
 /// The JSON entry point: runs one request (`{"op": "...", ...}`, see
 /// `docs/c-api.md`) and copies the response into `out`.
 ///
-/// - `handle`, `request` (required): `request` is NUL-terminated UTF-8,
+/// - `handle`, `request` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): `request` is NUL-terminated UTF-8,
 ///   borrowed for the call.
 /// - `out`: `out_len` writable bytes; may be NULL only when `out_len` is 0.
-/// - `out_needed` (required): receives the response's size, NUL included.
+/// - `out_needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the response's size, NUL included.
 /// - Returns `SMARTLINK_RESULT_OK` when a response was written, including
 ///   `{"ok": false, ...}` responses (the operation's failure is in the JSON,
 ///   and in the last error). Returns an error code, writing nothing, when the
@@ -360,7 +365,7 @@ pub unsafe extern "C" fn smartlink_call(
 
 /// The JSON entry point, returning a string the library allocates.
 ///
-/// - `handle`, `request`, `out` (required).
+/// - `handle`, `request`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
 /// - Returns `SMARTLINK_RESULT_OK` when `*out` was set, including for
 ///   `{"ok": false, ...}` responses.
 /// - Ownership: the caller owns `*out` and must free it with
@@ -389,6 +394,8 @@ pub unsafe extern "C" fn smartlink_call_alloc(
 ///
 /// Ownership: takes ownership; never pass a string from anywhere else, nor
 /// the static strings of `smartlink_version`/`smartlink_result_message`.
+/// Thread-safe: a string may be freed on another thread than the one that
+/// received it.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_string_free(s: *mut c_char) {
     if s.is_null() {
@@ -403,7 +410,7 @@ pub unsafe extern "C" fn smartlink_string_free(s: *mut c_char) {
 /// The login gate: whether the configurator must be shown (or
 /// `smartlink_ensure_configured` run). Reads local state only, no network.
 ///
-/// - `handle`, `out` (required); `*out` is written only on success.
+/// - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*out` is written only on success.
 /// - Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_needs_configuration(
@@ -425,7 +432,7 @@ pub unsafe extern "C" fn smartlink_needs_configuration(
 /// platform already binds this installation, or reports that an
 /// administrator is needed.
 ///
-/// - `handle`, `outcome` (required); `*outcome` (a `smartlink_outcome`) is
+/// - `handle`, `outcome` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*outcome` (a `smartlink_outcome`) is
 ///   written only on success.
 /// - Blocks on the network, up to the handle's deadline; cancellable.
 /// - Thread-safe.
@@ -466,7 +473,7 @@ fn task_state(status: &smartlink_core::TaskStatus) -> smartlink_task_state {
 
 /// The background task's state, without waiting.
 ///
-/// - `handle`, `status` (required); `*status` (a `smartlink_task_state`) is
+/// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` (a `smartlink_task_state`) is
 ///   written only on success. The details (step, failure code, support id)
 ///   are in the JSON `task_status` operation.
 /// - Thread-safe.
@@ -488,7 +495,7 @@ pub unsafe extern "C" fn smartlink_task_status(
 /// Waits until the background task has ended (or none runs), at most
 /// `timeout_ms` milliseconds (0: the handle's deadline).
 ///
-/// - `handle`, `status` (required); `*status` is written only on success.
+/// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` is written only on success.
 /// - Returns `SMARTLINK_RESULT_TIMEOUT` when the task is still running at the
 ///   timeout, `SMARTLINK_RESULT_CANCELLED` after `smartlink_cancel`.
 /// - Thread-safe.
@@ -517,7 +524,10 @@ mod tests {
     #[test]
     fn version_constants_match_cargo_toml() {
         assert_eq!(super::SMARTLINK_VERSION, env!("CARGO_PKG_VERSION"));
-        assert_eq!(super::VERSION_NUL.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+        assert_eq!(
+            super::VERSION_NUL.to_str().unwrap(),
+            env!("CARGO_PKG_VERSION")
+        );
         let major: u32 = env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap();
         let minor: u32 = env!("CARGO_PKG_VERSION_MINOR").parse().unwrap();
         let patch: u32 = env!("CARGO_PKG_VERSION_PATCH").parse().unwrap();

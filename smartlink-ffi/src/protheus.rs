@@ -227,14 +227,12 @@ pub fn close(n: i64) -> Result<(), FfiError> {
 }
 
 fn handle_number(req: &Map<String, Value>) -> Result<i64, FfiError> {
-    req.get("handle")
-        .and_then(Value::as_i64)
-        .ok_or_else(|| {
-            FfiError::new(
-                smartlink_result::InvalidRequest,
-                "`handle` (the number OPEN returned) is required",
-            )
-        })
+    req.get("handle").and_then(Value::as_i64).ok_or_else(|| {
+        FfiError::new(
+            smartlink_result::InvalidRequest,
+            "`handle` (the number OPEN returned) is required",
+        )
+    })
 }
 
 fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
@@ -255,7 +253,11 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
 fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
     let fail = |e: FfiError| {
         set_last_error(e.code, &e.to_string());
-        (e.code, error_body(&e, Locale::default(), None).to_string(), None)
+        (
+            e.code,
+            error_body(&e, Locale::default(), None).to_string(),
+            None,
+        )
     };
     match id {
         SMARTLINK_EXEC_OPEN => match open(input) {
@@ -266,7 +268,10 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             ),
             Err(e) => fail(e),
         },
-        SMARTLINK_EXEC_CLOSE => match parse_object(input).and_then(|r| handle_number(&r)).and_then(close) {
+        SMARTLINK_EXEC_CLOSE => match parse_object(input)
+            .and_then(|r| handle_number(&r))
+            .and_then(close)
+        {
             Ok(()) => (smartlink_result::Ok, json!({"ok": true}).to_string(), None),
             Err(e) => fail(e),
         },
@@ -310,8 +315,8 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 /// runs the operation named by `id` on the JSON in `input` and copies the
 /// JSON response into `out`.
 ///
-/// - `input` (required): NUL-terminated UTF-8 JSON, borrowed for the call.
-/// - `out` (required unless `out_size` is 0): `out_size` writable bytes.
+/// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
+/// - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
 /// - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
 ///   `smartlink_result` code; the JSON response (`"ok": false` with the
 ///   error) is written in both cases when it fits. When it does not fit,

@@ -26,7 +26,10 @@ fn a_handle_holds_at_most_two_threads_idle_and_none_after_free() {
     ))
     .unwrap();
     let mut h = null_mut();
-    assert_eq!(unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) }, R::Ok);
+    assert_eq!(
+        unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) },
+        R::Ok
+    );
     // Do real work first: a whole binding over HTTP.
     for req in [
         r#"{"op":"apply","action":{"action":"start"}}"#,
@@ -35,7 +38,10 @@ fn a_handle_holds_at_most_two_threads_idle_and_none_after_free() {
     ] {
         let r = CString::new(req).unwrap();
         let mut out = null_mut();
-        assert_eq!(unsafe { smartlink_call_alloc(h, r.as_ptr(), &mut out) }, R::Ok);
+        assert_eq!(
+            unsafe { smartlink_call_alloc(h, r.as_ptr(), &mut out) },
+            R::Ok
+        );
         unsafe { smartlink_string_free(out) };
     }
     let mut state = -1;

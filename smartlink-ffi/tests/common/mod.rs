@@ -62,15 +62,26 @@ pub fn require(tool: &str) {
 pub fn compile_c(sources: &[&Path], out: &Path, link_smartlink: bool, extra: &[&str]) {
     require("cc");
     let mut cmd = Command::new("cc");
-    cmd.args(["-std=c11", "-g", "-O0", "-Wall", "-Wextra", "-Wpedantic", "-Werror"])
-        .arg("-I")
-        .arg(workspace().join("include"))
-        .args(sources)
-        .arg("-o")
-        .arg(out);
+    cmd.args([
+        "-std=c11",
+        "-g",
+        "-O0",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+    ])
+    .arg("-I")
+    .arg(workspace().join("include"))
+    .args(sources)
+    .arg("-o")
+    .arg(out);
     if link_smartlink {
         let dir = profile_dir();
-        cmd.arg("-L").arg(&dir).arg("-lsmartlink").arg(format!("-Wl,-rpath,{}", dir.display()));
+        cmd.arg("-L")
+            .arg(&dir)
+            .arg("-lsmartlink")
+            .arg(format!("-Wl,-rpath,{}", dir.display()));
     }
     cmd.args(extra);
     let output = cmd.output().unwrap();
@@ -110,7 +121,9 @@ pub fn sandbox() -> Sandbox {
 
 /// Runs a command and fails with its output when it does not succeed.
 pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
-    let output = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
