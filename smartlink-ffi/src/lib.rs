@@ -205,6 +205,12 @@ pub unsafe extern "C" fn smartlink_last_error_message(
 ) -> smartlink_result {
     quiet(|| {
         try_out!(needed, "needed");
+        if buf.is_null() && buf_len != 0 {
+            return Err(FfiError::new(
+                smartlink_result::NullArgument,
+                "argument `buf` is NULL while `buf_len` is not 0",
+            ));
+        }
         let msg = error::last_error().map(|(_, m)| m).unwrap_or_default();
         copy_out(&msg.replace('\0', ""), buf, buf_len, needed)
     })
