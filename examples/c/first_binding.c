@@ -1,0 +1,173 @@
+/*
+ * A first binding through the C ABI, as an ERP written in C would do it:
+ * login gate, transparent configuration, the wizard (drawn here as text),
+ * the background task, and the credentials handed to the host.
+ *
+ * Usage: first_binding PLATFORM_URL TOKEN
+ * (the Rust test starts the sandbox and passes its URL).
+ *
+ * Built with -Wall -Wextra -Wpedantic -Werror and run under Valgrind.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "smartlink.h"
+
+#define CHECK(cond, ...)                                                   \
+  do {                                                                     \
+    if (!(cond)) {                                                         \
+      fprintf(stderr, "FAILED %s:%d: ", __FILE__, __LINE__);               \
+      fprintf(stderr, __VA_ARGS__);                                        \
+      fprintf(stderr, "\n");                                               \
+      exit(1);                                                             \
+    }                                                                      \
+  } while (0)
+
+static void print_last_error(void) {
+  char small[8];
+  size_t needed = 0;
+  /* Undersized on purpose: the library reports the size and writes nothing. */
+  smartlink_result rc = smartlink_last_error_message(small, sizeof small, &needed);
+  if (rc == SMARTLINK_RESULT_BUFFER_TOO_SMALL) {
+    char *buf = malloc(needed);
+    CHECK(buf != NULL, "out of memory");
+    rc = smartlink_last_error_message(buf, needed, &needed);
+    CHECK(rc == SMARTLINK_RESULT_OK, "last error copy: %u", rc);
+    printf("  last error (code %u, %s): %s\n", smartlink_last_error_code(),
+           smartlink_result_message(smartlink_last_error_code()), buf);
+    free(buf);
+  } else {
+    printf("  last error: %s\n", rc == SMARTLINK_RESULT_OK ? small : "?");
+  }
+}
+
+/* Caller-buffer style: start small, grow to the size the library asks for.
+ * Retrying the same request does not run the operation twice. */
+static char *call_buffered(const smartlink_configurator *h, const char *request) {
+  size_t len = 64, needed = 0;
+  char *buf = malloc(len);
+  CHECK(buf != NULL, "out of memory");
+  smartlink_result rc = smartlink_call(h, request, buf, len, &needed);
+  if (rc == SMARTLINK_RESULT_BUFFER_TOO_SMALL) {
+    char *bigger = realloc(buf, needed);
+    CHECK(bigger != NULL, "out of memory");
+    buf = bigger;
+    rc = smartlink_call(h, request, buf, needed, &needed);
+  }
+  CHECK(rc == SMARTLINK_RESULT_OK, "smartlink_call(%s): %u %s", request, rc,
+        smartlink_result_message(rc));
+  return buf; /* the caller frees with free() */
+}
+
+/* Library-allocated style: the caller frees with smartlink_string_free. */
+static char *call_alloc(const smartlink_configurator *h, const char *request) {
+  char *out = NULL;
+  smartlink_result rc = smartlink_call_alloc(h, request, &out);
+  CHECK(rc == SMARTLINK_RESULT_OK && out != NULL, "smartlink_call_alloc(%s): %u", request, rc);
+  return out;
+}
+
+static int has(const char *json, const char *needle) { return strstr(json, needle) != NULL; }
+
+int main(int argc, char **argv) {
+  CHECK(argc == 3, "usage: %s PLATFORM_URL TOKEN", argv[0]);
+  CHECK(strcmp(smartlink_version(), SMARTLINK_VERSION) == 0, "header %s, library %s",
+        SMARTLINK_VERSION, smartlink_version());
+  printf("smartlink %s\n", smartlink_version());
+
+  /* NULL and bad input are errors, never crashes. */
+  smartlink_configurator *h = NULL;
+  CHECK(smartlink_configurator_new(NULL, &h) == SMARTLINK_RESULT_NULL_ARGUMENT, "NULL config");
+  CHECK(smartlink_configurator_new("{\"platform_url\":\"http://127.0.0.1:1\",\"token\":\"t\","
+                                   "\"state\":\"memory\",\"installation\":{\"id\":\"\","
+                                   "\"line\":\"protheus\",\"kind\":\"production\"}}",
+                                   &h) == SMARTLINK_RESULT_INVALID_INSTALLATION,
+        "invalid installation");
+  CHECK(h == NULL, "no output on failure");
+  print_last_error();
+
+  char config[1024];
+  int n = snprintf(config, sizeof config,
+                   "{\"platform_url\":\"%s\",\"token\":\"%s\",\"state\":\"memory\","
+                   "\"installation\":{\"id\":\"c-example-prd-01\",\"line\":\"protheus\","
+                   "\"kind\":\"production\"},\"locale\":\"en\",\"deadline_ms\":30000}",
+                   argv[1], argv[2]);
+  CHECK(n > 0 && (size_t)n < sizeof config, "config too long");
+  smartlink_result rc = smartlink_configurator_new(config, &h);
+  CHECK(rc == SMARTLINK_RESULT_OK && h != NULL, "configurator_new: %u", rc);
+
+  /* 1. The login gate: local only. */
+  bool needed = false;
+  CHECK(smartlink_needs_configuration(h, &needed) == SMARTLINK_RESULT_OK, "gate");
+  CHECK(needed, "a new installation needs configuration");
+  printf("login gate: configuration needed\n");
+
+  /* 2. The transparent configuration: nothing is bound, so an admin is needed. */
+  int32_t outcome = -1;
+  rc = smartlink_ensure_configured(h, &outcome);
+  CHECK(rc == SMARTLINK_RESULT_OK, "ensure_configured: %u", rc);
+  CHECK(outcome == SMARTLINK_OUTCOME_ADMIN_NEEDED, "outcome %d", outcome);
+  printf("ensure_configured: admin needed\n");
+
+  /* 3. The wizard. */
+  char *r = call_buffered(h, "{\"op\":\"screen\"}");
+  CHECK(has(r, "\"screen\":\"welcome\"") && has(r, "\"start\":\"Start\""), "welcome: %s", r);
+  printf("screen: welcome\n");
+  free(r);
+
+  r = call_alloc(h, "{\"op\":\"apply\",\"action\":{\"action\":\"start\"}}");
+  CHECK(has(r, "\"screen\":\"name_installation\""), "name screen: %s", r);
+  smartlink_string_free(r);
+
+  /* A refused action: ok:false with the screen and a localized text. */
+  r = call_alloc(h, "{\"op\":\"apply\",\"action\":{\"action\":\"set_name\",\"name\":\"  \"}}");
+  CHECK(has(r, "\"ok\":false") && has(r, "\"wizard_refused\""), "empty name refused: %s", r);
+  smartlink_string_free(r);
+  print_last_error();
+
+  r = call_buffered(h, "{\"op\":\"apply\",\"action\":{\"action\":\"set_name\",\"name\":\"ERP em C\"}}");
+  /* The demo platform holds an older Protheus installation in "Produção Matriz":
+   * the replacement scenario, where env_prd_nova is still free to select. */
+  CHECK(has(r, "\"screen\":\"choose_environment\"") && has(r, "\"scenario\":\"replacement\""), "choose: %s", r);
+  CHECK(has(r, "env_prd_nova"), "lists env_prd_nova: %s", r);
+  printf("screen: choose_environment (replacement scenario)\n");
+  free(r);
+
+  r = call_alloc(h, "{\"op\":\"apply\",\"action\":{\"action\":\"select\",\"environment_id\":\"env_prd_nova\"}}");
+  CHECK(has(r, "\"ok\":true"), "select: %s", r);
+  smartlink_string_free(r);
+
+  /* 4. The background task. */
+  int32_t state = -1;
+  CHECK(smartlink_task_status(h, &state) == SMARTLINK_RESULT_OK, "task_status");
+  rc = smartlink_wait_task(h, 30000, &state);
+  CHECK(rc == SMARTLINK_RESULT_OK, "wait_task: %u", rc);
+  CHECK(state == SMARTLINK_TASK_STATE_SUCCEEDED, "task state %d", state);
+  printf("task: succeeded\n");
+
+  r = call_alloc(h, "{\"op\":\"screen\"}");
+  CHECK(has(r, "\"screen\":\"done\""), "done: %s", r);
+  smartlink_string_free(r);
+
+  CHECK(smartlink_needs_configuration(h, &needed) == SMARTLINK_RESULT_OK && !needed, "configured");
+
+  /* 5. The credentials: the one output with the secret, for the host to store. */
+  r = call_alloc(h, "{\"op\":\"credentials\"}");
+  CHECK(has(r, "\"client_secret\"") && has(r, "env_prd_nova"), "credentials: (redacted)");
+  printf("credentials: received (secret not printed)\n");
+  smartlink_string_free(r);
+
+  r = call_buffered(h, "{\"op\":\"status\"}");
+  CHECK(has(r, "\"needs_configuration\":false") && !has(r, "client_secret"), "status: %s", r);
+  free(r);
+
+  CHECK(smartlink_ensure_configured(h, &outcome) == SMARTLINK_RESULT_OK &&
+            outcome == SMARTLINK_OUTCOME_ALREADY_CONFIGURED,
+        "already configured");
+
+  smartlink_configurator_free(h);
+  smartlink_configurator_free(NULL); /* no-op */
+  printf("first binding done\n");
+  return 0;
+}

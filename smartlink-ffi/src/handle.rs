@@ -1,0 +1,287 @@
+//! The configurator handle: a [`Configurator`], the tokio runtime its work
+//! runs on, its locale, its default deadline and its cancellation signal.
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde_json::Value;
+use smartlink_core::messages::Locale;
+use smartlink_core::platform::http::{HttpPlatform, HttpPlatformConfig};
+use smartlink_core::{
+    Configurator, ConfiguratorOptions, FileStateStore, InstallationSpec, MemoryStateStore,
+    StateStore,
+};
+use tokio::runtime::Runtime;
+use tokio::sync::watch;
+
+use crate::error::{FfiError, smartlink_result};
+
+/// How long an idle blocking thread (DNS lookups, file work) lingers before
+/// it exits, so that an idle handle holds only its one worker thread.
+const BLOCKING_KEEP_ALIVE: Duration = Duration::from_millis(200);
+/// How long freeing a handle waits for its threads to finish.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
+/// Default deadline of one blocking call when neither the configuration nor
+/// the request gives one.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
+
+/// The configuration JSON (the token is taken out before this is parsed, so
+/// that it can never appear in a parse error).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    platform_url: String,
+    #[serde(default)]
+    token_url: Option<String>,
+    #[serde(default)]
+    connect_timeout_ms: Option<u64>,
+    #[serde(default)]
+    read_timeout_ms: Option<u64>,
+    #[serde(default)]
+    deadline_ms: Option<u64>,
+    #[serde(default)]
+    proxy: Option<String>,
+    #[serde(default)]
+    ca_file: Option<PathBuf>,
+    #[serde(default)]
+    state_file: Option<PathBuf>,
+    #[serde(default)]
+    state: Option<String>,
+    installation: Value,
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallationConfig {
+    id: String,
+    line: String,
+    kind: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// What a handle shares between the C pointer and the integer handle table.
+pub struct HandleInner {
+    configurator: Configurator,
+    locale: Locale,
+    default_deadline: Duration,
+    /// `None` once closed. Calls hold the read lock while they block, so
+    /// closing (write lock) waits for them after cancelling them.
+    runtime: RwLock<Option<Runtime>>,
+    /// Bumped by `smartlink_cancel`: every call in flight gives up.
+    cancel: watch::Sender<u64>,
+}
+
+impl std::fmt::Debug for HandleInner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token: the configurator's Debug shows the installation only.
+        f.debug_struct("HandleInner")
+            .field("configurator", &self.configurator)
+            .field("locale", &self.locale)
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid_config(msg: impl Into<String>) -> FfiError {
+    FfiError::new(smartlink_result::InvalidConfig, msg)
+}
+
+fn ms(field: &str, v: Option<u64>) -> Result<Option<Duration>, FfiError> {
+    match v {
+        Some(0) => Err(invalid_config(format!("{field} must be greater than 0"))),
+        Some(n) => Ok(Some(Duration::from_millis(n))),
+        None => Ok(None),
+    }
+}
+
+impl HandleInner {
+    /// Builds a handle from the configuration JSON.
+    pub fn from_json(json: &str) -> Result<Arc<Self>, FfiError> {
+        let mut value: Value = serde_json::from_str(json).map_err(|e| {
+            FfiError::new(smartlink_result::InvalidJson, format!("configuration: {e}"))
+        })?;
+        let obj = value
+            .as_object_mut()
+            .ok_or_else(|| invalid_config("the configuration must be a JSON object"))?;
+        let token = match obj.remove("token") {
+            Some(Value::String(t)) if !t.is_empty() => SecretString::from(t),
+            Some(_) => return Err(invalid_config("`token` must be a non-empty string")),
+            None => return Err(invalid_config("`token` is required")),
+        };
+        let config: Config = serde_json::from_value(value)
+            .map_err(|e| invalid_config(format!("configuration: {e}")))?;
+
+        let installation: InstallationConfig = serde_json::from_value(config.installation)
+            .map_err(|e| {
+                FfiError::new(
+                    smartlink_result::InvalidInstallation,
+                    format!("installation: {e}"),
+                )
+            })?;
+        let spec = InstallationSpec::parse(
+            &installation.id,
+            &installation.line,
+            &installation.kind,
+            installation.name.as_deref(),
+        )
+        .map_err(|e| {
+            FfiError::new(
+                smartlink_result::InvalidInstallation,
+                format!("installation: {e}"),
+            )
+        })?;
+
+        let mut http = HttpPlatformConfig::new(config.platform_url).with_static_token(token);
+        if let Some(url) = config.token_url {
+            http = http.with_token_url(url);
+        }
+        if let Some(d) = ms("connect_timeout_ms", config.connect_timeout_ms)? {
+            http = http.with_connect_timeout(d);
+        }
+        if let Some(d) = ms("read_timeout_ms", config.read_timeout_ms)? {
+            http = http.with_read_timeout(d);
+        }
+        let deadline = ms("deadline_ms", config.deadline_ms)?;
+        if let Some(d) = deadline {
+            http = http.with_operation_deadline(d);
+        }
+        match config.proxy.as_deref() {
+            None => {}
+            Some("" | "none") => http = http.without_proxy(),
+            Some(url) => http = http.with_proxy(url),
+        }
+        if let Some(ca) = config.ca_file {
+            http = http.with_extra_ca_file(ca);
+        }
+        let platform =
+            HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
+
+        let store: Arc<dyn StateStore> = match (config.state.as_deref(), config.state_file) {
+            (Some("memory"), None) => Arc::new(MemoryStateStore::new()),
+            (Some("memory"), Some(_)) => {
+                return Err(invalid_config(
+                    "`state: \"memory\"` and `state_file` exclude each other",
+                ));
+            }
+            (None | Some("file"), Some(path)) => Arc::new(
+                FileStateStore::open(&path)
+                    .map_err(|e| invalid_config(format!("state_file: {e}")))?,
+            ),
+            (None | Some("file"), None) => {
+                return Err(invalid_config(
+                    "`state_file` is required (or `state: \"memory\"` for tests)",
+                ));
+            }
+            (Some(other), _) => {
+                return Err(invalid_config(format!(
+                    "`state` must be \"file\" or \"memory\", not {other:?}"
+                )));
+            }
+        };
+
+        // One worker thread drives the background task and the HTTP
+        // connections; calls block the caller's own thread. Idle: 1 thread.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .max_blocking_threads(1)
+            .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+            .thread_name("smartlink")
+            .enable_all()
+            .build()
+            .map_err(|e| {
+                FfiError::new(
+                    smartlink_result::Runtime,
+                    format!("could not start the worker thread: {e}"),
+                )
+            })?;
+        let configurator = Configurator::with_runtime(
+            spec,
+            Arc::new(platform),
+            store,
+            runtime.handle().clone(),
+            ConfiguratorOptions::default(),
+        );
+        Ok(Arc::new(Self {
+            configurator,
+            locale: Locale::parse(config.locale.as_deref().unwrap_or("pt-BR")),
+            default_deadline: deadline.unwrap_or(DEFAULT_DEADLINE),
+            runtime: RwLock::new(Some(runtime)),
+            cancel: watch::Sender::new(0),
+        }))
+    }
+
+    /// The configurator.
+    pub fn configurator(&self) -> &Configurator {
+        &self.configurator
+    }
+
+    /// The handle's locale.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// The default deadline of a blocking call.
+    pub fn default_deadline(&self) -> Duration {
+        self.default_deadline
+    }
+
+    /// Runs `fut` on the handle's runtime, blocking the calling thread, until
+    /// it ends, `deadline` passes, or `smartlink_cancel` is called.
+    pub fn block_on<T>(
+        &self,
+        deadline: Option<Duration>,
+        fut: impl Future<Output = T>,
+    ) -> Result<T, FfiError> {
+        let deadline = deadline.unwrap_or(self.default_deadline);
+        let mut cancelled = self.cancel.subscribe();
+        let guard = self.runtime.read().unwrap_or_else(|e| e.into_inner());
+        let runtime = guard
+            .as_ref()
+            .ok_or_else(|| FfiError::new(smartlink_result::Runtime, "the handle is closed"))?;
+        runtime.block_on(async move {
+            tokio::select! {
+                out = fut => Ok(out),
+                _ = cancelled.changed() => Err(FfiError::new(
+                    smartlink_result::Cancelled,
+                    "the call was cancelled",
+                ).with_sub_code("cancelled")),
+                _ = tokio::time::sleep(deadline) => Err(FfiError::new(
+                    smartlink_result::Timeout,
+                    format!("the call's deadline ({} ms) passed", deadline.as_millis()),
+                ).with_sub_code("timeout")),
+            }
+        })
+    }
+
+    /// Makes every call in flight on this handle return `Cancelled`. Calls
+    /// started afterwards are not affected.
+    pub fn cancel(&self) {
+        self.cancel.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    /// Cancels calls in flight, waits for them, shuts the runtime down and
+    /// joins its threads. Idempotent.
+    pub fn close(&self) {
+        self.cancel();
+        let runtime = self
+            .runtime
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(rt) = runtime {
+            rt.shutdown_timeout(SHUTDOWN_WAIT);
+        }
+    }
+}
+
+impl Drop for HandleInner {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

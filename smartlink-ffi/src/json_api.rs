@@ -1,0 +1,616 @@
+//! The JSON operations: `{"op": "...", ...}` in, `{"ok": true, ...}` or
+//! `{"ok": false, "error": {...}}` out. Every operation of the C ABI is here;
+//! the typed C functions and `ExecInClientDLL` call into the same code.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest, error_code};
+use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
+use smartlink_core::rules::{Availability, Inconsistency, Scenario, UnavailableReason};
+use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep, WizardError};
+use smartlink_core::{ErpLine, ValidationError};
+
+use crate::error::{FfiError, set_last_error, smartlink_result};
+use crate::handle::HandleInner;
+
+/// The environment variable that enables the test-only operations.
+pub const TEST_HOOKS_ENV: &str = "SMARTLINK_TEST_HOOKS";
+
+/// Every operation's name (the `messages` and `version` ones need no handle
+/// state, but still go through a handle for one uniform entry point).
+pub const OPERATIONS: &[&str] = &[
+    "version",
+    "needs_configuration",
+    "ensure_configured",
+    "screen",
+    "apply",
+    "task_status",
+    "wait_task",
+    "credentials",
+    "status",
+    "configure_unattended",
+    "forget_local",
+    "unbind",
+    "rotate_credentials",
+    "messages",
+    "cancel",
+];
+
+/// A response: the JSON text, and the code the call maps to (OK when
+/// `"ok": true`).
+pub struct Response {
+    /// The JSON text.
+    pub body: String,
+    /// `Ok`, or the error's code.
+    pub code: smartlink_result,
+}
+
+/// Handles one request. Never fails: every error becomes an `"ok": false`
+/// body (and the thread's last error). Panics are left to the caller's
+/// boundary.
+pub fn handle_request(handle: &HandleInner, request: &str) -> Response {
+    match dispatch(handle, request) {
+        Ok(mut body) => {
+            body.insert("ok".into(), Value::Bool(true));
+            Response {
+                body: Value::Object(body).to_string(),
+                code: smartlink_result::Ok,
+            }
+        }
+        Err((e, extra)) => {
+            set_last_error(e.code, &e.to_string());
+            Response {
+                body: error_body(&e, handle.locale(), extra).to_string(),
+                code: e.code,
+            }
+        }
+    }
+}
+
+/// `{"ok": false, "error": {...}}` (plus `extra` fields, e.g. the screen).
+pub fn error_body(e: &FfiError, locale: Locale, extra: Option<Map<String, Value>>) -> Value {
+    let mut error = Map::new();
+    error.insert("result".into(), json!(e.code as u32));
+    error.insert("kind".into(), json!(e.code.name()));
+    let code = e
+        .sub_code
+        .clone()
+        .unwrap_or_else(|| e.code.name().to_owned());
+    error.insert("text".into(), json!(code_text(locale, &code)));
+    error.insert("code".into(), json!(code));
+    error.insert("message".into(), json!(e.message));
+    if let Some(id) = &e.support_id {
+        error.insert("support_id".into(), json!(id));
+    }
+    let mut body = extra.unwrap_or_default();
+    body.insert("ok".into(), Value::Bool(false));
+    body.insert("error".into(), Value::Object(error));
+    Value::Object(body)
+}
+
+type OpResult = Result<Map<String, Value>, (FfiError, Option<Map<String, Value>>)>;
+
+fn invalid_request(msg: impl Into<String>) -> FfiError {
+    FfiError::new(smartlink_result::InvalidRequest, msg)
+}
+
+/// Maps a facade error to a code, keeping the stable sub-code and support id.
+pub fn from_configurator(e: ConfiguratorError) -> FfiError {
+    let message = e.to_string();
+    match e {
+        ConfiguratorError::Wizard(w) => {
+            let sub = match &w {
+                WizardError::NotAllowed { .. } => "not_allowed",
+                WizardError::Invalid(_) => "invalid_name",
+                WizardError::UnknownEnvironment(_) => "not_found",
+                WizardError::NotSelectable { .. } => "not_selectable",
+                WizardError::NameTaken => "name_taken",
+                WizardError::ConfirmationMismatch(_) => "confirmation_mismatch",
+                _ => "refused",
+            };
+            FfiError::new(smartlink_result::WizardRefused, message).with_sub_code(sub)
+        }
+        ConfiguratorError::Decision(d) => {
+            let sub = serde_json::to_value(&d)
+                .ok()
+                .and_then(|v| v.get("refusal").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_else(|| "refused".to_owned());
+            FfiError::new(smartlink_result::DecisionRefused, message).with_sub_code(sub)
+        }
+        ConfiguratorError::Platform(p) => {
+            let mut out =
+                FfiError::new(smartlink_result::Platform, message).with_sub_code(error_code(&p));
+            if let Some(id) = p.request_id() {
+                out = out.with_support_id(id);
+            }
+            out
+        }
+        ConfiguratorError::State(_) => {
+            FfiError::new(smartlink_result::State, message).with_sub_code("state")
+        }
+        ConfiguratorError::Busy => {
+            FfiError::new(smartlink_result::Busy, message).with_sub_code("busy")
+        }
+        ConfiguratorError::NotConfigured => FfiError::new(smartlink_result::NotConfigured, message),
+        ConfiguratorError::NoRuntime => FfiError::new(smartlink_result::Runtime, message),
+        ConfiguratorError::TaskFailed { task_id, code, .. } => {
+            FfiError::new(smartlink_result::TaskFailed, message)
+                .with_sub_code(code)
+                .with_support_id(task_id.to_string())
+        }
+        _ => FfiError::new(smartlink_result::Internal, message),
+    }
+}
+
+fn deadline_of(req: &Map<String, Value>) -> Result<Option<Duration>, FfiError> {
+    match req.get("deadline_ms") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => match v.as_u64() {
+            Some(n) if n > 0 => Ok(Some(Duration::from_millis(n))),
+            _ => Err(invalid_request("`deadline_ms` must be a positive integer")),
+        },
+    }
+}
+
+fn to_map(v: Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => {
+            let mut m = Map::new();
+            m.insert("value".into(), other);
+            m
+        }
+    }
+}
+
+fn plain(e: FfiError) -> (FfiError, Option<Map<String, Value>>) {
+    (e, None)
+}
+
+fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
+    let value: Value = serde_json::from_str(request).map_err(|e| {
+        plain(FfiError::new(
+            smartlink_result::InvalidJson,
+            format!("request: {e}"),
+        ))
+    })?;
+    let Value::Object(req) = value else {
+        return Err(plain(invalid_request("the request must be a JSON object")));
+    };
+    let op = req
+        .get("op")
+        .and_then(Value::as_str)
+        .ok_or_else(|| plain(invalid_request("`op` (a string) is required")))?
+        .to_owned();
+    let deadline = deadline_of(&req).map_err(plain)?;
+    let cfg = handle.configurator();
+    let locale = handle.locale();
+    let mut out = Map::new();
+    match op.as_str() {
+        "version" => {
+            out.insert("version".into(), json!(crate::VERSION));
+            out.insert("major".into(), json!(crate::SMARTLINK_VERSION_MAJOR));
+            out.insert("minor".into(), json!(crate::SMARTLINK_VERSION_MINOR));
+            out.insert("patch".into(), json!(crate::SMARTLINK_VERSION_PATCH));
+        }
+        "needs_configuration" => {
+            out.insert(
+                "needs_configuration".into(),
+                json!(cfg.needs_configuration()),
+            );
+        }
+        "ensure_configured" => {
+            let outcome = handle
+                .block_on(deadline, cfg.ensure_configured())
+                .map_err(plain)?
+                .map_err(|e| plain(from_configurator(e)))?;
+            out = to_map(serde_json::to_value(outcome).expect("outcomes serialize"));
+        }
+        "screen" => {
+            screen_response(&mut out, &cfg.screen(), locale);
+        }
+        "apply" => {
+            let action: Action = req
+                .get("action")
+                .cloned()
+                .ok_or_else(|| plain(invalid_request("`action` is required")))
+                .and_then(|a| {
+                    serde_json::from_value(a)
+                        .map_err(|e| plain(invalid_request(format!("action: {e}"))))
+                })?;
+            match handle
+                .block_on(deadline, cfg.apply(action))
+                .map_err(plain)?
+            {
+                Ok(screen) => screen_response(&mut out, &screen, locale),
+                Err(e) => {
+                    // The refused action leaves a screen to draw (with the
+                    // name's error, for instance): send it along.
+                    let mut extra = Map::new();
+                    screen_response(&mut extra, &cfg.screen(), locale);
+                    return Err((from_configurator(e), Some(extra)));
+                }
+            }
+        }
+        "task_status" => {
+            out.insert("task".into(), json!(cfg.task_status()));
+        }
+        "wait_task" => {
+            let timeout = match req.get("timeout_ms") {
+                None | Some(Value::Null) => deadline,
+                Some(v) => match v.as_u64() {
+                    Some(n) if n > 0 => Some(Duration::from_millis(n)),
+                    _ => {
+                        return Err(plain(invalid_request(
+                            "`timeout_ms` must be a positive integer",
+                        )));
+                    }
+                },
+            };
+            let status = handle
+                .block_on(timeout, cfg.wait_for_task())
+                .map_err(plain)?;
+            out.insert("task".into(), json!(status));
+        }
+        "credentials" => {
+            // The one response that carries the secret, on purpose: the host
+            // stores it. Never log this response.
+            let creds = cfg
+                .credentials()
+                .map_err(|e| plain(from_configurator(ConfiguratorError::State(e))))?;
+            out.insert(
+                "credentials".into(),
+                match creds {
+                    Some(c) => serde_json::to_value(&c).expect("credentials serialize"),
+                    None => Value::Null,
+                },
+            );
+        }
+        "status" => {
+            let status = cfg
+                .status()
+                .map_err(|e| plain(from_configurator(ConfiguratorError::State(e))))?;
+            out.insert("status".into(), json!(status));
+        }
+        "configure_unattended" => {
+            let request: UnattendedRequest = serde_json::from_value(Value::Object(req.clone()))
+                .map_err(|e| plain(invalid_request(format!("configure_unattended: {e}"))))?;
+            let status = handle
+                .block_on(deadline, cfg.configure_unattended(&request))
+                .map_err(plain)?
+                .map_err(|e| plain(from_configurator(e)))?;
+            out.insert("task".into(), json!(status));
+        }
+        "forget_local" => {
+            cfg.forget_local()
+                .map_err(|e| plain(from_configurator(e)))?;
+        }
+        "unbind" => {
+            handle
+                .block_on(deadline, cfg.unbind())
+                .map_err(plain)?
+                .map_err(|e| plain(from_configurator(e)))?;
+        }
+        "rotate_credentials" => {
+            // The new secret is not in this response: read it with
+            // `credentials`, the one operation that hands it out.
+            let creds = handle
+                .block_on(deadline, cfg.rotate_credentials())
+                .map_err(plain)?
+                .map_err(|e| plain(from_configurator(e)))?;
+            out.insert("client_id".into(), json!(creds.client_id.as_str()));
+            out.insert("environment_id".into(), json!(creds.environment_id));
+            out.insert("expires_at".into(), json!(creds.expires_at));
+        }
+        "messages" => {
+            #[derive(Deserialize)]
+            struct Req {
+                #[serde(default)]
+                locale: Option<String>,
+            }
+            let r: Req = serde_json::from_value(Value::Object(req.clone()))
+                .map_err(|e| plain(invalid_request(format!("messages: {e}"))))?;
+            let loc = r.locale.as_deref().map(Locale::parse).unwrap_or(locale);
+            let catalogue: Map<String, Value> = messages::keys()
+                .map(|k| (k.to_owned(), json!(text(loc, k))))
+                .collect();
+            out.insert("locale".into(), json!(loc.tag()));
+            out.insert("messages".into(), Value::Object(catalogue));
+        }
+        "cancel" => {
+            handle.cancel();
+        }
+        "__test_panic" if std::env::var(TEST_HOOKS_ENV).as_deref() == Ok("1") => {
+            panic!("test hook: deliberate panic inside the library");
+        }
+        other => {
+            return Err(plain(
+                FfiError::new(
+                    smartlink_result::UnknownOperation,
+                    format!("unknown operation {other:?}"),
+                )
+                .with_sub_code("unknown_operation"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Fills `out` with `screen` and its texts in `locale`.
+pub fn screen_response(out: &mut Map<String, Value>, screen: &Screen, locale: Locale) {
+    out.insert("screen".into(), json!(screen));
+    out.insert("texts".into(), Value::Object(screen_texts(screen, locale)));
+}
+
+fn validation_text(locale: Locale, e: &ValidationError) -> String {
+    match e {
+        ValidationError::Empty { .. } => text(locale, "validation.empty").to_owned(),
+        ValidationError::TooLong { max, .. } => {
+            render(locale, "validation.too_long", &[("max", &max.to_string())])
+        }
+        ValidationError::ControlCharacter { .. } => text(locale, "validation.control").to_owned(),
+        _ => text(locale, "validation.invalid").to_owned(),
+    }
+}
+
+fn line_name(line: ErpLine) -> &'static str {
+    messages::line_label(line)
+}
+
+fn step_text(locale: Locale, step: TaskStep) -> &'static str {
+    let key = match step {
+        TaskStep::WaitingForLock => "step.waiting_for_lock",
+        TaskStep::Creating => "step.creating",
+        TaskStep::Binding => "step.binding",
+        TaskStep::IssuingCredentials => "step.issuing_credentials",
+        TaskStep::Verifying => "step.verifying",
+        TaskStep::Storing => "step.storing",
+    };
+    text(locale, key)
+}
+
+fn inconsistency_key(i: &Inconsistency) -> &'static str {
+    match i {
+        Inconsistency::InvalidInstallationData { .. } => "inconsistency.invalid_installation_data",
+        Inconsistency::BoundToSeveralEnvironments { .. } => {
+            "inconsistency.bound_to_several_environments"
+        }
+        Inconsistency::BoundUnderOtherLine { .. } => "inconsistency.bound_under_other_line",
+        Inconsistency::BoundEnvironmentKindDiffers { .. } => {
+            "inconsistency.bound_environment_kind_differs"
+        }
+        Inconsistency::DuplicateLineInEnvironment { .. } => {
+            "inconsistency.duplicate_line_in_environment"
+        }
+        Inconsistency::DuplicateEnvironment { .. } => "inconsistency.duplicate_environment",
+        Inconsistency::LocalStateContradicts { .. } => "inconsistency.local_state_contradicts",
+    }
+}
+
+/// The texts a host draws for `screen`, keyed by role, in `locale`; the
+/// catalogue's keys are used so a host can look the same texts up later.
+pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
+    let mut t = Map::new();
+    let mut put = |k: &str, v: String| {
+        t.insert(k.to_owned(), Value::String(v));
+    };
+    let tx = |k: &str| text(locale, k).to_owned();
+    let (back, confirm) = match screen {
+        Screen::NameInstallation { .. } | Screen::ChooseEnvironment { .. } => (true, false),
+        Screen::ConfirmRegeneration { .. } | Screen::ConfirmOverwrite { .. } => (true, true),
+        Screen::Error { retry_allowed, .. } => (*retry_allowed, false),
+        _ => (false, false),
+    };
+    if back {
+        put("back", tx("button.back"));
+    }
+    if confirm {
+        put("confirm", tx("button.confirm"));
+    }
+    if !matches!(screen, Screen::Done { .. } | Screen::Finishing { .. }) {
+        put("cancel", tx("button.cancel"));
+    }
+    match screen {
+        Screen::Welcome { documentation_url } => {
+            put("title", tx("welcome.title"));
+            put("body", tx("welcome.body"));
+            put(
+                "docs",
+                render(locale, "welcome.docs", &[("url", documentation_url)]),
+            );
+            put("start", tx("welcome.start"));
+        }
+        Screen::NameInstallation { error, .. } => {
+            put("title", tx("name.title"));
+            put("prompt", tx("name.prompt"));
+            put("help", tx("name.help"));
+            if let Some(e) = error {
+                put("error", validation_text(locale, e));
+            }
+        }
+        Screen::ChooseEnvironment {
+            scenario,
+            choices,
+            create_offered,
+            local_binding_lost,
+        } => {
+            put("title", tx("choose.title"));
+            put("tab_select", tx("choose.tab_select"));
+            put("generate", tx("choose.generate"));
+            if *create_offered {
+                put("tab_create", tx("choose.tab_create"));
+                put("create_prompt", tx("choose.create_prompt"));
+                put("create_button", tx("choose.create_button"));
+            }
+            let scenario_text = match scenario {
+                Scenario::FirstBinding => tx("choose.scenario.first_binding"),
+                Scenario::AlreadyBound { environment_id } => {
+                    let name = choices
+                        .iter()
+                        .find(|c| &c.environment.id == environment_id)
+                        .map(|c| c.environment.name.as_str().to_owned())
+                        .unwrap_or_else(|| environment_id.to_string());
+                    render(locale, "choose.scenario.already_bound", &[("name", &name)])
+                }
+                Scenario::Replacement => {
+                    let line = choices
+                        .iter()
+                        .find_map(|c| match &c.availability {
+                            Availability::NeedsTypedConfirmation { replaces } => {
+                                Some(line_name(replaces.line))
+                            }
+                            _ => None,
+                        })
+                        .unwrap_or("ERP");
+                    render(locale, "choose.scenario.replacement", &[("line", line)])
+                }
+                Scenario::Inconsistent { reason } => tx(inconsistency_key(reason)),
+            };
+            put("scenario", scenario_text);
+            if *local_binding_lost {
+                put("local_binding_lost", tx("choose.local_binding_lost"));
+            }
+            if choices.is_empty() {
+                put("no_environments", tx("choose.no_environments"));
+            }
+            let list: Vec<Value> = choices
+                .iter()
+                .map(|c| {
+                    let availability = match &c.availability {
+                        Availability::Selectable => tx("availability.selectable"),
+                        Availability::Regenerate => tx("availability.regenerate"),
+                        Availability::NeedsTypedConfirmation { replaces } => render(
+                            locale,
+                            "availability.needs_confirmation",
+                            &[("line", line_name(replaces.line))],
+                        ),
+                        Availability::Unavailable {
+                            reason: UnavailableReason::KindMismatch { environment_kind },
+                        } => render(
+                            locale,
+                            "availability.kind_mismatch",
+                            &[("kind", kind_label(locale, *environment_kind))],
+                        ),
+                        Availability::Unavailable { .. } => tx("availability.bound_elsewhere"),
+                    };
+                    let bindings: Vec<Value> = c
+                        .environment
+                        .bindings
+                        .iter()
+                        .map(|b| {
+                            json!(render(
+                                locale,
+                                "choose.binding",
+                                &[
+                                    ("line", line_name(b.line)),
+                                    ("name", b.installation_name.as_str())
+                                ],
+                            ))
+                        })
+                        .collect();
+                    json!({
+                        "environment_id": c.environment.id,
+                        "name": c.environment.name.as_str(),
+                        "kind": kind_label(locale, c.environment.kind),
+                        "availability": availability,
+                        "bindings": if bindings.is_empty() {
+                            vec![json!(tx("choose.bindings_none"))]
+                        } else { bindings },
+                    })
+                })
+                .collect();
+            t.insert("choices".into(), Value::Array(list));
+        }
+        Screen::ConfirmRegeneration { .. } => {
+            put("title", tx("regenerate.title"));
+            put("body", tx("regenerate.body"));
+        }
+        Screen::ConfirmOverwrite {
+            environment,
+            replaces,
+            typed,
+            confirm_enabled,
+        } => {
+            put("title", tx("overwrite.title"));
+            put(
+                "body",
+                render(
+                    locale,
+                    "overwrite.body",
+                    &[
+                        ("environment", environment.name.as_str()),
+                        ("installation", replaces.installation_name.as_str()),
+                        ("line", line_name(replaces.line)),
+                    ],
+                ),
+            );
+            put(
+                "type_name",
+                render(
+                    locale,
+                    "overwrite.type_name",
+                    &[("name", environment.name.as_str())],
+                ),
+            );
+            if !typed.is_empty() && !confirm_enabled {
+                put("mismatch", tx("overwrite.mismatch"));
+            }
+        }
+        Screen::Finishing { step, .. } => {
+            put("title", tx("finishing.title"));
+            put("body", tx("finishing.body"));
+            put(
+                "step",
+                step.map(|s| step_text(locale, s).to_owned())
+                    .unwrap_or_else(|| tx("progress.working")),
+            );
+        }
+        Screen::Done {
+            environment_name,
+            reused_credentials,
+            ..
+        } => {
+            put("title", tx("done.title"));
+            put(
+                "body",
+                render(locale, "done.body", &[("name", environment_name.as_str())]),
+            );
+            put(
+                "credentials",
+                tx(if *reused_credentials {
+                    "done.reused"
+                } else {
+                    "done.issued"
+                }),
+            );
+        }
+        Screen::Error {
+            support_id,
+            reason,
+            retry_allowed,
+        } => {
+            put("title", tx("error.title"));
+            put(
+                "support",
+                render(locale, "error.support", &[("id", &support_id.to_string())]),
+            );
+            let detail = match reason {
+                ErrorReason::Inconsistent { inconsistency } => format!(
+                    "{} {}",
+                    text(locale, "error.inconsistent"),
+                    text(locale, inconsistency_key(inconsistency))
+                ),
+                ErrorReason::Platform { code, .. } | ErrorReason::TaskFailed { code, .. } => {
+                    code_text(locale, code)
+                }
+            };
+            put("detail", detail);
+            if *retry_allowed {
+                put("retry", tx("error.retry"));
+            }
+        }
+    }
+    t
+}

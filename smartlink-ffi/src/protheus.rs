@@ -1,0 +1,402 @@
+//! `ExecInClientDLL`: the entry point Protheus calls (`ExecInDLLOpen` /
+//! `ExecInDllRun`, and TLPP's DynCall), which passes only an integer id and
+//! strings. ADVPL cannot hold a pointer, so handles are small integers into a
+//! table, each with a generation counter (after mozilla's ffi-support): a
+//! closed or stale number is `SMARTLINK_RESULT_INVALID_HANDLE`, never a
+//! use-after-free.
+//!
+//! Why a global: ADVPL code keeps the number, not a pointer, between calls
+//! (often across user threads of one AppServer), so the table must outlive
+//! any one call. It is the only global besides the thread-local last error
+//! and holds nothing but handles.
+//!
+//! Ids (`in` is JSON, `out` receives JSON, the return value is 0 or a
+//! `smartlink_result` code):
+//!
+//! | id | in | out |
+//! |----|----|-----|
+//! | 1 `OPEN` | the configuration JSON | `{"ok":true,"handle":N}` (the same N for the same configuration while open) |
+//! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` |
+//! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
+//! | 10–24 | `{"handle":N,…}` | the response of the operation named by the id (see [`OP_IDS`]) |
+
+use std::collections::hash_map::DefaultHasher;
+use std::ffi::{c_char, c_int};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde_json::{Map, Value, json};
+use smartlink_core::messages::Locale;
+
+use crate::error::{FfiError, set_last_error, smartlink_result};
+use crate::handle::HandleInner;
+use crate::json_api::error_body;
+
+/// `ExecInClientDLL` id: open a handle.
+pub const SMARTLINK_EXEC_OPEN: c_int = 1;
+/// `ExecInClientDLL` id: close a handle.
+pub const SMARTLINK_EXEC_CLOSE: c_int = 2;
+/// `ExecInClientDLL` id: any JSON operation (`op` in the request).
+pub const SMARTLINK_EXEC_CALL: c_int = 3;
+/// `ExecInClientDLL` id: the `version` operation.
+pub const SMARTLINK_EXEC_VERSION: c_int = 10;
+/// `ExecInClientDLL` id: the `needs_configuration` operation.
+pub const SMARTLINK_EXEC_NEEDS_CONFIGURATION: c_int = 11;
+/// `ExecInClientDLL` id: the `ensure_configured` operation.
+pub const SMARTLINK_EXEC_ENSURE_CONFIGURED: c_int = 12;
+/// `ExecInClientDLL` id: the `screen` operation.
+pub const SMARTLINK_EXEC_SCREEN: c_int = 13;
+/// `ExecInClientDLL` id: the `apply` operation.
+pub const SMARTLINK_EXEC_APPLY: c_int = 14;
+/// `ExecInClientDLL` id: the `task_status` operation.
+pub const SMARTLINK_EXEC_TASK_STATUS: c_int = 15;
+/// `ExecInClientDLL` id: the `wait_task` operation.
+pub const SMARTLINK_EXEC_WAIT_TASK: c_int = 16;
+/// `ExecInClientDLL` id: the `credentials` operation.
+pub const SMARTLINK_EXEC_CREDENTIALS: c_int = 17;
+/// `ExecInClientDLL` id: the `status` operation.
+pub const SMARTLINK_EXEC_STATUS: c_int = 18;
+/// `ExecInClientDLL` id: the `configure_unattended` operation.
+pub const SMARTLINK_EXEC_CONFIGURE_UNATTENDED: c_int = 19;
+/// `ExecInClientDLL` id: the `forget_local` operation.
+pub const SMARTLINK_EXEC_FORGET_LOCAL: c_int = 20;
+/// `ExecInClientDLL` id: the `unbind` operation.
+pub const SMARTLINK_EXEC_UNBIND: c_int = 21;
+/// `ExecInClientDLL` id: the `rotate_credentials` operation.
+pub const SMARTLINK_EXEC_ROTATE_CREDENTIALS: c_int = 22;
+/// `ExecInClientDLL` id: the `messages` operation.
+pub const SMARTLINK_EXEC_MESSAGES: c_int = 23;
+/// `ExecInClientDLL` id: the `cancel` operation.
+pub const SMARTLINK_EXEC_CANCEL: c_int = 24;
+/// `ExecInClientDLL` ids bound to one operation each.
+pub const OP_IDS: &[(c_int, &str)] = &[
+    (SMARTLINK_EXEC_VERSION, "version"),
+    (SMARTLINK_EXEC_NEEDS_CONFIGURATION, "needs_configuration"),
+    (SMARTLINK_EXEC_ENSURE_CONFIGURED, "ensure_configured"),
+    (SMARTLINK_EXEC_SCREEN, "screen"),
+    (SMARTLINK_EXEC_APPLY, "apply"),
+    (SMARTLINK_EXEC_TASK_STATUS, "task_status"),
+    (SMARTLINK_EXEC_WAIT_TASK, "wait_task"),
+    (SMARTLINK_EXEC_CREDENTIALS, "credentials"),
+    (SMARTLINK_EXEC_STATUS, "status"),
+    (SMARTLINK_EXEC_CONFIGURE_UNATTENDED, "configure_unattended"),
+    (SMARTLINK_EXEC_FORGET_LOCAL, "forget_local"),
+    (SMARTLINK_EXEC_UNBIND, "unbind"),
+    (SMARTLINK_EXEC_ROTATE_CREDENTIALS, "rotate_credentials"),
+    (SMARTLINK_EXEC_MESSAGES, "messages"),
+    (SMARTLINK_EXEC_CANCEL, "cancel"),
+];
+
+struct Slot {
+    generation: u32,
+    entry: Option<Entry>,
+}
+
+struct Entry {
+    handle: Arc<HandleInner>,
+    serial: u64,
+    config_hash: u64,
+}
+
+/// The handle table. Numbers are `generation << 16 | (index + 1)`: positive,
+/// below 2^31, so they survive ADVPL's numbers and C's `int`.
+struct Table {
+    slots: Vec<Slot>,
+}
+
+static TABLE: Mutex<Table> = Mutex::new(Table { slots: Vec::new() });
+
+const MAX_SLOTS: usize = 0xFFFF;
+const GENERATION_MASK: u32 = 0x7FFF;
+
+fn table() -> MutexGuard<'static, Table> {
+    TABLE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn encode(index: usize, generation: u32) -> i64 {
+    (i64::from(generation & GENERATION_MASK) << 16) | (index as i64 + 1)
+}
+
+fn decode(n: i64) -> Option<(usize, u32)> {
+    if n <= 0 || n > i64::from(i32::MAX) {
+        return None;
+    }
+    let index = (n & 0xFFFF) as usize;
+    if index == 0 {
+        return None;
+    }
+    Some((index - 1, (n >> 16) as u32))
+}
+
+fn invalid_handle() -> FfiError {
+    FfiError::new(
+        smartlink_result::InvalidHandle,
+        "the handle is unknown or was closed",
+    )
+    .with_sub_code("invalid_handle")
+}
+
+fn config_hash(json: &str) -> u64 {
+    // Canonical form (serde_json sorts keys), hashed: the table never keeps
+    // the configuration itself, which holds the token.
+    let canonical = serde_json::from_str::<Value>(json)
+        .map(|v| v.to_string())
+        .unwrap_or_else(|_| json.to_owned());
+    let mut h = DefaultHasher::new();
+    canonical.hash(&mut h);
+    h.finish()
+}
+
+/// Opens a handle (or finds the open one of the same configuration).
+pub fn open(config_json: &str) -> Result<i64, FfiError> {
+    let hash = config_hash(config_json);
+    {
+        let t = table();
+        for (i, slot) in t.slots.iter().enumerate() {
+            if let Some(e) = &slot.entry
+                && e.config_hash == hash
+            {
+                return Ok(encode(i, slot.generation));
+            }
+        }
+    }
+    let handle = HandleInner::from_json(config_json)?;
+    let mut t = table();
+    // Another thread may have opened the same configuration meanwhile.
+    for (i, slot) in t.slots.iter().enumerate() {
+        if let Some(e) = &slot.entry
+            && e.config_hash == hash
+        {
+            return Ok(encode(i, slot.generation));
+        }
+    }
+    let entry = Entry {
+        handle,
+        serial: crate::next_serial(),
+        config_hash: hash,
+    };
+    if let Some(i) = t.slots.iter().position(|s| s.entry.is_none()) {
+        let slot = &mut t.slots[i];
+        slot.entry = Some(entry);
+        return Ok(encode(i, slot.generation));
+    }
+    if t.slots.len() >= MAX_SLOTS {
+        return Err(FfiError::new(
+            smartlink_result::Runtime,
+            "too many open handles",
+        ));
+    }
+    t.slots.push(Slot {
+        generation: 1,
+        entry: Some(entry),
+    });
+    Ok(encode(t.slots.len() - 1, 1))
+}
+
+fn get(n: i64) -> Result<(Arc<HandleInner>, u64), FfiError> {
+    let (index, generation) = decode(n).ok_or_else(invalid_handle)?;
+    let t = table();
+    let slot = t.slots.get(index).ok_or_else(invalid_handle)?;
+    match &slot.entry {
+        Some(e) if slot.generation & GENERATION_MASK == generation => {
+            Ok((e.handle.clone(), e.serial))
+        }
+        _ => Err(invalid_handle()),
+    }
+}
+
+/// Closes a handle: its number becomes invalid at once; its threads are
+/// joined once calls in flight on other threads have returned.
+pub fn close(n: i64) -> Result<(), FfiError> {
+    let (index, generation) = decode(n).ok_or_else(invalid_handle)?;
+    let entry = {
+        let mut t = table();
+        let slot = t.slots.get_mut(index).ok_or_else(invalid_handle)?;
+        if slot.entry.is_none() || slot.generation & GENERATION_MASK != generation {
+            return Err(invalid_handle());
+        }
+        slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
+        if slot.generation == 0 {
+            slot.generation = 1;
+        }
+        slot.entry.take().expect("checked above")
+    };
+    // Outside the table's lock: closing waits for calls in flight.
+    entry.handle.close();
+    Ok(())
+}
+
+fn handle_number(req: &Map<String, Value>) -> Result<i64, FfiError> {
+    req.get("handle").and_then(Value::as_i64).ok_or_else(|| {
+        FfiError::new(
+            smartlink_result::InvalidRequest,
+            "`handle` (the number OPEN returned) is required",
+        )
+    })
+}
+
+fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
+    match serde_json::from_str::<Value>(input) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(FfiError::new(
+            smartlink_result::InvalidRequest,
+            "the request must be a JSON object",
+        )),
+        Err(e) => Err(FfiError::new(
+            smartlink_result::InvalidJson,
+            format!("request: {e}"),
+        )),
+    }
+}
+
+/// One `ExecInClientDLL` call, as (code, body, stash key).
+fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
+    let fail = |e: FfiError| {
+        set_last_error(e.code, &e.to_string());
+        (
+            e.code,
+            error_body(&e, Locale::default(), None).to_string(),
+            None,
+        )
+    };
+    match id {
+        SMARTLINK_EXEC_OPEN => match open(input) {
+            Ok(n) => (
+                smartlink_result::Ok,
+                json!({"ok": true, "handle": n}).to_string(),
+                None,
+            ),
+            Err(e) => fail(e),
+        },
+        SMARTLINK_EXEC_CLOSE => match parse_object(input)
+            .and_then(|r| handle_number(&r))
+            .and_then(close)
+        {
+            Ok(()) => (smartlink_result::Ok, json!({"ok": true}).to_string(), None),
+            Err(e) => fail(e),
+        },
+        _ => {
+            let op = if id == SMARTLINK_EXEC_CALL {
+                None
+            } else {
+                match OP_IDS.iter().find(|(i, _)| *i == id) {
+                    Some((_, op)) => Some(*op),
+                    None => {
+                        return fail(
+                            FfiError::new(
+                                smartlink_result::UnknownOperation,
+                                format!("unknown ExecInClientDLL id {id}"),
+                            )
+                            .with_sub_code("unknown_operation"),
+                        );
+                    }
+                }
+            };
+            let mut req = match parse_object(input) {
+                Ok(r) => r,
+                Err(e) => return fail(e),
+            };
+            let (handle, serial) = match handle_number(&req).and_then(get) {
+                Ok(h) => h,
+                Err(e) => return fail(e),
+            };
+            req.remove("handle");
+            if let Some(op) = op {
+                req.insert("op".into(), json!(op));
+            }
+            let request = Value::Object(req).to_string();
+            let response = crate::run_request(serial, &handle, &stash_key(id, input), &request);
+            (response.code, response.body, Some(serial))
+        }
+    }
+}
+
+/// The Protheus entry point (`ExecInDLLOpen`/`ExecInDllRun`, TLPP DynCall):
+/// runs the operation named by `id` on the JSON in `input` and copies the
+/// JSON response into `out`.
+///
+/// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
+/// - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
+/// - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
+///   `smartlink_result` code; the JSON response (`"ok": false` with the
+///   error) is written in both cases when it fits. When it does not fit,
+///   returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes instead the short
+///   `{"ok":false,"error":{…,"needed":N}}` if that fits, else nothing; calling
+///   again with the same id and input on the same thread delivers the kept
+///   response without running the operation twice.
+/// - Thread-safe; integer handles may be shared between threads.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ExecInClientDLL(
+    id: c_int,
+    input: *mut c_char,
+    out: *mut c_char,
+    out_size: c_int,
+) -> c_int {
+    let out_len = usize::try_from(out_size).unwrap_or(0);
+    let body = || -> Result<smartlink_result, FfiError> {
+        if input.is_null() {
+            return Err(FfiError::new(
+                smartlink_result::NullArgument,
+                "argument `input` is NULL",
+            ));
+        }
+        if out.is_null() && out_len != 0 {
+            return Err(FfiError::new(
+                smartlink_result::NullArgument,
+                "argument `out` is NULL",
+            ));
+        }
+        // SAFETY: non-NULL, NUL-terminated (caller's promise).
+        let input = unsafe { std::ffi::CStr::from_ptr(input) }
+            .to_str()
+            .map_err(|_| {
+                FfiError::new(
+                    smartlink_result::InvalidUtf8,
+                    "argument `input` is not valid UTF-8",
+                )
+            })?;
+        let (code, response, serial) = exec(id, input);
+        let mut needed = 0usize;
+        match crate::copy_out(&response, out, out_len, &mut needed) {
+            Ok(()) => Ok(code),
+            Err(e) => {
+                if let Some(serial) = serial {
+                    // Keyed like smartlink_call's stash, so the retry with a
+                    // bigger buffer does not run the operation again.
+                    let request = stash_key(id, input);
+                    crate::stash_undelivered(
+                        serial,
+                        &request,
+                        crate::json_api::Response {
+                            body: response,
+                            code,
+                        },
+                    );
+                }
+                set_last_error(e.code, &e.to_string());
+                let short = json!({"ok": false, "error": {
+                    "result": smartlink_result::BufferTooSmall as u32,
+                    "code": "buffer_too_small", "needed": needed}})
+                .to_string();
+                let _ = crate::copy_out(&short, out, out_len, std::ptr::null_mut());
+                Ok(smartlink_result::BufferTooSmall)
+            }
+        }
+    };
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(body)) {
+        Ok(Ok(code)) => code as c_int,
+        Ok(Err(e)) => {
+            set_last_error(e.code, &e.to_string());
+            e.code as c_int
+        }
+        Err(payload) => {
+            let what = crate::panic::panic_message(payload.as_ref());
+            set_last_error(smartlink_result::Panic, &format!("panic: {what}"));
+            smartlink_result::Panic as c_int
+        }
+    }
+}
+
+fn stash_key(id: c_int, input: &str) -> String {
+    format!("\u{1}ExecInClientDLL:{id}:{input}")
+}

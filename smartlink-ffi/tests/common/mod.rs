@@ -1,0 +1,139 @@
+//! Helpers for the tests that run the examples: the built library, the
+//! sandbox, a C compiler, and the external tools (which must be installed:
+//! `scripts/install-test-deps.sh`; a missing tool fails the test, it never
+//! skips it silently).
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const TOKEN: &str = "ffi-test-token";
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// `target/<profile>` of this test binary (honours `CARGO_TARGET_DIR`,
+/// whatever it was, since the binary lives under it).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf() // .../debug/deps/x -> .../debug
+}
+
+/// A scratch directory for compiled examples.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = profile_dir().join("ffi-examples").join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The shared library (`cargo test` builds the cdylib along with the rlib;
+/// if it is missing, it is built here).
+pub fn cdylib() -> PathBuf {
+    let so = profile_dir().join("libsmartlink.so");
+    if !so.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "smartlink-ffi"])
+            .current_dir(workspace())
+            .env("CARGO_TARGET_DIR", profile_dir().parent().unwrap())
+            .status()
+            .unwrap();
+        assert!(status.success(), "cargo build -p smartlink-ffi failed");
+    }
+    assert!(so.exists(), "{} not built", so.display());
+    so
+}
+
+/// Fails (does not skip) when a tool is missing.
+pub fn require(tool: &str) {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{tool}` is required by this test and is not installed: run scripts/install-test-deps.sh"
+    );
+}
+
+/// Compiles C sources with the strict flags, against include/ and the cdylib.
+pub fn compile_c(sources: &[&Path], out: &Path, link_smartlink: bool, extra: &[&str]) {
+    require("cc");
+    let mut cmd = Command::new("cc");
+    cmd.args([
+        "-std=c11",
+        "-g",
+        "-O0",
+        "-Wall",
+        "-Wextra",
+        "-Wpedantic",
+        "-Werror",
+    ])
+    .arg("-I")
+    .arg(workspace().join("include"))
+    .args(sources)
+    .arg("-o")
+    .arg(out);
+    if link_smartlink {
+        let dir = profile_dir();
+        cmd.arg("-L")
+            .arg(&dir)
+            .arg("-lsmartlink")
+            .arg(format!("-Wl,-rpath,{}", dir.display()));
+    }
+    cmd.args(extra);
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "cc failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A sandbox serving the demo data on a loopback port, on its own runtime.
+pub struct Sandbox {
+    pub url: String,
+    _running: smartlink_sandbox::RunningSandbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+pub fn sandbox() -> Sandbox {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let running = runtime.block_on(async {
+        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    Sandbox {
+        url: running.url(),
+        _running: running,
+        _runtime: runtime,
+    }
+}
+
+/// Runs a command and fails with its output when it does not succeed.
+pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    let output = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        output.status
+    );
+    assert!(
+        !stdout.contains(TOKEN) && !stderr.contains(TOKEN),
+        "{what} printed the platform token"
+    );
+    output
+}

@@ -1,0 +1,422 @@
+//! The ABI's contract, checked on every exported function: NULL for each
+//! pointer, undersized buffers, invalid UTF-8, invalid configuration, result
+//! codes, cancellation and deadlines.
+
+mod common;
+
+use std::ffi::{CStr, CString, c_char};
+use std::ptr::{null, null_mut};
+use std::time::{Duration, Instant};
+
+use smartlink::error::smartlink_result as R;
+use smartlink::*;
+
+fn memory_config(url: &str) -> CString {
+    CString::new(format!(
+        r#"{{"platform_url":"{url}","token":"{}","state":"memory",
+            "installation":{{"id":"contract-01","line":"protheus","kind":"production"}},
+            "locale":"en"}}"#,
+        common::TOKEN
+    ))
+    .unwrap()
+}
+
+struct Handle(*mut smartlink_configurator);
+unsafe impl Send for Handle {}
+unsafe impl Sync for Handle {}
+impl Drop for Handle {
+    fn drop(&mut self) {
+        unsafe { smartlink_configurator_free(self.0) };
+    }
+}
+
+fn new_handle(config: &CStr) -> Handle {
+    let mut h = null_mut();
+    let rc = unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) };
+    assert_eq!(rc, R::Ok, "{}", last_error());
+    Handle(h)
+}
+
+fn last_error() -> String {
+    let mut needed = 0usize;
+    unsafe { smartlink_last_error_message(null_mut(), 0, &mut needed) };
+    let mut buf = vec![0u8; needed];
+    let rc = unsafe { smartlink_last_error_message(buf.as_mut_ptr().cast(), needed, &mut needed) };
+    assert_eq!(rc, R::Ok);
+    CStr::from_bytes_until_nul(&buf)
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn call(h: &Handle, request: &str) -> serde_json::Value {
+    let req = CString::new(request).unwrap();
+    let mut out: *mut c_char = null_mut();
+    assert_eq!(
+        unsafe { smartlink_call_alloc(h.0, req.as_ptr(), &mut out) },
+        R::Ok
+    );
+    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
+    unsafe { smartlink_string_free(out) };
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn every_function_refuses_null_pointers() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    let req = c"{\"op\":\"version\"}";
+    let mut needed = 0usize;
+    let mut buf = [0 as c_char; 256];
+    let mut s: *mut c_char = null_mut();
+    let mut b = false;
+    let mut i = 0i32;
+    let mut handle_out = null_mut();
+    unsafe {
+        assert_eq!(
+            smartlink_configurator_new(null(), &mut handle_out),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_configurator_new(memory_config("http://127.0.0.1:9").as_ptr(), null_mut()),
+            R::NullArgument
+        );
+        assert!(last_error().contains("`out`"));
+        assert_eq!(smartlink_cancel(null()), R::NullArgument);
+        assert_eq!(
+            smartlink_call(null(), req.as_ptr(), buf.as_mut_ptr(), 256, &mut needed),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_call(h.0, null(), buf.as_mut_ptr(), 256, &mut needed),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_call(h.0, req.as_ptr(), null_mut(), 256, &mut needed),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), 256, null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_call_alloc(null(), req.as_ptr(), &mut s),
+            R::NullArgument
+        );
+        assert_eq!(smartlink_call_alloc(h.0, null(), &mut s), R::NullArgument);
+        assert_eq!(
+            smartlink_call_alloc(h.0, req.as_ptr(), null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_needs_configuration(null(), &mut b),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_needs_configuration(h.0, null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(smartlink_ensure_configured(null(), &mut i), R::NullArgument);
+        assert_eq!(
+            smartlink_ensure_configured(h.0, null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(smartlink_task_status(null(), &mut i), R::NullArgument);
+        assert_eq!(smartlink_task_status(h.0, null_mut()), R::NullArgument);
+        assert_eq!(smartlink_wait_task(null(), 1, &mut i), R::NullArgument);
+        assert_eq!(smartlink_wait_task(h.0, 1, null_mut()), R::NullArgument);
+        assert_eq!(
+            smartlink_last_error_message(buf.as_mut_ptr(), 256, null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(
+            smartlink_last_error_message_alloc(null_mut()),
+            R::NullArgument
+        );
+        assert_eq!(
+            ExecInClientDLL(13, null_mut(), buf.as_mut_ptr(), 256),
+            R::NullArgument as i32
+        );
+        let mut input = *b"{\"handle\":1}\0";
+        assert_eq!(
+            ExecInClientDLL(13, input.as_mut_ptr().cast(), null_mut(), 256),
+            R::NullArgument as i32
+        );
+        // No-ops and statics.
+        smartlink_configurator_free(null_mut());
+        smartlink_string_free(null_mut());
+        assert!(!smartlink_version().is_null());
+        assert!(!smartlink_result_message(123456).is_null());
+    }
+    assert!(!b);
+    assert_eq!(i, 0, "outputs are untouched on failure");
+    assert!(handle_out.is_null());
+    assert!(s.is_null());
+}
+
+#[test]
+fn undersized_buffers_report_the_size_and_write_nothing() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    let req = c"{\"op\":\"screen\"}";
+    let mut needed = 0usize;
+    let mut buf = vec![b'#' as c_char; 16];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), buf.len(), &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    assert!(needed > 16);
+    assert!(
+        buf.iter().all(|c| *c == b'#' as c_char),
+        "nothing partial written"
+    );
+    // Size query with a NULL buffer and 0 length.
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    let mut buf = vec![0 as c_char; needed];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), needed, &mut needed) };
+    assert_eq!(rc, R::Ok);
+    assert_eq!(
+        unsafe { CStr::from_ptr(buf.as_ptr()) }.to_bytes().len() + 1,
+        needed
+    );
+
+    // The last error getter too, without changing the last error.
+    let before = last_error();
+    let mut tiny = [b'#' as c_char; 2];
+    let rc = unsafe { smartlink_last_error_message(tiny.as_mut_ptr(), 2, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    assert_eq!(tiny, [b'#' as c_char; 2]);
+    assert_eq!(last_error(), before);
+
+    // ExecInClientDLL: 7005 and a short JSON with the size.
+    let mut input = CString::new(r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"exec-small","line":"rm","kind":"custom"}}"#).unwrap().into_bytes_with_nul();
+    let mut out = [0 as c_char; 256];
+    assert_eq!(
+        unsafe { ExecInClientDLL(1, input.as_mut_ptr().cast(), out.as_mut_ptr(), 256) },
+        0
+    );
+    let opened: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(out.as_ptr()) }.to_str().unwrap()).unwrap();
+    let n = opened["handle"].as_i64().unwrap();
+    let mut input = format!("{{\"handle\":{n}}}\0").into_bytes();
+    let mut small = [0 as c_char; 100];
+    let rc = unsafe { ExecInClientDLL(13, input.as_mut_ptr().cast(), small.as_mut_ptr(), 100) };
+    assert_eq!(rc, R::BufferTooSmall as i32);
+    let short = unsafe { CStr::from_ptr(small.as_ptr()) }.to_str().unwrap();
+    assert!(short.contains("\"needed\":"), "{short}");
+    let mut input = format!("{{\"handle\":{n}}}\0").into_bytes();
+    assert_eq!(
+        unsafe { ExecInClientDLL(2, input.as_mut_ptr().cast(), out.as_mut_ptr(), 256) },
+        0
+    );
+}
+
+#[test]
+fn retrying_after_buffer_too_small_does_not_apply_twice() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    let req = c"{\"op\":\"apply\",\"action\":{\"action\":\"start\"}}";
+    let mut needed = 0usize;
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    let mut buf = vec![0 as c_char; needed];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), needed, &mut needed) };
+    assert_eq!(rc, R::Ok);
+    let body = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap();
+    // A second run would have been refused (start is not on the name screen).
+    assert!(
+        body.contains("\"ok\":true") && body.contains("name_installation"),
+        "{body}"
+    );
+}
+
+#[test]
+fn invalid_utf8_and_json_are_errors() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    let bad = [0xC3u8, 0x28, 0];
+    let mut s = null_mut();
+    unsafe {
+        assert_eq!(
+            smartlink_call_alloc(h.0, bad.as_ptr().cast(), &mut s),
+            R::InvalidUtf8
+        );
+        let mut out = null_mut();
+        assert_eq!(
+            smartlink_configurator_new(bad.as_ptr().cast(), &mut out),
+            R::InvalidUtf8
+        );
+        assert_eq!(
+            smartlink_configurator_new(c"{nope".as_ptr(), &mut out),
+            R::InvalidJson
+        );
+    }
+    let r = call(&h, "not json");
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["error"]["kind"], "invalid_json");
+    assert_eq!(r["error"]["result"], 7002);
+    let r = call(&h, r#"{"op":"apply","action":{"action":"fly"}}"#);
+    assert_eq!(r["error"]["kind"], "invalid_request");
+    let r = call(&h, r#"{"op":"__test_panic"}"#);
+    assert_eq!(
+        r["error"]["kind"], "unknown_operation",
+        "hooks are off without the variable"
+    );
+}
+
+#[test]
+fn invalid_configuration_is_a_typed_error_without_the_token() {
+    let secret = "sup3r-s3cret-token";
+    let cases = [
+        (format!(r#"{{"platform_url":"http://127.0.0.1:9","token":"{secret}","state":"memory","installation":{{"id":"x","line":"cobol","kind":"production"}}}}"#), R::InvalidInstallation),
+        (format!(r#"{{"platform_url":"http://127.0.0.1:9","token":"{secret}","state":"memory","installation":{{"id":"x","line":"rm"}}}}"#), R::InvalidInstallation),
+        (format!(r#"{{"platform_url":"http://127.0.0.1:9","token":"{secret}","installation":{{"id":"x","line":"rm","kind":"custom"}}}}"#), R::InvalidConfig),
+        (format!(r#"{{"platform_url":"http://remote.example.com","token":"{secret}","state":"memory","installation":{{"id":"x","line":"rm","kind":"custom"}}}}"#), R::InvalidConfig),
+        (format!(r#"{{"platform_url":"http://127.0.0.1:9","token":"{secret}","state":"memory","bogus":1,"installation":{{"id":"x","line":"rm","kind":"custom"}}}}"#), R::InvalidConfig),
+        (r#"{"platform_url":"http://127.0.0.1:9","token":12345,"state":"memory","installation":{"id":"x","line":"rm","kind":"custom"}}"#.to_owned(), R::InvalidConfig),
+    ];
+    for (json, want) in cases {
+        let c = CString::new(json).unwrap();
+        let mut out = null_mut();
+        let rc = unsafe { smartlink_configurator_new(c.as_ptr(), &mut out) };
+        assert_eq!(rc, want, "{}", last_error());
+        assert_eq!(smartlink_last_error_code(), want);
+        assert!(out.is_null());
+        let msg = last_error();
+        assert!(!msg.contains(secret) && !msg.contains("12345"), "{msg}");
+    }
+}
+
+#[test]
+fn result_codes_have_messages_and_a_fixed_range() {
+    for code in R::ALL {
+        let n = code as u32;
+        assert!(n == 0 || (7000..7100).contains(&n));
+        let msg = unsafe { CStr::from_ptr(smartlink_result_message(n)) }
+            .to_str()
+            .unwrap();
+        assert!(!msg.is_empty() && msg != "unknown result code");
+    }
+    // Never renumbered: pin a few.
+    assert_eq!(R::NullArgument as u32, 7000);
+    assert_eq!(R::BufferTooSmall as u32, 7005);
+    assert_eq!(R::Panic as u32, 7011);
+    assert_eq!(R::Internal as u32, 7020);
+}
+
+#[test]
+fn every_json_operation_answers() {
+    let sb = common::sandbox();
+    let h = new_handle(&memory_config(&sb.url));
+    for op in smartlink::json_api::OPERATIONS {
+        if *op == "cancel" {
+            continue;
+        }
+        let r = call(&h, &format!(r#"{{"op":"{op}"}}"#));
+        assert!(r.get("ok").is_some(), "{op}: {r}");
+    }
+    let r = call(&h, r#"{"op":"version"}"#);
+    assert_eq!(r["version"], env!("CARGO_PKG_VERSION"));
+    let r = call(&h, r#"{"op":"messages","locale":"es"}"#);
+    assert_eq!(r["messages"]["welcome.start"], "Iniciar");
+    let r = call(
+        &h,
+        r#"{"op":"configure_unattended","target":{"mode":"environment","name":"Produção Nova"},"installation_name":"Contract"}"#,
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["task"]["status"], "succeeded");
+    let r = call(&h, r#"{"op":"rotate_credentials"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    assert!(r.get("client_secret").is_none());
+    let r = call(&h, r#"{"op":"credentials"}"#);
+    assert!(r["credentials"]["client_secret"].is_string());
+    let r = call(&h, r#"{"op":"forget_local"}"#);
+    assert_eq!(r["ok"], true);
+    let r = call(&h, r#"{"op":"needs_configuration"}"#);
+    assert_eq!(r["needs_configuration"], true);
+    let r = call(&h, r#"{"op":"ensure_configured"}"#);
+    assert_eq!(
+        r["outcome"], "configured",
+        "the platform still binds it: {r}"
+    );
+    let r = call(&h, r#"{"op":"unbind"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+}
+
+#[test]
+fn a_deadline_and_a_cancel_end_a_stalled_call() {
+    // A listener that accepts and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let h = new_handle(&memory_config(&url));
+    let started = Instant::now();
+    let r = call(&h, r#"{"op":"ensure_configured","deadline_ms":300}"#);
+    assert_eq!(r["error"]["kind"], "timeout", "{r}");
+    assert_eq!(r["error"]["result"], 7010);
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let h = std::sync::Arc::new(h);
+    let h2 = h.clone();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        assert_eq!(unsafe { smartlink_cancel(h2.0) }, R::Ok);
+    });
+    let started = Instant::now();
+    let mut outcome = -1;
+    let rc = unsafe { smartlink_ensure_configured(h.0, &mut outcome) };
+    assert_eq!(rc, R::Cancelled);
+    assert_eq!(outcome, -1);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    canceller.join().unwrap();
+}
+
+#[test]
+fn stale_integer_handles_are_refused() {
+    let mut input = CString::new(r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"stale","line":"rm","kind":"custom"}}"#).unwrap().into_bytes_with_nul();
+    let mut out = [0 as c_char; 4096];
+    assert_eq!(
+        unsafe { ExecInClientDLL(1, input.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) },
+        0
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(out.as_ptr()) }.to_str().unwrap()).unwrap();
+    let n = v["handle"].as_i64().unwrap();
+    let mut close = format!("{{\"handle\":{n}}}\0").into_bytes();
+    assert_eq!(
+        unsafe { ExecInClientDLL(2, close.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) },
+        0
+    );
+    // Reopen: the slot is reused with a new generation; the old number stays dead.
+    assert_eq!(
+        unsafe { ExecInClientDLL(1, input.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) },
+        0
+    );
+    let v2: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(out.as_ptr()) }.to_str().unwrap()).unwrap();
+    assert_ne!(v2["handle"].as_i64().unwrap(), n);
+    let mut screen = format!("{{\"handle\":{n}}}\0").into_bytes();
+    assert_eq!(
+        unsafe { ExecInClientDLL(13, screen.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) },
+        R::InvalidHandle as i32
+    );
+    for bad in [
+        "{\"handle\":0}",
+        "{\"handle\":-5}",
+        "{\"handle\":99999999999}",
+        "{}",
+    ] {
+        let mut b = format!("{bad}\0").into_bytes();
+        let rc = unsafe { ExecInClientDLL(13, b.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) };
+        assert!(
+            rc == R::InvalidHandle as i32 || rc == R::InvalidRequest as i32,
+            "{bad}: {rc}"
+        );
+    }
+    let mut close = format!("{{\"handle\":{}}}\0", v2["handle"]).into_bytes();
+    assert_eq!(
+        unsafe { ExecInClientDLL(2, close.as_mut_ptr().cast(), out.as_mut_ptr(), 4096) },
+        0
+    );
+}

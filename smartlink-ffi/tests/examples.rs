@@ -1,0 +1,111 @@
+//! Runs the examples against the sandbox: C (also under Valgrind), the
+//! Protheus-style dlopen harness, Python ctypes and C# (Mono).
+
+mod common;
+
+use std::process::Command;
+
+use common::*;
+
+fn c_example() -> std::path::PathBuf {
+    cdylib();
+    let out = scratch("c").join("first_binding");
+    compile_c(
+        &[&workspace().join("examples/c/first_binding.c")],
+        &out,
+        true,
+        &[],
+    );
+    out
+}
+
+#[test]
+fn c_example_runs_a_first_binding() {
+    let exe = c_example();
+    let sb = sandbox();
+    let out = run_ok(Command::new(&exe).args([&sb.url, TOKEN]), "C example");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
+}
+
+#[test]
+fn c_example_is_clean_under_valgrind() {
+    require("valgrind");
+    let exe = c_example();
+    let sb = sandbox();
+    let out = run_ok(
+        Command::new("valgrind")
+            .args([
+                "--error-exitcode=99",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite",
+                "--show-leak-kinds=definite",
+                "--quiet",
+            ])
+            .arg(&exe)
+            .args([&sb.url, TOKEN]),
+        "C example under valgrind",
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("definitely lost") || stderr.contains("definitely lost: 0 bytes"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn protheus_harness_walks_a_first_binding_through_exec_in_client_dll() {
+    let so = cdylib();
+    let exe = scratch("protheus").join("harness");
+    compile_c(
+        &[&workspace().join("examples/protheus-harness/harness.c")],
+        &exe,
+        false,
+        &["-ldl"],
+    );
+    let sb = sandbox();
+    let out = run_ok(
+        Command::new(&exe).arg(&so).args([&sb.url, TOKEN]),
+        "Protheus harness",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("protheus harness done"));
+}
+
+#[test]
+fn python_example_runs_a_first_binding() {
+    require("python3");
+    let so = cdylib();
+    let sb = sandbox();
+    let out = run_ok(
+        Command::new("python3")
+            .arg(workspace().join("examples/python/first_binding.py"))
+            .arg(&so)
+            .args([&sb.url, TOKEN]),
+        "Python example",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("python first binding done"));
+}
+
+#[test]
+fn csharp_example_runs_a_first_binding_under_mono() {
+    require("mcs");
+    require("mono");
+    let so = cdylib();
+    let dir = scratch("csharp");
+    let exe = dir.join("FirstBinding.exe");
+    run_ok(
+        Command::new("mcs")
+            .arg("-warnaserror")
+            .arg(format!("-out:{}", exe.display()))
+            .arg(workspace().join("examples/csharp/FirstBinding.cs")),
+        "mcs",
+    );
+    let sb = sandbox();
+    let out = run_ok(
+        Command::new("mono")
+            .arg(&exe)
+            .args([&sb.url, TOKEN])
+            .env("LD_LIBRARY_PATH", so.parent().unwrap()),
+        "C# example",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("csharp first binding done"));
+}
