@@ -28,21 +28,20 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The shared library (`cargo test` builds the cdylib along with the rlib;
-/// if it is missing, it is built here).
+/// The shared library built for this test run.
+///
+/// `cargo test` builds the cdylib next to the test binaries, in `deps/`; it
+/// copies it up to the profile directory only for `cargo build`, so the copy
+/// there may be stale. The one in `deps/` is always this run's.
 pub fn cdylib() -> PathBuf {
-    let so = profile_dir().join("libsmartlink.so");
-    if !so.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "smartlink-ffi"])
-            .current_dir(workspace())
-            .env("CARGO_TARGET_DIR", profile_dir().parent().unwrap())
-            .status()
-            .unwrap();
-        assert!(status.success(), "cargo build -p smartlink-ffi failed");
-    }
+    let so = lib_dir().join("libsmartlink.so");
     assert!(so.exists(), "{} not built", so.display());
     so
+}
+
+/// The directory holding this run's `libsmartlink.so`.
+pub fn lib_dir() -> PathBuf {
+    profile_dir().join("deps")
 }
 
 /// Fails (does not skip) when a tool is missing.
@@ -77,7 +76,7 @@ pub fn compile_c(sources: &[&Path], out: &Path, link_smartlink: bool, extra: &[&
     .arg("-o")
     .arg(out);
     if link_smartlink {
-        let dir = profile_dir();
+        let dir = lib_dir();
         cmd.arg("-L")
             .arg(&dir)
             .arg("-lsmartlink")
@@ -121,6 +120,12 @@ pub fn sandbox() -> Sandbox {
 
 /// Runs a command and fails with its output when it does not succeed.
 pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    // cargo's own LD_LIBRARY_PATH names the profile directory, whose copy of
+    // the library may be stale (see `cdylib`): this run's comes first.
+    let inherited = std::env::var_os("LD_LIBRARY_PATH").unwrap_or_default();
+    let mut paths = vec![lib_dir()];
+    paths.extend(std::env::split_paths(&inherited));
+    cmd.env("LD_LIBRARY_PATH", std::env::join_paths(paths).unwrap());
     let output = cmd
         .output()
         .unwrap_or_else(|e| panic!("{what}: cannot run: {e}"));
