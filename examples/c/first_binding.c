@@ -71,7 +71,7 @@ static char *call_alloc(const smartlink_configurator *h, const char *request) {
 static int has(const char *json, const char *needle) { return strstr(json, needle) != NULL; }
 
 int main(int argc, char **argv) {
-  CHECK(argc == 3, "usage: %s PLATFORM_URL TOKEN", argv[0]);
+  CHECK(argc == 3 || argc == 4, "usage: %s PLATFORM_URL TOKEN [STATE_FILE]", argv[0]);
   CHECK(strcmp(smartlink_version(), SMARTLINK_VERSION) == 0, "header %s, library %s",
         SMARTLINK_VERSION, smartlink_version());
   printf("smartlink %s\n", smartlink_version());
@@ -87,12 +87,17 @@ int main(int argc, char **argv) {
   CHECK(h == NULL, "no output on failure");
   print_last_error();
 
-  char config[1024];
+  /* The state goes to a file (0600, written atomically) when a path is given. */
+  char state_json[600];
+  int s = argc == 4 ? snprintf(state_json, sizeof state_json, "\"state_file\":\"%s\"", argv[3])
+                    : snprintf(state_json, sizeof state_json, "\"state\":\"memory\"");
+  CHECK(s > 0 && (size_t)s < sizeof state_json, "state path too long");
+  char config[1536];
   int n = snprintf(config, sizeof config,
-                   "{\"platform_url\":\"%s\",\"token\":\"%s\",\"state\":\"memory\","
+                   "{\"platform_url\":\"%s\",\"token\":\"%s\",%s,"
                    "\"installation\":{\"id\":\"c-example-prd-01\",\"line\":\"protheus\","
                    "\"kind\":\"production\"},\"locale\":\"en\",\"deadline_ms\":30000}",
-                   argv[1], argv[2]);
+                   argv[1], argv[2], state_json);
   CHECK(n > 0 && (size_t)n < sizeof config, "config too long");
   smartlink_result rc = smartlink_configurator_new(config, &h);
   CHECK(rc == SMARTLINK_RESULT_OK && h != NULL, "configurator_new: %u", rc);

@@ -91,14 +91,19 @@ class Smartlink:
 
 def main():
     lib_path, url, token = sys.argv[1:4]
+    state_file = sys.argv[4] if len(sys.argv) > 4 else None
     sl = Smartlink(lib_path)
     print("smartlink", sl.lib.smartlink_version().decode())
 
     # NULL is an error, not a crash.
     assert sl.lib.smartlink_configurator_new(None, None) == NULL_ARGUMENT
 
-    config = {"platform_url": url, "token": token, "state": "memory", "locale": "es",
+    config = {"platform_url": url, "token": token, "locale": "es",
               "installation": {"id": "python-example-01", "line": "datasul", "kind": "production"}}
+    if state_file:
+        config["state_file"] = state_file
+    else:
+        config["state"] = "memory"
     rc, handle = sl.new(config)
     sl.check(rc, "configurator_new")
     try:

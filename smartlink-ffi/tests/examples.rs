@@ -23,8 +23,14 @@ fn c_example() -> std::path::PathBuf {
 fn c_example_runs_a_first_binding() {
     let exe = c_example();
     let sb = sandbox();
-    let out = run_ok(Command::new(&exe).args([&sb.url, TOKEN]), "C example");
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("erp").join("smartlink.json");
+    let out = run_ok(
+        Command::new(&exe).args([&sb.url, TOKEN]).arg(&state),
+        "C example",
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
+    assert_private_state(&state);
 }
 
 #[test]
@@ -32,6 +38,8 @@ fn c_example_is_clean_under_valgrind() {
     require("valgrind");
     let exe = c_example();
     let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("smartlink.json");
     let out = run_ok(
         Command::new("valgrind")
             .args([
@@ -42,7 +50,8 @@ fn c_example_is_clean_under_valgrind() {
                 "--quiet",
             ])
             .arg(&exe)
-            .args([&sb.url, TOKEN]),
+            .args([&sb.url, TOKEN])
+            .arg(&state),
         "C example under valgrind",
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -75,13 +84,17 @@ fn python_example_runs_a_first_binding() {
     require("python3");
     let so = cdylib();
     let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("smartlink.json");
     let out = run_ok(
         Command::new("python3")
             .arg(workspace().join("examples/python/first_binding.py"))
             .arg(&so)
-            .args([&sb.url, TOKEN]),
+            .args([&sb.url, TOKEN])
+            .arg(&state),
         "Python example",
     );
+    assert_private_state(&state);
     assert!(String::from_utf8_lossy(&out.stdout).contains("python first binding done"));
 }
 
@@ -108,4 +121,16 @@ fn csharp_example_runs_a_first_binding_under_mono() {
         "C# example",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("csharp first binding done"));
+}
+
+/// The state file the example left: present, owner-only, holding the binding.
+fn assert_private_state(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(
+        text.contains("\"binding\""),
+        "the state records the binding"
+    );
 }
