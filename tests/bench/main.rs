@@ -286,6 +286,80 @@ fn bench_ten_thousand(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterati
     });
 }
 
+fn vm_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+        })
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A full first binding through the C ABI (in-process): threads held while
+/// idle and after free, and the process's resident memory.
+fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
+    use smartlink::*;
+    use std::ffi::{CStr, CString};
+    let running = rt.block_on(async {
+        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let (threads_before, rss_before) = (smartlink_tests::threads(), vm_rss_kib());
+    let dir = tempfile::tempdir().unwrap();
+    let config = CString::new(format!(
+        r#"{{"platform_url":"{}","token":"{TOKEN}","state_file":"{}","installation":{{"id":"bench-ffi","line":"protheus","kind":"production"}}}}"#,
+        running.url(),
+        dir.path().join("state.json").display()
+    ))
+    .unwrap();
+    let mut handle = std::ptr::null_mut();
+    let rc = unsafe { smartlink_configurator_new(config.as_ptr(), &mut handle) };
+    assert_eq!(rc as u32, 0);
+    let call = |request: &str| -> String {
+        let request = CString::new(request).unwrap();
+        let mut out = std::ptr::null_mut();
+        let rc = unsafe { smartlink_call_alloc(handle, request.as_ptr(), &mut out) };
+        assert_eq!(rc as u32, 0);
+        let text = unsafe { CStr::from_ptr(out) }
+            .to_string_lossy()
+            .into_owned();
+        unsafe { smartlink_string_free(out) };
+        text
+    };
+    let done = call(
+        r#"{"op":"configure_unattended","installation_name":"Bench","target":{"mode":"environment","name":"Produção Nova"}}"#,
+    );
+    assert!(done.contains("\"ok\":true"), "{done}");
+    assert!(call(r#"{"op":"needs_configuration"}"#).contains("false"));
+    std::thread::sleep(Duration::from_millis(1_000)); // past the blocking pool's keep-alive
+    let idle = smartlink_tests::threads() - threads_before;
+    let rss = vm_rss_kib();
+    unsafe { smartlink_configurator_free(handle) };
+    let after = smartlink_tests::threads().saturating_sub(threads_before);
+    rows.push(Row {
+        what: "C ABI: threads held while idle after a first binding / after free".into(),
+        figure: format!("{idle} / {after}"),
+        target: "≤ 2 / 0".into(),
+    });
+    rows.push(Row {
+        what: "C ABI: resident memory of the process after the flow (growth)".into(),
+        figure: format!(
+            "{:.1} MiB (+{:.1} MiB)",
+            rss as f64 / 1024.0,
+            rss.saturating_sub(rss_before) as f64 / 1024.0
+        ),
+        target: "-".into(),
+    });
+    rt.block_on(running.shutdown());
+}
+
 fn main() {
     let quick = std::env::var_os("SMARTLINK_BENCH_QUICK").is_some();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -297,6 +371,7 @@ fn main() {
     bench_gate(&mut rows, &rt, if quick { 10_000 } else { 200_000 });
     bench_first_binding(&mut rows, &rt, if quick { 10 } else { 60 });
     bench_ten_thousand(&mut rows, &rt, if quick { 3 } else { 15 });
+    bench_ffi_footprint(&mut rows, &rt);
 
     let w = rows
         .iter()
