@@ -667,3 +667,62 @@ async fn unbind_and_forget() {
     cfg.forget_local().unwrap();
     assert!(store.load().unwrap().is_none());
 }
+
+#[tokio::test]
+async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_again() {
+    use smartlink_core::state::{PendingTask, PlanTarget};
+    let p = platform();
+    let store = MemoryStateStore::new();
+    // A previous process persisted its pending create, sent it, and died
+    // before recording the answer.
+    let key = IdempotencyKey::new();
+    let mut state = LocalState::new(InstallationId::new("new-inst").unwrap(), ErpLine::Protheus);
+    state.pending = Some(PendingTask {
+        task_id: uuid::Uuid::new_v4(),
+        installation: Installation::new(
+            InstallationId::new("new-inst").unwrap(),
+            InstallationName::new("Matriz SP").unwrap(),
+            ErpLine::Protheus,
+            Kind::Production,
+        ),
+        target: PlanTarget::Create {
+            name: EnvironmentName::new("Nova").unwrap(),
+        },
+        create_key: key,
+        issue_key: IdempotencyKey::new(),
+        started_at: chrono::Utc::now(),
+    });
+    store.save(&state).unwrap();
+    p.create_raw("Nova", Kind::Production, key).unwrap();
+
+    // After the restart the configurator is needed again; the environment
+    // the lost answer created is listed, so creating it again is refused
+    // and binding to it is what the admin does.
+    let cfg = configurator("new-inst", &p, &store);
+    assert!(cfg.needs_configuration());
+    assert!(cfg.status().unwrap().interrupted_task.is_some());
+    to_list(&cfg).await;
+    assert!(matches!(
+        cfg.apply(Action::Create {
+            name: "nova".into()
+        })
+        .await,
+        Err(ConfiguratorError::Wizard(wizard::WizardError::NameTaken))
+    ));
+    let status = cfg
+        .configure_unattended(&UnattendedRequest {
+            installation_name: Some("Matriz SP".into()),
+            target: UnattendedTarget::Environment("Nova".into()),
+            confirm: None,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(status, TaskStatus::Succeeded { .. }));
+    assert_eq!(
+        p.environments()
+            .iter()
+            .filter(|e| e.name.as_str() == "Nova")
+            .count(),
+        1
+    );
+}

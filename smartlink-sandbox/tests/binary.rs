@@ -1,0 +1,76 @@
+//! The `smartlink-sandbox` binary: prints its URL, serves, stops on Ctrl-C.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn binary_prints_its_url_serves_and_stops_cleanly_on_sigint() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--token", "bin-token", "--state"])
+        .arg(&state)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("smartlink-sandbox listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let status = rt.block_on(async {
+        let client = reqwest::Client::new();
+        let r = client
+            .post(format!("{url}/v1/environments"))
+            .bearer_auth("bin-token")
+            .header("Idempotency-Key", "1b4e28ba-2fa1-41d2-883f-0016d3cca427")
+            .json(&serde_json::json!({"name": "Via binário", "kind": "custom"}))
+            .send()
+            .await
+            .unwrap();
+        r.status()
+    });
+    assert_eq!(status, 201);
+    assert!(
+        std::fs::read_to_string(&state)
+            .unwrap()
+            .contains("Via binário")
+    );
+
+    send_sigint(child.id());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{:?} {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopping"));
+}
+
+fn send_sigint(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn binary_refuses_bad_usage() {
+    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
+        .args(["--listen", "127.0.0.1:0"])
+        .env_remove("SMARTLINK_SANDBOX_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--token is required"));
+}
