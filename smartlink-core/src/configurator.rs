@@ -20,7 +20,9 @@ use crate::platform::{
     BindTarget, CreateEnvironment, IdempotencyKey, IssueCredentials, Platform, PlatformError,
     Unbind,
 };
-use crate::rules::{Availability, Inconsistency, Scenario, UnavailableReason, classify};
+use crate::rules::{
+    Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
+};
 use crate::state::{
     LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
     TaskOutcome, TaskRecord,
@@ -814,6 +816,24 @@ impl Configurator {
         }
     }
 
+    /// Lists every environment (retrying transient failures) and classifies
+    /// the situation of `installation` against the local state.
+    async fn list_and_classify(
+        &self,
+        installation: &Installation,
+    ) -> Result<(Vec<Environment>, Classification), ConfiguratorError> {
+        let spec = &self.inner.spec;
+        let envs = self
+            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+            .await?;
+        let local_env = self
+            .own_state()?
+            .and_then(|s| s.binding)
+            .map(|b| b.environment_id);
+        let classification = classify(installation, local_env.as_ref(), &envs);
+        Ok((envs, classification))
+    }
+
     /// What an ERP calls at start-up, with no administrator present:
     /// (a) nothing when valid credentials are stored; (b) when the platform
     /// already binds this installation, obtains credentials (reusing valid
@@ -833,15 +853,8 @@ impl Configurator {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }
         let spec = &self.inner.spec;
-        let envs = self
-            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
-            .await?;
-        let local_env = self
-            .own_state()?
-            .and_then(|s| s.binding)
-            .map(|b| b.environment_id);
         let installation = self.installation_named(None);
-        let classification = classify(&installation, local_env.as_ref(), &envs);
+        let (envs, classification) = self.list_and_classify(&installation).await?;
         let Scenario::AlreadyBound { environment_id } = &classification.scenario else {
             return Ok(EnsureOutcome::AdminNeeded {
                 scenario: classification.scenario,
@@ -896,15 +909,8 @@ impl Configurator {
             .map(InstallationName::new)
             .transpose()
             .map_err(DecisionError::Invalid)?;
-        let envs = self
-            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
-            .await?;
-        let local_env = self
-            .own_state()?
-            .and_then(|s| s.binding)
-            .map(|b| b.environment_id);
         let mut installation = self.installation_named(given_name.clone());
-        let classification = classify(&installation, local_env.as_ref(), &envs);
+        let (envs, classification) = self.list_and_classify(&installation).await?;
         if let Scenario::Inconsistent { reason } = &classification.scenario {
             return Err(DecisionError::Inconsistent(reason.clone()).into());
         }
