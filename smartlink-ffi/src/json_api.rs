@@ -8,9 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest, error_code};
 use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
-use smartlink_core::rules::{Availability, Inconsistency, Scenario, UnavailableReason};
-use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep, WizardError};
-use smartlink_core::{ErpLine, ValidationError};
+use smartlink_core::wizard::{Action, Screen, WizardError};
 
 use crate::error::{FfiError, set_last_error, smartlink_result};
 use crate::handle::HandleInner;
@@ -344,51 +342,6 @@ pub fn screen_response(out: &mut Map<String, Value>, screen: &Screen, locale: Lo
     out.insert("texts".into(), Value::Object(screen_texts(screen, locale)));
 }
 
-fn validation_text(locale: Locale, e: &ValidationError) -> String {
-    match e {
-        ValidationError::Empty { .. } => text(locale, "validation.empty").to_owned(),
-        ValidationError::TooLong { max, .. } => {
-            render(locale, "validation.too_long", &[("max", &max.to_string())])
-        }
-        ValidationError::ControlCharacter { .. } => text(locale, "validation.control").to_owned(),
-        _ => text(locale, "validation.invalid").to_owned(),
-    }
-}
-
-fn line_name(line: ErpLine) -> &'static str {
-    messages::line_label(line)
-}
-
-fn step_text(locale: Locale, step: TaskStep) -> &'static str {
-    let key = match step {
-        TaskStep::WaitingForLock => "step.waiting_for_lock",
-        TaskStep::Creating => "step.creating",
-        TaskStep::Binding => "step.binding",
-        TaskStep::IssuingCredentials => "step.issuing_credentials",
-        TaskStep::Verifying => "step.verifying",
-        TaskStep::Storing => "step.storing",
-    };
-    text(locale, key)
-}
-
-fn inconsistency_key(i: &Inconsistency) -> &'static str {
-    match i {
-        Inconsistency::InvalidInstallationData { .. } => "inconsistency.invalid_installation_data",
-        Inconsistency::BoundToSeveralEnvironments { .. } => {
-            "inconsistency.bound_to_several_environments"
-        }
-        Inconsistency::BoundUnderOtherLine { .. } => "inconsistency.bound_under_other_line",
-        Inconsistency::BoundEnvironmentKindDiffers { .. } => {
-            "inconsistency.bound_environment_kind_differs"
-        }
-        Inconsistency::DuplicateLineInEnvironment { .. } => {
-            "inconsistency.duplicate_line_in_environment"
-        }
-        Inconsistency::DuplicateEnvironment { .. } => "inconsistency.duplicate_environment",
-        Inconsistency::LocalStateContradicts { .. } => "inconsistency.local_state_contradicts",
-    }
-}
-
 /// The texts a host draws for `screen`, keyed by role, in `locale`; the
 /// catalogue's keys are used so a host can look the same texts up later.
 pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
@@ -427,7 +380,7 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
             put("prompt", tx("name.prompt"));
             put("help", tx("name.help"));
             if let Some(e) = error {
-                put("error", validation_text(locale, e));
+                put("error", messages::validation_text(locale, e));
             }
         }
         Screen::ChooseEnvironment {
@@ -444,30 +397,7 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
                 put("create_prompt", tx("choose.create_prompt"));
                 put("create_button", tx("choose.create_button"));
             }
-            let scenario_text = match scenario {
-                Scenario::FirstBinding => tx("choose.scenario.first_binding"),
-                Scenario::AlreadyBound { environment_id } => {
-                    let name = choices
-                        .iter()
-                        .find(|c| &c.environment.id == environment_id)
-                        .map(|c| c.environment.name.as_str().to_owned())
-                        .unwrap_or_else(|| environment_id.to_string());
-                    render(locale, "choose.scenario.already_bound", &[("name", &name)])
-                }
-                Scenario::Replacement => {
-                    let line = choices
-                        .iter()
-                        .find_map(|c| match &c.availability {
-                            Availability::NeedsTypedConfirmation { replaces } => {
-                                Some(line_name(replaces.line))
-                            }
-                            _ => None,
-                        })
-                        .unwrap_or("ERP");
-                    render(locale, "choose.scenario.replacement", &[("line", line)])
-                }
-                Scenario::Inconsistent { reason } => tx(inconsistency_key(reason)),
-            };
+            let scenario_text = messages::scenario_text(locale, scenario, choices);
             put("scenario", scenario_text);
             if *local_binding_lost {
                 put("local_binding_lost", tx("choose.local_binding_lost"));
@@ -478,37 +408,12 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
             let list: Vec<Value> = choices
                 .iter()
                 .map(|c| {
-                    let availability = match &c.availability {
-                        Availability::Selectable => tx("availability.selectable"),
-                        Availability::Regenerate => tx("availability.regenerate"),
-                        Availability::NeedsTypedConfirmation { replaces } => render(
-                            locale,
-                            "availability.needs_confirmation",
-                            &[("line", line_name(replaces.line))],
-                        ),
-                        Availability::Unavailable {
-                            reason: UnavailableReason::KindMismatch { environment_kind },
-                        } => render(
-                            locale,
-                            "availability.kind_mismatch",
-                            &[("kind", kind_label(locale, *environment_kind))],
-                        ),
-                        Availability::Unavailable { .. } => tx("availability.bound_elsewhere"),
-                    };
+                    let availability = messages::availability_text(locale, &c.availability);
                     let bindings: Vec<Value> = c
                         .environment
                         .bindings
                         .iter()
-                        .map(|b| {
-                            json!(render(
-                                locale,
-                                "choose.binding",
-                                &[
-                                    ("line", line_name(b.line)),
-                                    ("name", b.installation_name.as_str())
-                                ],
-                            ))
-                        })
+                        .map(|b| json!(messages::binding_text(locale, b)))
                         .collect();
                     json!({
                         "environment_id": c.environment.id,
@@ -542,7 +447,7 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
                     &[
                         ("environment", environment.name.as_str()),
                         ("installation", replaces.installation_name.as_str()),
-                        ("line", line_name(replaces.line)),
+                        ("line", messages::line_label(replaces.line)),
                     ],
                 ),
             );
@@ -561,11 +466,7 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
         Screen::Finishing { step, .. } => {
             put("title", tx("finishing.title"));
             put("body", tx("finishing.body"));
-            put(
-                "step",
-                step.map(|s| step_text(locale, s).to_owned())
-                    .unwrap_or_else(|| tx("progress.working")),
-            );
+            put("step", messages::step_text(locale, *step).to_owned());
         }
         Screen::Done {
             environment_name,
@@ -596,16 +497,7 @@ pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
                 "support",
                 render(locale, "error.support", &[("id", &support_id.to_string())]),
             );
-            let detail = match reason {
-                ErrorReason::Inconsistent { inconsistency } => format!(
-                    "{} {}",
-                    text(locale, "error.inconsistent"),
-                    text(locale, inconsistency_key(inconsistency))
-                ),
-                ErrorReason::Platform { code, .. } | ErrorReason::TaskFailed { code, .. } => {
-                    code_text(locale, code)
-                }
-            };
+            let detail = messages::error_reason_text(locale, reason);
             put("detail", detail);
             if *retry_allowed {
                 put("retry", tx("error.retry"));

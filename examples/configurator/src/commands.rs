@@ -9,55 +9,19 @@ use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render
 use smartlink_core::state::TaskOutcome;
 use smartlink_core::wizard::TaskStep;
 use smartlink_core::{
-    Availability, ConfiguratorError, DecisionError, EnsureOutcome, ErrorCode, Inconsistency,
-    Platform, PlatformError, TaskStatus, UnattendedRequest, UnattendedTarget, UnavailableReason,
+    Availability, ConfiguratorError, DecisionError, EnsureOutcome, ErrorCode, Platform,
+    PlatformError, TaskStatus, UnattendedRequest, UnattendedTarget,
 };
 
 use crate::exit;
 use crate::setup::{Ctx, StateLocation};
 use crate::ui::{Progress, validation_text};
 
-/// The catalogue's text for what may be done with an environment.
-pub fn availability_text(loc: Locale, availability: &Availability) -> String {
-    match availability {
-        Availability::Selectable => text(loc, "availability.selectable").to_owned(),
-        Availability::Regenerate => text(loc, "availability.regenerate").to_owned(),
-        Availability::NeedsTypedConfirmation { replaces } => render(
-            loc,
-            "availability.needs_confirmation",
-            &[("line", line_label(replaces.line))],
-        ),
-        Availability::Unavailable {
-            reason: UnavailableReason::KindMismatch { environment_kind },
-        } => render(
-            loc,
-            "availability.kind_mismatch",
-            &[("kind", kind_label(loc, *environment_kind))],
-        ),
-        Availability::Unavailable {
-            reason: UnavailableReason::InstallationBoundElsewhere,
-        } => text(loc, "availability.bound_elsewhere").to_owned(),
-    }
-}
-
-/// The catalogue's text for an inconsistency.
-pub fn inconsistency_text(loc: Locale, inconsistency: &Inconsistency) -> String {
-    let tag = serde_json::to_value(inconsistency)
-        .ok()
-        .and_then(|v| v.get("reason").and_then(|r| r.as_str()).map(str::to_owned))
-        .unwrap_or_default();
-    text(loc, &format!("inconsistency.{tag}")).to_owned()
-}
+pub use smartlink_core::messages::{availability_text, inconsistency_text};
 
 /// The catalogue's text for a task step.
 pub fn step_text(loc: Locale, step: Option<TaskStep>) -> String {
-    let tag = step
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_owned));
-    match tag {
-        Some(tag) => text(loc, &format!("step.{tag}")).to_owned(),
-        None => text(loc, "progress.working").to_owned(),
-    }
+    smartlink_core::messages::step_text(loc, step).to_owned()
 }
 
 /// The exit code for a task or platform failure code.

@@ -4,7 +4,7 @@
 use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render, text};
 use smartlink_core::rules::EnvironmentChoice;
 use smartlink_core::wizard::{Action, ErrorReason, Screen};
-use smartlink_core::{Availability, ConfiguratorError, Scenario, TaskStatus};
+use smartlink_core::{Availability, ConfiguratorError, TaskStatus};
 
 use crate::commands::{
     availability_text, follow_task, inconsistency_text, platform_code_exit, report_error,
@@ -180,23 +180,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 local_binding_lost,
             } => {
                 heading(text(loc, "choose.title"));
-                let intro = match &scenario {
-                    Scenario::FirstBinding => text(loc, "choose.scenario.first_binding").to_owned(),
-                    Scenario::AlreadyBound { environment_id } => {
-                        let name = choices
-                            .iter()
-                            .find(|c| &c.environment.id == environment_id)
-                            .map(|c| c.environment.name.as_str().to_owned())
-                            .unwrap_or_else(|| environment_id.to_string());
-                        render(loc, "choose.scenario.already_bound", &[("name", &name)])
-                    }
-                    Scenario::Replacement => render(
-                        loc,
-                        "choose.scenario.replacement",
-                        &[("line", line_label(ctx.spec.line))],
-                    ),
-                    Scenario::Inconsistent { .. } => text(loc, "error.inconsistent").to_owned(),
-                };
+                let intro = smartlink_core::messages::scenario_text(loc, &scenario, &choices);
                 println!("{intro}");
                 if local_binding_lost {
                     println!("{}", text(loc, "choose.local_binding_lost"));

@@ -8,8 +8,7 @@ use std::time::Duration;
 use dialoguer::theme::ColorfulTheme;
 use dialoguer::{Input, Select};
 use indicatif::{ProgressBar, ProgressStyle};
-use smartlink_core::ValidationError;
-use smartlink_core::messages::{Locale, render, text};
+use smartlink_core::messages::{Locale, text};
 
 /// Why a prompt gave no answer.
 #[derive(Debug)]
@@ -218,14 +217,4 @@ impl Progress {
     }
 }
 
-/// The catalogue's text for a validation error.
-pub fn validation_text(locale: Locale, e: &ValidationError) -> String {
-    match e {
-        ValidationError::Empty { .. } => text(locale, "validation.empty").to_owned(),
-        ValidationError::TooLong { max, .. } => {
-            render(locale, "validation.too_long", &[("max", &max.to_string())])
-        }
-        ValidationError::ControlCharacter { .. } => text(locale, "validation.control").to_owned(),
-        _ => text(locale, "validation.invalid").to_owned(),
-    }
-}
+pub use smartlink_core::messages::validation_text;
