@@ -155,7 +155,9 @@ fn mutate(root: &mut Value, m: &Mutation) {
         let i = step % len;
         let descend = match &v {
             Value::Array(a) => matches!(a[i], Value::Array(_) | Value::Object(_)),
-            Value::Object(o) => matches!(o.values().nth(i), Some(Value::Array(_) | Value::Object(_))),
+            Value::Object(o) => {
+                matches!(o.values().nth(i), Some(Value::Array(_) | Value::Object(_)))
+            }
             _ => false,
         };
         if rest.is_empty() || !descend {
@@ -436,14 +438,15 @@ impl Mock {
                     .await
                     .map(drop),
                 Endpoint::Verify => p.verify_credentials(&verify_credentials()).await,
-                Endpoint::Unbind => p
-                    .unbind(&smartlink_core::Unbind {
+                Endpoint::Unbind => {
+                    p.unbind(&smartlink_core::Unbind {
                         environment_id: EnvironmentId::new("env_1").unwrap(),
                         line: ErpLine::Protheus,
                         installation_id: InstallationId::new("inst-1").unwrap(),
                         etag: Etag::new("\"7\"").unwrap(),
                     })
-                    .await,
+                    .await
+                }
             }
         });
         if let Err(e) = &result {
@@ -452,7 +455,10 @@ impl Mock {
                 PlatformError::Protocol { .. } | PlatformError::ResponseTooLarge { .. } => true,
                 _ => false,
             };
-            assert!(typed, "{what}: {endpoint:?} HTTP {status}: untyped error {e:?}");
+            assert!(
+                typed,
+                "{what}: {endpoint:?} HTTP {status}: untyped error {e:?}"
+            );
             // Display and Debug (which shows the body excerpt, "secrets
             // redacted").
             let shown = format!("{e} {e:?}");
@@ -524,7 +530,11 @@ fn secret_words() -> impl Strategy<Value = (Vec<String>, String)> {
     )
         .prop_map(|(first, rest, space_first)| {
             let mut words = vec![first.clone()];
-            let mut text = if space_first { format!(" {first}") } else { first };
+            let mut text = if space_first {
+                format!(" {first}")
+            } else {
+                first
+            };
             for (sep, w) in rest {
                 text.push_str(sep);
                 text.push_str(&w);
@@ -731,9 +741,7 @@ fn load(bytes: &[u8], what: &str) -> Result<LocalState, String> {
             assert!(!shown.contains(STATE_SECRET), "{what}: secret in {shown}");
             let kept = match &e {
                 StateError::Corrupt { kept_at, .. } => kept_at,
-                StateError::UnsupportedVersion {
-                    kept_at, found, ..
-                } => {
+                StateError::UnsupportedVersion { kept_at, found, .. } => {
                     assert!(*found > 1, "{what}: version {found} called unsupported");
                     kept_at
                 }
@@ -802,7 +810,8 @@ fn nasty_state_files_load_or_are_kept_aside() {
         v["state"]["credentials"]["client_secret"] = json!("\u{1}AT\u{1}");
         v.to_string().replace("\"\\u0001AT\\u0001\"", "@")
     };
-    let version = r#"{"format":"smartlink-state","version":@,"state":{"installation_id":"i","line":"rm"}}"#;
+    let version =
+        r#"{"format":"smartlink-state","version":@,"state":{"installation_id":"i","line":"rm"}}"#;
     for value in corpus::values(true) {
         let _ = load(&corpus::splice(&template, &value.bytes), value.name);
         let _ = load(&corpus::splice(version, &value.bytes), value.name);
@@ -869,9 +878,21 @@ proptest! {
 #[test]
 fn nasty_documents_are_refused_by_every_domain_type() {
     for doc in corpus::documents() {
-        assert!(roundtrip::<Environment>(&doc.bytes).is_none(), "{}", doc.name);
-        assert!(roundtrip::<IssuedCredentials>(&doc.bytes).is_none(), "{}", doc.name);
-        assert!(roundtrip::<LocalState>(&doc.bytes).is_none(), "{}", doc.name);
+        assert!(
+            roundtrip::<Environment>(&doc.bytes).is_none(),
+            "{}",
+            doc.name
+        );
+        assert!(
+            roundtrip::<IssuedCredentials>(&doc.bytes).is_none(),
+            "{}",
+            doc.name
+        );
+        assert!(
+            roundtrip::<LocalState>(&doc.bytes).is_none(),
+            "{}",
+            doc.name
+        );
         // `{}` is an empty seed; `{"action": ...}` duplicates are not actions.
         let _ = roundtrip::<Action>(&doc.bytes);
         if let Some(seed) = roundtrip::<Seed>(&doc.bytes) {

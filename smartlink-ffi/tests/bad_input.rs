@@ -653,11 +653,20 @@ fn nasty_requests_get_json_responses() {
     ];
     for (i, template) in templates.iter().enumerate() {
         // Start the wizard so that set_name and friends are allowed.
-        call_alloc(&h, br#"{"op":"apply","action":{"action":"start"}}"#, "start");
+        call_alloc(
+            &h,
+            br#"{"op":"apply","action":{"action":"start"}}"#,
+            "start",
+        );
         for value in corpus::values(i < 2) {
             let doc = splice_all(template, &value.bytes);
             call_alloc(&h, &doc, &format!("{} in {template}", value.name));
-            call_buffer(&h, &doc, 16, &format!("{} in {template} (buffer)", value.name));
+            call_buffer(
+                &h,
+                &doc,
+                16,
+                &format!("{} in {template} (buffer)", value.name),
+            );
         }
     }
 }
@@ -679,7 +688,12 @@ fn exec(id: i32, input: &[u8], out_size: i32, null_out: bool, what: &str) -> (i3
         unsafe { buf.as_mut_ptr().add(GUARD) }.cast::<c_char>()
     };
     let rc = unsafe { ExecInClientDLL(id, c.as_mut_ptr().cast(), out, out_size) };
-    assert_ne!(rc, R::Panic as i32, "{what}: panic: {}", last_error_message());
+    assert_ne!(
+        rc,
+        R::Panic as i32,
+        "{what}: panic: {}",
+        last_error_message()
+    );
     let code = R::from_u32(rc as u32).unwrap_or_else(|| panic!("{what}: unknown code {rc}"));
     assert!(
         buf[..GUARD].iter().all(|b| *b == CANARY),
@@ -821,7 +835,10 @@ fn exec_reports_the_size_it_needs_and_keeps_the_response() {
     let (rc, full) = exec(23, input.as_bytes(), 1 << 20, false, "MESSAGES");
     assert_eq!(rc, 0);
     let need = full.unwrap().to_string().len() + 1;
-    for size in (0..need as i32 + 2).step_by(97).chain([need as i32 - 1, need as i32]) {
+    for size in (0..need as i32 + 2)
+        .step_by(97)
+        .chain([need as i32 - 1, need as i32])
+    {
         let (rc, v) = exec(23, input.as_bytes(), size, false, "MESSAGES sized");
         if size as usize >= need {
             assert_eq!(rc, 0);
@@ -864,7 +881,13 @@ fn nasty_exec_inputs_are_typed_errors() {
                 if id == 2 && i != 0 {
                     continue; // would close the shared handle
                 }
-                exec(id, &doc, 512, false, &format!("{} in {template} (id {id})", value.name));
+                exec(
+                    id,
+                    &doc,
+                    512,
+                    false,
+                    &format!("{} in {template} (id {id})", value.name),
+                );
             }
         }
         // A valid handle number may have been guessed and closed: reopen.

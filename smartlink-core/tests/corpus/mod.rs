@@ -68,8 +68,14 @@ pub fn values(huge: bool) -> Vec<Nasty> {
             "object with dup keys",
             r#"{"action":"start","action":"cancel"}"#,
         ),
-        n("nested 100", format!("{}{}", "[".repeat(100), "]".repeat(100))),
-        n("nested 200", format!("{}{}", "[".repeat(200), "]".repeat(200))),
+        n(
+            "nested 100",
+            format!("{}{}", "[".repeat(100), "]".repeat(100)),
+        ),
+        n(
+            "nested 200",
+            format!("{}{}", "[".repeat(200), "]".repeat(200)),
+        ),
         n(
             "long key",
             format!("{{\"{}\": 1}}", "k".repeat(1024 * 1024)),
@@ -152,9 +158,9 @@ pub fn documents() -> Vec<Nasty> {
 pub fn splice(template: &str, value: &[u8]) -> Vec<u8> {
     let at = template.find('@').expect("template has a @");
     let mut out = Vec::with_capacity(template.len() + value.len());
-    out.extend_from_slice(template[..at].as_bytes());
+    out.extend_from_slice(&template.as_bytes()[..at]);
     out.extend_from_slice(value);
-    out.extend_from_slice(template[at + 1..].as_bytes());
+    out.extend_from_slice(&template.as_bytes()[at + 1..]);
     out
 }
 
