@@ -1050,9 +1050,7 @@ fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
             while i < bytes.len() && is_quote(bytes[i]) {
                 i += 1;
             }
-            let opening = bytes[run..i]
-                .iter()
-                .position(|b| matches!(b, b'"' | b'\''));
+            let opening = bytes[run..i].iter().position(|b| matches!(b, b'"' | b'\''));
             let start;
             if let Some(at) = opening {
                 // A quoted value runs to its closing quote, whatever it holds
