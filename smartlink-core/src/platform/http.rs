@@ -1046,16 +1046,44 @@ fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
                     i += 1;
                 }
             }
+            let run = i;
             while i < bytes.len() && is_quote(bytes[i]) {
                 i += 1;
             }
-            let start = i;
-            while i < bytes.len()
-                && !is_quote(bytes[i])
-                && !bytes[i].is_ascii_whitespace()
-                && !matches!(bytes[i], b',' | b'}' | b']' | b'&' | b';')
-            {
-                i += 1;
+            let opening = bytes[run..i].iter().position(|b| matches!(b, b'"' | b'\''));
+            let start;
+            if let Some(at) = opening {
+                // A quoted value runs to its closing quote, whatever it holds
+                // (spaces, commas, braces, escaped quotes): stopping at the
+                // first space would leave the rest of the secret in view.
+                let quote = bytes[run + at];
+                // `\"` opens a JSON text quoted inside a string: `\"` closes it.
+                let escaped = at > 0;
+                i = run + at + 1;
+                start = i;
+                while i < bytes.len() {
+                    if bytes[i] == b'\\' {
+                        if escaped && bytes.get(i + 1) == Some(&quote) {
+                            break;
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if bytes[i] == quote {
+                        break;
+                    }
+                    i += 1;
+                }
+                i = i.min(bytes.len());
+            } else {
+                start = i;
+                while i < bytes.len()
+                    && !is_quote(bytes[i])
+                    && !bytes[i].is_ascii_whitespace()
+                    && !matches!(bytes[i], b',' | b'}' | b']' | b'&' | b';')
+                {
+                    i += 1;
+                }
             }
             if i > start {
                 ranges.push((start, i));
@@ -1324,6 +1352,32 @@ mod tests {
         assert_eq!(out.chars().count(), BODY_EXCERPT_CHARS + 1);
         assert!(out.ends_with('…'));
         assert_eq!(excerpt(b"short", &[]), "short");
+    }
+
+    #[test]
+    fn quoted_secret_values_are_redacted_whole() {
+        for body in [
+            r#"{"client_secret":" leading-space"}"#,
+            r#"{"client_secret":"two words"}"#,
+            r#"{"password":"a,b}c]d;e&f"}"#,
+            r#"{"access_token":"esc\"aped quote"}"#,
+            r#"{"refresh_token":"back\\slash space"}"#,
+            "client_secret='single quoted'",
+            r#"{\"id_token\":\"in a string\"}"#,
+        ] {
+            let out = redact(body, &[]);
+            for word in [
+                "leading", "space", "two", "words", "b}c", "e&f", "aped", "quote", "slash",
+                "single", "quoted", "in a", "string",
+            ] {
+                assert!(!out.contains(word), "{word} in {out}");
+            }
+        }
+        // What follows the value stays.
+        assert_eq!(
+            redact(r#"{"client_secret":"a b","x":1}"#, &[]),
+            r#"{"client_secret":"[redacted]","x":1}"#
+        );
     }
 
     #[test]
