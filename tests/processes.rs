@@ -175,7 +175,11 @@ async fn eight_processes_ensure_configured_at_once_one_does_the_work() {
         "all {PROCESSES} end with the same credentials: {results:?}"
     );
     // The one state file: configured, with those credentials.
-    let stored = FileStateStore::open(&state).unwrap().load().unwrap().unwrap();
+    let stored = FileStateStore::open(&state)
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
     let stored_client = stored.credentials.as_ref().unwrap().client_id.to_string();
     assert!(client_ids.contains(&stored_client), "{stored_client}");
     assert_eq!(

@@ -69,7 +69,9 @@ async fn overwrite_target(platform: &dyn Platform, installation: &Installation) 
         .await
         .unwrap();
     let env = envs.iter().find(|e| e.id.as_str() == ENV_ID).unwrap();
-    let holder = env.binding_for(ErpLine::Protheus).expect("the line is held");
+    let holder = env
+        .binding_for(ErpLine::Protheus)
+        .expect("the line is held");
     assert_ne!(holder.installation_id, installation.id);
     BindTarget::overwrite(OverwriteConfirmation::new(env, ENV_NAME).unwrap())
 }
@@ -184,7 +186,10 @@ async fn race(
             })
             .await
             .expect_err("the loser is not bound");
-        assert!(refused.is(ErrorCode::NotBound), "round {round}: {refused:?}");
+        assert!(
+            refused.is(ErrorCode::NotBound),
+            "round {round}: {refused:?}"
+        );
         assert!(truth.live_credentials(&loser.id).is_none(), "round {round}");
         assert!(
             truth.live_credentials(&previous_holder).is_none(),
@@ -212,10 +217,7 @@ async fn two_admins_overwriting_one_environment_in_memory_one_wins_each_round() 
     )
     .await
     .expect("the races did not hang");
-    eprintln!(
-        "in-memory races: {tally:?} in {:.2?}",
-        started.elapsed()
-    );
+    eprintln!("in-memory races: {tally:?} in {:.2?}", started.elapsed());
     assert_eq!(tally.rounds, rounds);
     assert_eq!(tally.wins_a + tally.wins_b, rounds);
 }

@@ -738,7 +738,11 @@ fn full_disk_by_rlimit_fsize_keeps_the_previous_state() {
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success(), "child: {}\n{stdout}", output.status);
+    assert!(
+        output.status.success(),
+        "child: {}\n{stdout}",
+        output.status
+    );
     // libtest prints "test child_process_entry ... " before the child's line.
     let result = stdout
         .lines()
@@ -766,7 +770,10 @@ fn full_disk_by_rlimit_fsize_keeps_the_previous_state() {
     let temps = temp_files(dir.path(), &store);
     eprintln!("full disk (RLIMIT_FSIZE): {result}; temp files left: {temps:?}");
     assert!(temps.len() <= 1, "{temps:?}");
-    assert!(temps.iter().all(|(_, len)| *len <= FSIZE_LIMIT), "{temps:?}");
+    assert!(
+        temps.iter().all(|(_, len)| *len <= FSIZE_LIMIT),
+        "{temps:?}"
+    );
 }
 
 /// Unmounts the tmpfs when the test ends, even on failure.

@@ -97,7 +97,8 @@ fn under_valgrind(exe: &std::path::Path, cycles: u32, trimmed_trust_store: bool)
     if trimmed_trust_store {
         let file = empty.path().join("empty.pem");
         std::fs::write(&file, b"").unwrap();
-        cmd.env("SSL_CERT_FILE", &file).env("SSL_CERT_DIR", empty.path());
+        cmd.env("SSL_CERT_FILE", &file)
+            .env("SSL_CERT_DIR", empty.path());
     }
     let started = Instant::now();
     let out = run_ok(&mut cmd, "stress_cycles under valgrind");
