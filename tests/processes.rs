@@ -108,11 +108,15 @@ impl Platform for StallOnBind {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn four_processes_ensure_configured_at_once_one_does_the_work() {
+async fn eight_processes_ensure_configured_at_once_one_does_the_work() {
+    // Eight processes run the transparent configuration at once against one
+    // state file and one sandbox: one binding, one credential set, and every
+    // process ends configured.
+    const PROCESSES: usize = 8;
     let sb = sandbox(&demo_seed()).await;
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json").display().to_string();
-    let children: Vec<_> = (0..4)
+    let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
             spawn_child(
                 "ensure",
@@ -146,11 +150,21 @@ async fn four_processes_ensure_configured_at_once_one_does_the_work() {
     );
     assert_eq!(platform.calls(Operation::Bind), 1);
     assert_eq!(platform.credentials_issued(), 1);
+    assert_eq!(results.len(), PROCESSES);
     let configured = results
         .iter()
         .filter(|r| r.contains("\"configured\""))
         .count();
     assert_eq!(configured, 1, "{results:?}");
+    let already = results
+        .iter()
+        .filter(|r| r.contains("\"already_configured\""))
+        .count();
+    assert_eq!(
+        already,
+        PROCESSES - 1,
+        "the others found it done: {results:?}"
+    );
     let client_ids: std::collections::HashSet<_> = results
         .iter()
         .map(|r| r.rsplit(' ').next().unwrap().to_owned())
@@ -158,7 +172,19 @@ async fn four_processes_ensure_configured_at_once_one_does_the_work() {
     assert_eq!(
         client_ids.len(),
         1,
-        "all four end with the same credentials: {results:?}"
+        "all {PROCESSES} end with the same credentials: {results:?}"
+    );
+    // The one state file: configured, with those credentials.
+    let stored = FileStateStore::open(&state)
+        .unwrap()
+        .load()
+        .unwrap()
+        .unwrap();
+    let stored_client = stored.credentials.as_ref().unwrap().client_id.to_string();
+    assert!(client_ids.contains(&stored_client), "{stored_client}");
+    assert_eq!(
+        stored.binding.as_ref().unwrap().environment_id.as_str(),
+        "env_prd_matriz"
     );
     let env = platform
         .environments()
