@@ -301,3 +301,27 @@ async fn a_thousand_failed_calls_leak_no_descriptors_or_threads() {
     assert!(open_fds() <= fds + 2, "fds {} -> {}", fds, open_fds());
     assert_eq!(threads(), thread_count, "threads");
 }
+
+#[tokio::test]
+async fn an_explicit_proxy_carries_every_request() {
+    let (_sb, proxy) = setup().await;
+    // The base URL names a port where nothing listens: only the proxy
+    // (which forwards to the sandbox) can answer.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let p = HttpPlatform::new(
+        HttpPlatformConfig::new(format!("http://{dead}"))
+            .with_static_token(SecretString::from(TOKEN))
+            .with_proxy(proxy.url())
+            .with_max_attempts(1),
+    )
+    .unwrap();
+    let envs = p
+        .list_environments(ErpLine::Rm, &InstallationId::new("x").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(envs.len(), 7);
+    assert_eq!(proxy.requests(), 1);
+}
