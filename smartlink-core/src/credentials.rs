@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::environment::EnvironmentId;
 use crate::error::ValidationError;
-use crate::text::string_newtype;
+use crate::text::{check_ascii, string_newtype};
 
 string_newtype! {
     /// OAuth2 client id: 1 to 256 visible ASCII characters. Not a secret.
@@ -19,25 +19,14 @@ string_newtype! {
 impl ClientId {
     /// Validates a client id.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        let field = "client_id";
-        if value.is_empty() {
-            return Err(ValidationError::Empty { field });
-        }
-        if value.len() > 256 {
-            return Err(ValidationError::TooLong {
-                field,
-                max: 256,
-                len: value.len(),
-            });
-        }
-        if !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ValidationError::InvalidCharacter {
-                field,
-                allowed: "visible ASCII",
-            });
-        }
-        Ok(Self(value))
+        check_ascii(
+            value.into(),
+            "client_id",
+            256,
+            |b| b.is_ascii_graphic(),
+            "visible ASCII",
+        )
+        .map(Self)
     }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
 use crate::installation::{ErpLine, InstallationId, InstallationName, Kind};
-use crate::text::{check_text, string_newtype};
+use crate::text::{check_ascii, check_text, string_newtype};
 
 string_newtype! {
     /// Opaque, stable id of an environment (`env_...` on the platform):
@@ -17,28 +17,14 @@ string_newtype! {
 impl EnvironmentId {
     /// Validates an environment id.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        let field = "environment_id";
-        if value.is_empty() {
-            return Err(ValidationError::Empty { field });
-        }
-        if value.len() > 128 {
-            return Err(ValidationError::TooLong {
-                field,
-                max: 128,
-                len: value.chars().count(),
-            });
-        }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'%' | b'\\'))
-        {
-            return Err(ValidationError::InvalidCharacter {
-                field,
-                allowed: "visible ASCII except '/', '?', '#', '%', '\\'",
-            });
-        }
-        Ok(Self(value))
+        check_ascii(
+            value.into(),
+            "environment_id",
+            128,
+            |b| b.is_ascii_graphic() && !matches!(b, b'/' | b'?' | b'#' | b'%' | b'\\'),
+            "visible ASCII except '/', '?', '#', '%', '\\'",
+        )
+        .map(Self)
     }
 }
 
@@ -71,25 +57,14 @@ string_newtype! {
 impl Etag {
     /// Validates an etag: 1 to 256 visible ASCII characters.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        let field = "etag";
-        if value.is_empty() {
-            return Err(ValidationError::Empty { field });
-        }
-        if value.len() > 256 {
-            return Err(ValidationError::TooLong {
-                field,
-                max: 256,
-                len: value.len(),
-            });
-        }
-        if !value.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(ValidationError::InvalidCharacter {
-                field,
-                allowed: "visible ASCII",
-            });
-        }
-        Ok(Self(value))
+        check_ascii(
+            value.into(),
+            "etag",
+            256,
+            |b| b.is_ascii_graphic(),
+            "visible ASCII",
+        )
+        .map(Self)
     }
 }
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::ValidationError;
-use crate::text::{check_text, string_newtype};
+use crate::text::{check_ascii, check_text, string_newtype};
 
 string_newtype! {
     /// Stable, unique identifier of one ERP installation.
@@ -29,28 +29,14 @@ impl InstallationId {
 
     /// Validates a host-supplied installation id.
     pub fn new(value: impl Into<String>) -> Result<Self, ValidationError> {
-        let value = value.into();
-        let field = "installation_id";
-        if value.is_empty() {
-            return Err(ValidationError::Empty { field });
-        }
-        if value.len() > Self::MAX_LEN {
-            return Err(ValidationError::TooLong {
-                field,
-                max: Self::MAX_LEN,
-                len: value.chars().count(),
-            });
-        }
-        if !value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
-        {
-            return Err(ValidationError::InvalidCharacter {
-                field,
-                allowed: "ASCII letters, digits, '-', '_', '.', ':'",
-            });
-        }
-        Ok(Self(value))
+        check_ascii(
+            value.into(),
+            "installation_id",
+            Self::MAX_LEN,
+            |b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'),
+            "ASCII letters, digits, '-', '_', '.', ':'",
+        )
+        .map(Self)
     }
 
     /// Derives an id from the components that identify an installation.

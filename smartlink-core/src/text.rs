@@ -27,6 +27,34 @@ pub(crate) fn check_text(
     Ok(trimmed.to_owned())
 }
 
+/// Checks that `value` is 1..=`max_len` bytes, every one accepted by
+/// `allowed` (described by `allowed_text` in the error).
+pub(crate) fn check_ascii(
+    value: String,
+    field: &'static str,
+    max_len: usize,
+    allowed: fn(u8) -> bool,
+    allowed_text: &'static str,
+) -> Result<String, ValidationError> {
+    if value.is_empty() {
+        return Err(ValidationError::Empty { field });
+    }
+    if value.len() > max_len {
+        return Err(ValidationError::TooLong {
+            field,
+            max: max_len,
+            len: value.chars().count(),
+        });
+    }
+    if !value.bytes().all(allowed) {
+        return Err(ValidationError::InvalidCharacter {
+            field,
+            allowed: allowed_text,
+        });
+    }
+    Ok(value)
+}
+
 /// Declares a `String` newtype whose only constructor is `Self::new`
 /// (which the caller writes), with serde going through that constructor.
 macro_rules! string_newtype {
