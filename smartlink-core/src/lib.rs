@@ -4,7 +4,7 @@
 //! Datasul) to an environment of the TOTVS Applications Platform and keeps
 //! credentials for it.
 //!
-//! - [`domain types`](Installation) validated at construction;
+//! - domain types ([`Installation`], [`Environment`], [`Credentials`], ...) validated at construction;
 //! - [`rules::classify`], the one place the binding rules R1–R5 are decided;
 //! - [`Platform`], spoken over HTTP by [`HttpPlatform`] and served in memory
 //!   by [`InMemoryPlatform`];

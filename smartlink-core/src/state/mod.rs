@@ -2,7 +2,7 @@
 //!
 //! The configurator keeps its binding, credentials and the last task's
 //! outcome through a [`StateStore`]. The default is
-//! [`FileStateStore`](file::FileStateStore); [`MemoryStateStore`] is for tests
+//! [`FileStateStore`]; [`MemoryStateStore`] is for tests
 //! and for hosts that keep everything in their own database.
 
 use std::path::PathBuf;
