@@ -795,3 +795,57 @@ fn ctrl_c_exits_130_with_the_catalogue_message() {
         "{stderr}"
     );
 }
+
+#[test]
+fn check_reports_a_refused_token_against_a_real_platform_url() {
+    // A platform the configurator does not embed: the sandbox binary's
+    // library, started here, with a token the configurator does not have.
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let running = rt.block_on(async {
+        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), "the-right-token")
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    let url = running.url();
+    let out = run(
+        &[
+            "check",
+            "--platform-url",
+            &url,
+            "--token",
+            "a-wrong-token",
+            "--state",
+            "memory",
+            "--locale",
+            "en",
+        ],
+        "",
+    );
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Token refused by the platform."),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("a-wrong-token") && !out.stderr.contains("a-wrong-token"));
+    let out = run(
+        &[
+            "check",
+            "--platform-url",
+            &url,
+            "--token",
+            "the-right-token",
+            "--state",
+            "memory",
+            "--locale",
+            "en",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Token accepted by the platform."),
+        "{out:?}"
+    );
+}
