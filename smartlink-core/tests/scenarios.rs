@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use smartlink_core::platform::memory::Operation;
+use smartlink_core::platform::{self, BindTarget};
 use smartlink_core::state::{LocalState, TaskOutcome};
 use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep};
 use smartlink_core::*;
@@ -423,23 +424,98 @@ async fn a_lost_create_response_creates_the_environment_once() {
     assert_eq!(p.calls(Operation::Create), 2);
 }
 
+/// The in-memory platform, with every binding held back until released.
+struct GatedBind {
+    inner: Arc<InMemoryPlatform>,
+    gate: tokio::sync::Semaphore,
+}
+
+#[async_trait::async_trait]
+impl Platform for GatedBind {
+    async fn list_environments(
+        &self,
+        line: ErpLine,
+        id: &InstallationId,
+    ) -> Result<Vec<Environment>, PlatformError> {
+        self.inner.list_environments(line, id).await
+    }
+    async fn create_environment(
+        &self,
+        r: &platform::CreateEnvironment,
+    ) -> Result<Environment, PlatformError> {
+        self.inner.create_environment(r).await
+    }
+    async fn bind(&self, i: &Installation, t: &BindTarget) -> Result<Environment, PlatformError> {
+        let _permit = self.gate.acquire().await.expect("gate open");
+        self.inner.bind(i, t).await
+    }
+    async fn issue_credentials(
+        &self,
+        r: &platform::IssueCredentials,
+    ) -> Result<IssuedCredentials, PlatformError> {
+        self.inner.issue_credentials(r).await
+    }
+    async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
+        self.inner.verify_credentials(c).await
+    }
+    async fn unbind(&self, r: &platform::Unbind) -> Result<(), PlatformError> {
+        self.inner.unbind(r).await
+    }
+}
+
 #[tokio::test]
-async fn progress_is_observable_until_done() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+async fn progress_is_observable_on_the_finishing_screen_until_done() {
+    let gated = Arc::new(GatedBind {
+        inner: platform(),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let cfg = Configurator::new(
+        spec("new-inst"),
+        gated.clone(),
+        Arc::new(MemoryStateStore::new()),
+    )
+    .unwrap();
     to_list(&cfg).await;
     cfg.apply(Action::Select {
         environment_id: eid("env_free"),
     })
     .await
     .unwrap();
+    // The task is held at the bind: both the status and the screen say so.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if let TaskStatus::Running {
+            step: TaskStep::Binding,
+            ..
+        } = cfg.task_status()
+        {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{:?}",
+            cfg.task_status()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     assert!(matches!(
         cfg.screen(),
-        Screen::Finishing { .. } | Screen::Done { .. }
+        Screen::Finishing {
+            step: Some(TaskStep::Binding),
+            ..
+        }
     ));
-    let _ = TaskStep::Binding;
-    assert!(cfg.wait_for_task().await.is_finished());
+    assert!(
+        cfg.needs_configuration(),
+        "not configured while the task runs"
+    );
+    gated.gate.add_permits(1);
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded { .. }
+    ));
+    assert!(matches!(cfg.screen(), Screen::Done { .. }));
+    assert!(!cfg.needs_configuration());
 }
 
 #[tokio::test]
