@@ -5,7 +5,6 @@
 
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use smartlink_core::platform::{
@@ -229,5 +228,4 @@ fn a_process_killed_mid_task_shows_the_configurator_again_after_restart() {
     // The lock died with the process: a new task can start at once.
     let lock = FileStateStore::open(&state).unwrap().try_lock().unwrap();
     assert!(lock.is_some());
-    let _ = Duration::ZERO;
 }
