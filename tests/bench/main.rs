@@ -311,7 +311,7 @@ fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
             .unwrap()
     });
     std::thread::sleep(Duration::from_millis(300));
-    let (threads_before, rss_before) = (smartlink_tests::threads(), vm_rss_kib());
+    let threads_before = smartlink_tests::threads();
     let dir = tempfile::tempdir().unwrap();
     let config = CString::new(format!(
         r#"{{"platform_url":"{}","token":"{TOKEN}","state_file":"{}","installation":{{"id":"bench-ffi","line":"protheus","kind":"production"}}}}"#,
@@ -349,15 +349,66 @@ fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
         target: "≤ 2 / 0".into(),
     });
     rows.push(Row {
-        what: "C ABI: resident memory of the process after the flow (growth)".into(),
-        figure: format!(
-            "{:.1} MiB (+{:.1} MiB)",
-            rss as f64 / 1024.0,
-            rss.saturating_sub(rss_before) as f64 / 1024.0
-        ),
+        what: "C ABI: resident memory of the bench process after the flow".into(),
+        figure: format!("{:.1} MiB", rss as f64 / 1024.0),
         target: "-".into(),
     });
     rt.block_on(running.shutdown());
+}
+
+/// One JSON wizard step and the typed login gate through the C ABI, with no
+/// network (the platform URL is never contacted by these calls).
+fn bench_ffi_step(rows: &mut Vec<Row>, iterations: usize) {
+    use smartlink::*;
+    use std::ffi::{CString, c_char};
+    let config = CString::new(
+        r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"bench-step","line":"protheus","kind":"production"}}"#,
+    )
+    .unwrap();
+    let mut handle = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { smartlink_configurator_new(config.as_ptr(), &mut handle) } as u32,
+        0
+    );
+    let start = CString::new(r#"{"op":"apply","action":{"action":"start"}}"#).unwrap();
+    let back = CString::new(r#"{"op":"apply","action":{"action":"back"}}"#).unwrap();
+    let mut buf = vec![0 as c_char; 16 * 1024];
+    let mut needed = 0usize;
+    let mut samples = Vec::with_capacity(iterations);
+    for i in 0..iterations {
+        let request = if i % 2 == 0 { &start } else { &back };
+        let t = Instant::now();
+        let rc = unsafe {
+            smartlink_call(
+                handle,
+                request.as_ptr(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut needed,
+            )
+        };
+        samples.push(t.elapsed());
+        assert_eq!(rc as u32, 0);
+    }
+    let mut gate = Vec::with_capacity(iterations);
+    let mut needs = false;
+    for _ in 0..iterations {
+        let t = Instant::now();
+        let rc = unsafe { smartlink_needs_configuration(handle, &mut needs) };
+        gate.push(t.elapsed());
+        assert_eq!(rc as u32, 0);
+    }
+    unsafe { smartlink_configurator_free(handle) };
+    rows.push(Row {
+        what: "C ABI: one JSON wizard step, no network (apply start/back)".into(),
+        figure: fmt_us(median(samples)),
+        target: "≤ 20 µs".into(),
+    });
+    rows.push(Row {
+        what: "C ABI: login gate (smartlink_needs_configuration)".into(),
+        figure: fmt_us(median(gate)),
+        target: "≤ 10 µs".into(),
+    });
 }
 
 fn main() {
@@ -372,6 +423,15 @@ fn main() {
     bench_first_binding(&mut rows, &rt, if quick { 10 } else { 60 });
     bench_ten_thousand(&mut rows, &rt, if quick { 3 } else { 15 });
     bench_ffi_footprint(&mut rows, &rt);
+    bench_ffi_step(&mut rows, if quick { 2_000 } else { 20_000 });
+    if let Some(path) = std::env::var_os("SMARTLINK_BENCH_SO") {
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        rows.push(Row {
+            what: "release libsmartlink.so, stripped".into(),
+            figure: format!("{size} bytes"),
+            target: "≤ 3,500,000 bytes".into(),
+        });
+    }
 
     let w = rows
         .iter()
