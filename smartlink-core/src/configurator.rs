@@ -563,7 +563,7 @@ impl Configurator {
             .send_replace(TaskStatus::Pending { task_id });
         let this = self.clone();
         self.inner.runtime.spawn(async move {
-            let guard = match this.acquire_lock(task_id).await {
+            let guard = match this.acquire_lock(Some(task_id)).await {
                 Ok(g) => g,
                 Err(e) => {
                     this.report_failure(task_id, "busy".into(), e.to_string());
@@ -574,14 +574,20 @@ impl Configurator {
         });
     }
 
-    async fn acquire_lock(&self, task_id: Uuid) -> Result<StateLock, ConfiguratorError> {
+    /// Takes the state lock, waiting up to the configured time. Only the
+    /// wizard's background task (`announce`) shows the wait as its progress:
+    /// the inline paths publish no status before they hold the lock, so a
+    /// refusal can never leave a status that never ends.
+    async fn acquire_lock(&self, announce: Option<Uuid>) -> Result<StateLock, ConfiguratorError> {
         let deadline = tokio::time::Instant::now() + self.inner.options.lock_wait;
         let mut announced = false;
         loop {
             if let Some(guard) = self.inner.store.try_lock()? {
                 return Ok(guard);
             }
-            if !announced {
+            if let Some(task_id) = announce
+                && !announced
+            {
                 self.progress(task_id, TaskStep::WaitingForLock);
                 announced = true;
             }
@@ -620,12 +626,7 @@ impl Configurator {
         match self.run_steps(&request).await {
             Ok(status) => Ok(status),
             Err(e) => {
-                let code = match &e {
-                    ConfiguratorError::Platform(p) => error_code(p),
-                    ConfiguratorError::State(_) => "state".to_owned(),
-                    ConfiguratorError::Decision(_) => "decision".to_owned(),
-                    _ => "internal".to_owned(),
-                };
+                let code = failure_code(&e);
                 let detail = e.to_string();
                 // Persist the failure (best effort: if the state cannot be
                 // written the pending task still marks it unconfigured).
@@ -688,12 +689,13 @@ impl Configurator {
             },
             TaskTarget::Create { name } => PlanTarget::Create { name: name.clone() },
         };
+        let issue_key = IdempotencyKey::new();
         state.pending = Some(PendingTask {
             task_id,
             installation: installation.clone(),
             target: plan_target,
             create_key,
-            issue_key: IdempotencyKey::new(),
+            issue_key,
             started_at: Utc::now(),
         });
         self.inner.store.save(&state)?;
@@ -730,6 +732,7 @@ impl Configurator {
                 &installation,
                 target.environment_id(),
                 true,
+                issue_key,
                 &mut state,
             )
             .await?;
@@ -772,6 +775,7 @@ impl Configurator {
         installation: &Installation,
         environment_id: &EnvironmentId,
         reuse_if_valid: bool,
+        idempotency_key: IdempotencyKey,
         state: &mut LocalState,
     ) -> Result<bool, ConfiguratorError> {
         self.progress(task_id, TaskStep::IssuingCredentials);
@@ -779,11 +783,7 @@ impl Configurator {
             environment_id: environment_id.clone(),
             installation_id: installation.id.clone(),
             reuse_if_valid,
-            idempotency_key: state
-                .pending
-                .as_ref()
-                .map(|p| p.issue_key)
-                .unwrap_or_else(IdempotencyKey::new),
+            idempotency_key,
         };
         let issued = self
             .with_retries(|| self.inner.platform.issue_credentials(&issue))
@@ -847,7 +847,7 @@ impl Configurator {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }
         let task_id = Uuid::new_v4();
-        let guard = self.acquire_lock(task_id).await?;
+        let guard = self.acquire_lock(None).await?;
         self.invalidate_gate();
         if !self.needs_configuration() {
             return Ok(EnsureOutcome::AlreadyConfigured);
@@ -972,11 +972,11 @@ impl Configurator {
                 }
             }
         };
+        let guard = self.acquire_lock(None).await?;
         let task_id = Uuid::new_v4();
         self.inner
             .status
             .send_replace(TaskStatus::Pending { task_id });
-        let guard = self.acquire_lock(task_id).await?;
         self.run_locked(
             &guard,
             TaskRequest {
@@ -990,25 +990,59 @@ impl Configurator {
 
     /// Issues new credentials (never reusing the current ones), verifies them,
     /// and only then replaces the stored ones.
+    ///
+    /// Issuing revokes the current credentials on the platform, so a rotation
+    /// that fails after that point leaves nothing valid stored: the failure
+    /// is recorded, the login gate shows the configuration as needed again,
+    /// and [`Configurator::ensure_configured`] repairs it without an admin.
     pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
-        let task_id = Uuid::new_v4();
-        let _guard = self.acquire_lock(task_id).await?;
+        let _guard = self.acquire_lock(None).await?;
         let mut state = self.own_state()?.ok_or(ConfiguratorError::NotConfigured)?;
         let binding = state
             .binding
             .clone()
             .ok_or(ConfiguratorError::NotConfigured)?;
+        let task_id = Uuid::new_v4();
         let installation = self.installation_named(None);
-        self.obtain_credentials(
+        let obtained = self
+            .obtain_credentials(
+                task_id,
+                &installation,
+                &binding.environment_id,
+                false,
+                IdempotencyKey::new(),
+                &mut state,
+            )
+            .await;
+        let outcome = match &obtained {
+            Ok(_) => TaskOutcome::Succeeded {
+                environment_id: binding.environment_id.clone(),
+                reused_credentials: false,
+            },
+            Err(e) => TaskOutcome::Failed {
+                code: failure_code(e),
+                detail: e.to_string(),
+            },
+        };
+        state.pending = None;
+        state.last_task = Some(TaskRecord {
             task_id,
-            &installation,
-            &binding.environment_id,
-            false,
-            &mut state,
-        )
-        .await?;
-        self.inner.store.save(&state)?;
+            outcome: outcome.clone(),
+            finished_at: Utc::now(),
+        });
+        let saved = self.inner.store.save(&state);
         self.invalidate_gate();
+        if let Err(e) = obtained {
+            let (code, detail) = (failure_code(&e), e.to_string());
+            tracing::warn!(%task_id, %code, %detail, "credential rotation failed");
+            self.inner.status.send_replace(TaskStatus::Failed {
+                task_id,
+                code,
+                detail,
+            });
+            return Err(e);
+        }
+        saved?;
         self.inner.status.send_replace(TaskStatus::Succeeded {
             task_id,
             environment_id: binding.environment_id.clone(),
@@ -1033,32 +1067,64 @@ impl Configurator {
     }
 
     /// Removes this installation's binding on the platform (revoking its
-    /// credentials), then forgets the local state.
+    /// credentials), then forgets the local state. When the platform no
+    /// longer binds the installation (an earlier unbind whose answer was
+    /// lost, or someone else's), the local state is forgotten all the same.
     pub async fn unbind(&self) -> Result<(), ConfiguratorError> {
-        let task_id = Uuid::new_v4();
-        let _guard = self.acquire_lock(task_id).await?;
+        let _guard = self.acquire_lock(None).await?;
         let spec = &self.inner.spec;
-        let envs = self
-            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
-            .await?;
-        let bound = envs
-            .iter()
-            .find(|e| {
+        let mut attempt_made = false;
+        loop {
+            let envs = self
+                .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+                .await?;
+            let bound = envs.iter().find(|e| {
                 e.binding_for(spec.line)
                     .is_some_and(|b| b.installation_id == spec.id)
-            })
-            .ok_or(ConfiguratorError::NotConfigured)?;
-        let request = Unbind {
-            environment_id: bound.id.clone(),
-            line: spec.line,
-            installation_id: spec.id.clone(),
-            etag: bound.etag.clone(),
-        };
-        self.with_retries(|| self.inner.platform.unbind(&request))
-            .await?;
-        self.inner.store.clear()?;
-        self.invalidate_gate();
-        Ok(())
+            });
+            let Some(bound) = bound else {
+                let had_local = self
+                    .own_state()?
+                    .is_some_and(|s| s.binding.is_some() || s.credentials.is_some());
+                if !had_local && !attempt_made {
+                    return Err(ConfiguratorError::NotConfigured);
+                }
+                self.inner.store.clear()?;
+                self.invalidate_gate();
+                return Ok(());
+            };
+            let request = Unbind {
+                environment_id: bound.id.clone(),
+                line: spec.line,
+                installation_id: spec.id.clone(),
+                etag: bound.etag.clone(),
+            };
+            match self
+                .with_retries(|| self.inner.platform.unbind(&request))
+                .await
+            {
+                Ok(()) => {
+                    self.inner.store.clear()?;
+                    self.invalidate_gate();
+                    return Ok(());
+                }
+                // A retry after a lost answer sees the change it made (412,
+                // not_bound): look again once before giving up.
+                Err(e) if e.is_conflict() && !attempt_made => attempt_made = true,
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}
+
+/// A stable code for a failed task.
+fn failure_code(e: &ConfiguratorError) -> String {
+    match e {
+        ConfiguratorError::Platform(p) => error_code(p),
+        ConfiguratorError::State(_) => "state".to_owned(),
+        ConfiguratorError::Decision(_) => "decision".to_owned(),
+        ConfiguratorError::Busy => "busy".to_owned(),
+        _ => "internal".to_owned(),
     }
 }
 

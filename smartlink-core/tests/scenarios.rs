@@ -698,18 +698,138 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
     .await
     .unwrap();
     let old = cfg.credentials().unwrap().unwrap();
+    let new = cfg.rotate_credentials().await.unwrap();
+    assert!(!new.same_as(&old));
+    assert!(cfg.credentials().unwrap().unwrap().same_as(&new));
+    assert!(!cfg.needs_configuration());
+    assert!(matches!(
+        cfg.wait_for_task().await,
+        TaskStatus::Succeeded {
+            reused_credentials: false,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    cfg.configure_unattended(&UnattendedRequest {
+        installation_name: Some("M".into()),
+        target: UnattendedTarget::Environment("Produção Nova".into()),
+        confirm: None,
+    })
+    .await
+    .unwrap();
+    let old = cfg.credentials().unwrap().unwrap();
+    // The platform issues (revoking the old set), then the proof fails.
     p.fail_next(
         Operation::Verify,
         PlatformError::api(ErrorCode::InvalidClient),
     );
     assert!(cfg.rotate_credentials().await.is_err());
+    let live = p
+        .live_credentials(&InstallationId::new("new-inst").unwrap())
+        .unwrap();
+    assert!(!live.same_as(&old), "the platform revoked the old set");
     assert!(
-        cfg.credentials().unwrap().unwrap().same_as(&old),
-        "kept until new ones are proven"
+        cfg.needs_configuration(),
+        "revoked credentials must not pass the gate"
     );
-    let new = cfg.rotate_credentials().await.unwrap();
-    assert!(!new.same_as(&old));
-    assert!(cfg.credentials().unwrap().unwrap().same_as(&new));
+    assert!(cfg.credentials().unwrap().is_none());
+    // The status ends, so waiting returns at once.
+    let status = tokio::time::timeout(std::time::Duration::from_secs(1), cfg.wait_for_task())
+        .await
+        .expect("wait_for_task returned");
+    assert!(matches!(status, TaskStatus::Failed { .. }), "{status:?}");
+    // Start-up repairs it without an admin, reusing the set issued meanwhile.
+    assert!(matches!(
+        cfg.ensure_configured().await.unwrap(),
+        EnsureOutcome::Configured {
+            reused_credentials: true,
+            ..
+        }
+    ));
+    assert!(cfg.credentials().unwrap().unwrap().same_as(&live));
+}
+
+#[tokio::test]
+async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = Configurator::with_runtime(
+        spec("old-inst"),
+        p.clone(),
+        Arc::new(store.clone()),
+        tokio::runtime::Handle::current(),
+        ConfiguratorOptions {
+            lock_wait: std::time::Duration::from_millis(50),
+            ..Default::default()
+        },
+    );
+    let held = store.try_lock().unwrap().unwrap();
+    assert!(matches!(
+        cfg.ensure_configured().await,
+        Err(ConfiguratorError::Busy)
+    ));
+    let request = UnattendedRequest {
+        installation_name: Some("M".into()),
+        target: UnattendedTarget::Environment("Produção".into()),
+        confirm: None,
+    };
+    assert!(matches!(
+        cfg.configure_unattended(&request).await,
+        Err(ConfiguratorError::Busy)
+    ));
+    assert!(matches!(
+        cfg.rotate_credentials().await,
+        Err(ConfiguratorError::Busy)
+    ));
+    assert_eq!(cfg.task_status(), TaskStatus::Idle);
+    drop(held);
+    let status = tokio::time::timeout(std::time::Duration::from_secs(1), cfg.wait_for_task())
+        .await
+        .expect("wait_for_task returned");
+    assert_eq!(status, TaskStatus::Idle);
+}
+
+#[tokio::test]
+async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = Configurator::with_runtime(
+        spec("new-inst"),
+        p.clone(),
+        Arc::new(store.clone()),
+        tokio::runtime::Handle::current(),
+        ConfiguratorOptions {
+            step_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        },
+    );
+    cfg.configure_unattended(&UnattendedRequest {
+        installation_name: Some("M".into()),
+        target: UnattendedTarget::Environment("Produção Nova".into()),
+        confirm: None,
+    })
+    .await
+    .unwrap();
+    p.fail_after_next(
+        Operation::Unbind,
+        PlatformError::Transport {
+            detail: "reset".into(),
+            request_id: None,
+        },
+    );
+    cfg.unbind().await.unwrap();
+    assert!(cfg.needs_configuration());
+    assert!(store.load().unwrap().is_none());
+    assert!(
+        p.live_credentials(&InstallationId::new("new-inst").unwrap())
+            .is_none()
+    );
 }
 
 #[tokio::test]
