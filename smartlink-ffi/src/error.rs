@@ -200,13 +200,24 @@ thread_local! {
 }
 
 /// Records the detail of a failed call on this thread.
+///
+/// `try_with` and `try_borrow_mut`: this runs outside the panic boundary, and
+/// a host may call the library from a thread-exit destructor after this
+/// thread's storage is gone; the detail is then dropped, never a panic.
 pub(crate) fn set_last_error(code: smartlink_result, message: &str) {
-    LAST_ERROR.with(|e| *e.borrow_mut() = Some((code, message.to_owned())));
+    let _ = LAST_ERROR.try_with(|e| {
+        if let Ok(mut slot) = e.try_borrow_mut() {
+            *slot = Some((code, message.to_owned()));
+        }
+    });
 }
 
 /// The last error recorded on this thread: its code and detail.
 pub(crate) fn last_error() -> Option<(smartlink_result, String)> {
-    LAST_ERROR.with(|e| e.borrow().clone())
+    LAST_ERROR
+        .try_with(|e| e.try_borrow().ok().and_then(|v| v.clone()))
+        .ok()
+        .flatten()
 }
 
 /// `smartlink_result_message`'s body: a static NUL-terminated string.

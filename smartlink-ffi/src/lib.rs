@@ -103,19 +103,28 @@ pub(crate) fn run_request(
     key: &str,
     request: &str,
 ) -> json_api::Response {
-    let stashed = UNDELIVERED.with(|u| {
-        let mut u = u.borrow_mut();
-        match u.take() {
-            Some((s, k, body)) if s == serial && k == key => Some(body),
-            _ => None,
-        }
-    });
+    // try_with: a call from a thread-exit destructor finds no storage; it
+    // then simply has nothing stashed.
+    let stashed = UNDELIVERED
+        .try_with(|u| {
+            let mut u = u.try_borrow_mut().ok()?;
+            match u.take() {
+                Some((s, k, body)) if s == serial && k == key => Some(body),
+                _ => None,
+            }
+        })
+        .ok()
+        .flatten();
     stashed.unwrap_or_else(|| json_api::handle_request(inner, request))
 }
 
 /// Keeps a response that did not fit, for the retry.
 pub(crate) fn stash_undelivered(serial: u64, request: &str, response: json_api::Response) {
-    UNDELIVERED.with(|u| *u.borrow_mut() = Some((serial, request.to_owned(), response)));
+    let _ = UNDELIVERED.try_with(|u| {
+        if let Ok(mut slot) = u.try_borrow_mut() {
+            *slot = Some((serial, request.to_owned(), response));
+        }
+    });
 }
 
 /// Copies `s` and a NUL into `out` (`out_len` bytes), or fails with
