@@ -348,13 +348,25 @@ fn proxy_settings() -> Vec<String> {
 }
 
 fn strip_credentials(raw: &str) -> String {
-    match reqwest::Url::parse(raw) {
+    // reqwest accepts proxies without a scheme ("user:pw@host:3128"), which
+    // `Url` reads as scheme "user": parse such values as http URLs.
+    let parsed = if raw.contains("://") {
+        reqwest::Url::parse(raw)
+    } else {
+        reqwest::Url::parse(&format!("http://{raw}"))
+    };
+    match parsed {
         Ok(mut url) => {
             if !url.username().is_empty() || url.password().is_some() {
                 let _ = url.set_username("***");
                 let _ = url.set_password(None);
             }
-            url.to_string()
+            let shown = url.to_string();
+            if raw.contains("://") {
+                shown
+            } else {
+                shown.trim_start_matches("http://").to_owned()
+            }
         }
         // Not a URL: show only whether it holds an '@' part.
         Err(_) => match raw.rsplit_once('@') {
@@ -466,4 +478,26 @@ async fn server_date(url: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         .ok()?;
     let server = DateTime::parse_from_rfc2822(date).ok()?.with_timezone(&Utc);
     Some((server, before + (after - before) / 2))
+}
+
+#[cfg(test)]
+mod strip_tests {
+    use super::strip_credentials;
+
+    #[test]
+    fn proxy_passwords_are_never_shown() {
+        for (raw, shown) in [
+            (
+                "http://user:s3cret@proxy.corp:3128",
+                "http://***@proxy.corp:3128/",
+            ),
+            ("user:s3cret@proxy.corp:3128", "***@proxy.corp:3128/"),
+            ("http://proxy.corp:3128", "http://proxy.corp:3128/"),
+            ("proxy.corp:3128", "proxy.corp:3128/"),
+        ] {
+            let out = strip_credentials(raw);
+            assert!(!out.contains("s3cret"), "{raw} -> {out}");
+            assert_eq!(out, shown);
+        }
+    }
 }
