@@ -984,7 +984,20 @@ fn excerpt(body: &[u8], known: &[&str]) -> String {
 fn redact(text: &str, known: &[&str]) -> String {
     let mut out = redact_keyed(text);
     for secret in known.iter().filter(|s| !s.is_empty()) {
-        out = out.replace(secret, REDACTED);
+        // A server may echo a secret JSON-escaped (`\/` for `/`, `\"`,
+        // `\u00e9`, ...): hide those spellings too.
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+            .unwrap_or(&escaped)
+            .to_owned();
+        let slash_escaped = escaped.replace('/', "\\/");
+        for form in [secret.to_string(), escaped, slash_escaped] {
+            if !form.is_empty() {
+                out = out.replace(&form, REDACTED);
+            }
+        }
     }
     out
 }
@@ -1078,12 +1091,23 @@ fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
             } else {
                 start = i;
                 while i < bytes.len()
-                    && !is_quote(bytes[i])
+                    && !matches!(bytes[i], b'"' | b'\'')
                     && !bytes[i].is_ascii_whitespace()
                     && !matches!(bytes[i], b',' | b'}' | b']' | b'&' | b';')
                 {
+                    // A JSON escape (`\/`) is part of the value, not its end;
+                    // a backslash before a quote ends it (`\"` closes an
+                    // escaped JSON string).
+                    if bytes[i] == b'\\' {
+                        if matches!(bytes.get(i + 1), Some(b'"' | b'\'') | None) {
+                            break;
+                        }
+                        i += 2;
+                        continue;
+                    }
                     i += 1;
                 }
+                i = i.min(bytes.len());
             }
             if i > start {
                 ranges.push((start, i));
@@ -1337,6 +1361,17 @@ mod tests {
             redact(r#"{"token_type":"Bearer"}"#, &[]),
             r#"{"token_type":"Bearer"}"#
         );
+    }
+
+    #[test]
+    fn redaction_hides_json_escaped_secrets_and_tokens() {
+        let out = redact(r#"{"detail":"Authorization: Bearer ab\/cd+efgh"}"#, &[]);
+        assert!(!out.contains("cd+efgh"), "{out}");
+        let out = redact(
+            r#"{"detail":"token ab\/cd+efgh rejected"}"#,
+            &["ab/cd+efgh"],
+        );
+        assert!(!out.contains("cd+efgh"), "{out}");
     }
 
     #[test]
