@@ -500,7 +500,11 @@ impl HttpPlatform {
     }
 
     fn deadline(&self) -> Instant {
-        Instant::now() + self.operation_deadline
+        // A configured deadline too far out for the clock means "no deadline
+        // to speak of": a year, never an overflow panic.
+        let now = Instant::now();
+        now.checked_add(self.operation_deadline)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 24 * 3600))
     }
 }
 
@@ -623,7 +627,10 @@ impl HttpPlatform {
                 Some(wait) => wait.min(self.retry_after_cap),
                 None => self.backoff(attempt),
             };
-            if Instant::now() + delay >= deadline {
+            if Instant::now()
+                .checked_add(delay)
+                .is_none_or(|at| at >= deadline)
+            {
                 // Waiting would outlive the budget: say so now, not later.
                 return Err(self.timeout(&request_id));
             }
@@ -1360,6 +1367,31 @@ mod tests {
         assert_eq!(
             redact(r#"{"token_type":"Bearer"}"#, &[]),
             r#"{"token_type":"Bearer"}"#
+        );
+    }
+
+    #[tokio::test]
+    async fn extreme_deadlines_and_retry_caps_do_not_overflow() {
+        let platform = HttpPlatform::new(
+            HttpPlatformConfig::new("http://127.0.0.1:9")
+                .with_static_token(SecretString::from("t"))
+                .with_operation_deadline(Duration::MAX)
+                .with_retry_after_cap(Duration::MAX)
+                .with_backoff(Duration::MAX, Duration::MAX)
+                .with_max_attempts(2),
+        )
+        .unwrap();
+        // Port 9 refuses at once; the retry's delay is far beyond any clock.
+        let err = platform
+            .list_environments(ErpLine::Rm, &InstallationId::new("x").unwrap())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PlatformError::Timeout { .. } | PlatformError::Transport { .. }
+            ),
+            "{err:?}"
         );
     }
 
