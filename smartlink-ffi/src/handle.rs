@@ -3,6 +3,7 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -76,6 +77,8 @@ pub struct HandleInner {
     runtime: RwLock<Option<Runtime>>,
     /// Bumped by `smartlink_cancel`: every call in flight gives up.
     cancel: watch::Sender<u64>,
+    /// Set by `close` before it cancels.
+    closing: AtomicBool,
 }
 
 impl std::fmt::Debug for HandleInner {
@@ -213,6 +216,7 @@ impl HandleInner {
             default_deadline: deadline.unwrap_or(DEFAULT_DEADLINE),
             runtime: RwLock::new(Some(runtime)),
             cancel: watch::Sender::new(0),
+            closing: AtomicBool::new(false),
         }))
     }
 
@@ -241,6 +245,15 @@ impl HandleInner {
         let deadline = deadline.unwrap_or(self.default_deadline);
         let mut cancelled = self.cancel.subscribe();
         let guard = self.runtime.read().unwrap_or_else(|e| e.into_inner());
+        // `close` marks the handle before cancelling: a call that subscribed
+        // too late to see the cancel sees the mark, so `close` never waits
+        // for a whole deadline.
+        if self.closing.load(Ordering::SeqCst) {
+            return Err(FfiError::new(
+                smartlink_result::Runtime,
+                "the handle is closed",
+            ));
+        }
         let runtime = guard
             .as_ref()
             .ok_or_else(|| FfiError::new(smartlink_result::Runtime, "the handle is closed"))?;
@@ -268,6 +281,7 @@ impl HandleInner {
     /// Cancels calls in flight, waits for them, shuts the runtime down and
     /// joins its threads. Idempotent.
     pub fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
         self.cancel();
         let runtime = self
             .runtime

@@ -163,12 +163,18 @@ pub fn open(config_json: &str) -> Result<i64, FfiError> {
     let handle = HandleInner::from_json(config_json)?;
     let mut t = table();
     // Another thread may have opened the same configuration meanwhile.
-    for (i, slot) in t.slots.iter().enumerate() {
-        if let Some(e) = &slot.entry
-            && e.config_hash == hash
-        {
-            return Ok(encode(i, slot.generation));
-        }
+    let existing = t.slots.iter().enumerate().find_map(|(i, slot)| {
+        slot.entry
+            .as_ref()
+            .filter(|e| e.config_hash == hash)
+            .map(|_| encode(i, slot.generation))
+    });
+    if let Some(code) = existing {
+        // Shutting our duplicate down joins its thread: never under the
+        // table's lock, which every other call needs.
+        drop(t);
+        drop(handle);
+        return Ok(code);
     }
     let entry = Entry {
         handle,
