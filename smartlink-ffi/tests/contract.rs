@@ -420,3 +420,54 @@ fn stale_integer_handles_are_refused() {
         0
     );
 }
+
+#[test]
+fn one_handle_shared_by_eight_threads_answers_every_call() {
+    let sb = common::sandbox();
+    let h = std::sync::Arc::new(new_handle(&memory_config(&sb.url)));
+    let workers: Vec<_> = (0..8)
+        .map(|t| {
+            let h = h.clone();
+            std::thread::spawn(move || {
+                let requests = [
+                    r#"{"op":"needs_configuration"}"#,
+                    r#"{"op":"screen"}"#,
+                    r#"{"op":"apply","action":{"action":"start"}}"#,
+                    r#"{"op":"apply","action":{"action":"back"}}"#,
+                    r#"{"op":"task_status"}"#,
+                    r#"{"op":"status"}"#,
+                ];
+                for i in 0..300 {
+                    let r = call(&h, requests[(i + t) % requests.len()]);
+                    // Racing wizard actions may be refused (another thread
+                    // moved the screen), but every call answers, typed.
+                    assert!(r["ok"].is_boolean(), "{r}");
+                    if r["ok"] == false {
+                        assert_eq!(r["error"]["kind"], "wizard_refused", "{r}");
+                        // The locale's own sentence, not the catch-all.
+                        assert_eq!(
+                            r["error"]["text"],
+                            "That action is not available on this screen.",
+                            "{r}"
+                        );
+                    }
+                }
+                // One thread configures while the others keep calling.
+                if t == 0 {
+                    let r = call(
+                        &h,
+                        r#"{"op":"configure_unattended","installation_name":"Threads","target":{"mode":"environment","name":"Produção Nova"}}"#,
+                    );
+                    assert_eq!(r["ok"], true, "{r}");
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.join().expect("no thread panicked");
+    }
+    assert_eq!(
+        call(&h, r#"{"op":"needs_configuration"}"#)["needs_configuration"],
+        false
+    );
+}
