@@ -8,7 +8,8 @@
  *    SMARTLINK_RESULT_NULL_ARGUMENT, never a crash. Outputs are written only
  *    on success (the size needed is reported even when a buffer is too small).
  *  - Strings are NUL-terminated UTF-8, in and out; invalid UTF-8 gives
- *    SMARTLINK_RESULT_INVALID_UTF8.
+ *    SMARTLINK_RESULT_INVALID_UTF8. The one exception: ExecInClientDLL ids
+ *    plus SMARTLINK_EXEC_CP1252 take and give Windows-1252 (Protheus).
  *  - Strings come back either in a caller buffer (nothing partial is ever
  *    written; SMARTLINK_RESULT_BUFFER_TOO_SMALL reports the size needed) or
  *    allocated by the library, freed with smartlink_string_free.
@@ -92,6 +93,12 @@
 
 // `ExecInClientDLL` id: the `cancel` operation.
 #define SMARTLINK_EXEC_CANCEL 24
+
+// `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
+// SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
+// read as CP1252 and `out` receives CP1252 (characters CP1252 lacks become
+// `?`; the size rule applies to the converted bytes).
+#define SMARTLINK_EXEC_CP1252 100
 
 // The result of every `smartlink_*` function.
 //
@@ -372,6 +379,10 @@ smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle
 // JSON response into `out`.
 //
 // - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
+// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124): the same call in
+//   Windows-1252, both ways: `input` is read as CP1252, the response is
+//   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
+//   rules below count the converted bytes.
 // - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
 // - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
 //   `smartlink_result` code; the JSON response (`"ok": false` with the

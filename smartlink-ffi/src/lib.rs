@@ -15,6 +15,7 @@ use std::ffi::{CString, c_char};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+mod cp1252;
 pub mod error;
 pub mod handle;
 pub mod json_api;
@@ -131,6 +132,16 @@ pub(crate) fn stash_undelivered(serial: u64, request: &str, response: json_api::
 /// `BufferTooSmall` writing nothing. `*needed` gets the size with the NUL.
 pub(crate) fn copy_out(
     s: &str,
+    out: *mut c_char,
+    out_len: usize,
+    needed: *mut usize,
+) -> Result<(), FfiError> {
+    copy_out_bytes(s.as_bytes(), out, out_len, needed)
+}
+
+/// [`copy_out`] for bytes already in the caller's encoding (`s` holds no NUL).
+pub(crate) fn copy_out_bytes(
+    s: &[u8],
     out: *mut c_char,
     out_len: usize,
     needed: *mut usize,

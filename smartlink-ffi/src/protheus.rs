@@ -19,7 +19,13 @@
 //! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` |
 //! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
 //! | 10–24 | `{"handle":N,…}` | the response of the operation named by the id (see [`OP_IDS`]) |
+//!
+//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–124) does the same
+//! in Windows-1252 instead of UTF-8, for Protheus installations on that code
+//! page: `in` is read as CP1252, `out` receives CP1252 (a character CP1252
+//! lacks becomes `?`), and the size rule applies to the converted bytes.
 
+use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::ffi::{c_char, c_int};
 use std::hash::{Hash, Hasher};
@@ -68,6 +74,11 @@ pub const SMARTLINK_EXEC_ROTATE_CREDENTIALS: c_int = 22;
 pub const SMARTLINK_EXEC_MESSAGES: c_int = 23;
 /// `ExecInClientDLL` id: the `cancel` operation.
 pub const SMARTLINK_EXEC_CANCEL: c_int = 24;
+/// `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
+/// SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
+/// read as CP1252 and `out` receives CP1252 (characters CP1252 lacks become
+/// `?`; the size rule applies to the converted bytes).
+pub const SMARTLINK_EXEC_CP1252: c_int = 100;
 /// `ExecInClientDLL` ids bound to one operation each.
 pub const OP_IDS: &[(c_int, &str)] = &[
     (SMARTLINK_EXEC_VERSION, "version"),
@@ -322,6 +333,10 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 /// JSON response into `out`.
 ///
 /// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
+/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124): the same call in
+///   Windows-1252, both ways: `input` is read as CP1252, the response is
+///   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
+///   rules below count the converted bytes.
 /// - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
 /// - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
 ///   `smartlink_result` code; the JSON response (`"ok": false` with the
@@ -352,18 +367,29 @@ pub unsafe extern "C" fn ExecInClientDLL(
                 "argument `out` is NULL",
             ));
         }
+        let (id, cp1252) = split_id(id);
         // SAFETY: non-NULL, NUL-terminated (caller's promise).
-        let input = unsafe { std::ffi::CStr::from_ptr(input) }
-            .to_str()
-            .map_err(|_| {
+        let raw = unsafe { std::ffi::CStr::from_ptr(input) }.to_bytes();
+        let input = if cp1252 {
+            // Every byte has a meaning in CP1252: this cannot fail.
+            crate::cp1252::decode(raw)
+        } else {
+            Cow::Borrowed(std::str::from_utf8(raw).map_err(|_| {
                 FfiError::new(
                     smartlink_result::InvalidUtf8,
                     "argument `input` is not valid UTF-8",
                 )
-            })?;
+            })?)
+        };
+        let input = input.as_ref();
         let (code, response, serial) = exec(id, input);
+        let bytes = if cp1252 {
+            Cow::Owned(crate::cp1252::encode(&response))
+        } else {
+            Cow::Borrowed(response.as_bytes())
+        };
         let mut needed = 0usize;
-        match crate::copy_out(&response, out, out_len, &mut needed) {
+        match crate::copy_out_bytes(&bytes, out, out_len, &mut needed) {
             Ok(()) => Ok(code),
             Err(e) => {
                 if let Some(serial) = serial {
@@ -403,6 +429,38 @@ pub unsafe extern "C" fn ExecInClientDLL(
     }
 }
 
+/// The id without [`SMARTLINK_EXEC_CP1252`], and whether it was added. Only
+/// known ids count: 104 stays an unknown id 104.
+fn split_id(id: c_int) -> (c_int, bool) {
+    match id.checked_sub(SMARTLINK_EXEC_CP1252) {
+        Some(base)
+            if matches!(
+                base,
+                SMARTLINK_EXEC_OPEN | SMARTLINK_EXEC_CLOSE | SMARTLINK_EXEC_CALL
+            ) || OP_IDS.iter().any(|(i, _)| *i == base) =>
+        {
+            (base, true)
+        }
+        _ => (id, false),
+    }
+}
+
 fn stash_key(id: c_int, input: &str) -> String {
     format!("\u{1}ExecInClientDLL:{id}:{input}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cp1252_ids_map_to_their_base() {
+        assert_eq!(split_id(101), (SMARTLINK_EXEC_OPEN, true));
+        assert_eq!(split_id(103), (SMARTLINK_EXEC_CALL, true));
+        assert_eq!(split_id(113), (SMARTLINK_EXEC_SCREEN, true));
+        assert_eq!(split_id(124), (SMARTLINK_EXEC_CANCEL, true));
+        for id in [13, 100, 104, 109, 125, 201, i32::MIN, i32::MAX] {
+            assert_eq!(split_id(id), (id, false), "{id}");
+        }
+    }
 }
