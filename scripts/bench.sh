@@ -4,6 +4,7 @@
 # machine still moves them. SMARTLINK_BENCH_QUICK=1 for fewer iterations.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked -p smartlink-ffi -p smartlink-tests --bin smartlink-bench >&2
+cargo build --release --locked -p smartlink-ffi >&2
+cargo build --release --locked -p smartlink-tests --bin smartlink-bench >&2
 strip -o target/release/libsmartlink.stripped.so target/release/libsmartlink.so
 SMARTLINK_BENCH_SO=target/release/libsmartlink.stripped.so ./target/release/smartlink-bench
