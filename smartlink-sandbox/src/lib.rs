@@ -413,19 +413,18 @@ struct CreateBody {
     kind: Kind,
 }
 
-async fn create(State(sb): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    let key = match idempotency_key(&headers) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let body: CreateBody = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match sb.platform.create_raw(&body.name, body.kind, key) {
-        Ok(env) => (StatusCode::CREATED, Json(env)).into_response(),
-        Err(e) => platform_problem(e),
-    }
+async fn create(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Response> {
+    let key = idempotency_key(&headers)?;
+    let body: CreateBody = parse_json(&body)?;
+    let env = sb
+        .platform
+        .create_raw(&body.name, body.kind, key)
+        .map_err(platform_problem)?;
+    Ok((StatusCode::CREATED, Json(env)).into_response())
 }
 
 async fn bind(
@@ -433,23 +432,15 @@ async fn bind(
     Path((id, line)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let line = match parse_line(&line) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let if_match = match if_match(&headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let body: BindBody = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match sb.platform.bind_raw(&id, line, &body, if_match) {
-        Ok(env) => Json(env).into_response(),
-        Err(e) => platform_problem(e),
-    }
+) -> Result<Response, Response> {
+    let line = parse_line(&line)?;
+    let if_match = if_match(&headers)?;
+    let body: BindBody = parse_json(&body)?;
+    let env = sb
+        .platform
+        .bind_raw(&id, line, &body, if_match)
+        .map_err(platform_problem)?;
+    Ok(Json(env).into_response())
 }
 
 #[derive(Deserialize)]
@@ -462,26 +453,14 @@ async fn unbind(
     Path((id, line)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let line = match parse_line(&line) {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    let if_match = match if_match(&headers) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let body: UnbindBody = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match sb
-        .platform
+) -> Result<Response, Response> {
+    let line = parse_line(&line)?;
+    let if_match = if_match(&headers)?;
+    let body: UnbindBody = parse_json(&body)?;
+    sb.platform
         .unbind_raw(&id, line, &body.installation_id, if_match)
-    {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => platform_problem(e),
-    }
+        .map_err(platform_problem)?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize)]
@@ -496,22 +475,14 @@ async fn issue(
     Path(id): Path<String>,
     headers: HeaderMap,
     body: Bytes,
-) -> Response {
-    let key = match idempotency_key(&headers) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let body: IssueBody = match parse_json(&body) {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    match sb
+) -> Result<Response, Response> {
+    let key = idempotency_key(&headers)?;
+    let body: IssueBody = parse_json(&body)?;
+    let issued = sb
         .platform
         .issue_raw(&id, &body.installation_id, body.reuse_if_valid, key)
-    {
-        Ok(issued) => (StatusCode::CREATED, Json(issued)).into_response(),
-        Err(e) => platform_problem(e),
-    }
+        .map_err(platform_problem)?;
+    Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
 
 #[derive(Deserialize)]
