@@ -58,34 +58,15 @@ fn any_string() -> impl Strategy<Value = String> {
 }
 
 fn number() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        (-2i64..4).prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
-        Just(json!(u64::MAX)),
-        Just(json!(-0.0)),
-    ]
+    corpus::random::number()
 }
 
-fn leaf() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        number(),
-        any_string().prop_map(Value::String),
-    ]
+fn leaf() -> BoxedStrategy<Value> {
+    corpus::random::leaf(any_string().boxed())
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(4, 24, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((any_string(), inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
-        ]
-    })
+fn json_value() -> BoxedStrategy<Value> {
+    corpus::random::tree(any_string().boxed(), any_string().boxed())
 }
 
 /// One change somewhere in a JSON tree: the node is found by walking

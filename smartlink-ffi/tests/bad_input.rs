@@ -262,35 +262,15 @@ fn key() -> impl Strategy<Value = String> {
 }
 
 fn number() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        (-3i64..5).prop_map(Value::from),
-        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
-            .map(Value::Number)),
-        Just(json!(u64::MAX)),
-        Just(json!(i64::MIN)),
-        Just(json!(-0.0)),
-    ]
+    corpus::random::number()
 }
 
-fn leaf() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        number(),
-        any_string().prop_map(Value::String),
-    ]
+fn leaf() -> BoxedStrategy<Value> {
+    corpus::random::leaf(any_string().boxed())
 }
 
-fn json_value() -> impl Strategy<Value = Value> {
-    leaf().prop_recursive(4, 24, 5, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((key(), inner), 0..5)
-                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
-        ]
-    })
+fn json_value() -> BoxedStrategy<Value> {
+    corpus::random::tree(any_string().boxed(), key().boxed())
 }
 
 /// A field path of the configuration (one or two levels).

@@ -13,6 +13,53 @@ pub const DEEP: usize = 100_000;
 /// Size of the huge string value.
 pub const HUGE: usize = 10 * 1024 * 1024;
 
+/// Random JSON for the property tests of both files.
+pub mod random {
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    /// Numbers, edges included (largest integers, negative zero).
+    pub fn number() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            (-3i64..5).prop_map(Value::from),
+            any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+                .map(Value::Number)),
+            Just(json!(u64::MAX)),
+            Just(json!(i64::MIN)),
+            Just(json!(-0.0)),
+        ]
+    }
+
+    /// A scalar: null, bool, number, or a string from `strings`.
+    pub fn leaf(strings: BoxedStrategy<String>) -> BoxedStrategy<Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            number(),
+            strings.prop_map(Value::String),
+        ]
+        .boxed()
+    }
+
+    /// A tree up to four levels deep, its object keys from `keys`.
+    pub fn tree(
+        strings: BoxedStrategy<String>,
+        keys: BoxedStrategy<String>,
+    ) -> BoxedStrategy<Value> {
+        leaf(strings)
+            .prop_recursive(4, 24, 5, move |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                    prop::collection::vec((keys.clone(), inner), 0..5)
+                        .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+                ]
+            })
+            .boxed()
+    }
+}
+
 /// One nasty input: a name for failure messages and its bytes.
 pub struct Nasty {
     pub name: &'static str,
