@@ -32,6 +32,37 @@ fn configurator(
     Configurator::new(spec(id), platform.clone(), Arc::new(store.clone())).unwrap()
 }
 
+/// A configurator whose step retries wait 1 ms instead of the default.
+fn fast_configurator(
+    id: &str,
+    platform: &Arc<InMemoryPlatform>,
+    store: &MemoryStateStore,
+) -> Configurator {
+    Configurator::with_runtime(
+        spec(id),
+        platform.clone(),
+        Arc::new(store.clone()),
+        tokio::runtime::Handle::current(),
+        ConfiguratorOptions {
+            step_backoff: std::time::Duration::from_millis(1),
+            ..Default::default()
+        },
+    )
+}
+
+/// Binds to "Produção Nova" unattended, as installation "M".
+async fn bind_to_the_free_environment(cfg: &Configurator) {
+    let status = cfg
+        .configure_unattended(&UnattendedRequest {
+            installation_name: Some("M".into()),
+            target: UnattendedTarget::Environment("Produção Nova".into()),
+            confirm: None,
+        })
+        .await
+        .unwrap();
+    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+}
+
 fn eid(s: &str) -> EnvironmentId {
     EnvironmentId::new(s).unwrap()
 }
@@ -351,16 +382,7 @@ async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
 async fn transient_failures_are_retried_within_the_budget() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = Configurator::with_runtime(
-        spec("new-inst"),
-        p.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            step_backoff: std::time::Duration::from_millis(1),
-            ..Default::default()
-        },
-    );
+    let cfg = fast_configurator("new-inst", &p, &store);
     to_list(&cfg).await;
     p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
     p.fail_after_next(
@@ -387,16 +409,7 @@ async fn transient_failures_are_retried_within_the_budget() {
 async fn a_lost_create_response_creates_the_environment_once() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = Configurator::with_runtime(
-        spec("new-inst"),
-        p.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            step_backoff: std::time::Duration::from_millis(1),
-            ..Default::default()
-        },
-    );
+    let cfg = fast_configurator("new-inst", &p, &store);
     to_list(&cfg).await;
     p.fail_after_next(
         Operation::Create,
@@ -690,13 +703,7 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
     let p = platform();
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
-    cfg.configure_unattended(&UnattendedRequest {
-        installation_name: Some("M".into()),
-        target: UnattendedTarget::Environment("Produção Nova".into()),
-        confirm: None,
-    })
-    .await
-    .unwrap();
+    bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     let new = cfg.rotate_credentials().await.unwrap();
     assert!(!new.same_as(&old));
@@ -716,13 +723,7 @@ async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking
     let p = platform();
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
-    cfg.configure_unattended(&UnattendedRequest {
-        installation_name: Some("M".into()),
-        target: UnattendedTarget::Environment("Produção Nova".into()),
-        confirm: None,
-    })
-    .await
-    .unwrap();
+    bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     // The platform issues (revoking the old set), then the proof fails.
     p.fail_next(
@@ -799,23 +800,8 @@ async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
 async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = Configurator::with_runtime(
-        spec("new-inst"),
-        p.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            step_backoff: std::time::Duration::from_millis(1),
-            ..Default::default()
-        },
-    );
-    cfg.configure_unattended(&UnattendedRequest {
-        installation_name: Some("M".into()),
-        target: UnattendedTarget::Environment("Produção Nova".into()),
-        confirm: None,
-    })
-    .await
-    .unwrap();
+    let cfg = fast_configurator("new-inst", &p, &store);
+    bind_to_the_free_environment(&cfg).await;
     p.fail_after_next(
         Operation::Unbind,
         PlatformError::Transport {
@@ -837,13 +823,7 @@ async fn unbind_and_forget() {
     let p = platform();
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
-    cfg.configure_unattended(&UnattendedRequest {
-        installation_name: Some("M".into()),
-        target: UnattendedTarget::Environment("Produção Nova".into()),
-        confirm: None,
-    })
-    .await
-    .unwrap();
+    bind_to_the_free_environment(&cfg).await;
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
     assert!(
