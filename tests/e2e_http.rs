@@ -270,7 +270,7 @@ async fn unattended_and_transparent_configuration_over_http() {
         confirm: Some("Produção Matriz".into()),
     };
     assert!(matches!(
-        new.configure_unattended(&request).await.unwrap(),
+        new.configure_unattended(&request).await.unwrap().status,
         TaskStatus::Succeeded { .. }
     ));
     // The old installation's stored credentials were revoked by the overwrite.

@@ -112,10 +112,7 @@ async fn a_whole_first_binding_survives_a_reset_on_every_step() {
         platform(&proxy.url(), Duration::from_secs(10), 4),
         Arc::new(MemoryStateStore::new()),
         tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            step_backoff: Duration::from_millis(5),
-            ..Default::default()
-        },
+        ConfiguratorOptions::default(),
     );
     // list, create, bind, issue, token: each reset once after the server answered.
     proxy.push([
@@ -137,7 +134,8 @@ async fn a_whole_first_binding_survives_a_reset_on_every_step() {
             confirm: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
     assert_eq!(count_named(&sb, "Criado com falhas"), 1);
     assert_eq!(sb.sandbox().platform().credentials_issued(), 1);
@@ -276,30 +274,78 @@ async fn malformed_and_oversized_answers_are_typed_errors() {
     ));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_thousand_failed_calls_leak_no_descriptors_or_threads() {
-    let (_sb, proxy) = setup().await;
-    let p = platform(&proxy.url(), Duration::from_secs(5), 1);
-    let id = InstallationId::new("x").unwrap();
-    // Warm up the pool and the runtime before counting.
-    p.list_environments(ErpLine::Rm, &id).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    let (fds, thread_count) = (open_fds(), threads());
-    let calls = std::env::var("SMARTLINK_LONG")
-        .map(|_| 10_000)
-        .unwrap_or(1_000);
-    for i in 0..calls {
-        proxy.push([match i % 3 {
-            0 => Fault::ResetBefore,
-            1 => Fault::Status(503, None),
-            _ => Fault::Truncate,
-        }]);
-        assert!(p.list_environments(ErpLine::Rm, &id).await.is_err());
+/// Set in the child process that [`a_thousand_failed_calls_leak_no_descriptors_or_threads`]
+/// starts; the child runs only [`leak_probe_child_entry`].
+const LEAK_CHILD_ENV: &str = "SMARTLINK_LEAK_PROBE_CHILD";
+
+/// Counts what the platform client holds, in a process of its own: the
+/// other tests of this binary open sockets and threads of their own, so the
+/// counts are only meaningful where nothing else runs.
+#[test]
+fn a_thousand_failed_calls_leak_no_descriptors_or_threads() {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "leak_probe_child_entry",
+            "--exact",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(LEAK_CHILD_ENV, "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "child failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("leak probe: ok"),
+        "the child did not run the probe:\n{stdout}"
+    );
+}
+
+/// The probe itself; does nothing unless started by the test above.
+#[test]
+fn leak_probe_child_entry() {
+    if std::env::var_os(LEAK_CHILD_ENV).is_none() {
+        return;
     }
-    // Let closed sockets be reaped.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(open_fds() <= fds + 2, "fds {} -> {}", fds, open_fds());
-    assert_eq!(threads(), thread_count, "threads");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (_sb, proxy) = setup().await;
+        let p = platform(&proxy.url(), Duration::from_secs(5), 1);
+        let id = InstallationId::new("x").unwrap();
+        // Warm up the pool and the runtime before counting.
+        p.list_environments(ErpLine::Rm, &id).await.unwrap();
+        let (fds, thread_count) = (open_fds(), threads());
+        let calls = std::env::var("SMARTLINK_LONG")
+            .map(|_| 10_000)
+            .unwrap_or(1_000);
+        for i in 0..calls {
+            proxy.push([match i % 3 {
+                0 => Fault::ResetBefore,
+                1 => Fault::Status(503, None),
+                _ => Fault::Truncate,
+            }]);
+            assert!(p.list_environments(ErpLine::Rm, &id).await.is_err());
+        }
+        // Closed sockets are reaped and idle blocking threads retire in
+        // their own time: poll until the counts are back, within a bound.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while open_fds() > fds + 2 || threads() > thread_count {
+            assert!(
+                Instant::now() < deadline,
+                "fds {fds} -> {}, threads {thread_count} -> {}",
+                open_fds(),
+                threads()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        println!("leak probe: ok ({calls} calls, {fds} fds, {thread_count} threads)");
+    });
 }
 
 #[tokio::test]

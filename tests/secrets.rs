@@ -98,7 +98,6 @@ fn canaries_never_leak() {
             store.clone(),
             tokio::runtime::Handle::current(),
             ConfiguratorOptions {
-                step_backoff: Duration::from_millis(1),
                 ..Default::default()
             },
         );

@@ -63,24 +63,29 @@ impl InstallationSpec {
 }
 
 /// Tuning of the configurator.
+///
+/// Retries are not tuned here: the platform client is the one layer that
+/// retries (`HttpPlatformConfig::with_max_attempts`, its backoff and its
+/// per-operation deadline). The configurator calls each step once.
 #[derive(Debug, Clone)]
 pub struct ConfiguratorOptions {
     /// How long the task waits for another process of this installation
     /// holding the state lock.
     pub lock_wait: Duration,
-    /// Attempts per step for transient platform failures (the HTTP client
-    /// retries requests too; this covers whole steps).
-    pub step_attempts: u32,
-    /// First backoff between step attempts (doubled each time, with jitter).
-    pub step_backoff: Duration,
+}
+
+impl ConfiguratorOptions {
+    /// Options with `lock_wait` set.
+    pub fn with_lock_wait(mut self, lock_wait: Duration) -> Self {
+        self.lock_wait = lock_wait;
+        self
+    }
 }
 
 impl Default for ConfiguratorOptions {
     fn default() -> Self {
         Self {
             lock_wait: Duration::from_secs(120),
-            step_attempts: 3,
-            step_backoff: Duration::from_millis(250),
         }
     }
 }
@@ -179,6 +184,20 @@ pub struct UnattendedRequest {
     /// name, repeated, as the typed confirmation.
     #[serde(default)]
     pub confirm: Option<String>,
+}
+
+/// What an unattended run did. Failures are errors; this is the success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnattendedOutcome {
+    /// How it ended: always [`TaskStatus::Succeeded`]. When nothing was to
+    /// do, its `task_id` is the task that configured the installation.
+    pub status: TaskStatus,
+    /// The installation was already configured exactly as asked (the same
+    /// environment, or the one it created with that name): nothing was sent.
+    pub nothing_to_do: bool,
+    /// An interrupted task of this installation (the process died while it
+    /// ran) was finished with its own idempotency keys.
+    pub resumed: bool,
 }
 
 /// Why a decision (unattended, or checked again before acting) was refused.
@@ -462,10 +481,13 @@ impl Configurator {
                 .and_then(|s| s.credentials.as_ref())
                 .and_then(|c| c.expires_at),
             last_task: own.as_ref().and_then(|s| s.last_task.clone()),
-            interrupted_task: own
-                .as_ref()
-                .and_then(|s| s.pending.as_ref())
-                .map(|p| p.task_id),
+            // A pending task whose failure is recorded was not interrupted:
+            // it keeps its keys for the next attempt.
+            interrupted_task: own.as_ref().and_then(|s| {
+                let pending = s.pending.as_ref()?;
+                let recorded = s.last_task.as_ref().map(|t| t.task_id);
+                (recorded != Some(pending.task_id)).then_some(pending.task_id)
+            }),
         })
     }
 
@@ -570,7 +592,7 @@ impl Configurator {
                     return;
                 }
             };
-            let _ = this.run_locked(&guard, request).await;
+            let _ = this.run_task(guard, request).await;
         });
     }
 
@@ -615,23 +637,75 @@ impl Configurator {
         });
     }
 
-    /// Runs the binding work while holding the state lock. The outcome is
-    /// persisted before it is reported.
-    async fn run_locked(
+    fn report_success(&self, status: &TaskStatus) {
+        if let TaskStatus::Succeeded {
+            environment_id,
+            environment_name,
+            reused_credentials,
+            ..
+        } = status
+        {
+            lock(&self.inner.wizard).task_succeeded(
+                environment_id.clone(),
+                environment_name.clone(),
+                *reused_credentials,
+            );
+        }
+        self.inner.status.send_replace(status.clone());
+    }
+
+    /// Runs the binding work while holding the state lock, then releases the
+    /// lock and only then publishes the outcome: whoever waits for the task
+    /// finds the store free when the wait ends. The outcome is persisted
+    /// before it is published.
+    async fn run_task(
         &self,
-        _lock: &StateLock,
+        guard: StateLock,
         request: TaskRequest,
     ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
-        match self.run_steps(&request).await {
+        let configured_before = self
+            .own_state()
+            .ok()
+            .flatten()
+            .is_some_and(|s| s.is_configured_at(Utc::now()));
+        let mut touched = Touched::default();
+        let result = self.run_steps(&request, &mut touched).await;
+        let result = match result {
             Ok(status) => Ok(status),
             Err(e) => {
                 let code = failure_code(&e);
                 let detail = e.to_string();
-                // Persist the failure (best effort: if the state cannot be
-                // written the pending task still marks it unconfigured).
-                if let Ok(mut state) = self.own_or_new_state() {
-                    state.pending = None;
+                // A refusal before anything reached the platform changed
+                // nothing: a configuration that was valid stays valid, and its
+                // success is not overwritten by this failure.
+                let keep_success = configured_before && !touched.platform;
+                if keep_success {
+                    tracing::info!(%task_id, %code, "task refused before any change; the configuration stays as it was");
+                    // Configured before means no pending task before: put
+                    // the state back as it was.
+                    if let Ok(mut state) = self.own_or_new_state() {
+                        state.pending = None;
+                        if let Err(save) = self.inner.store.save(&state) {
+                            tracing::error!(%task_id, error = %save, "could not restore the state");
+                        }
+                    }
+                } else if let Ok(mut state) = self.own_or_new_state() {
+                    // Best effort: if the state cannot be written the pending
+                    // task still marks it unconfigured. A task that may have
+                    // changed the platform keeps its keys, so the same
+                    // decision made again finishes that work instead of
+                    // creating a second environment; credentials already
+                    // answered are asked for anew.
+                    if touched.platform {
+                        if let Some(pending) = state.pending.as_mut()
+                            && touched.issue_answered
+                        {
+                            pending.issue_key = IdempotencyKey::new();
+                        }
+                    } else {
+                        state.pending = None;
+                    }
                     state.last_task = Some(TaskRecord {
                         task_id,
                         outcome: TaskOutcome::Failed {
@@ -644,7 +718,17 @@ impl Configurator {
                         tracing::error!(%task_id, error = %save, "could not record the task's failure");
                     }
                 }
-                self.invalidate_gate();
+                Err((code, detail))
+            }
+        };
+        drop(guard);
+        self.invalidate_gate();
+        match result {
+            Ok(status) => {
+                self.report_success(&status);
+                Ok(status)
+            }
+            Err((code, detail)) => {
                 self.report_failure(task_id, code.clone(), detail.clone());
                 Err(ConfiguratorError::TaskFailed {
                     task_id,
@@ -662,23 +746,27 @@ impl Configurator {
             .unwrap_or_else(|| LocalState::new(spec.id.clone(), spec.line)))
     }
 
-    async fn run_steps(&self, request: &TaskRequest) -> Result<TaskStatus, ConfiguratorError> {
+    /// The steps of a task. `touched` becomes true once a request that may
+    /// change the platform has been sent (even if its answer was lost).
+    async fn run_steps(
+        &self,
+        request: &TaskRequest,
+        touched: &mut Touched,
+    ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
         let installation = self.installation_named(Some(request.name.clone()));
         let mut state = self.own_or_new_state()?;
 
-        // One confirmation creates at most one environment: a create that an
-        // interrupted task already sent is retried with the same key.
-        let create_key = match (&state.pending, &request.target) {
-            (
-                Some(PendingTask {
-                    create_key,
-                    target: PlanTarget::Create { name: old },
-                    ..
-                }),
-                TaskTarget::Create { name },
-            ) if old.uniqueness_key() == name.uniqueness_key() => *create_key,
-            _ => IdempotencyKey::new(),
+        // An interrupted task with the same target is finished with its own
+        // keys: one confirmation creates at most one environment and issues
+        // at most one set of credentials, whatever happened to the process.
+        let resumed = state
+            .pending
+            .as_ref()
+            .filter(|p| same_target(&p.target, &request.target));
+        let (create_key, issue_key) = match resumed {
+            Some(p) => (p.create_key, p.issue_key),
+            None => (IdempotencyKey::new(), IdempotencyKey::new()),
         };
         let plan_target = match &request.target {
             TaskTarget::Existing { target, name, .. } => PlanTarget::Existing {
@@ -689,7 +777,6 @@ impl Configurator {
             },
             TaskTarget::Create { name } => PlanTarget::Create { name: name.clone() },
         };
-        let issue_key = IdempotencyKey::new();
         state.pending = Some(PendingTask {
             task_id,
             installation: installation.clone(),
@@ -710,32 +797,34 @@ impl Configurator {
                     kind: installation.kind,
                     idempotency_key: create_key,
                 };
-                let env = self
-                    .with_retries(|| self.inner.platform.create_environment(&create))
-                    .await?;
+                let env = touched.sent(self.inner.platform.create_environment(&create).await)?;
                 (BindTarget::plain(&env), env.name.clone(), env.kind)
             }
         };
 
         self.progress(task_id, TaskStep::Binding);
-        let bound = self
-            .with_retries(|| self.inner.platform.bind(&installation, &target))
-            .await?;
+        let bound = touched.sent(self.inner.platform.bind(&installation, &target).await)?;
         let bound_at = bound
             .binding_for(installation.line)
             .map(|b| b.bound_at)
             .unwrap_or_else(Utc::now);
 
-        let reused = self
-            .obtain_credentials(
-                task_id,
-                &installation,
-                target.environment_id(),
-                true,
-                issue_key,
-                &mut state,
-            )
+        self.progress(task_id, TaskStep::IssuingCredentials);
+        let issue = IssueCredentials {
+            environment_id: target.environment_id().clone(),
+            installation_id: installation.id.clone(),
+            reuse_if_valid: true,
+            idempotency_key: issue_key,
+        };
+        let issued = touched.sent(self.inner.platform.issue_credentials(&issue).await)?;
+        touched.issue_answered = true;
+        self.progress(task_id, TaskStep::Verifying);
+        self.inner
+            .platform
+            .verify_credentials(&issued.credentials)
             .await?;
+        let reused = issued.reused;
+        state.credentials = Some(issued.credentials);
 
         self.progress(task_id, TaskStep::Storing);
         state.binding = Some(LocalBinding {
@@ -756,15 +845,12 @@ impl Configurator {
         self.inner.store.save(&state)?;
         self.invalidate_gate();
 
-        let status = TaskStatus::Succeeded {
+        Ok(TaskStatus::Succeeded {
             task_id,
             environment_id: target.environment_id().clone(),
-            environment_name: env_name.clone(),
+            environment_name: env_name,
             reused_credentials: reused,
-        };
-        lock(&self.inner.wizard).task_succeeded(target.environment_id().clone(), env_name, reused);
-        self.inner.status.send_replace(status.clone());
-        Ok(status)
+        })
     }
 
     /// Issues (or reuses) credentials, verifies them and puts them in `state`
@@ -785,46 +871,28 @@ impl Configurator {
             reuse_if_valid,
             idempotency_key,
         };
-        let issued = self
-            .with_retries(|| self.inner.platform.issue_credentials(&issue))
-            .await?;
+        let issued = self.inner.platform.issue_credentials(&issue).await?;
         self.progress(task_id, TaskStep::Verifying);
-        self.with_retries(|| self.inner.platform.verify_credentials(&issued.credentials))
+        self.inner
+            .platform
+            .verify_credentials(&issued.credentials)
             .await?;
         state.credentials = Some(issued.credentials);
         Ok(issued.reused)
     }
 
-    async fn with_retries<'a, T, F, Fut>(&'a self, mut op: F) -> Result<T, PlatformError>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<T, PlatformError>> + 'a,
-    {
-        let mut backoff = self.inner.options.step_backoff;
-        let mut attempt = 1;
-        loop {
-            match op().await {
-                Err(e) if e.is_transient() && attempt < self.inner.options.step_attempts => {
-                    let jitter_ms = (Uuid::new_v4().as_u128() % backoff.as_millis().max(1)) as u64;
-                    tracing::debug!(attempt, error = %e, "transient failure; retrying the step");
-                    tokio::time::sleep(backoff / 2 + Duration::from_millis(jitter_ms / 2)).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(10));
-                    attempt += 1;
-                }
-                other => return other,
-            }
-        }
-    }
-
-    /// Lists every environment (retrying transient failures) and classifies
-    /// the situation of `installation` against the local state.
+    /// Lists every environment and classifies the situation of
+    /// `installation` against the local state. The platform client retries
+    /// what is safe to retry; this layer does not.
     async fn list_and_classify(
         &self,
         installation: &Installation,
     ) -> Result<(Vec<Environment>, Classification), ConfiguratorError> {
         let spec = &self.inner.spec;
         let envs = self
-            .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+            .inner
+            .platform
+            .list_environments(spec.line, &spec.id)
             .await?;
         let local_env = self
             .own_state()?
@@ -878,7 +946,7 @@ impl Configurator {
                 kind: env.kind,
             },
         };
-        match self.run_locked(&guard, request).await? {
+        match self.run_task(guard, request).await? {
             TaskStatus::Succeeded {
                 environment_id,
                 reused_credentials,
@@ -898,10 +966,18 @@ impl Configurator {
     /// Configures without prompts, by the same rules as the wizard: an
     /// environment held by another installation of this line is taken over
     /// only when `confirm` repeats its name exactly (R4).
+    ///
+    /// Safe to run again, and to run twice at once: the decision is made
+    /// while holding the state lock, on the state and listing found then.
+    /// An installation already configured exactly as asked is left alone
+    /// ([`UnattendedOutcome::nothing_to_do`]); a task of this installation
+    /// interrupted by a crash is finished with its own idempotency keys
+    /// ([`UnattendedOutcome::resumed`]), so it never creates a second
+    /// environment nor trips over the one it created.
     pub async fn configure_unattended(
         &self,
         request: &UnattendedRequest,
-    ) -> Result<TaskStatus, ConfiguratorError> {
+    ) -> Result<UnattendedOutcome, ConfiguratorError> {
         let spec = &self.inner.spec;
         let given_name = request
             .installation_name
@@ -909,14 +985,50 @@ impl Configurator {
             .map(InstallationName::new)
             .transpose()
             .map_err(DecisionError::Invalid)?;
+        // Input errors are reported before waiting for anyone.
+        let wanted_key = match &request.target {
+            UnattendedTarget::Create(new_name) => EnvironmentName::new(new_name)
+                .map_err(DecisionError::Invalid)?
+                .uniqueness_key(),
+            UnattendedTarget::Environment(wanted) => {
+                if wanted.trim().is_empty() {
+                    return Err(DecisionError::Invalid(ValidationError::Empty {
+                        field: "environment_name",
+                    })
+                    .into());
+                }
+                EnvironmentName::key_of(wanted)
+            }
+        };
+
+        let guard = self.acquire_lock(None).await?;
+        let state = self.own_state()?;
+
+        // Already configured exactly as asked: nothing to do. With a name
+        // given, the platform's listing must show it too (below).
+        let configured_as_asked = state.as_ref().and_then(|state| {
+            let binding = state.binding.as_ref()?;
+            (state.is_configured_at(Utc::now())
+                && binding.environment_name.uniqueness_key() == wanted_key)
+                .then(|| nothing_to_do(state, binding))
+        });
+        if let Some(outcome) = &configured_as_asked
+            && given_name.is_none()
+        {
+            drop(guard);
+            return Ok(outcome.clone());
+        }
+
         let mut installation = self.installation_named(given_name.clone());
         let (envs, classification) = self.list_and_classify(&installation).await?;
         if let Scenario::Inconsistent { reason } = &classification.scenario {
             return Err(DecisionError::Inconsistent(reason.clone()).into());
         }
-        let name = match (&given_name, &spec.name, &classification.scenario) {
-            (Some(n), _, _) | (None, Some(n), _) => n.clone(),
-            (None, None, Scenario::AlreadyBound { environment_id }) => envs
+        let pending = state.as_ref().and_then(|s| s.pending.clone());
+        let name = match (&given_name, &spec.name, &classification.scenario, &pending) {
+            (Some(n), _, _, _) | (None, Some(n), _, _) => n.clone(),
+            (None, None, _, Some(p)) => p.installation.name.clone(),
+            (None, None, Scenario::AlreadyBound { environment_id }, None) => envs
                 .iter()
                 .find(|e| &e.id == environment_id)
                 .and_then(|e| e.binding_for(spec.line))
@@ -925,20 +1037,67 @@ impl Configurator {
             _ => return Err(DecisionError::NameRequired.into()),
         };
         installation.name = name.clone();
-        let target = match &request.target {
-            UnattendedTarget::Create(new_name) => {
+
+        // The environment this installation is bound to on the platform, when
+        // it is the one asked for (by name): the work is to finish there.
+        let bound_here = match &classification.scenario {
+            Scenario::AlreadyBound { environment_id } => envs
+                .iter()
+                .find(|e| &e.id == environment_id && e.name.uniqueness_key() == wanted_key),
+            _ => None,
+        };
+
+        if let (Some(outcome), Some(env), Some(given)) =
+            (&configured_as_asked, bound_here, &given_name)
+            && env
+                .binding_for(spec.line)
+                .is_some_and(|b| &b.installation_name == given)
+        {
+            drop(guard);
+            return Ok(outcome.clone());
+        }
+
+        let resumable = pending
+            .as_ref()
+            .is_some_and(|p| match (&p.target, &request.target) {
+                (PlanTarget::Create { name }, UnattendedTarget::Create(_)) => {
+                    name.uniqueness_key() == wanted_key
+                }
+                (
+                    PlanTarget::Existing {
+                        environment_name, ..
+                    },
+                    UnattendedTarget::Environment(_),
+                ) => environment_name.uniqueness_key() == wanted_key,
+                _ => false,
+            });
+
+        let target = match (&request.target, bound_here) {
+            // Bound there already (a crash after the bind, a lost local
+            // state, or a run that asks for what is done): finish the work on
+            // that environment; the bind is an idempotent repeat.
+            (_, Some(env)) => TaskTarget::Existing {
+                target: BindTarget::plain(env),
+                name: env.name.clone(),
+                kind: env.kind,
+            },
+            (UnattendedTarget::Create(new_name), None) => {
                 let new_name = EnvironmentName::new(new_name).map_err(DecisionError::Invalid)?;
-                if !classification.create_offered {
-                    return Err(DecisionError::CreateNotOffered.into());
+                if resumable {
+                    // The interrupted create is sent again with its key: the
+                    // platform answers with the environment it created then.
+                    TaskTarget::Create { name: new_name }
+                } else {
+                    if !classification.create_offered {
+                        return Err(DecisionError::CreateNotOffered.into());
+                    }
+                    if envs.iter().any(|e| e.name.uniqueness_key() == wanted_key) {
+                        return Err(DecisionError::NameTaken.into());
+                    }
+                    TaskTarget::Create { name: new_name }
                 }
-                let key = new_name.uniqueness_key();
-                if envs.iter().any(|e| e.name.uniqueness_key() == key) {
-                    return Err(DecisionError::NameTaken.into());
-                }
-                TaskTarget::Create { name: new_name }
             }
-            UnattendedTarget::Environment(wanted) => {
-                let wanted_key = wanted.trim().to_lowercase();
+            (UnattendedTarget::Environment(wanted), None) => {
                 let choice = classification
                     .choices
                     .iter()
@@ -972,20 +1131,28 @@ impl Configurator {
                 }
             }
         };
-        let guard = self.acquire_lock(None).await?;
+        let resumed = pending
+            .as_ref()
+            .is_some_and(|p| same_target(&p.target, &target));
         let task_id = Uuid::new_v4();
         self.inner
             .status
             .send_replace(TaskStatus::Pending { task_id });
-        self.run_locked(
-            &guard,
-            TaskRequest {
-                task_id,
-                name,
-                target,
-            },
-        )
-        .await
+        let status = self
+            .run_task(
+                guard,
+                TaskRequest {
+                    task_id,
+                    name,
+                    target,
+                },
+            )
+            .await?;
+        Ok(UnattendedOutcome {
+            status,
+            nothing_to_do: false,
+            resumed,
+        })
     }
 
     /// Issues new credentials (never reusing the current ones), verifies them,
@@ -996,7 +1163,7 @@ impl Configurator {
     /// is recorded, the login gate shows the configuration as needed again,
     /// and [`Configurator::ensure_configured`] repairs it without an admin.
     pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
-        let _guard = self.acquire_lock(None).await?;
+        let guard = self.acquire_lock(None).await?;
         let mut state = self.own_state()?.ok_or(ConfiguratorError::NotConfigured)?;
         let binding = state
             .binding
@@ -1031,6 +1198,7 @@ impl Configurator {
             finished_at: Utc::now(),
         });
         let saved = self.inner.store.save(&state);
+        drop(guard);
         self.invalidate_gate();
         if let Err(e) = obtained {
             let (code, detail) = (failure_code(&e), e.to_string());
@@ -1076,7 +1244,9 @@ impl Configurator {
         let mut attempt_made = false;
         loop {
             let envs = self
-                .with_retries(|| self.inner.platform.list_environments(spec.line, &spec.id))
+                .inner
+                .platform
+                .list_environments(spec.line, &spec.id)
                 .await?;
             let bound = envs.iter().find(|e| {
                 e.binding_for(spec.line)
@@ -1099,21 +1269,81 @@ impl Configurator {
                 installation_id: spec.id.clone(),
                 etag: bound.etag.clone(),
             };
-            match self
-                .with_retries(|| self.inner.platform.unbind(&request))
-                .await
-            {
+            match self.inner.platform.unbind(&request).await {
                 Ok(()) => {
                     self.inner.store.clear()?;
                     self.invalidate_gate();
                     return Ok(());
                 }
-                // A retry after a lost answer sees the change it made (412,
-                // not_bound): look again once before giving up.
-                Err(e) if e.is_conflict() && !attempt_made => attempt_made = true,
+                // The answer may have been lost after the platform acted
+                // (a broken connection), or a retry saw the change it made
+                // (412, not_bound): look again once before giving up. This
+                // is a new decision on a new listing, not a blind retry.
+                Err(e) if (e.is_conflict() || e.is_transient()) && !attempt_made => {
+                    attempt_made = true
+                }
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+/// What a task has done to the platform so far, for its failure path.
+#[derive(Debug, Default)]
+struct Touched {
+    /// A request that may have changed the platform was sent.
+    platform: bool,
+    /// The credentials request was answered.
+    issue_answered: bool,
+}
+
+impl Touched {
+    /// Notes the result of a request that changes the platform unless it was
+    /// refused outright (a 4xx answer, or never sent).
+    fn sent<T>(&mut self, result: Result<T, PlatformError>) -> Result<T, PlatformError> {
+        let refused = match &result {
+            Ok(_) => false,
+            Err(PlatformError::Api { status, .. }) => (400..500).contains(status),
+            Err(PlatformError::Config(_) | PlatformError::InvalidInput(_)) => true,
+            Err(_) => false,
+        };
+        if !refused {
+            self.platform = true;
+        }
+        result
+    }
+}
+
+/// The outcome of an unattended run that found the work done.
+fn nothing_to_do(state: &LocalState, binding: &LocalBinding) -> UnattendedOutcome {
+    let task_id = state
+        .last_task
+        .as_ref()
+        .map(|t| t.task_id)
+        .unwrap_or_else(Uuid::nil);
+    UnattendedOutcome {
+        status: TaskStatus::Succeeded {
+            task_id,
+            environment_id: binding.environment_id.clone(),
+            environment_name: binding.environment_name.clone(),
+            reused_credentials: true,
+        },
+        nothing_to_do: true,
+        resumed: false,
+    }
+}
+
+/// Whether an interrupted task aimed at the same place as a new one (then
+/// the new one reuses its idempotency keys).
+fn same_target(pending: &PlanTarget, target: &TaskTarget) -> bool {
+    match (pending, target) {
+        (PlanTarget::Create { name: old }, TaskTarget::Create { name }) => {
+            old.uniqueness_key() == name.uniqueness_key()
+        }
+        (PlanTarget::Existing { environment_id, .. }, TaskTarget::Existing { target, .. }) => {
+            environment_id == target.environment_id()
+        }
+        _ => false,
     }
 }
 

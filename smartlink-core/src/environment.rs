@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
 use crate::installation::{ErpLine, InstallationId, InstallationName, Kind};
-use crate::text::{check_ascii, check_text, string_newtype};
+use crate::text::{check_ascii, check_text, name_key, string_newtype};
 
 string_newtype! {
     /// Opaque, stable id of an environment (`env_...` on the platform):
@@ -43,9 +43,17 @@ impl EnvironmentName {
         check_text(value.as_ref(), "environment_name", Self::MAX_CHARS).map(Self)
     }
 
-    /// The key under which names are unique (case-insensitive).
+    /// The key under which names are unique: Unicode NFC, then full case
+    /// folding. Two names with the same key are the same name, for the
+    /// platform (`409 name_taken`) and for every check of the client.
     pub fn uniqueness_key(&self) -> String {
-        self.0.to_lowercase()
+        name_key(&self.0)
+    }
+
+    /// [`EnvironmentName::uniqueness_key`] of raw text (trimmed), for
+    /// looking a typed name up without validating it first.
+    pub fn key_of(text: &str) -> String {
+        name_key(text.trim())
     }
 }
 
@@ -124,6 +132,38 @@ mod tests {
             EnvironmentName::new("PRODUÇÃO").unwrap().uniqueness_key(),
             "produção"
         );
+    }
+
+    #[test]
+    fn names_are_the_same_under_nfc_and_case_folding() {
+        let composed = EnvironmentName::new("Produção").unwrap();
+        let decomposed = EnvironmentName::new("Produc\u{0327}a\u{0303}o").unwrap();
+        assert_eq!(composed.uniqueness_key(), decomposed.uniqueness_key());
+        assert_eq!(decomposed.as_str(), "Produção", "stored in NFC");
+        assert_eq!(
+            EnvironmentName::new("STRASSE").unwrap().uniqueness_key(),
+            EnvironmentName::new("straße").unwrap().uniqueness_key()
+        );
+        assert_eq!(
+            EnvironmentName::key_of("  PRODUC\u{0327}A\u{0303}O "),
+            composed.uniqueness_key()
+        );
+        assert_ne!(
+            EnvironmentName::new("Producao").unwrap().uniqueness_key(),
+            composed.uniqueness_key()
+        );
+    }
+
+    #[test]
+    fn lengths_count_characters_after_nfc() {
+        let nfc = "é".repeat(20);
+        let nfd = "e\u{0301}".repeat(20);
+        assert!(EnvironmentName::new(&nfc).is_ok());
+        assert!(
+            EnvironmentName::new(&nfd).is_ok(),
+            "40 code points, 20 characters"
+        );
+        assert!(EnvironmentName::new("e\u{0301}".repeat(21)).is_err());
     }
 
     #[test]

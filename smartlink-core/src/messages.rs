@@ -966,6 +966,12 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
         "Already configured; nothing to do.",
     ),
     (
+        "cli.nothing_to_do",
+        "Já configurado como pedido, no ambiente {name}; nada a fazer.",
+        "Ya configurado como se pidió, en el ambiente {name}; nada que hacer.",
+        "Already configured as asked, on environment {name}; nothing to do.",
+    ),
+    (
         "cli.status_temporary",
         "Sem --state, o estado desta execução é temporário: nada a mostrar.",
         "Sin --state, el estado de esta ejecución es temporal: nada que mostrar.",

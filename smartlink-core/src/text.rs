@@ -1,15 +1,19 @@
 //! Shared helpers for validated text newtypes.
 
+use unicode_normalization::UnicodeNormalization;
+
 use crate::error::ValidationError;
 
-/// Trims `value` and checks it is 1..=`max_chars` characters without control
-/// characters; returns the trimmed text.
+/// Trims `value`, puts it in Unicode NFC and checks it is 1..=`max_chars`
+/// characters (counted after NFC, so a name typed decomposed has the length
+/// it shows) without control characters; returns the normalized text.
 pub(crate) fn check_text(
     value: &str,
     field: &'static str,
     max_chars: usize,
 ) -> Result<String, ValidationError> {
-    let trimmed = value.trim();
+    let normalized: String = value.trim().nfc().collect();
+    let trimmed = normalized.as_str();
     if trimmed.is_empty() {
         return Err(ValidationError::Empty { field });
     }
@@ -24,7 +28,15 @@ pub(crate) fn check_text(
             len,
         });
     }
-    Ok(trimmed.to_owned())
+    Ok(normalized)
+}
+
+/// The one definition of "the same name" for environment names: NFC, then
+/// full Unicode case folding, then NFC again. Used by the client's checks and
+/// by the in-memory platform, so both agree on which names collide.
+pub(crate) fn name_key(value: &str) -> String {
+    let nfc: String = value.nfc().collect();
+    caseless::default_case_fold_str(&nfc).nfc().collect()
 }
 
 /// Checks that `value` is 1..=`max_len` bytes, every one accepted by

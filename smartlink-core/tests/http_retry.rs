@@ -132,7 +132,7 @@ async fn unavailable_then_ok_keeps_request_id_and_idempotency_key() {
 
 #[tokio::test]
 async fn every_retryable_status_is_retried() {
-    for status in [429, 500, 502, 503, 504] {
+    for status in [408, 429, 500, 502, 503, 504] {
         let mut server = Server::new_async().await;
         let failing = list_mock(&mut server)
             .with_status(status)
@@ -265,6 +265,36 @@ async fn client_errors_are_never_retried() {
         refused.assert_async().await;
         assert!(err.is(expected), "{err:?}");
         assert!(!err.is_transient());
+    }
+}
+
+#[tokio::test]
+async fn the_status_decides_not_the_body_code() {
+    // A 4xx whose body claims a transient code, and the 5xx statuses no
+    // retry changes: one request each, on a POST with an idempotency key
+    // (safe to repeat, so only the status can stop the retry).
+    for (status, code) in [
+        (401, "unavailable"),
+        (403, "rate_limited"),
+        (409, "internal"),
+        (501, "unavailable"),
+        (505, "unavailable"),
+    ] {
+        let mut server = Server::new_async().await;
+        let refused = server
+            .mock("POST", "/v1/environments")
+            .with_status(status)
+            .with_header("content-type", "application/problem+json")
+            .with_body(json!({"code": code, "status": status}).to_string())
+            .expect(1)
+            .create_async()
+            .await;
+        let err = platform(&server)
+            .create_environment(&create_request())
+            .await
+            .unwrap_err();
+        refused.assert_async().await;
+        assert!(!err.is_transient(), "{status} {code}: {err:?}");
     }
 }
 

@@ -32,24 +32,6 @@ fn configurator(
     Configurator::new(spec(id), platform.clone(), Arc::new(store.clone())).unwrap()
 }
 
-/// A configurator whose step retries wait 1 ms instead of the default.
-fn fast_configurator(
-    id: &str,
-    platform: &Arc<InMemoryPlatform>,
-    store: &MemoryStateStore,
-) -> Configurator {
-    Configurator::with_runtime(
-        spec(id),
-        platform.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            step_backoff: std::time::Duration::from_millis(1),
-            ..Default::default()
-        },
-    )
-}
-
 /// Binds to "Produção Nova" unattended, as installation "M".
 async fn bind_to_the_free_environment(cfg: &Configurator) {
     let status = cfg
@@ -59,7 +41,8 @@ async fn bind_to_the_free_environment(cfg: &Configurator) {
             confirm: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
 }
 
@@ -372,19 +355,32 @@ async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
     let again = configurator("new-inst", &p, &store);
     assert!(again.needs_configuration());
     let state = store.load().unwrap().unwrap();
-    assert!(state.pending.is_none());
+    // The failed task keeps its keys for the next attempt (it reached the
+    // platform); it is recorded as failed, not reported as interrupted.
+    assert_eq!(state.pending.as_ref().map(|p| p.task_id), Some(task_id));
+    assert_eq!(again.status().unwrap().interrupted_task, None);
     let record = state.last_task.unwrap();
     assert_eq!(record.task_id, task_id);
     assert!(matches!(record.outcome, TaskOutcome::Failed { .. }));
 }
 
+/// Unattended request for `target`, as installation "M".
+fn unattended(target: UnattendedTarget) -> UnattendedRequest {
+    UnattendedRequest {
+        installation_name: Some("M".into()),
+        target,
+        confirm: None,
+    }
+}
+
 #[tokio::test]
-async fn transient_failures_are_retried_within_the_budget() {
+async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_same_keys() {
+    // One retry layer: the platform client retries requests; the
+    // configurator does not retry steps on top of it.
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = fast_configurator("new-inst", &p, &store);
+    let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
     p.fail_after_next(
         Operation::Bind,
         PlatformError::Timeout {
@@ -399,17 +395,48 @@ async fn transient_failures_are_retried_within_the_budget() {
     .unwrap();
     assert!(matches!(
         cfg.wait_for_task().await,
-        TaskStatus::Succeeded { .. }
+        TaskStatus::Failed { .. }
     ));
+    assert_eq!(p.calls(Operation::Bind), 1, "no step retry");
+    assert_eq!(p.calls(Operation::Issue), 0);
+    // The bind reached the platform; the run again finishes the work there.
+    let outcome = cfg
+        .configure_unattended(&unattended(UnattendedTarget::Environment(
+            "Produção Nova".into(),
+        )))
+        .await
+        .unwrap();
+    assert!(matches!(outcome.status, TaskStatus::Succeeded { .. }));
+    assert!(!outcome.nothing_to_do);
     assert_eq!(p.calls(Operation::Bind), 2);
     assert_eq!(p.credentials_issued(), 1);
+    assert!(!cfg.needs_configuration());
+}
+
+#[tokio::test]
+async fn a_transient_failure_of_a_step_fails_the_task_without_a_second_attempt() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    to_list(&cfg).await;
+    p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
+    cfg.apply(Action::Select {
+        environment_id: eid("env_free"),
+    })
+    .await
+    .unwrap();
+    let TaskStatus::Failed { code, .. } = cfg.wait_for_task().await else {
+        panic!("the task must fail")
+    };
+    assert_eq!(code, "unavailable");
+    assert_eq!(p.calls(Operation::Issue), 1);
 }
 
 #[tokio::test]
 async fn a_lost_create_response_creates_the_environment_once() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = fast_configurator("new-inst", &p, &store);
+    let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
     p.fail_after_next(
         Operation::Create,
@@ -425,8 +452,15 @@ async fn a_lost_create_response_creates_the_environment_once() {
     .unwrap();
     assert!(matches!(
         cfg.wait_for_task().await,
-        TaskStatus::Succeeded { .. }
+        TaskStatus::Failed { .. }
     ));
+    // The environment exists; the same decision, made again, sends the
+    // create again with its key and the platform answers with that one.
+    let outcome = cfg
+        .configure_unattended(&unattended(UnattendedTarget::Create("Nova".into())))
+        .await
+        .unwrap();
+    assert!(matches!(outcome.status, TaskStatus::Succeeded { .. }));
     assert_eq!(
         p.environments()
             .iter()
@@ -435,6 +469,320 @@ async fn a_lost_create_response_creates_the_environment_once() {
         1
     );
     assert_eq!(p.calls(Operation::Create), 2);
+}
+
+#[tokio::test]
+async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    // The create is made, then the bind's connection breaks.
+    p.fail_next(
+        Operation::Bind,
+        PlatformError::Transport {
+            detail: "reset".into(),
+            request_id: None,
+        },
+    );
+    let request = unattended(UnattendedTarget::Create("Nova".into()));
+    assert!(cfg.configure_unattended(&request).await.is_err());
+    assert!(p.environments().iter().any(|e| e.name.as_str() == "Nova"));
+    let kept = store.load().unwrap().unwrap();
+    assert!(kept.pending.is_some(), "the keys are kept for the next run");
+    assert_eq!(
+        cfg.status().unwrap().interrupted_task,
+        None,
+        "failed, not interrupted"
+    );
+
+    // Another process runs the same command: resumed, not "name taken".
+    let again = configurator("new-inst", &p, &store);
+    let outcome = again.configure_unattended(&request).await.unwrap();
+    assert!(outcome.resumed, "{outcome:?}");
+    assert!(matches!(outcome.status, TaskStatus::Succeeded { .. }));
+    assert_eq!(
+        p.environments()
+            .iter()
+            .filter(|e| e.name.as_str() == "Nova")
+            .count(),
+        1,
+        "one environment, whatever happened"
+    );
+    assert!(!again.needs_configuration());
+    assert!(store.load().unwrap().unwrap().pending.is_none());
+}
+
+#[tokio::test]
+async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
+    let p = platform();
+    let gated = Arc::new(GatedBind {
+        inner: p.clone(),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let store = MemoryStateStore::new();
+    let cfg = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
+    let request = unattended(UnattendedTarget::Create("Nova".into()));
+    // Run until the bind is held, then abandon the run: the state keeps the
+    // pending task with its keys, exactly as after a SIGKILL.
+    let run = tokio::spawn({
+        let cfg = cfg.clone();
+        let request = request.clone();
+        async move { cfg.configure_unattended(&request).await }
+    });
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !p.environments().iter().any(|e| e.name.as_str() == "Nova") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the task never created"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    run.abort();
+    let _ = run.await;
+    let kept = store.load().unwrap().unwrap();
+    let pending = kept.pending.clone().expect("a pending task after the kill");
+    assert_eq!(
+        cfg.status().unwrap().interrupted_task,
+        Some(pending.task_id)
+    );
+
+    // The rerun, on the plain platform: resumed, not refused as name_taken.
+    let again = configurator("new-inst", &p, &store);
+    let outcome = again.configure_unattended(&request).await.unwrap();
+    assert!(outcome.resumed, "{outcome:?}");
+    assert_eq!(
+        p.calls(Operation::Create),
+        2,
+        "the create was sent again with its key"
+    );
+    assert_eq!(
+        p.environments()
+            .iter()
+            .filter(|e| e.name.as_str() == "Nova")
+            .count(),
+        1
+    );
+    let state = store.load().unwrap().unwrap();
+    assert!(state.pending.is_none());
+    assert!(state.credentials.is_some());
+
+    // Run once more: nothing to do, nothing sent.
+    let creates = p.calls(Operation::Create);
+    let binds = p.calls(Operation::Bind);
+    let third = configurator("new-inst", &p, &store)
+        .configure_unattended(&request)
+        .await
+        .unwrap();
+    assert!(third.nothing_to_do);
+    assert_eq!(p.calls(Operation::Create), creates);
+    assert_eq!(p.calls(Operation::Bind), binds);
+}
+
+#[tokio::test]
+async fn unattended_killed_after_the_bind_finishes_on_the_rerun() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    // The bind is made, then the process dies before credentials.
+    p.fail_next(
+        Operation::Issue,
+        PlatformError::Transport {
+            detail: "killed".into(),
+            request_id: None,
+        },
+    );
+    let request = unattended(UnattendedTarget::Create("Nova".into()));
+    assert!(cfg.configure_unattended(&request).await.is_err());
+    let again = configurator("new-inst", &p, &store);
+    let outcome = again.configure_unattended(&request).await.unwrap();
+    assert!(
+        matches!(outcome.status, TaskStatus::Succeeded { .. }),
+        "{outcome:?}"
+    );
+    assert!(!again.needs_configuration());
+    assert_eq!(
+        p.environments()
+            .iter()
+            .filter(|e| e.name.as_str() == "Nova")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn the_same_unattended_command_again_has_nothing_to_do() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    for target in [
+        UnattendedTarget::Environment("Produção Nova".into()),
+        UnattendedTarget::Create("Nova".into()),
+    ] {
+        let p = platform();
+        let store = MemoryStateStore::new();
+        let first = configurator("new-inst", &p, &store)
+            .configure_unattended(&unattended(target.clone()))
+            .await
+            .unwrap();
+        assert!(!first.nothing_to_do);
+        let TaskStatus::Succeeded { task_id, .. } = first.status else {
+            panic!()
+        };
+        let calls: Vec<usize> = [Operation::Create, Operation::Bind, Operation::Issue]
+            .iter()
+            .map(|op| p.calls(*op))
+            .collect();
+        // Same command, another process; and the name typed another way.
+        for again in [target.clone(), upper(&target)] {
+            let outcome = configurator("new-inst", &p, &store)
+                .configure_unattended(&unattended(again))
+                .await
+                .unwrap();
+            assert!(outcome.nothing_to_do, "{outcome:?}");
+            assert!(
+                matches!(outcome.status, TaskStatus::Succeeded { task_id: t, .. } if t == task_id)
+            );
+        }
+        let after: Vec<usize> = [Operation::Create, Operation::Bind, Operation::Issue]
+            .iter()
+            .map(|op| p.calls(*op))
+            .collect();
+        assert_eq!(calls, after, "nothing was sent");
+        // A different target is still refused.
+        assert!(matches!(
+            configurator("new-inst", &p, &store)
+                .configure_unattended(&unattended(UnattendedTarget::Create("Outra".into())))
+                .await,
+            Err(ConfiguratorError::Decision(DecisionError::CreateNotOffered))
+        ));
+    }
+    drop((cfg, store, p));
+}
+
+fn upper(target: &UnattendedTarget) -> UnattendedTarget {
+    match target {
+        UnattendedTarget::Environment(n) => UnattendedTarget::Environment(n.to_uppercase()),
+        UnattendedTarget::Create(n) => UnattendedTarget::Create(format!(" {} ", n.to_uppercase())),
+    }
+}
+
+#[tokio::test]
+async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
+    let p = platform();
+    let gated = Arc::new(GatedBind {
+        inner: p.clone(),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let store = MemoryStateStore::new();
+    let request = unattended(UnattendedTarget::Create("Nova".into()));
+    let a = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
+    let b = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
+    let first = tokio::spawn({
+        let request = request.clone();
+        async move { a.configure_unattended(&request).await }
+    });
+    // Wait until the first holds the lock and has created the environment.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !p.environments().iter().any(|e| e.name.as_str() == "Nova") {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let second = tokio::spawn({
+        let request = request.clone();
+        async move { b.configure_unattended(&request).await }
+    });
+    // The second waits for the lock; let it spin a little, then release.
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    assert!(!second.is_finished(), "the second run waits for the lock");
+    gated.gate.add_permits(100);
+    let first = first.await.unwrap().unwrap();
+    let second = second.await.unwrap().unwrap();
+    assert!(!first.nothing_to_do);
+    assert!(second.nothing_to_do, "{second:?}");
+    assert_eq!(p.calls(Operation::Create), 1, "no second create");
+    let state = store.load().unwrap().unwrap();
+    assert!(matches!(
+        state.last_task.unwrap().outcome,
+        TaskOutcome::Succeeded { .. }
+    ));
+    let status = Configurator::new(spec("new-inst"), p.clone(), Arc::new(store.clone()))
+        .unwrap()
+        .status()
+        .unwrap();
+    assert!(!status.needs_configuration);
+}
+
+#[tokio::test]
+async fn a_refused_task_never_overwrites_a_valid_configuration() {
+    let p = platform();
+    let store = MemoryStateStore::new();
+    let cfg = configurator("new-inst", &p, &store);
+    bind_to_the_free_environment(&cfg).await;
+    let before = store.load().unwrap().unwrap().last_task.unwrap();
+    // A wizard session of the configured installation asks to regenerate;
+    // the platform refuses the bind before changing anything.
+    let cfg = configurator("new-inst", &p, &store);
+    to_list(&cfg).await;
+    let screen = cfg
+        .apply(Action::Select {
+            environment_id: eid("env_free"),
+        })
+        .await
+        .unwrap();
+    assert!(
+        matches!(screen, Screen::ConfirmRegeneration { .. }),
+        "{screen:?}"
+    );
+    p.fail_next(
+        Operation::Bind,
+        PlatformError::api(ErrorCode::PreconditionFailed),
+    );
+    cfg.apply(Action::Confirm).await.unwrap();
+    let status = cfg.wait_for_task().await;
+    assert!(matches!(status, TaskStatus::Failed { .. }), "{status:?}");
+    let after = store.load().unwrap().unwrap();
+    assert_eq!(after.last_task.unwrap(), before, "the success stays");
+    assert!(!cfg.needs_configuration());
+    assert!(cfg.credentials().unwrap().is_some());
+}
+
+#[tokio::test]
+async fn waiting_for_a_task_ends_after_it_released_the_state_lock() {
+    for _ in 0..20 {
+        let p = platform();
+        let store = MemoryStateStore::new();
+        let cfg = configurator("new-inst", &p, &store);
+        to_list(&cfg).await;
+        cfg.apply(Action::Select {
+            environment_id: eid("env_free"),
+        })
+        .await
+        .unwrap();
+        assert!(matches!(
+            cfg.wait_for_task().await,
+            TaskStatus::Succeeded { .. }
+        ));
+        // The lock must be free the moment the wait ends.
+        cfg.forget_local()
+            .expect("the task no longer holds the lock");
+    }
+}
+
+#[tokio::test]
+async fn a_401_is_final_whatever_its_body_says() {
+    let e = PlatformError::Api {
+        status: 401,
+        code: ErrorCode::Unavailable,
+        detail: None,
+        request_id: None,
+    };
+    assert!(!e.is_transient());
+    for status in [408, 429, 500, 502, 503, 504, 599] {
+        assert!(platform::is_transient_status(status), "{status}");
+    }
+    for status in [400, 401, 403, 404, 409, 412, 422, 428, 501, 505] {
+        assert!(!platform::is_transient_status(status), "{status}");
+    }
 }
 
 /// The in-memory platform, with every binding held back until released.
@@ -611,7 +959,7 @@ async fn unattended_overwrite_needs_the_exact_name() {
     assert_eq!(p.calls(Operation::Bind), 0);
     request.confirm = Some("Produção".into());
     assert!(matches!(
-        cfg.configure_unattended(&request).await.unwrap(),
+        cfg.configure_unattended(&request).await.unwrap().status,
         TaskStatus::Succeeded { .. }
     ));
     assert!(!cfg.needs_configuration());
@@ -800,7 +1148,7 @@ async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
 async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = fast_configurator("new-inst", &p, &store);
+    let cfg = configurator("new-inst", &p, &store);
     bind_to_the_free_environment(&cfg).await;
     p.fail_after_next(
         Operation::Unbind,
@@ -892,7 +1240,8 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
             confirm: None,
         })
         .await
-        .unwrap();
+        .unwrap()
+        .status;
     assert!(matches!(status, TaskStatus::Succeeded { .. }));
     assert_eq!(
         p.environments()

@@ -125,7 +125,7 @@ async fn smartlink_first_binding(url: &str) -> Duration {
         confirm: None,
     };
     let t = Instant::now();
-    let status = cfg.configure_unattended(&request).await.unwrap();
+    let status = cfg.configure_unattended(&request).await.unwrap().status;
     let elapsed = t.elapsed();
     assert!(matches!(status, TaskStatus::Succeeded { .. }));
     elapsed

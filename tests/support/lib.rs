@@ -44,7 +44,6 @@ pub fn configurator_with(id: &str, url: &str, store: Arc<dyn StateStore>) -> Con
         store,
         tokio::runtime::Handle::current(),
         ConfiguratorOptions {
-            step_backoff: Duration::from_millis(5),
             lock_wait: Duration::from_secs(30),
             ..Default::default()
         },

@@ -205,16 +205,35 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
     };
     let result = watch_task(ctx, &progress, ctx.cfg.configure_unattended(&request)).await;
     progress.finish();
-    match result {
-        Ok(TaskStatus::Succeeded {
-            environment_name,
-            reused_credentials,
-            ..
-        }) => {
+    match result.map(|o| (o.nothing_to_do, o.status)) {
+        Ok((
+            true,
+            TaskStatus::Succeeded {
+                environment_name, ..
+            },
+        )) => {
+            println!(
+                "{}",
+                render(
+                    loc,
+                    "cli.nothing_to_do",
+                    &[("name", environment_name.as_str())]
+                )
+            );
+            exit::OK
+        }
+        Ok((
+            false,
+            TaskStatus::Succeeded {
+                environment_name,
+                reused_credentials,
+                ..
+            },
+        )) => {
             print_done(loc, environment_name.as_str(), reused_credentials);
             exit::OK
         }
-        Ok(other) => {
+        Ok((_, other)) => {
             eprintln!("smartlink-configurator: unexpected task status {other:?}");
             exit::INTERNAL
         }

@@ -585,7 +585,7 @@ enum Failure {
 }
 
 fn is_retryable_status(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+    super::is_transient_status(status.as_u16())
 }
 
 impl HttpPlatform {

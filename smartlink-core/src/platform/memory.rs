@@ -25,7 +25,6 @@ use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 use uuid::Uuid;
 
 use super::{
@@ -358,11 +357,9 @@ impl State {
     }
 }
 
-/// The key under which names are unique: case-insensitive, and blind to
-/// Unicode normalization (a name typed in NFD is the same name, as for R4).
+/// The key under which names are unique: the library's one definition.
 fn name_key(name: &EnvironmentName) -> String {
-    let nfc: String = name.as_str().nfc().collect();
-    nfc.to_lowercase().nfc().collect()
+    name.uniqueness_key()
 }
 
 fn record_expired(stored_at: DateTime<Utc>, now: DateTime<Utc>) -> bool {

@@ -365,14 +365,13 @@ impl PlatformError {
 
     /// Whether trying the whole operation again later may succeed (the
     /// platform was unreachable, slow or overloaded).
+    ///
+    /// Decided by the HTTP status, as the contract says, never by the body's
+    /// `code`: 408, 429 and the 5xx statuses but 501 and 505 are transient;
+    /// every other 4xx is final whatever its body claims.
     pub fn is_transient(&self) -> bool {
         match self {
-            PlatformError::Api { code, status, .. } => {
-                matches!(
-                    code,
-                    ErrorCode::RateLimited | ErrorCode::Unavailable | ErrorCode::Internal
-                ) || *status >= 500
-            }
+            PlatformError::Api { status, .. } => is_transient_status(*status),
             PlatformError::Transport { .. } | PlatformError::Timeout { .. } => true,
             _ => false,
         }
@@ -393,6 +392,14 @@ impl PlatformError {
             )
         )
     }
+}
+
+/// Whether an HTTP status is worth another attempt: 408 (request timeout),
+/// 429 (rate limited) and 5xx except 501 (not implemented) and 505 (version
+/// not supported), which no retry changes. The one rule for the platform
+/// client's retries and for [`PlatformError::is_transient`].
+pub fn is_transient_status(status: u16) -> bool {
+    matches!(status, 408 | 429) || ((500..=599).contains(&status) && !matches!(status, 501 | 505))
 }
 
 /// What the configurator asks of the platform.
