@@ -201,8 +201,10 @@ pub struct UnattendedOutcome {
 }
 
 /// Why a decision (unattended, or checked again before acting) was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
-#[serde(tag = "refusal", rename_all = "snake_case")]
+///
+/// Serialized as `{"refusal": "<code>", "message": "<English detail>"}`, the
+/// code being [`DecisionError::code`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum DecisionError {
     /// No listed environment has that name.
@@ -223,7 +225,7 @@ pub enum DecisionError {
     ConfirmationRequired(EnvironmentId),
     /// The confirmation did not match the environment's name.
     #[error("{0}")]
-    ConfirmationMismatch(#[serde(skip)] ConfirmationMismatch),
+    ConfirmationMismatch(ConfirmationMismatch),
     /// Creating is not offered in this scenario (the installation is bound).
     #[error("creating an environment is not offered: the installation is already bound")]
     CreateNotOffered,
@@ -239,6 +241,47 @@ pub enum DecisionError {
     /// The installation has no name and none could be found.
     #[error("the installation needs a name")]
     NameRequired,
+}
+
+impl DecisionError {
+    /// The stable, machine-readable code of this refusal, as the C ABI and
+    /// the documents spell it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecisionError::EnvironmentNotFound(_) => "environment_not_found",
+            DecisionError::NotSelectable { .. } => "not_selectable",
+            DecisionError::ConfirmationRequired(_) => "confirmation_required",
+            DecisionError::ConfirmationMismatch(_) => "confirmation_mismatch",
+            DecisionError::CreateNotOffered => "create_not_offered",
+            DecisionError::NameTaken => "name_taken",
+            DecisionError::Inconsistent(_) => "inconsistent",
+            DecisionError::Invalid(_) => "invalid_name",
+            DecisionError::NameRequired => "name_required",
+        }
+    }
+
+    /// Every refusal code, for documents and tests.
+    pub const CODES: [&'static str; 9] = [
+        "environment_not_found",
+        "not_selectable",
+        "confirmation_required",
+        "confirmation_mismatch",
+        "create_not_offered",
+        "name_taken",
+        "inconsistent",
+        "invalid_name",
+        "name_required",
+    ];
+}
+
+impl Serialize for DecisionError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("refusal", self.code())?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
 }
 
 /// Errors of the facade.

@@ -248,6 +248,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn installation_name_length_counts_characters_after_nfc() {
+        let nfc = "é".repeat(80);
+        let nfd = "e\u{0301}".repeat(80);
+        assert_eq!(InstallationName::new(&nfc).unwrap().as_str(), nfc);
+        assert_eq!(
+            InstallationName::new(&nfd).unwrap().as_str(),
+            nfc,
+            "kept in NFC"
+        );
+        assert!(InstallationName::new("e\u{0301}".repeat(81)).is_err());
+    }
+
+    #[test]
     fn installation_id_rejects_empty_long_and_odd_characters() {
         assert!(matches!(
             InstallationId::new(""),

@@ -29,7 +29,8 @@ pub mod wizard;
 
 pub use configurator::{
     ConfigStatus, Configurator, ConfiguratorError, ConfiguratorOptions, DecisionError,
-    EnsureOutcome, InstallationSpec, TaskStatus, UnattendedRequest, UnattendedTarget,
+    EnsureOutcome, InstallationSpec, TaskStatus, UnattendedOutcome, UnattendedRequest,
+    UnattendedTarget,
 };
 pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};

@@ -111,11 +111,7 @@ pub fn from_configurator(e: ConfiguratorError) -> FfiError {
             FfiError::new(smartlink_result::WizardRefused, message).with_sub_code(sub)
         }
         ConfiguratorError::Decision(d) => {
-            let sub = serde_json::to_value(&d)
-                .ok()
-                .and_then(|v| v.get("refusal").and_then(Value::as_str).map(str::to_owned))
-                .unwrap_or_else(|| "refused".to_owned());
-            FfiError::new(smartlink_result::DecisionRefused, message).with_sub_code(sub)
+            FfiError::new(smartlink_result::DecisionRefused, message).with_sub_code(d.code())
         }
         ConfiguratorError::Platform(p) => {
             let mut out =
@@ -275,11 +271,13 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
         "configure_unattended" => {
             let request: UnattendedRequest = serde_json::from_value(Value::Object(req.clone()))
                 .map_err(|e| plain(invalid_request(format!("configure_unattended: {e}"))))?;
-            let status = handle
+            let outcome = handle
                 .block_on(deadline, cfg.configure_unattended(&request))
                 .map_err(plain)?
                 .map_err(|e| plain(from_configurator(e)))?;
-            out.insert("task".into(), json!(status));
+            out.insert("task".into(), json!(outcome.status));
+            out.insert("nothing_to_do".into(), json!(outcome.nothing_to_do));
+            out.insert("resumed".into(), json!(outcome.resumed));
         }
         "forget_local" => {
             cfg.forget_local()

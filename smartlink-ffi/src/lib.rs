@@ -93,8 +93,18 @@ thread_local! {
     /// request, body). Retrying the same request on the same handle and
     /// thread delivers it instead of running the operation again, so that
     /// "grow the buffer and call again" never applies an action twice.
-    static UNDELIVERED: std::cell::RefCell<Option<(u64, String, json_api::Response)>> =
+    /// The response's own failure (code and detail) travels with it, so
+    /// the delivery puts it back in the last error.
+    static UNDELIVERED: std::cell::RefCell<Option<Undelivered>> =
         const { std::cell::RefCell::new(None) };
+}
+
+/// A response kept for the retry with a bigger buffer.
+pub(crate) struct Undelivered {
+    serial: u64,
+    key: String,
+    response: json_api::Response,
+    failure: Option<(smartlink_result, String)>,
 }
 
 /// Runs a request, or takes the undelivered response of the same request.
@@ -110,20 +120,43 @@ pub(crate) fn run_request(
         .try_with(|u| {
             let mut u = u.try_borrow_mut().ok()?;
             match u.take() {
-                Some((s, k, body)) if s == serial && k == key => Some(body),
+                Some(kept) if kept.serial == serial && kept.key == key => Some(kept),
                 _ => None,
             }
         })
         .ok()
         .flatten();
-    stashed.unwrap_or_else(|| json_api::handle_request(inner, request))
+    match stashed {
+        Some(kept) => {
+            // The delivered response's failure is the last error again,
+            // not the "buffer too small" of the call that kept it.
+            if let Some((code, message)) = &kept.failure {
+                error::set_last_error(*code, message);
+            }
+            kept.response
+        }
+        None => json_api::handle_request(inner, request),
+    }
 }
 
 /// Keeps a response that did not fit, for the retry.
+///
+/// Called right after the response was made (or delivered again), while the
+/// thread's last error still holds the response's own failure.
 pub(crate) fn stash_undelivered(serial: u64, request: &str, response: json_api::Response) {
+    let failure = if response.code == smartlink_result::Ok {
+        None
+    } else {
+        error::last_error().filter(|(code, _)| *code == response.code)
+    };
     let _ = UNDELIVERED.try_with(|u| {
         if let Ok(mut slot) = u.try_borrow_mut() {
-            *slot = Some((serial, request.to_owned(), response));
+            *slot = Some(Undelivered {
+                serial,
+                key: request.to_owned(),
+                response,
+                failure,
+            });
         }
     });
 }

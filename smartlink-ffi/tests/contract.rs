@@ -471,3 +471,165 @@ fn one_handle_shared_by_eight_threads_answers_every_call() {
         false
     );
 }
+
+/// The code of an `"ok": false` response.
+fn refusal(r: &serde_json::Value) -> (&str, &str) {
+    assert_eq!(r["ok"], false, "{r}");
+    (
+        r["error"]["kind"].as_str().unwrap(),
+        r["error"]["code"].as_str().unwrap(),
+    )
+}
+
+fn unattended(
+    h: &Handle,
+    name: Option<&str>,
+    target: serde_json::Value,
+    confirm: Option<&str>,
+) -> serde_json::Value {
+    let request = serde_json::json!({
+        "op": "configure_unattended",
+        "installation_name": name,
+        "target": target,
+        "confirm": confirm,
+    });
+    call(h, &request.to_string())
+}
+
+#[test]
+fn every_documented_unattended_refusal_comes_back_with_its_code() {
+    use serde_json::json;
+    let sb = common::sandbox();
+    let h = new_handle(&memory_config(&sb.url));
+    let env = |name: &str| json!({"mode": "environment", "name": name});
+    let create = |name: &str| json!({"mode": "create", "name": name});
+    let cases: Vec<(&str, serde_json::Value)> = vec![
+        (
+            "environment_not_found",
+            unattended(&h, Some("C"), env("Nenhum"), None),
+        ),
+        (
+            "confirmation_required",
+            unattended(&h, Some("C"), env("Produção Matriz"), None),
+        ),
+        (
+            "confirmation_mismatch",
+            unattended(
+                &h,
+                Some("C"),
+                env("Produção Matriz"),
+                Some("produção matriz"),
+            ),
+        ),
+        (
+            "not_selectable",
+            unattended(&h, Some("C"), env("Desenvolvimento"), None),
+        ),
+        (
+            "name_taken",
+            unattended(&h, Some("C"), create("PRODUÇÃO NOVA"), None),
+        ),
+        (
+            "invalid_name",
+            unattended(&h, Some("C"), create(&"x".repeat(21)), None),
+        ),
+        (
+            "name_required",
+            unattended(&h, None, env("Produção Nova"), None),
+        ),
+    ];
+    for (expected, response) in &cases {
+        assert_eq!(
+            refusal(response),
+            ("decision_refused", *expected),
+            "{response}"
+        );
+        assert_eq!(last_error_code(), R::DecisionRefused);
+        let text = response["error"]["text"].as_str().unwrap();
+        assert_ne!(
+            text, "The action was refused.",
+            "{expected}: a specific text"
+        );
+    }
+    // Once bound, creating is not offered.
+    let r = unattended(&h, Some("C"), env("Produção Nova"), None);
+    assert_eq!(r["ok"], true, "{r}");
+    let r = unattended(&h, Some("C"), create("Outra"), None);
+    assert_eq!(refusal(&r), ("decision_refused", "create_not_offered"));
+
+    // Inconsistent platform data (this installation bound under another line).
+    let seed: smartlink_core::Seed = serde_json::from_value(json!({"environments": [
+        {"id": "env_x", "name": "X", "kind": "production", "bindings": [
+            {"installation_id": "contract-01", "installation_name": "C",
+             "line": "rm", "bound_at": "2025-01-01T00:00:00Z"}]}]}))
+    .unwrap();
+    let odd = common::sandbox_with_seed(&seed);
+    let h = new_handle(&memory_config(&odd.url));
+    let r = unattended(&h, Some("C"), env("X"), None);
+    assert_eq!(refusal(&r), ("decision_refused", "inconsistent"));
+    // Every refusal code the core can give is one of those tested here.
+    let mut tested: Vec<&str> = cases.iter().map(|(c, _)| *c).collect();
+    tested.extend(["create_not_offered", "inconsistent"]);
+    tested.sort();
+    let mut all = smartlink_core::DecisionError::CODES.to_vec();
+    all.sort();
+    assert_eq!(tested, all);
+}
+
+fn last_error_code() -> R {
+    unsafe { smartlink_last_error_code() }
+}
+
+#[test]
+fn a_response_delivered_after_buffer_too_small_puts_its_failure_in_the_last_error() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    // A wizard action refused on the welcome screen: an "ok": false response.
+    let req = c"{\"op\":\"apply\",\"action\":{\"action\":\"confirm\"}}";
+    let mut needed = 0usize;
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    assert_eq!(last_error_code(), R::BufferTooSmall);
+    let mut buf = vec![0 as c_char; needed];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), needed, &mut needed) };
+    assert_eq!(rc, R::Ok);
+    let body: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap()).unwrap();
+    assert_eq!(body["ok"], false, "{body}");
+    assert_eq!(
+        last_error_code(),
+        R::WizardRefused,
+        "the response's own failure"
+    );
+    assert!(last_error().contains("confirm"), "{}", last_error());
+}
+
+#[test]
+fn wait_task_returns_after_the_task_released_the_state() {
+    for round in 0..5 {
+        let sb = common::sandbox();
+        let h = new_handle(&memory_config(&sb.url));
+        let screen = call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
+        assert_eq!(screen["ok"], true, "{screen}");
+        let r = call(
+            &h,
+            &format!(r#"{{"op":"apply","action":{{"action":"set_name","name":"W{round}"}}}}"#),
+        );
+        assert_eq!(r["ok"], true, "{r}");
+        let r = call(
+            &h,
+            &format!(r#"{{"op":"apply","action":{{"action":"create","name":"Wait {round}"}}}}"#),
+        );
+        assert_eq!(r["ok"], true, "{r}");
+        let mut state = 0i32;
+        let rc = unsafe { smartlink_wait_task(h.0, 10_000, &mut state) };
+        assert_eq!(rc, R::Ok);
+        assert_eq!(
+            state,
+            smartlink_task_state::Succeeded as i32,
+            "round {round}"
+        );
+        // The lock is free the moment the wait returns.
+        let r = call(&h, r#"{"op":"forget_local"}"#);
+        assert_eq!(r["ok"], true, "round {round}: {r}");
+    }
+}

@@ -99,13 +99,18 @@ pub struct Sandbox {
 }
 
 pub fn sandbox() -> Sandbox {
+    sandbox_with_seed(&smartlink_sandbox::demo_seed())
+}
+
+/// A sandbox serving `seed`.
+pub fn sandbox_with_seed(seed: &smartlink_core::Seed) -> Sandbox {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .unwrap();
     let running = runtime.block_on(async {
-        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+        smartlink_sandbox::Sandbox::from_seed(seed, TOKEN)
             .unwrap()
             .serve("127.0.0.1:0")
             .await
