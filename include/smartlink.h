@@ -338,6 +338,11 @@ void smartlink_string_free(char *s);
 // `smartlink_ensure_configured` run). Reads local state only, no network.
 //
 // - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*out` is written only on success.
+// - When the state file was found corrupt or of a newer version (and set
+//   aside), or was refused (permissions), the result is still
+//   `SMARTLINK_RESULT_OK` with `*out` true, and the last error holds
+//   `SMARTLINK_RESULT_STATE` with the problem (`state_corrupt: ...`) to
+//   show and log; the `status` operation reports it too.
 // - Thread-safe.
 smartlink_result smartlink_needs_configuration(const struct smartlink_configurator *handle,
                                                bool *out);

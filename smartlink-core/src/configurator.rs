@@ -339,6 +339,47 @@ pub struct ConfigStatus {
     pub last_task: Option<TaskRecord>,
     /// A task was interrupted (the process died while it ran).
     pub interrupted_task: Option<Uuid>,
+    /// A problem found with the stored state (a corrupt or newer-version
+    /// file set aside, permissions refused): show it and log it.
+    pub state_problem: Option<StateProblem>,
+    /// Why the login gate shows the configurator, when it does:
+    /// `state_problem`, `other_installation`, `task_interrupted`,
+    /// `task_failed`, `credentials_expired` or `not_configured`.
+    pub reason: Option<String>,
+}
+
+/// A problem with the stored state that the host should show and log. The
+/// detail names the file (and where a bad one was kept), never its contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateProblem {
+    /// `state_corrupt`, `state_newer_version`, `state_insecure` or
+    /// `state_unreadable`.
+    pub code: String,
+    /// An English detail for logs.
+    pub detail: String,
+}
+
+impl StateProblem {
+    fn of(e: &StateError) -> Self {
+        let code = match e {
+            StateError::Corrupt { .. } => "state_corrupt",
+            StateError::UnsupportedVersion { .. } => "state_newer_version",
+            StateError::InsecurePermissions { .. } | StateError::ForeignOwner { .. } => {
+                "state_insecure"
+            }
+            _ => "state_unreadable",
+        };
+        Self {
+            code: code.to_owned(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// A file set aside stays a problem to report after later loads find
+    /// nothing; the others last as long as loading fails.
+    fn is_sticky(&self) -> bool {
+        matches!(self.code.as_str(), "state_corrupt" | "state_newer_version")
+    }
 }
 
 struct GateCache {
@@ -357,6 +398,7 @@ struct Inner {
     wizard: Mutex<Wizard>,
     status: watch::Sender<TaskStatus>,
     gate: Mutex<GateCache>,
+    state_problem: Mutex<Option<StateProblem>>,
 }
 
 /// The SmartLink Configurator for one installation.
@@ -445,6 +487,7 @@ impl Configurator {
                     loaded: false,
                     configured_until: None,
                 }),
+                state_problem: Mutex::new(None),
             }),
         }
     }
@@ -497,22 +540,88 @@ impl Configurator {
     fn own_state(&self) -> Result<Option<LocalState>, StateError> {
         let spec = &self.inner.spec;
         Ok(self
-            .inner
-            .store
-            .load()?
+            .load_noting_problems()?
             .filter(|s| s.belongs_to(&spec.id, spec.line)))
+    }
+
+    /// Loads the state, remembering what went wrong for
+    /// [`Configurator::status`] (the first load that finds a corrupt file
+    /// sets it aside; later ones find nothing, so it must be remembered).
+    fn load_noting_problems(&self) -> Result<Option<LocalState>, StateError> {
+        let loaded = self.inner.store.load();
+        let mut problem = lock(&self.inner.state_problem);
+        match &loaded {
+            Err(e) => {
+                let found = StateProblem::of(e);
+                tracing::warn!(code = %found.code, detail = %found.detail, "local state problem");
+                *problem = Some(found);
+            }
+            Ok(_) => {
+                if problem.as_ref().is_some_and(|p| !p.is_sticky()) {
+                    *problem = None;
+                }
+            }
+        }
+        loaded
+    }
+
+    /// A new state was written: earlier problems are history.
+    fn state_replaced(&self) {
+        *lock(&self.inner.state_problem) = None;
+    }
+
+    /// The problem found with the stored state, if any (see
+    /// [`ConfigStatus::state_problem`]).
+    pub fn state_problem(&self) -> Option<StateProblem> {
+        lock(&self.inner.state_problem).clone()
     }
 
     /// What is configured, for a status screen. Never holds the secret.
     pub fn status(&self) -> Result<ConfigStatus, StateError> {
         let spec = &self.inner.spec;
-        let stored = self.inner.store.load()?;
+        let stored = self.load_noting_problems()?;
         let foreign = stored
             .as_ref()
             .is_some_and(|s| !s.belongs_to(&spec.id, spec.line));
         let own = stored.filter(|s| s.belongs_to(&spec.id, spec.line));
+        let needs_configuration = self.needs_configuration();
+        let state_problem = self.state_problem();
+        let reason = needs_configuration.then(|| {
+            let now = Utc::now();
+            let code = if state_problem.is_some() {
+                "state_problem"
+            } else if foreign {
+                "other_installation"
+            } else if let Some(s) = &own {
+                let failed = matches!(
+                    s.last_task,
+                    Some(TaskRecord {
+                        outcome: TaskOutcome::Failed { .. },
+                        ..
+                    })
+                );
+                if failed {
+                    "task_failed"
+                } else if s.pending.is_some() {
+                    "task_interrupted"
+                } else if s
+                    .credentials
+                    .as_ref()
+                    .is_some_and(|c| !c.is_unexpired_at(now))
+                {
+                    "credentials_expired"
+                } else {
+                    "not_configured"
+                }
+            } else {
+                "not_configured"
+            };
+            code.to_owned()
+        });
         Ok(ConfigStatus {
-            needs_configuration: self.needs_configuration(),
+            state_problem,
+            reason,
+            needs_configuration,
             state_from_other_installation: foreign,
             binding: own.as_ref().and_then(|s| s.binding.clone()),
             client_id: own
@@ -887,6 +996,7 @@ impl Configurator {
         });
         self.inner.store.save(&state)?;
         self.invalidate_gate();
+        self.state_replaced();
 
         Ok(TaskStatus::Succeeded {
             task_id,
@@ -1274,6 +1384,7 @@ impl Configurator {
         self.inner.store.clear()?;
         drop(guard);
         self.invalidate_gate();
+        self.state_replaced();
         Ok(())
     }
 

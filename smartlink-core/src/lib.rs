@@ -29,8 +29,8 @@ pub mod wizard;
 
 pub use configurator::{
     ConfigStatus, Configurator, ConfiguratorError, ConfiguratorOptions, DecisionError,
-    EnsureOutcome, InstallationSpec, TaskStatus, UnattendedOutcome, UnattendedRequest,
-    UnattendedTarget,
+    EnsureOutcome, InstallationSpec, StateProblem, TaskStatus, UnattendedOutcome,
+    UnattendedRequest, UnattendedTarget,
 };
 pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};

@@ -569,6 +569,32 @@ fn stale_temp_files_are_cleaned_on_save() {
 }
 
 #[test]
+fn leftover_temp_files_are_removed_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state.json");
+    let holder = FileStateStore::open(&path).unwrap();
+    let prefix = holder.temp_prefix().to_owned();
+    let held = holder.try_lock().unwrap().unwrap();
+    // A save killed after writing its temporary file: the whole state,
+    // secret included, lies next to the state file.
+    let leftover = dir.path().join(format!("{prefix}killed"));
+    write_with_mode(&leftover, SECRET.as_bytes(), 0o600);
+    let unrelated = dir.path().join("notes.txt");
+    write_with_mode(&unrelated, b"keep", 0o600);
+
+    // While another holder has the lock a save may be running: a fresh
+    // temporary file is left alone.
+    FileStateStore::open(&path).unwrap();
+    assert!(leftover.exists(), "a save may be under way");
+    drop(held);
+
+    // The next open (a restart) finds the lock free and removes it.
+    FileStateStore::open(&path).unwrap();
+    assert!(!leftover.exists(), "the leftover with the secret is gone");
+    assert!(unrelated.exists(), "other files untouched");
+}
+
+#[test]
 fn lock_excludes_other_handles_in_this_process() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");

@@ -1113,10 +1113,7 @@ async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
         p.clone(),
         Arc::new(store.clone()),
         tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            lock_wait: std::time::Duration::from_millis(50),
-            ..Default::default()
-        },
+        ConfiguratorOptions::default().with_lock_wait(std::time::Duration::from_millis(50)),
     );
     let held = store.try_lock().unwrap().unwrap();
     assert!(matches!(

@@ -117,11 +117,11 @@ impl HandleInner {
             Some(_) => return Err(invalid_config("`token` must be a non-empty string")),
             None => return Err(invalid_config("`token` is required")),
         };
-        let config: Config = serde_json::from_value(value)
+        let config: Config = crate::json_api::from_value_named(value)
             .map_err(|e| invalid_config(format!("configuration: {e}")))?;
 
-        let installation: InstallationConfig = serde_json::from_value(config.installation)
-            .map_err(|e| {
+        let installation: InstallationConfig =
+            crate::json_api::from_value_named(config.installation).map_err(|e| {
                 FfiError::new(
                     smartlink_result::InvalidInstallation,
                     format!("installation: {e}"),

@@ -148,6 +148,20 @@ fn deadline_of(req: &Map<String, Value>) -> Result<Option<Duration>, FfiError> {
     }
 }
 
+/// Deserializes `value`, naming the field at fault in the error
+/// (`deadline_ms: invalid type: string "abc", expected u64`).
+pub(crate) fn from_value_named<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path.is_empty() || path == "." {
+            inner.to_string()
+        } else {
+            format!("`{path}`: {inner}")
+        }
+    })
+}
+
 fn to_map(v: Value) -> Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -194,6 +208,11 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
                 "needs_configuration".into(),
                 json!(cfg.needs_configuration()),
             );
+            // A state file set aside (corrupt, newer version) or refused is
+            // told to the host, which shows and logs it.
+            if let Some(problem) = cfg.state_problem() {
+                out.insert("state_problem".into(), json!(problem));
+            }
         }
         "ensure_configured" => {
             let outcome = handle
@@ -211,8 +230,7 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
                 .cloned()
                 .ok_or_else(|| plain(invalid_request("`action` is required")))
                 .and_then(|a| {
-                    serde_json::from_value(a)
-                        .map_err(|e| plain(invalid_request(format!("action: {e}"))))
+                    from_value_named(a).map_err(|e| plain(invalid_request(format!("action: {e}"))))
                 })?;
             match handle
                 .block_on(deadline, cfg.apply(action))
@@ -269,7 +287,7 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
             out.insert("status".into(), json!(status));
         }
         "configure_unattended" => {
-            let request: UnattendedRequest = serde_json::from_value(Value::Object(req.clone()))
+            let request: UnattendedRequest = from_value_named(Value::Object(req.clone()))
                 .map_err(|e| plain(invalid_request(format!("configure_unattended: {e}"))))?;
             let outcome = handle
                 .block_on(deadline, cfg.configure_unattended(&request))
@@ -306,7 +324,7 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
                 #[serde(default)]
                 locale: Option<String>,
             }
-            let r: Req = serde_json::from_value(Value::Object(req.clone()))
+            let r: Req = from_value_named(Value::Object(req.clone()))
                 .map_err(|e| plain(invalid_request(format!("messages: {e}"))))?;
             let loc = r.locale.as_deref().map(Locale::parse).unwrap_or(locale);
             let catalogue: Map<String, Value> = messages::keys()

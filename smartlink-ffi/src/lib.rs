@@ -470,6 +470,11 @@ pub unsafe extern "C" fn smartlink_string_free(s: *mut c_char) {
 /// `smartlink_ensure_configured` run). Reads local state only, no network.
 ///
 /// - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*out` is written only on success.
+/// - When the state file was found corrupt or of a newer version (and set
+///   aside), or was refused (permissions), the result is still
+///   `SMARTLINK_RESULT_OK` with `*out` true, and the last error holds
+///   `SMARTLINK_RESULT_STATE` with the problem (`state_corrupt: ...`) to
+///   show and log; the `status` operation reports it too.
 /// - Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_needs_configuration(
@@ -479,9 +484,19 @@ pub unsafe extern "C" fn smartlink_needs_configuration(
     boundary(|| {
         let h = try_ref!(handle, "handle");
         let out = try_out!(out, "out");
-        let needed = h.inner.configurator().needs_configuration();
+        let cfg = h.inner.configurator();
+        let needed = cfg.needs_configuration();
         // SAFETY: non-NULL, caller's writable pointer.
         unsafe { *out = needed };
+        // The answer stands; a problem with the state file (set aside as
+        // corrupt or newer, or refused) is also put in the last error so a
+        // host that only calls the gate can log it.
+        if let Some(problem) = cfg.state_problem() {
+            error::set_last_error(
+                smartlink_result::State,
+                &format!("{}: {}", problem.code, problem.detail),
+            );
+        }
         Ok(())
     })
 }

@@ -284,6 +284,44 @@ fn invalid_configuration_is_a_typed_error_without_the_token() {
 }
 
 #[test]
+fn configuration_type_errors_name_the_field() {
+    let cases = [
+        (
+            r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","deadline_ms":"abc","installation":{"id":"x","line":"rm","kind":"custom"}}"#,
+            R::InvalidConfig,
+            "deadline_ms",
+        ),
+        (
+            r#"{"platform_url":7,"token":"t","state":"memory","installation":{"id":"x","line":"rm","kind":"custom"}}"#,
+            R::InvalidConfig,
+            "platform_url",
+        ),
+        (
+            r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"x","line":"rm","kind":"custom","name":42}}"#,
+            R::InvalidInstallation,
+            "name",
+        ),
+    ];
+    for (json, want, field) in cases {
+        let c = CString::new(json).unwrap();
+        let mut out = null_mut();
+        let rc = unsafe { smartlink_configurator_new(c.as_ptr(), &mut out) };
+        assert_eq!(rc, want, "{}", last_error());
+        let msg = last_error();
+        assert!(msg.contains(&format!("`{field}`")), "{field}: {msg}");
+    }
+    // Requests too.
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    let r = call(
+        &h,
+        r#"{"op":"configure_unattended","installation_name":"X","target":{"mode":"environment","name":5}}"#,
+    );
+    assert_eq!(r["ok"], false);
+    let message = r["error"]["message"].as_str().unwrap();
+    assert!(message.contains("`target"), "{message}");
+}
+
+#[test]
 fn result_codes_have_messages_and_a_fixed_range() {
     for code in R::ALL {
         let n = code as u32;
@@ -577,7 +615,7 @@ fn every_documented_unattended_refusal_comes_back_with_its_code() {
 }
 
 fn last_error_code() -> R {
-    unsafe { smartlink_last_error_code() }
+    smartlink_last_error_code()
 }
 
 #[test]
@@ -632,4 +670,98 @@ fn wait_task_returns_after_the_task_released_the_state() {
         let r = call(&h, r#"{"op":"forget_local"}"#);
         assert_eq!(r["ok"], true, "round {round}: {r}");
     }
+}
+
+#[test]
+fn a_corrupt_state_file_is_reported_to_the_host() {
+    let dir = common::scratch("corrupt-state");
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("state.json");
+    std::fs::write(&path, b"{ this is not json").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let config = CString::new(
+        serde_json::json!({
+            "platform_url": "http://127.0.0.1:9",
+            "token": common::TOKEN,
+            "state": "file",
+            "state_file": path.to_str().unwrap(),
+            "installation": {"id": "corrupt-01", "line": "rm", "kind": "production"},
+            "locale": "en"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let h = new_handle(&config);
+    let mut needed = false;
+    assert_eq!(
+        unsafe { smartlink_needs_configuration(h.0, &mut needed) },
+        R::Ok
+    );
+    assert!(needed);
+    assert_eq!(last_error_code(), R::State, "{}", last_error());
+    assert!(
+        last_error().starts_with("state_corrupt"),
+        "{}",
+        last_error()
+    );
+    // Asked again (the file is gone now), the problem is still told.
+    let r = call(&h, r#"{"op":"needs_configuration"}"#);
+    assert_eq!(r["state_problem"]["code"], "state_corrupt", "{r}");
+    let r = call(&h, r#"{"op":"status"}"#);
+    assert_eq!(r["status"]["state_problem"]["code"], "state_corrupt", "{r}");
+    assert_eq!(r["status"]["reason"], "state_problem", "{r}");
+    let detail = r["status"]["state_problem"]["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(".corrupt-"),
+        "names where it was kept: {detail}"
+    );
+    let kept: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".corrupt-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "set aside, not deleted");
+}
+
+/// `docs/c-api.md` states how large a screen response grows with the number
+/// of environments; this measures it.
+#[test]
+fn a_screen_grows_by_about_350_bytes_per_environment_as_documented() {
+    let count = 1_200usize;
+    let environments: Vec<serde_json::Value> = (0..count)
+        .map(|i| {
+            let bindings = if i % 2 == 0 {
+                serde_json::json!([{"installation_id": format!("rm-{i:05}"),
+                    "installation_name": format!("RM Filial {i:05}"),
+                    "line": "rm", "bound_at": "2025-01-01T00:00:00Z"}])
+            } else {
+                serde_json::json!([])
+            };
+            serde_json::json!({"id": format!("env_{i:05}"), "name": format!("Ambiente {i:05}"),
+                "kind": "production", "bindings": bindings})
+        })
+        .collect();
+    let seed: smartlink_core::Seed =
+        serde_json::from_value(serde_json::json!({ "environments": environments })).unwrap();
+    let sb = common::sandbox_with_seed(&seed);
+    let h = new_handle(&memory_config(&sb.url));
+    call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
+    let req =
+        CString::new(r#"{"op":"apply","action":{"action":"set_name","name":"Big"}}"#).unwrap();
+    let mut needed = 0usize;
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    let per_environment = needed / count;
+    println!("{count} environments: {needed} bytes, {per_environment} per environment");
+    // The document's figures: about 350 bytes each, 64 KiB is not enough.
+    assert!((250..=500).contains(&per_environment), "{per_environment}");
+    assert!(needed > 64 * 1024);
+    let mut buf = vec![0 as c_char; needed];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), needed, &mut needed) };
+    assert_eq!(rc, R::Ok, "the size told is enough");
 }

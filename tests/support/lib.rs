@@ -45,7 +45,6 @@ pub fn configurator_with(id: &str, url: &str, store: Arc<dyn StateStore>) -> Con
         tokio::runtime::Handle::current(),
         ConfiguratorOptions {
             lock_wait: Duration::from_secs(30),
-            ..Default::default()
         },
     )
 }

@@ -24,7 +24,11 @@
 //! - `<name>.lock`: the lock file of [`try_lock`](StateStore::try_lock)
 //!   (mode 0600, never removed: removing lock files races with lockers);
 //! - `.<name>.tmp-*`: temporary files of a save interrupted by a crash. They
-//!   are harmless and removed by a later save once older than a minute;
+//!   hold a whole state, secret included, so they are removed as soon as
+//!   possible: when a store is opened on the path (all of them when the lock
+//!   is free, since the configurator saves only while holding it; those
+//!   older than a minute otherwise) and by every save (those older than a
+//!   minute);
 //! - `<name>.corrupt-*`: files kept aside, as above.
 //!
 //! # Platforms
@@ -111,11 +115,43 @@ impl FileStateStore {
         let mut lock_name = name.to_os_string();
         lock_name.push(".lock");
         let lock_path = path.with_file_name(lock_name);
-        Ok(Self {
+        let store = Self {
             temp_prefix: format!(".{file_name}.tmp-"),
             lock_path,
             file_name,
             path,
+        };
+        store.remove_leftover_temps();
+        Ok(store)
+    }
+
+    /// Removes the temporary files that saves interrupted by a crash left
+    /// next to the state file: they hold a whole state, secret included.
+    /// When the store's lock is free no save of the configurator is under
+    /// way (it saves only while holding the lock), so every one goes; when
+    /// it is held, only those older than a minute. Best effort: a failure
+    /// here never fails the open.
+    fn remove_leftover_temps(&self) {
+        if !self.has_temps() {
+            return;
+        }
+        match self.try_lock() {
+            Ok(Some(guard)) => {
+                self.remove_temps(Duration::ZERO);
+                drop(guard);
+            }
+            _ => self.remove_temps(STALE_TEMP_AGE),
+        }
+    }
+
+    fn has_temps(&self) -> bool {
+        fs::read_dir(self.dir()).is_ok_and(|entries| {
+            entries.flatten().any(|entry| {
+                entry
+                    .file_name()
+                    .to_str()
+                    .is_some_and(|n| n.starts_with(&self.temp_prefix))
+            })
         })
     }
 
@@ -186,6 +222,11 @@ impl FileStateStore {
     /// Removes temporary files of interrupted saves older than a minute.
     /// Best effort: failures are ignored.
     fn clean_stale_temps(&self) {
+        self.remove_temps(STALE_TEMP_AGE);
+    }
+
+    /// Removes temporary files of saves older than `min_age`.
+    fn remove_temps(&self, min_age: Duration) {
         let Ok(entries) = fs::read_dir(self.dir()) else {
             return;
         };
@@ -204,7 +245,7 @@ impl FileStateStore {
                 .modified()
                 .ok()
                 .and_then(|m| now.duration_since(m).ok())
-                .is_some_and(|age| age > STALE_TEMP_AGE);
+                .is_some_and(|age| age >= min_age);
             if stale {
                 let _ = fs::remove_file(entry.path());
             }
