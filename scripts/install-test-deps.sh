@@ -16,6 +16,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]}"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
+  # Wait for another apt run (up to 10 minutes) instead of failing at once.
+  lock=(-o DPkg::Lock::Timeout=600)
+  $SUDO apt-get "${lock[@]}" update
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${lock[@]}" install -y --no-install-recommends "${missing[@]}"
 fi

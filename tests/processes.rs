@@ -65,6 +65,21 @@ fn child() {
                 let _ = cfg.configure_unattended(&request).await;
                 unreachable!("the bind never returns");
             }
+            "unattended-create" => {
+                let url = std::env::var("SMARTLINK_URL").unwrap();
+                let id = std::env::var("SMARTLINK_INSTALLATION").unwrap();
+                let name = std::env::var("SMARTLINK_ENV_NAME").unwrap();
+                let cfg = configurator_with(&id, &url, store);
+                let outcome = cfg
+                    .configure_unattended(&UnattendedRequest {
+                        installation_name: Some("Sobrevive".into()),
+                        target: UnattendedTarget::Create(name),
+                        confirm: None,
+                    })
+                    .await
+                    .unwrap();
+                println!("RESULT {}", serde_json::to_string(&outcome).unwrap());
+            }
             other => panic!("unknown role {other}"),
         }
     });
@@ -228,4 +243,153 @@ fn a_process_killed_mid_task_shows_the_configurator_again_after_restart() {
     // The lock died with the process: a new task can start at once.
     let lock = FileStateStore::open(&state).unwrap().try_lock().unwrap();
     assert!(lock.is_some());
+}
+
+fn unattended_child(url: &str, state: &str, id: &str, name: &str) -> std::process::Child {
+    spawn_child(
+        "unattended-create",
+        &[
+            ("SMARTLINK_URL", url.to_owned()),
+            ("SMARTLINK_STATE", state.to_owned()),
+            ("SMARTLINK_INSTALLATION", id.to_owned()),
+            ("SMARTLINK_ENV_NAME", name.to_owned()),
+        ],
+    )
+}
+
+fn child_result(out: std::process::Output) -> UnattendedOutcome {
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        out.status.success(),
+        "child failed: {:?}\n{stdout}",
+        out.status
+    );
+    let line = stdout
+        .lines()
+        .find_map(|l| l.find("RESULT ").map(|at| l[at + 7..].to_owned()))
+        .unwrap_or_else(|| panic!("no child result in {stdout:?}"));
+    serde_json::from_str(&line).unwrap()
+}
+
+/// A small xorshift: kill delays that differ from round to round.
+fn next_random(seed: &mut u64) -> u64 {
+    *seed ^= *seed << 13;
+    *seed ^= *seed >> 7;
+    *seed ^= *seed << 17;
+    *seed
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unattended_create_killed_at_random_points_is_finished_by_the_same_command() {
+    // `--unattended --create NAME`, killed with SIGKILL at a random moment,
+    // then run again: it ends configured, with exactly one environment of
+    // that name, whatever step the kill interrupted; a third run has
+    // nothing to do.
+    let rounds = std::env::var("SMARTLINK_LONG").map_or(16, |_| 200);
+    let sb = sandbox(&demo_seed()).await;
+    let dir = tempfile::tempdir().unwrap();
+    // How long one whole run takes here, to spread the kills over it.
+    let started = std::time::Instant::now();
+    let whole = unattended_child(
+        &sb.url(),
+        &dir.path().join("whole.json").display().to_string(),
+        "kill-whole",
+        "Inteiro",
+    );
+    let whole = tokio::task::spawn_blocking(move || whole.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!child_result(whole).nothing_to_do);
+    let span = started.elapsed().as_micros().max(1) as u64;
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ span;
+    let mut interrupted = 0;
+    for round in 0..rounds {
+        let id = format!("kill-{round}");
+        let name = format!("Morte {round}");
+        let state = dir.path().join(format!("{id}.json")).display().to_string();
+        let mut child = unattended_child(&sb.url(), &state, &id, &name);
+        let delay = next_random(&mut seed) % span;
+        tokio::time::sleep(std::time::Duration::from_micros(delay)).await;
+        let killed = child.try_wait().unwrap().is_none();
+        let _ = child.kill();
+        let _ = child.wait();
+        if killed {
+            interrupted += 1;
+        }
+        let store: Arc<dyn StateStore> = Arc::new(FileStateStore::open(&state).unwrap());
+        let cfg = configurator_with(&id, &sb.url(), store.clone());
+        let request = UnattendedRequest {
+            installation_name: Some("Sobrevive".into()),
+            target: UnattendedTarget::Create(name.clone()),
+            confirm: None,
+        };
+        let outcome = cfg
+            .configure_unattended(&request)
+            .await
+            .unwrap_or_else(|e| panic!("round {round} (killed after {delay} µs): {e}"));
+        assert!(
+            matches!(outcome.status, TaskStatus::Succeeded { .. }),
+            "round {round}"
+        );
+        let named = sb
+            .sandbox()
+            .platform()
+            .environments()
+            .into_iter()
+            .filter(|e| e.name.as_str() == name)
+            .count();
+        assert_eq!(named, 1, "round {round}: one environment named {name}");
+        let status = cfg.status().unwrap();
+        assert!(!status.needs_configuration, "round {round}: {status:?}");
+        let again = configurator_with(&id, &sb.url(), store)
+            .configure_unattended(&request)
+            .await
+            .unwrap();
+        assert!(again.nothing_to_do, "round {round}: {again:?}");
+    }
+    println!("{interrupted} of {rounds} runs were killed before they ended");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_identical_unattended_processes_at_once_both_succeed() {
+    // Two `--unattended --create NAME` at once for one installation and one
+    // state file: one creates and binds, the other waits for the lock and
+    // finds the work done. Neither fails, nothing is created twice, and the
+    // state says configured.
+    let sb = sandbox(&demo_seed()).await;
+    for round in 0..4 {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json").display().to_string();
+        let id = format!("twice-{round}");
+        let name = format!("Duas vezes {round}");
+        let children: Vec<_> = (0..2)
+            .map(|_| unattended_child(&sb.url(), &state, &id, &name))
+            .collect();
+        let mut outcomes = Vec::new();
+        for child in children {
+            let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+                .await
+                .unwrap()
+                .unwrap();
+            outcomes.push(child_result(out));
+        }
+        let did_work = outcomes.iter().filter(|o| !o.nothing_to_do).count();
+        assert_eq!(did_work, 1, "round {round}: {outcomes:?}");
+        let named = sb
+            .sandbox()
+            .platform()
+            .environments()
+            .into_iter()
+            .filter(|e| e.name.as_str() == name)
+            .count();
+        assert_eq!(named, 1);
+        let store: Arc<dyn StateStore> = Arc::new(FileStateStore::open(&state).unwrap());
+        let status = configurator_with(&id, &sb.url(), store).status().unwrap();
+        assert!(!status.needs_configuration, "{status:?}");
+        assert!(matches!(
+            status.last_task.unwrap().outcome,
+            smartlink_core::state::TaskOutcome::Succeeded { .. }
+        ));
+    }
 }
