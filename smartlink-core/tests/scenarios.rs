@@ -691,8 +691,11 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
         let request = request.clone();
         async move { b.configure_unattended(&request).await }
     });
-    // The second waits for the lock; let it spin a little, then release.
-    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    // The second cannot finish while the first holds the lock at the gated
+    // bind; let it start, then open the gate.
+    for _ in 0..10 {
+        tokio::task::yield_now().await;
+    }
     assert!(!second.is_finished(), "the second run waits for the lock");
     gated.gate.add_permits(100);
     let first = first.await.unwrap().unwrap();

@@ -379,13 +379,15 @@ fn every_json_operation_answers() {
 
 #[test]
 fn a_deadline_and_a_cancel_end_a_stalled_call() {
-    // A listener that accepts and never answers.
+    // A listener that accepts and never answers, and says when it accepted.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let (accepted_tx, accepted) = std::sync::mpsc::channel::<()>();
     let _keep = std::thread::spawn(move || {
         let mut held = Vec::new();
         for s in listener.incoming() {
             held.push(s);
+            let _ = accepted_tx.send(());
         }
     });
     let h = new_handle(&memory_config(&url));
@@ -397,8 +399,13 @@ fn a_deadline_and_a_cancel_end_a_stalled_call() {
 
     let h = std::sync::Arc::new(h);
     let h2 = h.clone();
+    // Connections of the first call are done with.
+    while accepted.try_recv().is_ok() {}
     let canceller = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+        // Cancel once the call is in flight: its request reached the server.
+        accepted
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the call reached the server");
         assert_eq!(unsafe { smartlink_cancel(h2.0) }, R::Ok);
     });
     let started = Instant::now();
