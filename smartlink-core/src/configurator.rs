@@ -565,6 +565,30 @@ impl Configurator {
         loaded
     }
 
+    /// [`Configurator::own_state`] on the blocking pool: an async worker
+    /// never waits on the disk (the C ABI's runtime has one worker).
+    async fn own_state_async(&self) -> Result<Option<LocalState>, StateError> {
+        let this = self.clone();
+        blocking(move || this.own_state()).await
+    }
+
+    async fn own_or_new_state_async(&self) -> Result<LocalState, StateError> {
+        let this = self.clone();
+        blocking(move || this.own_or_new_state()).await
+    }
+
+    /// Saves on the blocking pool (a save fsyncs twice).
+    async fn save_state(&self, state: &LocalState) -> Result<(), StateError> {
+        let store = self.inner.store.clone();
+        let state = state.clone();
+        blocking(move || store.save(&state)).await
+    }
+
+    async fn clear_state(&self) -> Result<(), StateError> {
+        let store = self.inner.store.clone();
+        blocking(move || store.clear()).await
+    }
+
     /// A new state was written: earlier problems are history.
     fn state_replaced(&self) {
         *lock(&self.inner.state_problem) = None;
@@ -691,7 +715,7 @@ impl Configurator {
             .platform
             .list_environments(spec.line, &spec.id)
             .await;
-        let local = self.own_state().ok().flatten();
+        let local = self.own_state_async().await.ok().flatten();
         let local_env = local
             .as_ref()
             .and_then(|s| s.binding.as_ref())
@@ -836,13 +860,13 @@ impl Configurator {
                     tracing::info!(%task_id, %code, "task refused before any change; the configuration stays as it was");
                     // Configured before means no pending task before: put
                     // the state back as it was.
-                    if let Ok(mut state) = self.own_or_new_state() {
+                    if let Ok(mut state) = self.own_or_new_state_async().await {
                         state.pending = None;
-                        if let Err(save) = self.inner.store.save(&state) {
+                        if let Err(save) = self.save_state(&state).await {
                             tracing::error!(%task_id, error = %save, "could not restore the state");
                         }
                     }
-                } else if let Ok(mut state) = self.own_or_new_state() {
+                } else if let Ok(mut state) = self.own_or_new_state_async().await {
                     // Best effort: if the state cannot be written the pending
                     // task still marks it unconfigured. A task that may have
                     // changed the platform keeps its keys, so the same
@@ -866,7 +890,7 @@ impl Configurator {
                         },
                         finished_at: Utc::now(),
                     });
-                    if let Err(save) = self.inner.store.save(&state) {
+                    if let Err(save) = self.save_state(&state).await {
                         tracing::error!(%task_id, error = %save, "could not record the task's failure");
                     }
                 }
@@ -907,7 +931,7 @@ impl Configurator {
     ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
         let installation = self.installation_named(Some(request.name.clone()));
-        let mut state = self.own_or_new_state()?;
+        let mut state = self.own_or_new_state_async().await?;
 
         // An interrupted task with the same target is finished with its own
         // keys: one confirmation creates at most one environment and issues
@@ -937,7 +961,7 @@ impl Configurator {
             issue_key,
             started_at: Utc::now(),
         });
-        self.inner.store.save(&state)?;
+        self.save_state(&state).await?;
         self.invalidate_gate();
 
         let (target, env_name, env_kind) = match &request.target {
@@ -994,7 +1018,7 @@ impl Configurator {
             },
             finished_at: Utc::now(),
         });
-        self.inner.store.save(&state)?;
+        self.save_state(&state).await?;
         self.invalidate_gate();
         self.state_replaced();
 
@@ -1155,7 +1179,7 @@ impl Configurator {
         };
 
         let guard = self.acquire_lock(None).await?;
-        let state = self.own_state()?;
+        let state = self.own_state_async().await?;
 
         // Already configured exactly as asked: nothing to do. With a name
         // given, the platform's listing must show it too (below).
@@ -1317,7 +1341,10 @@ impl Configurator {
     /// and [`Configurator::ensure_configured`] repairs it without an admin.
     pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
         let guard = self.acquire_lock(None).await?;
-        let mut state = self.own_state()?.ok_or(ConfiguratorError::NotConfigured)?;
+        let mut state = self
+            .own_state_async()
+            .await?
+            .ok_or(ConfiguratorError::NotConfigured)?;
         let binding = state
             .binding
             .clone()
@@ -1350,7 +1377,7 @@ impl Configurator {
             outcome: outcome.clone(),
             finished_at: Utc::now(),
         });
-        let saved = self.inner.store.save(&state);
+        let saved = self.save_state(&state).await;
         drop(guard);
         self.invalidate_gate();
         if let Err(e) = obtained {
@@ -1413,7 +1440,7 @@ impl Configurator {
                 if !had_local && !attempt_made {
                     return Err(ConfiguratorError::NotConfigured);
                 }
-                self.inner.store.clear()?;
+                self.clear_state().await?;
                 self.invalidate_gate();
                 return Ok(());
             };
@@ -1425,7 +1452,7 @@ impl Configurator {
             };
             match self.inner.platform.unbind(&request).await {
                 Ok(()) => {
-                    self.inner.store.clear()?;
+                    self.clear_state().await?;
                     self.invalidate_gate();
                     return Ok(());
                 }
@@ -1440,6 +1467,19 @@ impl Configurator {
             }
         }
     }
+}
+
+/// Runs state I/O on the runtime's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StateError> + Send + 'static,
+) -> Result<T, StateError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(StateError::Io {
+            op: "state I/O (the worker thread failed)",
+            path: std::path::PathBuf::new(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    })
 }
 
 /// What a task has done to the platform so far, for its failure path.

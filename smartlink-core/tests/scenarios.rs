@@ -1251,3 +1251,50 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
         1
     );
 }
+
+/// A memory store that notes which threads saved and loaded.
+#[derive(Clone, Default)]
+struct ThreadNotingStore {
+    inner: MemoryStateStore,
+    saved_on: Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
+}
+
+impl StateStore for ThreadNotingStore {
+    fn load(&self) -> Result<Option<LocalState>, StateError> {
+        self.inner.load()
+    }
+    fn save(&self, state: &LocalState) -> Result<(), StateError> {
+        self.saved_on
+            .lock()
+            .unwrap()
+            .push(std::thread::current().id());
+        self.inner.save(state)
+    }
+    fn clear(&self) -> Result<(), StateError> {
+        self.inner.clear()
+    }
+    fn try_lock(&self) -> Result<Option<state::StateLock>, StateError> {
+        self.inner.try_lock()
+    }
+    fn stamp(&self) -> Option<u128> {
+        self.inner.stamp()
+    }
+}
+
+#[tokio::test]
+async fn state_is_saved_off_the_async_worker() {
+    // A current-thread runtime: its one worker is this thread. Saves (which
+    // fsync for a file) must run elsewhere, on the blocking pool.
+    let p = platform();
+    let store = ThreadNotingStore::default();
+    let cfg = Configurator::new(spec("new-inst"), p.clone(), Arc::new(store.clone())).unwrap();
+    bind_to_the_free_environment(&cfg).await;
+    cfg.rotate_credentials().await.unwrap();
+    let saved_on = store.saved_on.lock().unwrap().clone();
+    assert!(saved_on.len() >= 3, "{saved_on:?}");
+    let worker = std::thread::current().id();
+    assert!(
+        saved_on.iter().all(|t| *t != worker),
+        "a save ran on the async worker"
+    );
+}
