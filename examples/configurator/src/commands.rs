@@ -296,6 +296,9 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
             reused_credentials,
             ..
         }) => {
+            if let Some(name) = &cli.installation_name {
+                ctx.remember_name(name);
+            }
             print_done(ctx, environment_name.as_str(), reused_credentials);
             exit::OK
         }

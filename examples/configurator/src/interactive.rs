@@ -72,6 +72,32 @@ fn width(ctx: &Ctx) -> usize {
     }
 }
 
+/// Wraps prose at word boundaries to fit `width` columns.
+pub fn wrap(text: &str, width: usize) -> String {
+    let measure = dialoguer::console::measure_text_width;
+    let max = width.saturating_sub(1).max(20);
+    let mut out = String::new();
+    for (n, paragraph) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            if !line.is_empty() && measure(&line) + 1 + measure(word) > max {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
 fn fit(s: &str, width: usize) -> String {
     dialoguer::console::truncate_str(s, width.saturating_sub(1), "…").into_owned()
 }
@@ -356,7 +382,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
         match ctx.cfg.screen() {
             Screen::Welcome { documentation_url } => {
                 heading(text(loc, "welcome.title"));
-                outln!("{}", text(loc, "welcome.body"));
+                outln!("{}", wrap(text(loc, "welcome.body"), width(ctx)));
                 outln!(
                     "{}",
                     render(loc, "welcome.docs", &[("url", &documentation_url)])
@@ -372,7 +398,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
             }
             Screen::NameInstallation { name, error } => {
                 heading(text(loc, "name.title"));
-                outln!("{}", text(loc, "name.help"));
+                outln!("{}", wrap(text(loc, "name.help"), width(ctx)));
                 if let Some(e) = &error {
                     outln!("✗ {}", validation_text(loc, e));
                 }
@@ -442,7 +468,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 let w = width(ctx);
                 heading(text(loc, "choose.title"));
                 let intro = smartlink_core::messages::scenario_text(loc, &scenario, &choices);
-                outln!("{intro}");
+                outln!("{}", wrap(&intro, w));
                 if local_binding_lost {
                     outln!("{}", text(loc, "choose.local_binding_lost"));
                 }
@@ -591,7 +617,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     environment.name.as_str(),
                     kind_label(loc, environment.kind)
                 );
-                outln!("{}", text(loc, "regenerate.body"));
+                outln!("{}", wrap(text(loc, "regenerate.body"), width(ctx)));
                 let buttons = vec![
                     text(loc, "button.confirm").to_owned(),
                     text(loc, "button.back").to_owned(),
@@ -615,14 +641,17 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     heading(text(loc, "overwrite.title"));
                     outln!(
                         "{}",
-                        render(
-                            loc,
-                            "overwrite.body",
-                            &[
-                                ("environment", environment.name.as_str()),
-                                ("installation", replaces.installation_name.as_str()),
-                                ("line", line_label(replaces.line)),
-                            ],
+                        wrap(
+                            &render(
+                                loc,
+                                "overwrite.body",
+                                &[
+                                    ("environment", environment.name.as_str()),
+                                    ("installation", replaces.installation_name.as_str()),
+                                    ("line", line_label(replaces.line)),
+                                ],
+                            ),
+                            width(ctx)
                         )
                     );
                 }

@@ -5,9 +5,7 @@ use std::io::{BufRead, IsTerminal};
 use std::sync::Arc;
 use std::time::Duration;
 
-use dialoguer::Input;
 use dialoguer::console::{self, Key, Term};
-use dialoguer::theme::ColorfulTheme;
 use indicatif::{ProgressBar, ProgressStyle};
 use smartlink_core::messages::{Locale, text};
 
@@ -128,12 +126,6 @@ impl Ui {
         tokio::task::spawn_blocking(move || p.input(&prompt, initial.as_deref(), validator))
             .await
             .map_err(|e| UiError::Io(e.to_string()))?
-    }
-}
-
-fn dialoguer_error(e: dialoguer::Error) -> UiError {
-    match e {
-        dialoguer::Error::IO(io) => io_error(io),
     }
 }
 
@@ -258,17 +250,88 @@ impl Prompter for TtyPrompter {
         initial: Option<&str>,
         validator: Option<Validator>,
     ) -> Result<String, UiError> {
-        let theme = ColorfulTheme::default();
-        let mut input = Input::<String>::with_theme(&theme)
-            .with_prompt(prompt)
-            .allow_empty(true);
-        if let Some(initial) = initial {
-            input = input.with_initial_text(initial);
+        let term = Term::stderr();
+        run_input(&term, prompt, initial.unwrap_or(""), validator.as_ref()).map_err(io_error)
+    }
+}
+
+/// The input line: `? prompt › text`, never wider than the terminal (a
+/// long text scrolls: its end is shown), so it is always erased exactly.
+/// A refused text is not offered again: the validator's message is shown
+/// above an empty prompt. Only an accepted text gets the `✔` line.
+fn run_input(
+    term: &Term,
+    prompt: &str,
+    initial: &str,
+    validator: Option<&Validator>,
+) -> std::io::Result<String> {
+    let measure = console::measure_text_width;
+    let mut chars: Vec<char> = initial.chars().collect();
+    let mut error: Option<String> = None;
+    let mut error_drawn = false;
+    let mut first = true;
+    loop {
+        let width = (term.size().1 as usize).saturating_sub(1).max(20);
+        if !first {
+            term.clear_line()?;
+            if error_drawn {
+                term.clear_last_lines(1)?;
+            }
         }
-        if let Some(validator) = validator {
-            input = input.validate_with(move |s: &String| validator(s));
+        first = false;
+        error_drawn = false;
+        if let Some(e) = &error {
+            let line = console::truncate_str(&format!("✘ {e}"), width, "…").into_owned();
+            term.write_line(&console::style(line).red().to_string())?;
+            error_drawn = true;
         }
-        input.interact_text().map_err(dialoguer_error)
+        let head = format!("? {prompt} › ");
+        let head = console::truncate_str(&head, width / 2 + 10, "… › ").into_owned();
+        let room = width.saturating_sub(measure(&head)).max(4);
+        let text: String = chars.iter().collect();
+        let shown = if measure(&text) <= room {
+            text.clone()
+        } else {
+            // The end of the text, after an ellipsis.
+            let mut tail: Vec<char> = Vec::new();
+            for c in chars.iter().rev() {
+                tail.push(*c);
+                let candidate: String = tail.iter().rev().collect();
+                if measure(&candidate) + 1 > room {
+                    tail.pop();
+                    break;
+                }
+            }
+            format!("…{}", tail.iter().rev().collect::<String>())
+        };
+        term.write_str(&format!("{}{shown}", console::style(&head).bold()))?;
+        term.flush()?;
+        match term.read_key()? {
+            Key::Char(c) if !c.is_control() => chars.push(c),
+            Key::Backspace => {
+                chars.pop();
+            }
+            Key::Enter => {
+                let verdict = validator.map_or(Ok(()), |v| v(&text));
+                match verdict {
+                    Ok(()) => {
+                        term.clear_line()?;
+                        if error_drawn {
+                            term.clear_last_lines(1)?;
+                        }
+                        let done = format!("✔ {prompt} · {text}");
+                        let done = console::truncate_str(&done, width, "…");
+                        term.write_line(&console::style(done).green().to_string())?;
+                        return Ok(text);
+                    }
+                    Err(message) => {
+                        error = Some(message);
+                        chars.clear();
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 }
 
