@@ -171,10 +171,12 @@ fn environment_item(ctx: &Ctx, choice: &EnvironmentChoice, cols: (usize, usize))
         pad(kind_label(loc, env.kind), cols.1),
         short_availability(loc, &choice.availability)
     );
-    MenuItem::new(label).with_detail(vec![
-        bindings_text(ctx, choice),
-        availability_text(loc, &choice.availability),
-    ])
+    let mut detail = vec![bindings_text(ctx, choice)];
+    let full = availability_text(loc, &choice.availability);
+    if full != short_availability(loc, &choice.availability) {
+        detail.push(full);
+    }
+    MenuItem::new(label).with_detail(detail)
 }
 
 /// Applies an action; a refusal by the wizard is shown and the loop goes on.

@@ -486,3 +486,126 @@ fn a_configured_installation_exits_0_on_esc() {
     tty.send(ESC);
     assert_eq!(tty.wait_exit(), 0);
 }
+
+/// Replaces what changes from run to run (the sandbox's port, support ids).
+fn normalise(screen: &str) -> String {
+    let mut out = String::new();
+    for line in screen.lines() {
+        let mut line = line.trim_end().to_owned();
+        if let Some(at) = line.find("http://127.0.0.1:") {
+            let start = at + "http://127.0.0.1:".len();
+            let end = line[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .map_or(line.len(), |e| start + e);
+            line.replace_range(start..end, "PORT");
+        }
+        if let Some(at) = line.find("suporte: ") {
+            let start = at + "suporte: ".len();
+            if line.len() >= start + 36 {
+                line.replace_range(start..start + 36, "<support id>");
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// `docs/transcript-replacement.md` is what the program shows: produced
+/// here, at 80×24, and compared with the document. `SMARTLINK_BLESS=1`
+/// rewrites the document.
+#[test]
+fn the_replacement_transcript_is_the_programs() {
+    let mut steps: Vec<(&str, String)> = Vec::new();
+    let mut tty = Tty::spawn(&["--state", "memory"]);
+    tty.wait_until("the welcome menu", |_| {
+        tty.highlighted().is_some_and(|h| h.contains("Iniciar"))
+    });
+    steps.push((
+        "Started with no arguments: the embedded sandbox and the welcome screen",
+        tty.screen(),
+    ));
+    tty.send(ENTER);
+    tty.wait_for("? Nome da instalação");
+    steps.push(("Enter on *Iniciar*: the name screen", tty.screen()));
+    tty.send("Protheus novo (servidor 2025)\r");
+    tty.wait_until("the list", |s| {
+        s.contains(PROMPT) && tty.highlighted().is_some()
+    });
+    steps.push((
+        "Name typed: the list. The default is a free environment (never an overwrite); the ones that cannot be chosen are listed apart",
+        tty.screen(),
+    ));
+    tty.key_to(UP, "Produção Matriz");
+    steps.push((
+        "Up: *Produção Matriz*, held by another Protheus installation; its details below the list",
+        tty.screen(),
+    ));
+    tty.send(ENTER);
+    tty.wait_until("the button", |_| {
+        tty.highlighted()
+            .is_some_and(|h| h.contains("Gerar novas credenciais"))
+    });
+    steps.push(("Enter: the environment chosen", tty.screen()));
+    tty.send(ENTER);
+    tty.wait_for("Para confirmar, digite o nome do ambiente");
+    steps.push((
+        "Enter on *Gerar novas credenciais*: the overwrite alert asks for the name",
+        tty.screen(),
+    ));
+    tty.send("Producao Matriz\r");
+    tty.wait_for("desabilitado");
+    steps.push((
+        "`Producao Matriz` (without the accents): [Confirmar] stays disabled",
+        tty.screen(),
+    ));
+    tty.send("Produção Matriz\r");
+    tty.wait_until("Voltar highlighted", |_| {
+        tty.highlighted().is_some_and(|h| h.contains("Voltar"))
+    });
+    steps.push((
+        "`Produção Matriz`: [Confirmar] enabled; *Voltar* stays the default",
+        tty.screen(),
+    ));
+    tty.key_to(UP, "Confirmar");
+    tty.send(ENTER);
+    tty.wait_for("Configuração concluída");
+    assert_eq!(tty.wait_exit(), 0);
+    tty.wait_for("perdeu o acesso");
+    steps.push((
+        "Up, Enter on *Confirmar*: done, where the credentials are, who lost access",
+        tty.screen(),
+    ));
+
+    let mut doc = String::from(
+        "# Transcript: replacing an installation's binding (typed-name confirmation)\n\n\
+         Produced by the test `the_replacement_transcript_is_the_programs` in\n\
+         `examples/configurator/tests/tty.rs`: the configurator runs in a\n\
+         pseudo-terminal of 80×24 and each screen is read through a terminal\n\
+         emulator (`vt100`) after each key. The test fails when this document\n\
+         differs from what the program shows; `SMARTLINK_BLESS=1 cargo test -p\n\
+         smartlink-configurator --test tty transcript` rewrites it. The sandbox's\n\
+         port and the support id, which change on every run, are replaced by\n\
+         `PORT` and `<support id>`.\n\n\
+         The configurator runs as `smartlink-configurator --state memory`: the\n\
+         embedded sandbox with the demo data, where *Produção Matriz* holds an\n\
+         older Protheus installation.\n",
+    );
+    for (n, (title, screen)) in steps.iter().enumerate() {
+        doc.push_str(&format!(
+            "\n## {}. {title}\n\n```text\n{}```\n",
+            n + 1,
+            normalise(screen)
+        ));
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/transcript-replacement.md");
+    if std::env::var("SMARTLINK_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &doc).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        current == doc,
+        "docs/transcript-replacement.md differs from the program; \
+         run with SMARTLINK_BLESS=1 to rewrite it. The program shows:\n{doc}"
+    );
+}
