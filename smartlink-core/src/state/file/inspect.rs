@@ -68,3 +68,66 @@ impl FileStateStore {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::installation::{ErpLine, InstallationId};
+    use crate::state::StateStore;
+
+    fn names(dir: &std::path::Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn write_0600(path: &std::path::Path, bytes: &[u8]) {
+        std::fs::write(path, bytes).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+    }
+
+    #[test]
+    fn inspect_reads_and_never_moves_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.json");
+        let store = FileStateStore::open(&path).unwrap();
+        assert!(matches!(store.inspect().unwrap(), Inspection::Missing));
+        assert!(names(dir.path()).is_empty(), "nothing created");
+
+        let state = LocalState::new(InstallationId::new("i-1").unwrap(), ErpLine::Protheus);
+        store.save(&state).unwrap();
+        match store.inspect().unwrap() {
+            Inspection::Found(found) => assert_eq!(found, state),
+            other => panic!("{other:?}"),
+        }
+
+        write_0600(&path, b"{ not json");
+        let before = names(dir.path());
+        assert!(matches!(
+            store.inspect().unwrap(),
+            Inspection::Corrupt { .. }
+        ));
+        assert_eq!(names(dir.path()), before, "the corrupt file stays");
+        assert_eq!(std::fs::read(&path).unwrap(), b"{ not json");
+
+        write_0600(
+            &path,
+            br#"{"format":"smartlink-state","version":99,"state":{}}"#,
+        );
+        assert!(matches!(
+            store.inspect().unwrap(),
+            Inspection::Newer { found: 99, .. }
+        ));
+        assert_eq!(names(dir.path()), before);
+        // `load` still sets it aside, as documented.
+        assert!(store.load().is_err());
+        assert_ne!(names(dir.path()), before);
+    }
+}
