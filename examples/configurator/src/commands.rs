@@ -106,10 +106,12 @@ pub fn report_error(
             DecisionError::Inconsistent(inconsistency) => {
                 let support_id = uuid::Uuid::new_v4().to_string();
                 // For support: the id and what was found (no secrets in it).
-                errln!(
-                    "smartlink-configurator: support id {support_id}: inconsistent data: {}",
-                    serde_json::to_string(inconsistency).unwrap_or_default()
-                );
+                if verbose {
+                    errln!(
+                        "smartlink-configurator: support id {support_id}: inconsistent data: {}",
+                        serde_json::to_string(inconsistency).unwrap_or_default()
+                    );
+                }
                 (
                     format!(
                         "{}\n{}\n{}",

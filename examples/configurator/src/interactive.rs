@@ -309,10 +309,12 @@ async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Known, u
     let classification: Classification = classify(&installation, local_env.as_ref(), &envs);
     if let Scenario::Inconsistent { reason } = &classification.scenario {
         let support = uuid::Uuid::new_v4().to_string();
-        errln!(
-            "smartlink-configurator: support id {support}: inconsistent data: {}",
-            serde_json::to_string(reason).unwrap_or_default()
-        );
+        if ctx.cli.verbose {
+            errln!(
+                "smartlink-configurator: support id {support}: inconsistent data: {}",
+                serde_json::to_string(reason).unwrap_or_default()
+            );
+        }
         heading(text(loc, "error.title"));
         outln!("{}", text(loc, "error.inconsistent"));
         outln!("{}", inconsistency_text(loc, reason));

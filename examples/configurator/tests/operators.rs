@@ -688,3 +688,47 @@ fn forget_is_local_only_and_the_repair_brings_it_back() {
     assert_eq!(repair.code, 0, "{repair:?}");
     assert_eq!(w.run(&["status"], "").code, 0);
 }
+
+// ---------------------------------------------------------------- situation first
+
+#[test]
+fn an_unreachable_platform_is_shown_before_the_name_is_asked() {
+    let out = run(
+        &[
+            "--platform-url",
+            "http://127.0.0.1:1",
+            "--token",
+            "t",
+            "--state",
+            "memory",
+        ],
+        "1\n2\n",
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(out.stdout.contains("a conexão foi recusada"), "{out:?}");
+    assert!(out.stdout.contains("Tentar novamente"), "{out:?}");
+    assert!(!out.stdout.contains("Identifique a instalação"), "{out:?}");
+    assert!(!out.stdout.contains("Para usar as aplicações"), "{out:?}");
+    // Cancelar says so.
+    assert!(out.stdout.contains("Configuração cancelada"), "{out:?}");
+}
+
+#[test]
+fn inconsistent_data_is_shown_before_the_name_is_asked() {
+    let out = run(
+        &[
+            "--installation-id",
+            "old-protheus-hml",
+            "--kind",
+            "production",
+            "--state",
+            "memory",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stdout.contains("informe o código"), "{out:?}");
+    // The English detail for support only with --verbose.
+    assert!(!out.stderr.contains("inconsistent data"), "{out:?}");
+    assert!(!out.stdout.contains("Identifique a instalação"), "{out:?}");
+}

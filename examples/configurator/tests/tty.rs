@@ -609,3 +609,11 @@ fn the_replacement_transcript_is_the_programs() {
          run with SMARTLINK_BLESS=1 to rewrite it. The program shows:\n{doc}"
     );
 }
+
+#[test]
+fn ctrl_c_at_a_menu_exits_130_with_the_catalogue_message() {
+    let mut tty = to_the_list(&["--state", "memory"]);
+    tty.send("\x03");
+    assert_eq!(tty.wait_exit(), 130);
+    tty.wait_for("Configuração interrompida; nada foi gravado pela metade.");
+}
