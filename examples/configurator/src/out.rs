@@ -1,6 +1,6 @@
 //! Writing to standard output and standard error without panicking.
 //!
-//! `outln!` panics when the other end of a pipe is gone
+//! `println!` panics when the other end of a pipe is gone
 //! (`smartlink-configurator check | head -1`). Here a closed stream is not
 //! an error: what follows is discarded, the command carries on, and its exit
 //! code stays its own. Any other write failure is ignored the same way:
@@ -33,20 +33,17 @@ pub fn stderr(args: fmt::Arguments<'_>) {
 }
 
 /// Like `print!`, without the panic on a closed pipe.
-
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::stdout(format_args!($($arg)*)) };
 }
 
-/// Like `outln!`, without the panic on a closed pipe.
-
+/// Like `println!`, without the panic on a closed pipe.
 macro_rules! outln {
     () => { $crate::out::stdout(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::out::stdout(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-/// Like `errln!`, without the panic on a closed pipe.
-
+/// Like `eprintln!`, without the panic on a closed pipe.
 macro_rules! errln {
     () => { $crate::out::stderr(format_args!("\n")) };
     ($($arg:tt)*) => { $crate::out::stderr(format_args!("{}\n", format_args!($($arg)*))) };

@@ -243,7 +243,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             let path = PathBuf::from(path);
             let file = open_file_store(locale, &path)?;
             let memory = match file.inspect() {
-                Ok(Inspection::Found(state)) => MemoryStateStore::with_state(state),
+                Ok(Inspection::Found(state)) => MemoryStateStore::with_state(*state),
                 Ok(Inspection::Missing) => MemoryStateStore::new(),
                 Ok(Inspection::Corrupt { detail }) => {
                     state_problem = Some(detail_text(

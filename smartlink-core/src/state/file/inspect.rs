@@ -12,7 +12,7 @@ pub enum Inspection {
     /// No state file.
     Missing,
     /// The state, read.
-    Found(LocalState),
+    Found(Box<LocalState>),
     /// The file cannot be understood; it was left where it is.
     Corrupt {
         /// What was wrong (never the contents).
@@ -59,7 +59,7 @@ impl FileStateStore {
             return Ok(too_large());
         }
         Ok(match decode(&bytes) {
-            Ok(state) => Inspection::Found(state),
+            Ok(state) => Inspection::Found(Box::new(state)),
             Err(DecodeError::Corrupt(detail)) => Inspection::Corrupt { detail },
             Err(DecodeError::Newer(found)) => Inspection::Newer {
                 found,
@@ -104,7 +104,7 @@ mod tests {
         let state = LocalState::new(InstallationId::new("i-1").unwrap(), ErpLine::Protheus);
         store.save(&state).unwrap();
         match store.inspect().unwrap() {
-            Inspection::Found(found) => assert_eq!(found, state),
+            Inspection::Found(found) => assert_eq!(*found, state),
             other => panic!("{other:?}"),
         }
 
