@@ -221,7 +221,11 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            errln!("smartlink-configurator: cannot start the async runtime: {e}");
+            let message = smartlink_core::messages::code_text(cli.locale(), "runtime");
+            errln!(
+                "smartlink-configurator: {}",
+                commands::with_detail(cli.verbose, message, &e.to_string())
+            );
             return ExitCode::from(exit::INTERNAL);
         }
     };

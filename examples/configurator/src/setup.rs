@@ -289,7 +289,16 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             let dir = tempfile::Builder::new()
                 .prefix("smartlink-configurator-")
                 .tempdir()
-                .map_err(|e| SetupError(format!("temporary directory: {e}"), exit::STATE))?;
+                .map_err(|e| {
+                    SetupError(
+                        commands::with_detail(
+                            cli.verbose,
+                            smartlink_core::messages::code_text(locale, "state"),
+                            &format!("temporary directory: {e}"),
+                        ),
+                        exit::STATE,
+                    )
+                })?;
             let path = dir.path().join("state.json");
             let _ = TEMP_DIR.set(dir.path().to_path_buf());
             let chosen: (Arc<dyn StateStore>, StateLocation) = (
@@ -332,9 +341,10 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
         let http = Arc::new(HttpPlatform::new(config).map_err(|e| {
             SetupError(
-                format!(
-                    "{} ({e})",
-                    smartlink_core::messages::code_text(locale, "config")
+                commands::with_detail(
+                    cli.verbose,
+                    smartlink_core::messages::code_text(locale, "config"),
+                    &e.to_string(),
                 ),
                 exit::USAGE,
             )
@@ -342,8 +352,16 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         (http.clone() as Arc<dyn Platform>, Some(http), Some(url))
     };
 
-    let cfg = Configurator::new(spec.clone(), platform, store.clone())
-        .map_err(|e| SetupError(e.to_string(), exit::INTERNAL))?;
+    let cfg = Configurator::new(spec.clone(), platform, store.clone()).map_err(|e| {
+        SetupError(
+            commands::with_detail(
+                cli.verbose,
+                smartlink_core::messages::code_text(locale, "runtime"),
+                &e.to_string(),
+            ),
+            exit::INTERNAL,
+        )
+    })?;
     let plain = cli.plain || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal();
     let ctx = Ctx {
         locale,
