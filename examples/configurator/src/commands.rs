@@ -285,6 +285,11 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
             Err(e) => fail(ctx, &e, None).await,
         };
     };
+    // An overwrite: who holds the environment now, to say who lost access.
+    let holder = match (&cli.confirm, &cli.environment) {
+        (Some(_), Some(wanted)) => current_holder(ctx, wanted).await,
+        _ => None,
+    };
     let request = UnattendedRequest {
         installation_name: cli.installation_name.clone(),
         target,
@@ -302,6 +307,20 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
                 ctx.remember_name(name);
             }
             print_done(ctx, environment_name.as_str(), reused_credentials);
+            if let Some((installation, line)) = holder {
+                outln!(
+                    "{}",
+                    render(
+                        loc,
+                        "cli.done_lost_access",
+                        &[
+                            ("installation", &installation),
+                            ("line", line),
+                            ("environment", environment_name.as_str()),
+                        ],
+                    )
+                );
+            }
             exit::OK
         }
         Ok(other) => {
@@ -344,6 +363,27 @@ async fn list_valid_names(ctx: &Ctx) {
         };
         errln!("  - {}{availability}", env.name.as_str());
     }
+}
+
+/// The installation of this line (other than this one) that holds the
+/// listed environment named `wanted`: its name and line.
+async fn current_holder(ctx: &Ctx, wanted: &str) -> Option<(String, &'static str)> {
+    let http = ctx.http.as_ref()?;
+    let envs = http
+        .list_environments(ctx.spec.line, &ctx.spec.id)
+        .await
+        .ok()?;
+    let key = smartlink_core::EnvironmentName::new(wanted)
+        .ok()?
+        .uniqueness_key();
+    let env = envs.iter().find(|e| e.name.uniqueness_key() == key)?;
+    let binding = env.binding_for(ctx.spec.line)?;
+    (binding.installation_id != ctx.spec.id).then(|| {
+        (
+            binding.installation_name.as_str().to_owned(),
+            line_label(binding.line),
+        )
+    })
 }
 
 /// `status`: local only; never the secret.

@@ -732,3 +732,47 @@ fn inconsistent_data_is_shown_before_the_name_is_asked() {
     assert!(!out.stderr.contains("inconsistent data"), "{out:?}");
     assert!(!out.stdout.contains("Identifique a instalação"), "{out:?}");
 }
+
+#[test]
+fn an_unattended_overwrite_says_who_lost_access() {
+    let out = run(
+        &[
+            "--unattended",
+            "--state",
+            "memory",
+            "--installation-name",
+            "Protheus novo",
+            "--environment",
+            "Produção Matriz",
+            "--confirm",
+            "Produção Matriz",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains(
+            "A instalação Protheus “Protheus antigo (servidor 2019)” perdeu o acesso ao ambiente Produção Matriz."
+        ),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout.contains("Credenciais mantidas só em memória"),
+        "{out:?}"
+    );
+    // A first binding names no one.
+    let out = run(
+        &[
+            "--unattended",
+            "--state",
+            "memory",
+            "--installation-name",
+            "X",
+            "--environment",
+            "Produção Nova",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("perdeu o acesso"), "{out:?}");
+}

@@ -28,11 +28,15 @@ struct Tty {
 
 impl Tty {
     fn spawn(args: &[&str]) -> Tty {
+        Self::spawn_sized(args, ROWS, COLS)
+    }
+
+    fn spawn_sized(args: &[&str], rows: u16, cols: u16) -> Tty {
         let pty = native_pty_system();
         let pair = pty
             .openpty(PtySize {
-                rows: ROWS,
-                cols: COLS,
+                rows,
+                cols,
                 pixel_width: 0,
                 pixel_height: 0,
             })
@@ -45,8 +49,8 @@ impl Tty {
         let child = pair.slave.spawn_command(cmd).expect("the binary starts");
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
-            ROWS.try_into().unwrap(),
-            COLS.try_into().unwrap(),
+            rows.try_into().unwrap(),
+            cols.try_into().unwrap(),
             0,
         )));
         let raw = Arc::new(Mutex::new(Vec::new()));
@@ -188,7 +192,11 @@ impl Drop for Tty {
 
 /// Iniciar, a name, then the environment list.
 fn to_the_list(args: &[&str]) -> Tty {
-    let mut tty = Tty::spawn(args);
+    to_the_list_sized(args, ROWS, COLS)
+}
+
+fn to_the_list_sized(args: &[&str], rows: u16, cols: u16) -> Tty {
+    let mut tty = Tty::spawn_sized(args, rows, cols);
     tty.wait_for("Iniciar");
     tty.send(ENTER);
     tty.wait_for("Nome da instalação");
@@ -616,4 +624,30 @@ fn ctrl_c_at_a_menu_exits_130_with_the_catalogue_message() {
     tty.send("\x03");
     assert_eq!(tty.wait_exit(), 130);
     tty.wait_for("Configuração interrompida; nada foi gravado pela metade.");
+}
+
+#[test]
+fn at_120_columns_no_prompt_line_stays_behind() {
+    let mut tty = to_the_list_sized(&["--state", "memory"], 30, 120);
+    for to in ["Produção Nova", "+ Criar", "Voltar", "Cancelar"] {
+        tty.key_to(DOWN, to);
+    }
+    for to in [
+        "Voltar",
+        "+ Criar",
+        "Produção Nova",
+        "Produção Filial",
+        "Produção Matriz",
+    ] {
+        tty.key_to(UP, to);
+    }
+    let screen = tty.screen();
+    assert_eq!(screen.matches(PROMPT).count(), 1, "stray prompt:\n{screen}");
+    assert!(
+        screen.contains("[ Selecionar ambiente ]   Criar novo ambiente"),
+        "{screen}"
+    );
+    // Esc goes back; the list drawn again still has a single prompt line.
+    tty.send(ESC);
+    tty.wait_for("? Nome da instalação");
 }
