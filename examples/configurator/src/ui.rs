@@ -465,3 +465,35 @@ impl Progress {
 }
 
 pub use smartlink_core::messages::validation_text;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn menu_lines_never_wrap_and_keep_the_highlight_in_view() {
+        let items: Vec<MenuItem> = (0..40)
+            .map(|i| {
+                MenuItem::new(format!("Ambiente {i} {}", "x".repeat(120)))
+                    .with_detail(vec![format!("detalhe {i} {}", "y".repeat(120))])
+            })
+            .collect();
+        for width in [20, 80, 120] {
+            for at in [0, 17, 39] {
+                let lines = menu_lines("Escolha uma opção", &items, at, width, 20);
+                assert!(lines.len() <= 20, "{} rows", lines.len());
+                for line in &lines {
+                    assert!(console::measure_text_width(line) < width, "{line:?}");
+                }
+                let highlighted = format!("Ambiente {at} ");
+                assert!(
+                    lines
+                        .iter()
+                        .any(|l| console::strip_ansi_codes(l)
+                            .starts_with(&format!("❯ {highlighted}"))),
+                    "{at} not shown at {width}: {lines:?}"
+                );
+            }
+        }
+    }
+}
