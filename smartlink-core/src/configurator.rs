@@ -1009,6 +1009,7 @@ impl Configurator {
             environment_kind: env_kind,
             bound_at,
         });
+        state.installation_name = Some(installation.name.clone());
         state.pending = None;
         state.last_task = Some(TaskRecord {
             task_id,
@@ -1189,8 +1190,12 @@ impl Configurator {
                 && binding.environment_name.uniqueness_key() == wanted_key)
                 .then(|| nothing_to_do(state, binding))
         });
+        let same_name = given_name.is_none()
+            || state
+                .as_ref()
+                .is_some_and(|s| s.installation_name == given_name);
         if let Some(outcome) = &configured_as_asked
-            && given_name.is_none()
+            && same_name
         {
             drop(guard);
             return Ok(outcome.clone());

@@ -661,7 +661,7 @@ fn lock_is_released_when_the_holder_is_killed() {
 #[test]
 fn crash_during_save_leaves_old_or_new_whole() {
     // Measured on the 2-core test machine, debug build: about 10 s for
-    // 1,000 kills (docs/reliability-stress.md).
+    // 1,000 kills (docs/reliability.md, "SIGKILL during saves").
     let iterations = if std::env::var("SMARTLINK_LONG").is_ok_and(|v| v == "1") {
         10_000
     } else {

@@ -10,7 +10,7 @@ use smartlink_core::state::TaskOutcome;
 use smartlink_core::wizard::TaskStep;
 use smartlink_core::{
     Availability, ConfiguratorError, DecisionError, EnsureOutcome, ErrorCode, Platform,
-    PlatformError, TaskStatus, UnattendedRequest, UnattendedTarget,
+    PlatformError, Scenario, StateError, TaskStatus, UnattendedRequest, UnattendedTarget,
 };
 
 use crate::exit;
@@ -59,10 +59,12 @@ async fn watch_task<T>(ctx: &Ctx, progress: &Progress, work: impl Future<Output 
 /// A localized message and the exit code for a failure.
 /// `environment` is the name the administrator gave, for messages.
 pub fn report_error(
-    loc: Locale,
+    ctx: &Ctx,
     error: &ConfiguratorError,
     environment: Option<&str>,
 ) -> (String, u8) {
+    let loc = ctx.locale;
+    let verbose = ctx.cli.verbose;
     match error {
         ConfiguratorError::Decision(d) => match d {
             DecisionError::EnvironmentNotFound(name) => (
@@ -104,10 +106,12 @@ pub fn report_error(
             DecisionError::Inconsistent(inconsistency) => {
                 let support_id = uuid::Uuid::new_v4().to_string();
                 // For support: the id and what was found (no secrets in it).
-                eprintln!(
-                    "smartlink-configurator: support id {support_id}: inconsistent data: {}",
-                    serde_json::to_string(inconsistency).unwrap_or_default()
-                );
+                if verbose {
+                    errln!(
+                        "smartlink-configurator: support id {support_id}: inconsistent data: {}",
+                        serde_json::to_string(inconsistency).unwrap_or_default()
+                    );
+                }
                 (
                     format!(
                         "{}\n{}\n{}",
@@ -120,10 +124,13 @@ pub fn report_error(
             }
             DecisionError::Invalid(v) => (validation_text(loc, v), exit::USAGE),
             DecisionError::NameRequired => (text(loc, "cli.name_required").to_owned(), exit::USAGE),
-            other => (other.to_string(), exit::INTERNAL),
+            other => (
+                with_detail(verbose, code_text(loc, "refused"), &other.to_string()),
+                exit::INTERNAL,
+            ),
         },
-        ConfiguratorError::Platform(p) => (platform_message(loc, p), exit::PLATFORM),
-        ConfiguratorError::State(s) => (format!("{} ({s})", code_text(loc, "state")), exit::STATE),
+        ConfiguratorError::Platform(p) => (platform_message(ctx, p), exit::PLATFORM),
+        ConfiguratorError::State(s) => (state_error_text(loc, verbose, s), exit::STATE),
         ConfiguratorError::Busy => (code_text(loc, "busy"), exit::STATE),
         ConfiguratorError::TaskFailed {
             task_id,
@@ -131,8 +138,8 @@ pub fn report_error(
             detail,
         } => (
             format!(
-                "{} ({detail})\n{}",
-                code_text(loc, code),
+                "{}\n{}",
+                with_detail(verbose, code_text(loc, code), detail),
                 render(loc, "cli.support_id", &[("id", &task_id.to_string())])
             ),
             platform_code_exit(code),
@@ -141,20 +148,89 @@ pub fn report_error(
             text(loc, "status.not_configured").to_owned(),
             exit::DECISION,
         ),
-        other => (other.to_string(), exit::INTERNAL),
+        other => (
+            with_detail(verbose, code_text(loc, "internal"), &other.to_string()),
+            exit::INTERNAL,
+        ),
     }
 }
 
-/// The catalogue's text for a platform error, with its (secret-free) detail.
-fn platform_message(loc: Locale, e: &PlatformError) -> String {
-    format!("{} ({e})", code_text(loc, &error_code(e)))
+/// A message, followed by the English technical detail with `--verbose`.
+pub fn with_detail(verbose: bool, message: String, detail: &str) -> String {
+    if verbose && !detail.is_empty() {
+        format!("{message} ({detail})")
+    } else {
+        message
+    }
 }
 
-fn print_done(loc: Locale, environment: &str, reused: bool) {
-    println!("{}", text(loc, "done.title"));
-    println!("{}", render(loc, "done.body", &[("name", environment)]));
+/// The catalogue's text for a state error (the detail with `--verbose`).
+pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
+    let key = match e {
+        StateError::InsecurePermissions { .. } => "cli.state_insecure",
+        StateError::ForeignOwner { .. } => "cli.state_foreign_owner",
+        StateError::Corrupt { .. } | StateError::UnsupportedVersion { .. } => "cli.state_set_aside",
+        _ => "code.state",
+    };
+    with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
+}
+
+/// Why the platform could not be reached, from what the error says.
+fn transport_cause(e: &PlatformError) -> Option<&'static str> {
+    match e {
+        PlatformError::Timeout { .. } => Some("cause.timeout"),
+        PlatformError::Transport { detail, .. } => Some(if detail.contains("refused") {
+            "cause.refused"
+        } else if detail.contains("unreachable") && !detail.contains("TLS") {
+            "cause.network"
+        } else {
+            "cause.connect"
+        }),
+        _ => None,
+    }
+}
+
+/// The catalogue's text for a platform error (the English detail, which
+/// holds no secret, only with `--verbose`).
+pub fn platform_message(ctx: &Ctx, e: &PlatformError) -> String {
+    let loc = ctx.locale;
+    let mut message = code_text(loc, &error_code(e));
+    if let Some(cause) = transport_cause(e) {
+        message = format!("{message} {}", text(loc, cause));
+    }
+    with_detail(ctx.cli.verbose, message, &e.to_string())
+}
+
+/// A date for messages: `2026-12-02 06:24 UTC`.
+pub fn date_text(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn print_done(ctx: &Ctx, environment: &str, reused: bool) {
+    let loc = ctx.locale;
+    outln!("{}", text(loc, "done.title"));
+    outln!("{}", render(loc, "done.body", &[("name", environment)]));
     let key = if reused { "done.reused" } else { "done.issued" };
-    println!("{}", text(loc, key));
+    outln!("{}", text(loc, key));
+    outln!("{}", stored_where(ctx));
+}
+
+/// Where the credentials were stored, for the Done screen.
+pub fn stored_where(ctx: &Ctx) -> String {
+    let loc = ctx.locale;
+    match &ctx.state {
+        StateLocation::File(path) => render(
+            loc,
+            "cli.done_stored_file",
+            &[("path", &path.display().to_string())],
+        ),
+        StateLocation::Temporary(path) => render(
+            loc,
+            "cli.done_stored_temporary",
+            &[("path", &path.display().to_string())],
+        ),
+        StateLocation::Memory => text(loc, "cli.done_stored_memory").to_owned(),
+    }
 }
 
 /// `--unattended`: no prompts; the same rules and confirmation as the wizard.
@@ -173,7 +249,7 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
         progress.finish();
         return match outcome {
             Ok(EnsureOutcome::AlreadyConfigured) => {
-                println!("{}", text(loc, "cli.already_configured"));
+                outln!("{}", text(loc, "cli.already_configured"));
                 exit::OK
             }
             Ok(EnsureOutcome::Configured {
@@ -185,18 +261,34 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
                     Err(_) => None,
                 };
                 print_done(
-                    loc,
+                    ctx,
                     &name.unwrap_or_else(|| environment_id.to_string()),
                     reused_credentials,
                 );
                 exit::OK
             }
-            Ok(EnsureOutcome::AdminNeeded { .. }) => {
-                eprintln!("{}", text(loc, "cli.admin_needed"));
-                exit::DECISION
+            Ok(EnsureOutcome::AdminNeeded {
+                scenario: Scenario::Inconsistent { reason },
+            }) => {
+                fail(
+                    ctx,
+                    &ConfiguratorError::Decision(DecisionError::Inconsistent(reason)),
+                    None,
+                )
+                .await
             }
-            Err(e) => fail(loc, &e, None),
+            // Not bound: the command line must say what to bind to (usage).
+            Ok(EnsureOutcome::AdminNeeded { .. }) => {
+                errln!("smartlink-configurator: {}", text(loc, "cli.admin_needed"));
+                exit::USAGE
+            }
+            Err(e) => fail(ctx, &e, None).await,
         };
+    };
+    // An overwrite: who holds the environment now, to say who lost access.
+    let holder = match (&cli.confirm, &cli.environment) {
+        (Some(_), Some(wanted)) => current_holder(ctx, wanted).await,
+        _ => None,
     };
     let request = UnattendedRequest {
         installation_name: cli.installation_name.clone(),
@@ -212,7 +304,7 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
                 environment_name, ..
             },
         )) => {
-            println!(
+            outln!(
                 "{}",
                 render(
                     loc,
@@ -230,27 +322,93 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
                 ..
             },
         )) => {
-            print_done(loc, environment_name.as_str(), reused_credentials);
+            if let Some(name) = &cli.installation_name {
+                ctx.remember_name(name);
+            }
+            print_done(ctx, environment_name.as_str(), reused_credentials);
+            if let Some((installation, line)) = holder {
+                outln!(
+                    "{}",
+                    render(
+                        loc,
+                        "cli.done_lost_access",
+                        &[
+                            ("installation", &installation),
+                            ("line", line),
+                            ("environment", environment_name.as_str()),
+                        ],
+                    )
+                );
+            }
             exit::OK
         }
         Ok((_, other)) => {
-            eprintln!("smartlink-configurator: unexpected task status {other:?}");
+            errln!("smartlink-configurator: unexpected task status {other:?}");
             exit::INTERNAL
         }
-        Err(e) => fail(loc, &e, cli.environment.as_deref()),
+        Err(e) => fail(ctx, &e, cli.environment.as_deref()).await,
     }
 }
 
-fn fail(loc: Locale, e: &ConfiguratorError, environment: Option<&str>) -> u8 {
-    let (message, code) = report_error(loc, e, environment);
-    eprintln!("{message}");
+async fn fail(ctx: &Ctx, e: &ConfiguratorError, environment: Option<&str>) -> u8 {
+    let (message, code) = report_error(ctx, e, environment);
+    errln!("{message}");
+    if let ConfiguratorError::Decision(DecisionError::EnvironmentNotFound(_)) = e {
+        list_valid_names(ctx).await;
+    }
     code
+}
+
+/// After "environment not found": the names that can be given.
+async fn list_valid_names(ctx: &Ctx) {
+    let loc = ctx.locale;
+    let Some(http) = &ctx.http else { return };
+    let Ok(envs) = http.list_environments(ctx.spec.line, &ctx.spec.id).await else {
+        return;
+    };
+    errln!("{}", text(loc, "cli.valid_names"));
+    for env in &envs {
+        let availability = if env.kind == ctx.spec.kind {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                render(
+                    loc,
+                    "availability.kind_mismatch",
+                    &[("kind", kind_label(loc, env.kind))]
+                )
+            )
+        };
+        errln!("  - {}{availability}", env.name.as_str());
+    }
+}
+
+/// The installation of this line (other than this one) that holds the
+/// listed environment named `wanted`: its name and line.
+async fn current_holder(ctx: &Ctx, wanted: &str) -> Option<(String, &'static str)> {
+    let http = ctx.http.as_ref()?;
+    let envs = http
+        .list_environments(ctx.spec.line, &ctx.spec.id)
+        .await
+        .ok()?;
+    let key = smartlink_core::EnvironmentName::new(wanted)
+        .ok()?
+        .uniqueness_key();
+    let env = envs.iter().find(|e| e.name.uniqueness_key() == key)?;
+    let binding = env.binding_for(ctx.spec.line)?;
+    (binding.installation_id != ctx.spec.id).then(|| {
+        (
+            binding.installation_name.as_str().to_owned(),
+            line_label(binding.line),
+        )
+    })
 }
 
 /// `status`: local only; never the secret.
 pub fn status(ctx: &Ctx) -> u8 {
     let loc = ctx.locale;
-    println!(
+    outln!(
         "{}",
         render(
             loc,
@@ -263,7 +421,7 @@ pub fn status(ctx: &Ctx) -> u8 {
         )
     );
     match &ctx.state {
-        StateLocation::File(path) | StateLocation::Temporary(path) => println!(
+        StateLocation::File(path) | StateLocation::Temporary(path) => outln!(
             "{}",
             render(
                 loc,
@@ -272,23 +430,27 @@ pub fn status(ctx: &Ctx) -> u8 {
             )
         ),
         StateLocation::Memory if ctx.cli.state.is_none() => {
-            println!("{}", text(loc, "cli.status_temporary"));
+            outln!("{}", text(loc, "cli.status_temporary"));
             return exit::DECISION;
         }
-        StateLocation::Memory => println!("{}", text(loc, "cli.state_memory")),
+        StateLocation::Memory => outln!("{}", text(loc, "cli.state_memory")),
+    }
+    if let Some(problem) = &ctx.state_problem {
+        errln!("{problem}");
+        return exit::STATE;
     }
     let status = match ctx.cfg.status() {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{} ({e})", code_text(loc, "state"));
+            errln!("{}", state_error_text(loc, ctx.cli.verbose, &e));
             return exit::STATE;
         }
     };
     if status.state_from_other_installation {
-        println!("{}", text(loc, "status.clone"));
+        outln!("{}", text(loc, "status.clone"));
     }
     match &status.binding {
-        Some(b) if !status.needs_configuration => println!(
+        Some(b) if !status.needs_configuration => outln!(
             "{}",
             render(
                 loc,
@@ -296,36 +458,39 @@ pub fn status(ctx: &Ctx) -> u8 {
                 &[
                     ("name", b.environment_name.as_str()),
                     ("id", b.environment_id.as_str()),
-                    ("since", &b.bound_at.to_rfc3339()),
+                    ("since", &date_text(b.bound_at)),
                 ],
             )
         ),
-        _ => println!("{}", text(loc, "status.not_configured")),
+        _ => outln!("{}", text(loc, "status.not_configured")),
     }
     if let Some(client_id) = &status.client_id {
-        println!("{}", render(loc, "status.client", &[("id", client_id)]));
+        outln!("{}", render(loc, "status.client", &[("id", client_id)]));
         match status.credentials_expire_at {
-            Some(at) => println!(
+            Some(at) => outln!(
                 "{}",
-                render(loc, "status.expires", &[("at", &at.to_rfc3339())])
+                render(loc, "status.expires", &[("at", &date_text(at))])
             ),
-            None => println!("{}", text(loc, "status.never_expires")),
+            None => outln!("{}", text(loc, "status.never_expires")),
         }
     }
     if let Some(task) = &status.last_task
         && let TaskOutcome::Failed { code, .. } = &task.outcome
     {
-        println!(
+        outln!(
             "{}",
             render(
                 loc,
-                "status.last_failure",
-                &[("code", code), ("id", &task.task_id.to_string())],
+                "cli.last_failure",
+                &[
+                    ("reason", &code_text(loc, code)),
+                    ("id", &task.task_id.to_string())
+                ],
             )
         );
     }
     if let Some(id) = status.interrupted_task {
-        println!(
+        outln!(
             "{}",
             render(loc, "status.interrupted", &[("id", &id.to_string())])
         );
@@ -408,14 +573,14 @@ pub async fn check(ctx: &Ctx) -> u8 {
     } else {
         text(loc, "check.tls_none")
     };
-    println!("{}", render(loc, "check.tls", &[("detail", tls)]));
+    outln!("{}", render(loc, "check.tls", &[("detail", tls)]));
     let proxies = proxy_settings();
     let proxy = if proxies.is_empty() {
         text(loc, "check.proxy_none").to_owned()
     } else {
         proxies.join(", ")
     };
-    println!("{}", render(loc, "check.proxy", &[("detail", &proxy)]));
+    outln!("{}", render(loc, "check.proxy", &[("detail", &proxy)]));
 
     // Reachability and the token: one listing.
     let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
@@ -425,30 +590,49 @@ pub async fn check(ctx: &Ctx) -> u8 {
     progress.finish();
     match listed {
         Ok(_) => {
-            println!(
+            outln!(
                 "{}",
                 render(loc, "check.reachable", &[("url", url), ("ms", &elapsed)])
             );
-            println!("{}", text(loc, "check.token_ok"));
+            outln!("{}", text(loc, "check.token_ok"));
         }
         Err(PlatformError::Api {
             code: ErrorCode::Unauthorized,
             ..
         }) => {
-            println!(
+            outln!(
                 "{}",
                 render(loc, "check.reachable", &[("url", url), ("ms", &elapsed)])
             );
-            println!("{}", text(loc, "check.token_refused"));
+            outln!("{}", text(loc, "check.token_refused"));
             ok = false;
         }
+        Err(e @ (PlatformError::Transport { .. } | PlatformError::Timeout { .. })) => {
+            // Not reached: say why, and measure nothing it did not answer.
+            let cause = diagnose(url).await;
+            outln!(
+                "{}",
+                render(
+                    loc,
+                    "cli.check_unreachable",
+                    &[("url", url), ("cause", text(loc, cause))]
+                )
+            );
+            if ctx.cli.verbose {
+                outln!("({e})");
+            }
+            outln!("{}", text(loc, "cli.check_token_unknown"));
+            outln!("{}", text(loc, "cli.check_clock_unknown"));
+            outln!("{}", text(loc, "check.failed"));
+            return exit::PLATFORM;
+        }
         Err(e) => {
-            println!(
+            outln!(
                 "{}",
                 render(
                     loc,
                     "check.unreachable",
-                    &[("detail", &platform_message(loc, &e))]
+                    &[("detail", &platform_message(ctx, &e))]
                 )
             );
             ok = false;
@@ -459,23 +643,217 @@ pub async fn check(ctx: &Ctx) -> u8 {
     match server_date(url).await {
         Some((server, local)) => {
             let skew = (local - server).num_seconds();
-            println!(
+            outln!(
                 "{}",
                 render(loc, "check.clock", &[("seconds", &skew.to_string())])
             );
             if skew.abs() > 60 {
-                println!("{}", text(loc, "check.clock_warning"));
+                outln!("{}", text(loc, "check.clock_warning"));
             }
         }
-        None => println!("{}", text(loc, "check.no_date")),
+        None => outln!("{}", text(loc, "check.no_date")),
     }
 
     if ok {
-        println!("{}", text(loc, "check.ok"));
+        outln!("{}", text(loc, "check.ok"));
         exit::OK
     } else {
-        println!("{}", text(loc, "check.failed"));
+        outln!("{}", text(loc, "check.failed"));
         exit::PLATFORM
+    }
+}
+
+/// Why `url` cannot be reached, as a catalogue key: the proxy in the way,
+/// the name not resolved, the connection refused or not answered, or (the
+/// connection made) TLS or the HTTP exchange.
+async fn diagnose(url: &str) -> &'static str {
+    const STEP: Duration = Duration::from_secs(5);
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return "cause.connect";
+    };
+    let https = parsed.scheme() == "https";
+    let Some(host) = parsed.host_str().map(str::to_owned) else {
+        return "cause.connect";
+    };
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    if proxy_for(&parsed).is_some() {
+        return "cause.proxy";
+    }
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let addrs: Vec<std::net::SocketAddr> =
+        match tokio::time::timeout(STEP, tokio::net::lookup_host((host.as_str(), port))).await {
+            Err(_) => return "cause.timeout",
+            Ok(Err(_)) => return "cause.dns",
+            Ok(Ok(addrs)) => addrs.collect(),
+        };
+    let Some(addr) = addrs.first() else {
+        return "cause.dns";
+    };
+    match tokio::time::timeout(STEP, tokio::net::TcpStream::connect(addr)).await {
+        Err(_) => "cause.timeout",
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => "cause.refused",
+        Ok(Err(_)) => "cause.network",
+        Ok(Ok(_)) if https => "cause.tls",
+        Ok(Ok(_)) => "cause.http",
+    }
+}
+
+/// The proxy variable that applies to `url`, if any (NO_PROXY honoured for
+/// plain host names and suffixes).
+fn proxy_for(url: &reqwest::Url) -> Option<String> {
+    let get = |names: &[&str]| {
+        names
+            .iter()
+            .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+    };
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if let Some(no_proxy) = get(&["NO_PROXY", "no_proxy"]) {
+        let bypass = no_proxy.split(',').map(str::trim).any(|entry| {
+            let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+            entry == "*"
+                || (!entry.is_empty() && (host == entry || host.ends_with(&format!(".{entry}"))))
+        });
+        if bypass {
+            return None;
+        }
+    }
+    if url.scheme() == "https" {
+        get(&["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"])
+    } else {
+        get(&["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"])
+    }
+}
+
+/// `rotate`: new credentials for the bound environment, verified before they
+/// replace the stored ones.
+pub async fn rotate(ctx: &Ctx) -> u8 {
+    let loc = ctx.locale;
+    let progress = Progress::start(ctx.tty, text(loc, "step.issuing_credentials"));
+    let result = watch_task(ctx, &progress, ctx.cfg.rotate_credentials()).await;
+    progress.finish();
+    match result {
+        Ok(credentials) => {
+            let environment = ctx
+                .cfg
+                .status()
+                .ok()
+                .and_then(|s| s.binding)
+                .map(|b| b.environment_name.as_str().to_owned())
+                .unwrap_or_default();
+            outln!(
+                "{}",
+                render(
+                    loc,
+                    "cli.rotated",
+                    &[
+                        ("environment", &environment),
+                        ("client", credentials.client_id.as_ref()),
+                    ],
+                )
+            );
+            exit::OK
+        }
+        Err(e) => fail(ctx, &e, None).await,
+    }
+}
+
+/// `unbind`: the bound environment's name typed (or `--confirm NAME`), then
+/// the binding is released on the platform and the local state forgotten.
+pub async fn unbind(ctx: &Ctx, confirm: Option<&str>) -> u8 {
+    let loc = ctx.locale;
+    let bound = ctx
+        .own_state()
+        .and_then(|s| s.binding)
+        .map(|b| b.environment_name.as_str().to_owned());
+    let bound = match bound {
+        Some(name) => name,
+        None => match bound_on_platform(ctx).await {
+            Ok(Some(name)) => name,
+            Ok(None) => {
+                errln!("{}", text(loc, "status.not_configured"));
+                return exit::DECISION;
+            }
+            Err(code) => return code,
+        },
+    };
+    let typed = match confirm {
+        Some(typed) => typed.to_owned(),
+        None => {
+            outln!(
+                "{}",
+                render(loc, "cli.unbind_warning", &[("environment", &bound)])
+            );
+            let prompt = render(loc, "overwrite.type_name", &[("name", &bound)]);
+            match ctx.ui.input(&prompt, None).await {
+                Ok(t) => t,
+                Err(crate::ui::UiError::Interrupted) => crate::setup::interrupt(),
+                Err(_) => {
+                    errln!(
+                        "{}",
+                        render(
+                            loc,
+                            "cli.unbind_confirm_required",
+                            &[("environment", &bound)]
+                        )
+                    );
+                    return exit::DECISION;
+                }
+            }
+        }
+    };
+    if !smartlink_core::confirmation::confirmation_matches(&bound, &typed) {
+        errln!("{}", text(loc, "overwrite.mismatch"));
+        return exit::DECISION;
+    }
+    let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
+    let result = ctx.cfg.unbind().await;
+    progress.finish();
+    match result {
+        Ok(()) => {
+            outln!("{}", render(loc, "cli.unbound", &[("environment", &bound)]));
+            exit::OK
+        }
+        Err(e) => fail(ctx, &e, None).await,
+    }
+}
+
+/// The environment the platform binds this installation to, by name.
+async fn bound_on_platform(ctx: &Ctx) -> Result<Option<String>, u8> {
+    let Some(http) = &ctx.http else {
+        return Ok(None);
+    };
+    match http.list_environments(ctx.spec.line, &ctx.spec.id).await {
+        Ok(envs) => Ok(envs.iter().find_map(|e| {
+            e.binding_for(ctx.spec.line)
+                .filter(|b| b.installation_id == ctx.spec.id)
+                .map(|_| e.name.as_str().to_owned())
+        })),
+        Err(e) => Err(fail(ctx, &ConfiguratorError::Platform(e), None).await),
+    }
+}
+
+/// `forget`: the local state only; the platform keeps the binding, and the
+/// unattended repair (`--unattended` alone) obtains credentials again.
+pub fn forget(ctx: &Ctx) -> u8 {
+    let loc = ctx.locale;
+    let had = ctx.own_state().is_some();
+    match ctx.cfg.forget_local() {
+        Ok(()) if had => {
+            outln!("{}", text(loc, "cli.forgotten"));
+            exit::OK
+        }
+        Ok(()) => {
+            outln!("{}", text(loc, "cli.nothing_to_forget"));
+            exit::OK
+        }
+        Err(e) => {
+            let (message, code) = report_error(ctx, &e, None);
+            errln!("{message}");
+            code
+        }
     }
 }
 

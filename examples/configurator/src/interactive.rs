@@ -1,21 +1,28 @@
-//! The interactive wizard: draws every screen of the core and sends back the
+//! The interactive wizard: first what is known (the local state and the
+//! platform's listing), then every screen of the core, sending back the
 //! administrator's actions.
 
+use smartlink_core::Platform as _;
 use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render, text};
-use smartlink_core::rules::EnvironmentChoice;
+use smartlink_core::rules::{Classification, EnvironmentChoice, classify};
+use smartlink_core::state::LocalBinding;
 use smartlink_core::wizard::{Action, ErrorReason, Screen};
-use smartlink_core::{Availability, ConfiguratorError, TaskStatus};
+use smartlink_core::{
+    Availability, ConfiguratorError, EnvironmentName, Installation, InstallationName, Scenario,
+    TaskStatus,
+};
 
 use crate::commands::{
-    availability_text, follow_task, inconsistency_text, platform_code_exit, report_error,
+    availability_text, follow_task, inconsistency_text, platform_code_exit, platform_message,
+    report_error, stored_where,
 };
 use crate::exit;
 use crate::setup::{Ctx, interrupt};
-use crate::ui::{Progress, UiError, validation_text};
+use crate::ui::{MenuItem, Progress, UiError, Validator, validation_text};
 
 fn heading(title: &str) {
-    println!();
-    println!("== {title} ==");
+    outln!();
+    outln!("== {title} ==");
 }
 
 /// What to do when a prompt gave no answer.
@@ -23,11 +30,11 @@ fn no_answer(locale: Locale, e: UiError) -> u8 {
     match e {
         UiError::Interrupted => interrupt(),
         UiError::Eof => {
-            eprintln!("{}", text(locale, "cli.input_ended"));
+            errln!("{}", text(locale, "cli.input_ended"));
             exit::DECISION
         }
         UiError::Io(detail) => {
-            eprintln!("smartlink-configurator: {detail}");
+            errln!("smartlink-configurator: {detail}");
             exit::INTERNAL
         }
     }
@@ -42,39 +49,134 @@ macro_rules! ask {
     };
 }
 
-/// One line per environment: name, kind, bindings, what may be done.
-fn environment_line(ctx: &Ctx, choice: &EnvironmentChoice) -> String {
+/// What this run learnt and did, for the Done screen.
+#[derive(Default)]
+struct Session {
+    /// The installation's name as remembered (state, else the platform).
+    remembered: Option<String>,
+    /// The administrator confirmed a rename from `remembered`.
+    renamed_to: Option<String>,
+    /// The name given on the name screen.
+    typed: Option<String>,
+    /// The installation whose binding an overwrite replaced (name, line).
+    replaced: Option<(String, &'static str)>,
+}
+
+/// Columns the rows may use: the terminal's width, 80 when not a terminal.
+fn width(ctx: &Ctx) -> usize {
+    if ctx.tty {
+        let (_, cols) = dialoguer::console::Term::stderr().size();
+        cols as usize
+    } else {
+        80
+    }
+}
+
+/// Wraps prose at word boundaries to fit `width` columns.
+pub fn wrap(text: &str, width: usize) -> String {
+    let measure = dialoguer::console::measure_text_width;
+    let max = width.saturating_sub(1).max(20);
+    let mut out = String::new();
+    for (n, paragraph) in text.split('\n').enumerate() {
+        if n > 0 {
+            out.push('\n');
+        }
+        let mut line = String::new();
+        for word in paragraph.split(' ') {
+            if !line.is_empty() && measure(&line) + 1 + measure(word) > max {
+                out.push_str(&line);
+                out.push('\n');
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+fn fit(s: &str, width: usize) -> String {
+    dialoguer::console::truncate_str(s, width.saturating_sub(1), "…").into_owned()
+}
+
+fn pad(s: &str, w: usize) -> String {
+    dialoguer::console::pad_str(s, w, dialoguer::console::Alignment::Left, None).into_owned()
+}
+
+/// The bindings of an environment, one phrase.
+fn bindings_text(ctx: &Ctx, choice: &EnvironmentChoice) -> String {
     let loc = ctx.locale;
     let env = &choice.environment;
-    let bindings = if env.bindings.is_empty() {
-        text(loc, "choose.bindings_none").to_owned()
-    } else {
-        let list = env
-            .bindings
-            .iter()
-            .map(|b| {
-                let name = if b.installation_id == ctx.spec.id {
-                    text(loc, "choose.this_installation").to_owned()
-                } else {
-                    b.installation_name.as_str().to_owned()
-                };
-                render(
-                    loc,
-                    "choose.binding",
-                    &[("line", line_label(b.line)), ("name", &name)],
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        render(loc, "cli.bindings", &[("list", &list)])
-    };
-    format!(
-        "{} · {} · {} · {}",
-        env.name.as_str(),
-        kind_label(loc, env.kind),
-        bindings,
-        availability_text(loc, &choice.availability)
-    )
+    if env.bindings.is_empty() {
+        return text(loc, "choose.bindings_none").to_owned();
+    }
+    let list = env
+        .bindings
+        .iter()
+        .map(|b| {
+            let name = if b.installation_id == ctx.spec.id {
+                text(loc, "choose.this_installation").to_owned()
+            } else {
+                b.installation_name.as_str().to_owned()
+            };
+            render(
+                loc,
+                "choose.binding",
+                &[("line", line_label(b.line)), ("name", &name)],
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    render(loc, "cli.bindings", &[("list", &list)])
+}
+
+/// The short status of a choosable environment, for its row.
+fn short_availability(loc: Locale, availability: &Availability) -> String {
+    match availability {
+        Availability::Selectable => text(loc, "cli.row_selectable").to_owned(),
+        Availability::Regenerate => text(loc, "cli.row_regenerate").to_owned(),
+        Availability::NeedsTypedConfirmation { .. } => text(loc, "cli.row_overwrite").to_owned(),
+        Availability::Unavailable { .. } => text(loc, "cli.row_unavailable").to_owned(),
+    }
+}
+
+/// Column widths of the environment rows: name, kind.
+fn columns(ctx: &Ctx, choices: &[EnvironmentChoice]) -> (usize, usize) {
+    let measure = dialoguer::console::measure_text_width;
+    let name = choices
+        .iter()
+        .map(|c| measure(c.environment.name.as_str()))
+        .max()
+        .unwrap_or(0)
+        .min(EnvironmentName::MAX_CHARS);
+    let kind = choices
+        .iter()
+        .map(|c| measure(kind_label(ctx.locale, c.environment.kind)))
+        .max()
+        .unwrap_or(0);
+    (name, kind)
+}
+
+/// One row per choosable environment (short columns); the bindings and the
+/// full status are the details shown below the list.
+fn environment_item(ctx: &Ctx, choice: &EnvironmentChoice, cols: (usize, usize)) -> MenuItem {
+    let loc = ctx.locale;
+    let env = &choice.environment;
+    let label = format!(
+        "{}  {}  {}",
+        pad(env.name.as_str(), cols.0),
+        pad(kind_label(loc, env.kind), cols.1),
+        short_availability(loc, &choice.availability)
+    );
+    let mut detail = vec![bindings_text(ctx, choice)];
+    let full = availability_text(loc, &choice.availability);
+    if full != short_availability(loc, &choice.availability) {
+        detail.push(full);
+    }
+    MenuItem::new(label).with_detail(detail)
 }
 
 /// Applies an action; a refusal by the wizard is shown and the loop goes on.
@@ -112,14 +214,14 @@ async fn apply(ctx: &Ctx, action: Action) -> Result<(), u8> {
                         ),
                     )],
                 ),
-                other => other.to_string(),
+                _ => code_text(loc, "not_allowed"),
             };
-            println!("✗ {message}");
+            outln!("✗ {message}");
             Ok(())
         }
         Err(other) => {
-            let (message, code) = report_error(ctx.locale, &other, None);
-            eprintln!("{message}");
+            let (message, code) = report_error(ctx, &other, None);
+            errln!("{message}");
             Err(code)
         }
     }
@@ -133,15 +235,159 @@ macro_rules! act {
     };
 }
 
+/// What is known before anything is asked.
+enum Known {
+    /// Configured: the binding, since when.
+    Configured(LocalBinding),
+    /// The wizard is needed.
+    Unconfigured,
+}
+
+/// Reads the local state and the platform's listing before asking anything:
+/// a state error, an unreachable platform and inconsistent data are shown
+/// first; the installation's remembered name is found.
+async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Known, u8> {
+    let loc = ctx.locale;
+    let status = ctx.cfg.status().map_err(|e| {
+        let (message, code) = report_error(ctx, &ConfiguratorError::State(e), None);
+        errln!("{message}");
+        code
+    })?;
+    let own = ctx.own_state();
+    session.remembered = own
+        .as_ref()
+        .and_then(|s| s.installation_name.as_ref())
+        .map(|n| n.as_str().to_owned());
+    let Some(http) = &ctx.http else {
+        return Ok(Known::Unconfigured);
+    };
+    let envs = loop {
+        let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
+        let listed = http.list_environments(ctx.spec.line, &ctx.spec.id).await;
+        progress.finish();
+        match listed {
+            Ok(envs) => break envs,
+            Err(e) => {
+                let support = uuid::Uuid::new_v4().to_string();
+                heading(text(loc, "error.title"));
+                outln!("{}", platform_message(ctx, &e));
+                outln!("{}", text(loc, "error.retry"));
+                outln!("{}", render(loc, "cli.support_id", &[("id", &support)]));
+                let items = vec![
+                    text(loc, "cli.retry").to_owned(),
+                    text(loc, "button.cancel").to_owned(),
+                ];
+                if ask_or(ctx, ctx.ui.select(text(loc, "cli.choose_prompt"), items, 0)).await? != 0
+                {
+                    outln!("{}", text(loc, "cli.cancelled_by_admin"));
+                    return Err(exit::PLATFORM);
+                }
+            }
+        }
+    };
+    // The name the platform knows this installation by, when bound.
+    let platform_name = envs.iter().find_map(|e| {
+        e.binding_for(ctx.spec.line)
+            .filter(|b| b.installation_id == ctx.spec.id)
+            .map(|b| b.installation_name.as_str().to_owned())
+    });
+    if session.remembered.is_none() {
+        session.remembered = platform_name;
+    }
+    let name = session
+        .remembered
+        .as_deref()
+        .and_then(|n| InstallationName::new(n).ok())
+        .or_else(|| ctx.spec.name.clone())
+        .or_else(|| InstallationName::new(ctx.spec.id.as_str()).ok())
+        .unwrap_or_else(|| InstallationName::new("ERP").expect("a valid constant name"));
+    let installation = Installation::new(ctx.spec.id.clone(), name, ctx.spec.line, ctx.spec.kind);
+    let local_env = own
+        .as_ref()
+        .and_then(|s| s.binding.as_ref())
+        .map(|b| b.environment_id.clone());
+    let classification: Classification = classify(&installation, local_env.as_ref(), &envs);
+    if let Scenario::Inconsistent { reason } = &classification.scenario {
+        let support = uuid::Uuid::new_v4().to_string();
+        if ctx.cli.verbose {
+            errln!(
+                "smartlink-configurator: support id {support}: inconsistent data: {}",
+                serde_json::to_string(reason).unwrap_or_default()
+            );
+        }
+        heading(text(loc, "error.title"));
+        outln!("{}", text(loc, "error.inconsistent"));
+        outln!("{}", inconsistency_text(loc, reason));
+        outln!("{}", render(loc, "error.support", &[("id", &support)]));
+        return Err(exit::INCONSISTENT);
+    }
+    match status.binding {
+        Some(binding) if !status.needs_configuration => Ok(Known::Configured(binding)),
+        _ => Ok(Known::Unconfigured),
+    }
+}
+
+async fn ask_or<T>(ctx: &Ctx, f: impl Future<Output = Result<T, UiError>>) -> Result<T, u8> {
+    f.await.map_err(|e| no_answer(ctx.locale, e))
+}
+
+/// A configured installation: what is configured, and what can be done.
+/// `Ok(None)`: go on to the wizard (choose another environment).
+async fn configured_menu(ctx: &Ctx, binding: &LocalBinding) -> Result<Option<u8>, u8> {
+    let loc = ctx.locale;
+    loop {
+        heading(text(loc, "welcome.title"));
+        outln!(
+            "{}",
+            render(
+                loc,
+                "cli.already_configured_since",
+                &[
+                    ("environment", binding.environment_name.as_str()),
+                    ("since", &crate::commands::date_text(binding.bound_at)),
+                ],
+            )
+        );
+        let items = vec![
+            MenuItem::new(text(loc, "cli.menu_rotate"))
+                .with_detail(vec![text(loc, "cli.menu_rotate_detail").to_owned()]),
+            MenuItem::new(text(loc, "cli.menu_check"))
+                .with_detail(vec![text(loc, "cli.menu_check_detail").to_owned()]),
+            MenuItem::new(text(loc, "cli.menu_rebind"))
+                .with_detail(vec![text(loc, "cli.menu_rebind_detail").to_owned()]),
+            MenuItem::new(text(loc, "cli.menu_exit")),
+        ];
+        let picked = ask_or(ctx, ctx.ui.menu(text(loc, "cli.choose_prompt"), items, 3)).await?;
+        match picked {
+            Some(0) => return Ok(Some(crate::commands::rotate(ctx).await)),
+            Some(1) => {
+                crate::commands::check(ctx).await;
+            }
+            Some(2) => return Ok(None),
+            _ => return Ok(Some(exit::OK)),
+        }
+    }
+}
+
 pub async fn run(ctx: &Ctx) -> u8 {
     let loc = ctx.locale;
     let choose = text(loc, "cli.choose_prompt");
+    let mut session = Session::default();
+    match know_the_situation(ctx, &mut session).await {
+        Err(code) => return code,
+        Ok(Known::Configured(binding)) => match configured_menu(ctx, &binding).await {
+            Err(code) | Ok(Some(code)) => return code,
+            // Straight to the name and the list: no first-time welcome.
+            Ok(None) => act!(ctx, Action::Start),
+        },
+        Ok(Known::Unconfigured) => {}
+    }
     loop {
         match ctx.cfg.screen() {
             Screen::Welcome { documentation_url } => {
                 heading(text(loc, "welcome.title"));
-                println!("{}", text(loc, "welcome.body"));
-                println!(
+                outln!("{}", wrap(text(loc, "welcome.body"), width(ctx)));
+                outln!(
                     "{}",
                     render(loc, "welcome.docs", &[("url", &documentation_url)])
                 );
@@ -156,21 +402,65 @@ pub async fn run(ctx: &Ctx) -> u8 {
             }
             Screen::NameInstallation { name, error } => {
                 heading(text(loc, "name.title"));
-                println!("{}", text(loc, "name.help"));
+                outln!("{}", wrap(text(loc, "name.help"), width(ctx)));
                 if let Some(e) = &error {
-                    println!("✗ {}", validation_text(loc, e));
+                    outln!("✗ {}", validation_text(loc, e));
                 }
-                let typed = ask!(ctx, ctx.ui.input(text(loc, "name.prompt"), name.as_deref()));
-                let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
-                let result = ctx.cfg.apply(Action::SetName { name: typed }).await;
-                progress.finish();
-                match result {
-                    Ok(_) | Err(ConfiguratorError::Wizard(_)) => {}
-                    Err(other) => {
-                        let (message, code) = report_error(loc, &other, None);
-                        eprintln!("{message}");
-                        return code;
+                // A refused text is not offered again.
+                let initial = match (&error, name) {
+                    (None, Some(n)) => Some(n),
+                    _ => None,
+                }
+                .or_else(|| session.remembered.clone());
+                let validator: Validator = Box::new(move |s: &str| {
+                    InstallationName::new(s)
+                        .map(|_| ())
+                        .map_err(|e| validation_text(loc, &e))
+                });
+                let typed = ask!(
+                    ctx,
+                    ctx.ui.input_checked(
+                        text(loc, "name.prompt"),
+                        initial.as_deref(),
+                        Some(validator)
+                    )
+                );
+                if let Some(old) = &session.remembered
+                    && let Ok(new) = InstallationName::new(&typed)
+                    && new.as_str() != old
+                {
+                    let items = vec![
+                        render(loc, "cli.rename_to", &[("name", new.as_str())]),
+                        render(loc, "cli.rename_keep", &[("name", old)]),
+                    ];
+                    outln!(
+                        "{}",
+                        render(
+                            loc,
+                            "cli.rename_question",
+                            &[("old", old), ("new", new.as_str())]
+                        )
+                    );
+                    match ask!(
+                        ctx,
+                        ctx.ui
+                            .menu(choose, items.into_iter().map(MenuItem::new).collect(), 1)
+                    ) {
+                        Some(0) => session.renamed_to = Some(new.as_str().to_owned()),
+                        Some(_) => {
+                            let keep = old.clone();
+                            session.typed = Some(keep.clone());
+                            if !set_name(ctx, keep).await {
+                                return exit::PLATFORM;
+                            }
+                            continue;
+                        }
+                        None => continue,
                     }
+                }
+                session.typed = Some(typed.clone());
+                if !set_name(ctx, typed).await {
+                    return exit::PLATFORM;
                 }
             }
             Screen::ChooseEnvironment {
@@ -179,56 +469,97 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 create_offered,
                 local_binding_lost,
             } => {
+                let w = width(ctx);
                 heading(text(loc, "choose.title"));
                 let intro = smartlink_core::messages::scenario_text(loc, &scenario, &choices);
-                println!("{intro}");
+                outln!("{}", wrap(&intro, w));
                 if local_binding_lost {
-                    println!("{}", text(loc, "choose.local_binding_lost"));
+                    outln!("{}", text(loc, "choose.local_binding_lost"));
                 }
                 if create_offered {
-                    println!(
+                    outln!(
                         "[ {} ]   {}",
                         text(loc, "choose.tab_select"),
                         text(loc, "choose.tab_create")
                     );
                 } else {
-                    println!("[ {} ]", text(loc, "choose.tab_select"));
+                    outln!("[ {} ]", text(loc, "choose.tab_select"));
                 }
                 if choices.is_empty() {
-                    println!("{}", text(loc, "choose.no_environments"));
+                    outln!("{}", text(loc, "choose.no_environments"));
                 }
-                let mut items: Vec<String> =
-                    choices.iter().map(|c| environment_line(ctx, c)).collect();
+                // Environments that cannot be chosen: shown apart, never a choice.
+                let (choosable, apart): (Vec<EnvironmentChoice>, Vec<EnvironmentChoice>) = choices
+                    .iter()
+                    .cloned()
+                    .partition(|c| c.availability.is_choosable());
+                let cols = columns(ctx, &choosable);
+                if !apart.is_empty() {
+                    outln!("{}", text(loc, "cli.not_choosable"));
+                    let apart_width = columns(ctx, &apart).0;
+                    for c in &apart {
+                        // The reason names the kind when it is the obstacle.
+                        let row = format!(
+                            "  - {}  {}",
+                            pad(c.environment.name.as_str(), apart_width),
+                            availability_text(loc, &c.availability)
+                        );
+                        outln!("{}", fit(&row, w));
+                    }
+                }
+                let mut items: Vec<MenuItem> = choosable
+                    .iter()
+                    .map(|c| environment_item(ctx, c, cols))
+                    .collect();
                 let create_index = create_offered.then(|| {
-                    items.push(format!("+ {}", text(loc, "choose.tab_create")));
+                    items.push(MenuItem::new(format!(
+                        "+ {}",
+                        text(loc, "choose.tab_create")
+                    )));
                     items.len() - 1
                 });
-                items.push(text(loc, "button.back").to_owned());
+                items.push(MenuItem::new(text(loc, "button.back")));
                 let back_index = items.len() - 1;
-                items.push(text(loc, "button.cancel").to_owned());
-                let default = choices
+                items.push(MenuItem::new(text(loc, "button.cancel")));
+                // The default is never an overwrite: the first free (or own)
+                // environment, else the create tab, else Back.
+                let default = choosable
                     .iter()
-                    .position(|c| c.availability.is_choosable())
-                    .unwrap_or(0);
-                let picked = ask!(ctx, ctx.ui.select(choose, items, default));
-                if let Some(choice) = choices.get(picked) {
-                    if !choice.availability.is_choosable() {
-                        println!(
-                            "✗ {}",
-                            render(
-                                loc,
-                                "cli.unavailable_pick",
-                                &[("reason", &availability_text(loc, &choice.availability))]
-                            )
-                        );
-                        continue;
-                    }
-                    println!("{}", environment_line(ctx, choice));
+                    .position(|c| {
+                        matches!(
+                            c.availability,
+                            Availability::Selectable | Availability::Regenerate
+                        )
+                    })
+                    .or(create_index)
+                    .unwrap_or(back_index);
+                let picked = ask!(ctx, ctx.ui.menu(choose, items, default)).unwrap_or(back_index);
+                if let Some(choice) = choosable.get(picked) {
+                    outln!(
+                        "{}",
+                        fit(
+                            &format!(
+                                "{} · {} · {}",
+                                choice.environment.name.as_str(),
+                                kind_label(loc, choice.environment.kind),
+                                bindings_text(ctx, choice)
+                            ),
+                            w
+                        )
+                    );
                     let buttons = vec![
                         text(loc, "choose.generate").to_owned(),
                         text(loc, "button.back").to_owned(),
                     ];
                     if ask!(ctx, ctx.ui.select(choose, buttons, 0)) == 0 {
+                        if let Availability::NeedsTypedConfirmation { replaces } =
+                            &choice.availability
+                        {
+                            session.replaced = Some((
+                                replaces.installation_name.as_str().to_owned(),
+                                line_label(replaces.line),
+                            ));
+                        }
                         act!(
                             ctx,
                             Action::Select {
@@ -238,7 +569,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     }
                 } else if Some(picked) == create_index {
                     heading(text(loc, "choose.tab_create"));
-                    println!(
+                    outln!(
                         "{}",
                         render(
                             loc,
@@ -251,7 +582,21 @@ pub async fn run(ctx: &Ctx) -> u8 {
                         text(loc, "choose.create_prompt"),
                         text(loc, "cli.empty_to_go_back")
                     );
-                    let name = ask!(ctx, ctx.ui.input(&prompt, None));
+                    let taken: Vec<String> = choices
+                        .iter()
+                        .map(|c| c.environment.name.uniqueness_key())
+                        .collect();
+                    let validator: Validator = Box::new(move |s: &str| {
+                        if s.trim().is_empty() {
+                            return Ok(());
+                        }
+                        let name = EnvironmentName::new(s).map_err(|e| validation_text(loc, &e))?;
+                        if taken.contains(&name.uniqueness_key()) {
+                            return Err(code_text(loc, "name_taken"));
+                        }
+                        Ok(())
+                    });
+                    let name = ask!(ctx, ctx.ui.input_checked(&prompt, None, Some(validator)));
                     if name.trim().is_empty() {
                         continue;
                     }
@@ -271,12 +616,12 @@ pub async fn run(ctx: &Ctx) -> u8 {
             }
             Screen::ConfirmRegeneration { environment } => {
                 heading(text(loc, "regenerate.title"));
-                println!(
+                outln!(
                     "{} · {}",
                     environment.name.as_str(),
                     kind_label(loc, environment.kind)
                 );
-                println!("{}", text(loc, "regenerate.body"));
+                outln!("{}", wrap(text(loc, "regenerate.body"), width(ctx)));
                 let buttons = vec![
                     text(loc, "button.confirm").to_owned(),
                     text(loc, "button.back").to_owned(),
@@ -292,36 +637,43 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 typed,
                 confirm_enabled,
             } => {
+                session.replaced = Some((
+                    replaces.installation_name.as_str().to_owned(),
+                    line_label(replaces.line),
+                ));
                 if typed.is_empty() {
                     heading(text(loc, "overwrite.title"));
-                    println!(
+                    outln!(
                         "{}",
-                        render(
-                            loc,
-                            "overwrite.body",
-                            &[
-                                ("environment", environment.name.as_str()),
-                                ("installation", replaces.installation_name.as_str()),
-                                ("line", line_label(replaces.line)),
-                            ],
+                        wrap(
+                            &render(
+                                loc,
+                                "overwrite.body",
+                                &[
+                                    ("environment", environment.name.as_str()),
+                                    ("installation", replaces.installation_name.as_str()),
+                                    ("line", line_label(replaces.line)),
+                                ],
+                            ),
+                            width(ctx)
                         )
                     );
                 }
                 let button = text(loc, "button.confirm");
                 if confirm_enabled {
-                    println!(
+                    outln!(
                         "✓ {}",
                         render(loc, "cli.confirm_enabled", &[("button", button)])
                     );
                     let buttons = vec![button.to_owned(), text(loc, "button.back").to_owned()];
-                    match ask!(ctx, ctx.ui.select(choose, buttons, 0)) {
+                    match ask!(ctx, ctx.ui.select(choose, buttons, 1)) {
                         0 => act!(ctx, Action::Confirm),
                         _ => act!(ctx, Action::Back),
                     }
                     continue;
                 }
                 if !typed.is_empty() {
-                    println!(
+                    outln!(
                         "✗ {}",
                         render(loc, "cli.confirm_disabled", &[("button", button)])
                     );
@@ -348,8 +700,16 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 reused_credentials,
                 ..
             } => {
+                let name = session
+                    .renamed_to
+                    .clone()
+                    .or_else(|| session.typed.clone())
+                    .or_else(|| session.remembered.clone());
+                if let Some(name) = &name {
+                    ctx.remember_name(name);
+                }
                 heading(text(loc, "done.title"));
-                println!(
+                outln!(
                     "{}",
                     render(loc, "done.body", &[("name", environment_name.as_str())])
                 );
@@ -358,7 +718,28 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 } else {
                     "done.issued"
                 };
-                println!("{}", text(loc, key));
+                outln!("{}", text(loc, key));
+                outln!("{}", stored_where(ctx));
+                if let Some((installation, line)) = &session.replaced {
+                    outln!(
+                        "{}",
+                        render(
+                            loc,
+                            "cli.done_lost_access",
+                            &[
+                                ("installation", installation),
+                                ("line", line),
+                                ("environment", environment_name.as_str()),
+                            ],
+                        )
+                    );
+                }
+                if let (Some(old), Some(new)) = (&session.remembered, &session.renamed_to) {
+                    outln!(
+                        "{}",
+                        render(loc, "cli.done_renamed", &[("old", old), ("new", new)])
+                    );
+                }
                 return exit::OK;
             }
             Screen::Error {
@@ -369,34 +750,57 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 heading(text(loc, "error.title"));
                 let code = match &reason {
                     ErrorReason::Inconsistent { inconsistency } => {
-                        println!("{}", text(loc, "error.inconsistent"));
-                        println!("{}", inconsistency_text(loc, inconsistency));
+                        outln!("{}", text(loc, "error.inconsistent"));
+                        outln!("{}", inconsistency_text(loc, inconsistency));
                         exit::INCONSISTENT
                     }
-                    ErrorReason::Platform { code, .. } | ErrorReason::TaskFailed { code, .. } => {
-                        println!("{}", code_text(loc, code));
-                        println!("{}", text(loc, "error.retry"));
+                    ErrorReason::Platform { code, detail, .. }
+                    | ErrorReason::TaskFailed { code, detail } => {
+                        outln!("{}", code_text(loc, code));
+                        if ctx.cli.verbose {
+                            outln!("({detail})");
+                        }
+                        outln!("{}", text(loc, "error.retry"));
                         platform_code_exit(code)
                     }
                 };
                 let support = support_id.to_string();
                 if code == exit::INCONSISTENT {
-                    println!("{}", render(loc, "error.support", &[("id", &support)]));
+                    outln!("{}", render(loc, "error.support", &[("id", &support)]));
                 } else {
-                    println!("{}", render(loc, "cli.support_id", &[("id", &support)]));
+                    outln!("{}", render(loc, "cli.support_id", &[("id", &support)]));
                 }
                 if !retry_allowed {
                     return code;
                 }
                 let buttons = vec![
-                    text(loc, "button.back").to_owned(),
-                    text(loc, "button.cancel").to_owned(),
+                    MenuItem::new(text(loc, "button.back")),
+                    MenuItem::new(text(loc, "button.cancel")),
                 ];
-                match ask!(ctx, ctx.ui.select(choose, buttons, 0)) {
-                    0 => act!(ctx, Action::Back),
-                    _ => return code,
+                match ask!(ctx, ctx.ui.menu(choose, buttons, 0)) {
+                    Some(0) | None => act!(ctx, Action::Back),
+                    _ => {
+                        outln!("{}", text(loc, "cli.cancelled_by_admin"));
+                        return code;
+                    }
                 }
             }
+        }
+    }
+}
+
+/// Sends the name; `false` when the listing that follows failed outside the
+/// wizard (already reported).
+async fn set_name(ctx: &Ctx, name: String) -> bool {
+    let progress = Progress::start(ctx.tty, text(ctx.locale, "progress.working"));
+    let result = ctx.cfg.apply(Action::SetName { name }).await;
+    progress.finish();
+    match result {
+        Ok(_) | Err(ConfiguratorError::Wizard(_)) => true,
+        Err(other) => {
+            let (message, _) = report_error(ctx, &other, None);
+            errln!("{message}");
+            false
         }
     }
 }
@@ -415,8 +819,8 @@ fn task_id(status: &TaskStatus) -> Option<uuid::Uuid> {
 async fn finishing(ctx: &Ctx, task_id: uuid::Uuid) {
     let loc = ctx.locale;
     heading(text(loc, "finishing.title"));
-    println!("{}", text(loc, "finishing.body"));
-    println!(
+    outln!("{}", text(loc, "finishing.body"));
+    outln!(
         "{}",
         render(loc, "cli.support_id", &[("id", &task_id.to_string())])
     );
@@ -424,6 +828,6 @@ async fn finishing(ctx: &Ctx, task_id: uuid::Uuid) {
 }
 
 fn cancelled(ctx: &Ctx) -> u8 {
-    println!("{}", text(ctx.locale, "cli.cancelled_by_admin"));
+    outln!("{}", text(ctx.locale, "cli.cancelled_by_admin"));
     exit::DECISION
 }

@@ -5,7 +5,10 @@
 //! `docs/configurator.md` for the flags, the exit codes and a tour of the
 //! scenarios.
 
+#[macro_use]
+mod out;
 mod commands;
+mod help;
 mod interactive;
 mod setup;
 mod ui;
@@ -13,6 +16,8 @@ mod ui;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+pub use help::exit_codes_text;
 use smartlink_core::messages::Locale;
 
 /// Exit codes, documented in `--help` and `docs/configurator.md`.
@@ -35,26 +40,10 @@ pub mod exit {
     pub const INTERRUPTED: u8 = 130;
 }
 
-const EXIT_CODES_HELP: &str = "\
-Exit codes:
-  0    configured (status: configured; check: all good)
-  1    unexpected internal error
-  2    bad usage (unknown flag, missing or invalid value)
-  3    an administrator's decision is needed or was refused: confirmation
-       missing or not matching, environment not selectable or not found,
-       name taken, create not offered, wizard cancelled (status: not configured)
-  4    platform error: unreachable, TLS, proxy, token refused, contract error
-  5    inconsistent data (the error screen): contact support with the code shown
-  6    local state error (state file unreadable, unwritable or locked)
-  130  interrupted by Ctrl-C (nothing is left half-written)
-
-With no arguments the demo platform (sandbox) starts in-process on 127.0.0.1
-with demo data, and the state lives in a temporary directory.";
-
 /// The SmartLink Configurator: binds this ERP installation to an environment
 /// of the TOTVS Applications Platform and stores its credentials.
 #[derive(Debug, Parser)]
-#[command(name = "smartlink-configurator", version, after_help = EXIT_CODES_HELP)]
+#[command(name = "smartlink-configurator", version)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -69,29 +58,29 @@ pub struct Cli {
 
     /// Installation id (default: derived from fixed demo identity components,
     /// so re-runs find the same installation).
-    #[arg(long, value_name = "ID", global = true)]
+    #[arg(long, value_name = "ID", global = true, value_parser = non_empty)]
     pub installation_id: Option<String>,
 
     /// Friendly name of the installation (pre-fills the name screen; needed
     /// by --unattended unless the installation is already bound).
-    #[arg(long, value_name = "NAME", global = true)]
+    #[arg(long, value_name = "NAME", global = true, value_parser = non_empty)]
     pub installation_name: Option<String>,
 
     /// Language of every text: pt-BR (default), es or en. Falls back to
     /// SMARTLINK_LOCALE, then to pt-BR; unknown tags fall back to pt-BR.
-    #[arg(long, value_name = "pt-BR|es|en", global = true)]
+    #[arg(long, value_name = "pt-BR|es|en", global = true, value_parser = non_empty)]
     pub locale: Option<String>,
 
     /// Base URL of a real platform instead of the embedded sandbox.
-    #[arg(long, value_name = "URL", global = true)]
+    #[arg(long, value_name = "URL", global = true, value_parser = non_empty)]
     pub platform_url: Option<String>,
 
     /// Bearer token for --platform-url (or the SMARTLINK_TOKEN variable).
-    #[arg(long, value_name = "TOKEN", global = true)]
+    #[arg(long, value_name = "TOKEN", global = true, value_parser = non_empty)]
     pub token: Option<String>,
 
     /// State file (default with the sandbox: a temporary directory).
-    #[arg(long, value_name = "PATH", global = true)]
+    #[arg(long, value_name = "PATH", global = true, value_parser = non_empty)]
     pub state: Option<String>,
 
     /// Configure without prompts (needs --environment or --create, or
@@ -104,18 +93,25 @@ pub struct Cli {
         long,
         value_name = "NAME",
         requires = "unattended",
-        conflicts_with = "create"
+        conflicts_with = "create",
+        value_parser = non_empty
     )]
     pub environment: Option<String>,
 
     /// Unattended: create an environment of the installation's kind with
     /// this name, then bind to it.
-    #[arg(long, value_name = "NAME", requires = "unattended")]
+    #[arg(long, value_name = "NAME", requires = "unattended", value_parser = non_empty)]
     pub create: Option<String>,
 
     /// Unattended: the environment's name repeated, to overwrite the binding
     /// of another installation of this line.
-    #[arg(long, value_name = "NAME", requires = "environment")]
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "environment",
+        conflicts_with = "create",
+        value_parser = non_empty
+    )]
     pub confirm: Option<String>,
 
     /// Embedded sandbox: persist the demo platform's state in this file, so
@@ -130,6 +126,19 @@ pub struct Cli {
     /// Force the prompts' plain line-oriented mode even on a terminal.
     #[arg(long, hide = true)]
     pub plain: bool,
+
+    /// Add the technical detail (in English) to error messages.
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+}
+
+/// Refuses an empty value, like every missing value (exit 2).
+fn non_empty(value: &str) -> Result<String, String> {
+    if value.trim().is_empty() {
+        Err(String::new())
+    } else {
+        Ok(value.to_owned())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -140,6 +149,17 @@ pub enum Command {
     /// Diagnostics: reaches the platform, TLS and proxy in use, clock skew,
     /// token accepted. Exit 0 all good, 4 otherwise.
     Check,
+    /// New credentials for the bound environment, verified before they
+    /// replace the stored ones.
+    Rotate,
+    /// Releases the environment on the platform and forgets the local state.
+    Unbind {
+        /// The bound environment's name, repeated (needed without a terminal).
+        #[arg(long, value_name = "NAME", value_parser = non_empty)]
+        confirm: Option<String>,
+    },
+    /// Forgets the local state only (the platform keeps the binding).
+    Forget,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -190,7 +210,10 @@ impl Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match help::parse() {
+        Ok(cli) => cli,
+        Err(code) => return ExitCode::from(code),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -198,7 +221,11 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("smartlink-configurator: cannot start the async runtime: {e}");
+            let message = smartlink_core::messages::code_text(cli.locale(), "runtime");
+            errln!(
+                "smartlink-configurator: {}",
+                commands::with_detail(cli.verbose, message, &e.to_string())
+            );
             return ExitCode::from(exit::INTERNAL);
         }
     };

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use secrecy::SecretString;
 use smartlink_core::messages::{Locale, kind_label, line_label, render, text};
+use smartlink_core::state::file::Inspection;
 use smartlink_core::state::{LocalState, StateError, StateLock, StateStore};
 use smartlink_core::{
     Configurator, ErpLine, FileStateStore, HttpPlatform, HttpPlatformConfig, IdentityComponents,
@@ -40,7 +41,7 @@ pub fn interrupt() -> ! {
     let _gate = write_gate();
     let _ = dialoguer::console::Term::stderr().show_cursor();
     let locale = LOCALE.get().copied().unwrap_or_default();
-    eprintln!("\n{}", text(locale, "cancelled"));
+    errln!("\n{}", text(locale, "cancelled"));
     if let Some(dir) = TEMP_DIR.get() {
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -94,8 +95,49 @@ pub struct Ctx {
     pub ui: Ui,
     /// Whether stderr is a terminal (spinners) .
     pub tty: bool,
+    /// The state store (for `status`: a copy in memory of what was read).
+    pub store: Arc<dyn StateStore>,
+    /// `status`: why the state file could not be read (it was left as is).
+    pub state_problem: Option<String>,
     _sandbox: Option<RunningSandbox>,
     _temp: Option<tempfile::TempDir>,
+}
+
+impl Ctx {
+    /// The stored state when it is this installation's (else `None`).
+    pub fn own_state(&self) -> Option<LocalState> {
+        self.store
+            .load()
+            .ok()
+            .flatten()
+            .filter(|s| s.belongs_to(&self.spec.id, self.spec.line))
+    }
+
+    /// Keeps the installation's name in the state, for the next run. Best
+    /// effort: the binding and the credentials are stored already.
+    pub fn remember_name(&self, name: &str) {
+        let Ok(name) = smartlink_core::InstallationName::new(name) else {
+            return;
+        };
+        // The task that just ended may still be releasing the lock.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let guard = loop {
+            match self.store.try_lock() {
+                Ok(Some(guard)) => break guard,
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                _ => return,
+            }
+        };
+        if let Some(mut state) = self.own_state()
+            && state.installation_name.as_ref() != Some(&name)
+        {
+            state.installation_name = Some(name);
+            let _ = self.store.save(&state);
+        }
+        drop(guard);
+    }
 }
 
 /// A failure before any mode ran: message and exit code.
@@ -112,13 +154,16 @@ pub async fn run(cli: Cli) -> u8 {
     let ctx = match build(cli, locale).await {
         Ok(ctx) => ctx,
         Err(SetupError(message, code)) => {
-            eprintln!("smartlink-configurator: {message}");
+            errln!("smartlink-configurator: {message}");
             return code;
         }
     };
-    match ctx.cli.command {
+    match &ctx.cli.command {
         Some(Command::Status) => commands::status(&ctx),
         Some(Command::Check) => commands::check(&ctx).await,
+        Some(Command::Rotate) => commands::rotate(&ctx).await,
+        Some(Command::Unbind { confirm }) => commands::unbind(&ctx, confirm.as_deref()).await,
+        Some(Command::Forget) => commands::forget(&ctx),
         None if ctx.cli.unattended => commands::unattended(&ctx).await,
         None => interactive::run(&ctx).await,
     }
@@ -136,9 +181,26 @@ fn random_token() -> String {
     format!("sandbox-{}", uuid::Uuid::new_v4().simple())
 }
 
-fn open_file_store(path: &Path) -> Result<FileStateStore, SetupError> {
-    FileStateStore::open(path)
-        .map_err(|e| SetupError(format!("{}: {e}", path.display()), exit::STATE))
+fn open_file_store(locale: Locale, path: &Path) -> Result<FileStateStore, SetupError> {
+    FileStateStore::open(path).map_err(|e| {
+        SetupError(
+            format!(
+                "{}: {}",
+                path.display(),
+                commands::state_error_text(locale, false, &e)
+            ),
+            exit::STATE,
+        )
+    })
+}
+
+/// A message, with the English detail only with `--verbose`.
+fn detail_text(cli: &Cli, message: String, detail: &str) -> String {
+    if cli.verbose {
+        format!("{message} ({detail})")
+    } else {
+        message
+    }
 }
 
 async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
@@ -167,14 +229,59 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
 
     let embedded = cli.platform_url.is_none();
     let status_only = matches!(cli.command, Some(Command::Status));
+    // Local only: no platform is reached.
+    let offline = matches!(cli.command, Some(Command::Status | Command::Forget));
+    let mut state_problem = None;
 
     // The state store.
     let mut temp = None;
     let (store, state): (Arc<dyn StateStore>, StateLocation) = match cli.state.as_deref() {
         Some("memory") => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
+        // `status` only reads: a copy in memory of what the file holds, and
+        // a file that cannot be read is reported and left untouched.
+        Some(path) if status_only => {
+            let path = PathBuf::from(path);
+            let file = open_file_store(locale, &path)?;
+            let memory = match file.inspect() {
+                Ok(Inspection::Found(state)) => MemoryStateStore::with_state(*state),
+                Ok(Inspection::Missing) => MemoryStateStore::new(),
+                Ok(Inspection::Corrupt { detail }) => {
+                    state_problem = Some(detail_text(
+                        &cli,
+                        render(
+                            locale,
+                            "cli.state_corrupt_untouched",
+                            &[("path", &path.display().to_string())],
+                        ),
+                        &detail,
+                    ));
+                    MemoryStateStore::new()
+                }
+                Ok(Inspection::Newer { found, .. }) => {
+                    state_problem = Some(render(
+                        locale,
+                        "cli.state_newer_untouched",
+                        &[
+                            ("path", &path.display().to_string()),
+                            ("version", &found.to_string()),
+                        ],
+                    ));
+                    MemoryStateStore::new()
+                }
+                Ok(_) => MemoryStateStore::new(),
+                Err(e) => {
+                    state_problem = Some(commands::state_error_text(locale, cli.verbose, &e));
+                    MemoryStateStore::new()
+                }
+            };
+            (Arc::new(memory), StateLocation::File(path))
+        }
         Some(path) => {
             let path = PathBuf::from(path);
-            (Arc::new(open_file_store(&path)?), StateLocation::File(path))
+            (
+                Arc::new(open_file_store(locale, &path)?),
+                StateLocation::File(path),
+            )
         }
         None if !embedded => return Err(usage(text(locale, "cli.state_required").to_owned())),
         None if status_only => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
@@ -182,11 +289,20 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             let dir = tempfile::Builder::new()
                 .prefix("smartlink-configurator-")
                 .tempdir()
-                .map_err(|e| SetupError(format!("temporary directory: {e}"), exit::STATE))?;
+                .map_err(|e| {
+                    SetupError(
+                        commands::with_detail(
+                            cli.verbose,
+                            smartlink_core::messages::code_text(locale, "state"),
+                            &format!("temporary directory: {e}"),
+                        ),
+                        exit::STATE,
+                    )
+                })?;
             let path = dir.path().join("state.json");
             let _ = TEMP_DIR.set(dir.path().to_path_buf());
             let chosen: (Arc<dyn StateStore>, StateLocation) = (
-                Arc::new(open_file_store(&path)?),
+                Arc::new(open_file_store(locale, &path)?),
                 StateLocation::Temporary(path),
             );
             temp = Some(dir);
@@ -197,7 +313,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
 
     // The platform.
     let mut sandbox = None;
-    let (platform, http, platform_url): (Arc<dyn Platform>, _, _) = if status_only {
+    let (platform, http, platform_url): (Arc<dyn Platform>, _, _) = if offline {
         let empty: Seed = serde_json::from_str(r#"{"environments":[]}"#).expect("a valid seed");
         let platform = InMemoryPlatform::from_seed(&empty)
             .map_err(|e| SetupError(e.to_string(), exit::INTERNAL))?;
@@ -225,9 +341,10 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
         let http = Arc::new(HttpPlatform::new(config).map_err(|e| {
             SetupError(
-                format!(
-                    "{} ({e})",
-                    smartlink_core::messages::code_text(locale, "config")
+                commands::with_detail(
+                    cli.verbose,
+                    smartlink_core::messages::code_text(locale, "config"),
+                    &e.to_string(),
                 ),
                 exit::USAGE,
             )
@@ -235,8 +352,16 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         (http.clone() as Arc<dyn Platform>, Some(http), Some(url))
     };
 
-    let cfg = Configurator::new(spec.clone(), platform, store)
-        .map_err(|e| SetupError(e.to_string(), exit::INTERNAL))?;
+    let cfg = Configurator::new(spec.clone(), platform, store.clone()).map_err(|e| {
+        SetupError(
+            commands::with_detail(
+                cli.verbose,
+                smartlink_core::messages::code_text(locale, "runtime"),
+                &e.to_string(),
+            ),
+            exit::INTERNAL,
+        )
+    })?;
     let plain = cli.plain || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal();
     let ctx = Ctx {
         locale,
@@ -247,6 +372,8 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         state,
         ui: Ui::new(locale, plain),
         tty: std::io::stderr().is_terminal(),
+        store,
+        state_problem,
         cli,
         _sandbox: sandbox,
         _temp: temp,
@@ -279,7 +406,7 @@ async fn start_sandbox(cli: &Cli, token: &str) -> Result<RunningSandbox, SetupEr
 /// The installation, the sandbox's URL (never its token) and the state file.
 fn print_banner(ctx: &Ctx) {
     let loc = ctx.locale;
-    eprintln!(
+    errln!(
         "{}",
         render(
             loc,
@@ -294,10 +421,10 @@ fn print_banner(ctx: &Ctx) {
     if ctx.cli.platform_url.is_none()
         && let Some(url) = &ctx.platform_url
     {
-        eprintln!("{}", render(loc, "cli.sandbox_started", &[("url", url)]));
+        errln!("{}", render(loc, "cli.sandbox_started", &[("url", url)]));
     }
     match &ctx.state {
-        StateLocation::File(path) => eprintln!(
+        StateLocation::File(path) => errln!(
             "{}",
             render(
                 loc,
@@ -306,7 +433,7 @@ fn print_banner(ctx: &Ctx) {
             )
         ),
         StateLocation::Temporary(path) => {
-            eprintln!(
+            errln!(
                 "{}",
                 render(
                     loc,
@@ -314,8 +441,8 @@ fn print_banner(ctx: &Ctx) {
                     &[("path", &path.display().to_string())]
                 )
             );
-            eprintln!("{}", text(loc, "cli.state_temporary"));
+            errln!("{}", text(loc, "cli.state_temporary"));
         }
-        StateLocation::Memory => eprintln!("{}", text(loc, "cli.state_memory")),
+        StateLocation::Memory => errln!("{}", text(loc, "cli.state_memory")),
     }
 }

@@ -396,9 +396,13 @@ fn interactive_replacement_with_wrong_then_right_typed_name() {
         "== Escolha o ambiente ==",
         "Há ambientes vinculados a outra instalação Protheus",
         "[ Selecionar ambiente ]   Criar novo ambiente",
-        "Produção Matriz · Produção · vínculos: Protheus: Protheus antigo (servidor 2019); RM: RM Folha · ocupado por outra instalação Protheus: exige confirmação",
-        "Produção Nova · Produção · sem instalações vinculadas · disponível",
-        "Homologação · Homologação · vínculos: Protheus: Protheus homologação antigo · tipo diferente (Homologação)",
+        // Environments that cannot be chosen are listed apart, not numbered.
+        "Não podem ser escolhidos por esta instalação:\n  - Homologação      tipo diferente (Homologação)\n",
+        "   1) Produção Matriz  Produção  ocupado: exige confirmação",
+        "       vínculos: Protheus: Protheus antigo (servidor 2019); RM: RM Folha",
+        "       ocupado por outra instalação Protheus: exige confirmação",
+        " * 2) Produção Filial  Produção  disponível",
+        "   3) Produção Nova    Produção  disponível",
         "== Sobrescrever vínculo ==",
         "Para confirmar, digite o nome do ambiente: Produção Matriz",
         "✗ [Confirmar] desabilitado: o texto digitado não corresponde ao nome do ambiente.",
@@ -407,8 +411,16 @@ fn interactive_replacement_with_wrong_then_right_typed_name() {
         "Código de suporte: ",
         "== Configuração concluída ==",
         "Esta instalação está vinculada ao ambiente Produção Matriz.",
+        "Credenciais mantidas só em memória",
+        "A instalação Protheus “Protheus antigo (servidor 2019)” perdeu o acesso ao ambiente Produção Matriz.",
     ] {
         assert!(s.contains(expected), "missing {expected:?} in {out:?}");
+    }
+    for line in s.lines() {
+        assert!(
+            line.chars().count() < 80 || !line.starts_with(' '),
+            "row wider than 80 columns: {line:?}"
+        );
     }
     // The wrong name came before "disabled", the right one before "enabled".
     let wrong = s.find("Producao Matriz").unwrap();
@@ -435,7 +447,7 @@ fn interactive_first_binding_then_regeneration_alert_when_already_bound() {
     // refused; the bound one shows the regeneration alert.
     let second = run_v(
         &with(&base, &["--installation-name", "Matriz SP"]),
-        "1\n\n1\n3\n1\n1\n",
+        "1\n\n1\n1\n1\n",
     );
     assert_eq!(second.code, 0, "{second:?}");
     let s = &second.stdout;
@@ -447,8 +459,19 @@ fn interactive_first_binding_then_regeneration_alert_when_already_bound() {
         !s.contains("Criar novo ambiente"),
         "create tab offered: {second:?}"
     );
-    assert!(s.contains("Produção Nova · Produção · vínculos: Protheus: esta instalação · vinculado a esta instalação"), "{second:?}");
-    assert!(s.contains("✗ Este ambiente não pode ser escolhido: a instalação já está vinculada a outro ambiente."), "{second:?}");
+    assert!(
+        s.contains(" * 1) Produção Nova  Produção  vinculado a esta instalação"),
+        "{second:?}"
+    );
+    assert!(
+        s.contains("       vínculos: Protheus: esta instalação"),
+        "{second:?}"
+    );
+    // The others are shown apart, with the reason, and are not choices.
+    assert!(
+        s.contains("  - Produção Filial  a instalação já está vinculada a outro ambiente"),
+        "{second:?}"
+    );
     assert!(s.contains("== Gerar novas credenciais =="), "{second:?}");
     assert!(
         s.contains("As credenciais atuais serão reutilizadas se ainda forem válidas"),
@@ -469,7 +492,9 @@ fn interactive_first_binding_then_regeneration_alert_when_already_bound() {
 fn interactive_create_tab_and_validation() {
     // Start, empty name (refused), a name, the create tab, a too-long name
     // (refused), a taken name (refused), a good name.
-    let script = "1\n\nMatriz\n8\nUm nome longo demais para um ambiente\n1\n8\nProdução Nova\n1\n8\nFilial Sul\n1\n";
+    // Refused names are asked again at the prompt, not after the button.
+    let script =
+        "1\n\nMatriz\n4\nUm nome longo demais para um ambiente\nProdução Nova\nFilial Sul\n1\n";
     let out = run(MEMORY, script);
     assert_eq!(out.code, 0, "{out:?}");
     let s = &out.stdout;
@@ -634,7 +659,7 @@ fn the_client_secret_never_reaches_the_output() {
             &with(&base, &["--unattended", "--environment", "Produção Nova"]),
             "",
         ),
-        run_v(&base, "1\nX\n3\n1\n1\n"),
+        run_v(&base, "1\nX\n1\n1\n1\n"),
         run_v(&with(&base, &["check"]), ""),
         run_v(&with(&base, &["status"]), ""),
     ];
@@ -690,7 +715,7 @@ fn bad_usage_is_exit_2() {
         let out = run(&args, "");
         assert_eq!(out.code, 2, "{args:?}: {out:?}");
     }
-    let help = run(&["--help"], "");
+    let help = run(&["--help", "--locale", "en"], "");
     assert_eq!(help.code, 0);
     for expected in [
         "Exit codes:",

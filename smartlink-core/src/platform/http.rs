@@ -1101,6 +1101,10 @@ fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
                 }
                 i = i.min(bytes.len());
             }
+            if *key == "bearer" && opening.is_none() && is_plain_word(&bytes[start..i]) {
+                // "a valid bearer token is required": a word, not a token.
+                continue;
+            }
             if i > start {
                 ranges.push((start, i));
             }
@@ -1108,6 +1112,13 @@ fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
     }
     ranges.sort_unstable();
     ranges
+}
+
+/// Whether `value` reads as a word of prose rather than a token: ASCII
+/// letters only, and short. Tokens carry digits, dots, dashes or other
+/// symbols, or are long; the caller's known secrets are redacted anyway.
+fn is_plain_word(value: &[u8]) -> bool {
+    !value.is_empty() && value.len() < 16 && value.iter().all(u8::is_ascii_alphabetic)
 }
 
 // ---------------------------------------------------------------------------
@@ -1376,6 +1387,22 @@ mod tests {
                 PlatformError::Timeout { .. } | PlatformError::Transport { .. }
             ),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_the_word_after_bearer_in_prose() {
+        assert_eq!(
+            redact("a valid bearer token is required", &[]),
+            "a valid bearer token is required"
+        );
+        assert_eq!(
+            redact("Authorization: Bearer s3cr3t-tok", &[]),
+            "Authorization: Bearer [redacted]"
+        );
+        assert_eq!(
+            redact("Bearer abcdefghijklmnopqrstuvwxyz", &[]),
+            "Bearer [redacted]"
         );
     }
 

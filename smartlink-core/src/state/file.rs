@@ -57,6 +57,9 @@ use serde_json::Value;
 
 use super::{LocalState, StateError, StateLock, StateStore};
 
+mod inspect;
+pub use inspect::Inspection;
+
 /// The format tag of the envelope.
 pub const FORMAT_TAG: &str = "smartlink-state";
 

@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use crate::credentials::Credentials;
 use crate::environment::{EnvironmentId, EnvironmentName, Etag};
-use crate::installation::{ErpLine, Installation, InstallationId, Kind};
+use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
 use crate::platform::IdempotencyKey;
 
 pub mod file;
@@ -115,6 +115,10 @@ pub struct LocalState {
     pub installation_id: InstallationId,
     /// The line it was made for.
     pub line: ErpLine,
+    /// The installation's name as last configured, kept so that a later
+    /// run can pre-fill it (and tell a rename from a first name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_name: Option<InstallationName>,
     /// The binding, once made.
     #[serde(default)]
     pub binding: Option<LocalBinding>,
@@ -135,6 +139,7 @@ impl LocalState {
         Self {
             installation_id,
             line,
+            installation_name: None,
             binding: None,
             credentials: None,
             pending: None,
