@@ -11,7 +11,6 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 use crate::credentials::Credentials;
 use crate::environment::{Environment, EnvironmentId, EnvironmentName};
 use crate::error::ValidationError;
@@ -20,9 +19,8 @@ use crate::platform::{
     BindTarget, CreateEnvironment, IdempotencyKey, IssueCredentials, Platform, PlatformError,
     Unbind,
 };
-use crate::rules::{
-    Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
-};
+pub use crate::rules::DecisionError;
+use crate::rules::{Choice, Classification, Scenario, classify};
 use crate::state::{
     LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
     TaskOutcome, TaskRecord,
@@ -198,90 +196,6 @@ pub struct UnattendedOutcome {
     /// An interrupted task of this installation (the process died while it
     /// ran) was finished with its own idempotency keys.
     pub resumed: bool,
-}
-
-/// Why a decision (unattended, or checked again before acting) was refused.
-///
-/// Serialized as `{"refusal": "<code>", "message": "<English detail>"}`, the
-/// code being [`DecisionError::code`].
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[non_exhaustive]
-pub enum DecisionError {
-    /// No listed environment has that name.
-    #[error("no environment named {0:?} is listed")]
-    EnvironmentNotFound(String),
-    /// The environment cannot be chosen.
-    #[error("environment {environment_id} cannot be chosen: {reason:?}")]
-    NotSelectable {
-        /// The environment.
-        environment_id: EnvironmentId,
-        /// Why.
-        reason: UnavailableReason,
-    },
-    /// Another installation of this line holds it: a confirmation is needed.
-    #[error(
-        "environment {0} is held by another installation of this line; repeat its name to confirm the overwrite"
-    )]
-    ConfirmationRequired(EnvironmentId),
-    /// The confirmation did not match the environment's name.
-    #[error("{0}")]
-    ConfirmationMismatch(ConfirmationMismatch),
-    /// Creating is not offered in this scenario (the installation is bound).
-    #[error("creating an environment is not offered: the installation is already bound")]
-    CreateNotOffered,
-    /// An environment with that name exists.
-    #[error("an environment with that name already exists")]
-    NameTaken,
-    /// The data is inconsistent (R5).
-    #[error("inconsistent data: {0:?}")]
-    Inconsistent(Inconsistency),
-    /// A name was refused.
-    #[error("{0}")]
-    Invalid(ValidationError),
-    /// The installation has no name and none could be found.
-    #[error("the installation needs a name")]
-    NameRequired,
-}
-
-impl DecisionError {
-    /// The stable, machine-readable code of this refusal, as the C ABI and
-    /// the documents spell it.
-    pub fn code(&self) -> &'static str {
-        match self {
-            DecisionError::EnvironmentNotFound(_) => "environment_not_found",
-            DecisionError::NotSelectable { .. } => "not_selectable",
-            DecisionError::ConfirmationRequired(_) => "confirmation_required",
-            DecisionError::ConfirmationMismatch(_) => "confirmation_mismatch",
-            DecisionError::CreateNotOffered => "create_not_offered",
-            DecisionError::NameTaken => "name_taken",
-            DecisionError::Inconsistent(_) => "inconsistent",
-            DecisionError::Invalid(_) => "invalid_name",
-            DecisionError::NameRequired => "name_required",
-        }
-    }
-
-    /// Every refusal code, for documents and tests.
-    pub const CODES: [&'static str; 9] = [
-        "environment_not_found",
-        "not_selectable",
-        "confirmation_required",
-        "confirmation_mismatch",
-        "create_not_offered",
-        "name_taken",
-        "inconsistent",
-        "invalid_name",
-        "name_required",
-    ];
-}
-
-impl Serialize for DecisionError {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("refusal", self.code())?;
-        map.serialize_entry("message", &self.to_string())?;
-        map.end()
-    }
 }
 
 /// Errors of the facade.
@@ -1263,54 +1177,19 @@ impl Configurator {
                 name: env.name.clone(),
                 kind: env.kind,
             },
+            // The interrupted create is sent again with its key: the
+            // platform answers with the environment it created then.
+            (UnattendedTarget::Create(new_name), None) if resumable => TaskTarget::Create {
+                name: EnvironmentName::new(new_name).map_err(DecisionError::Invalid)?,
+            },
             (UnattendedTarget::Create(new_name), None) => {
-                let new_name = EnvironmentName::new(new_name).map_err(DecisionError::Invalid)?;
-                if resumable {
-                    // The interrupted create is sent again with its key: the
-                    // platform answers with the environment it created then.
-                    TaskTarget::Create { name: new_name }
-                } else {
-                    if !classification.create_offered {
-                        return Err(DecisionError::CreateNotOffered.into());
-                    }
-                    if envs.iter().any(|e| e.name.uniqueness_key() == wanted_key) {
-                        return Err(DecisionError::NameTaken.into());
-                    }
-                    TaskTarget::Create { name: new_name }
-                }
+                classification.decide(Choice::Create { name: new_name })?
             }
             (UnattendedTarget::Environment(wanted), None) => {
-                let choice = classification
-                    .choices
-                    .iter()
-                    .find(|c| c.environment.name.uniqueness_key() == wanted_key)
-                    .ok_or_else(|| DecisionError::EnvironmentNotFound(wanted.trim().to_owned()))?;
-                let env: &Environment = &choice.environment;
-                let target = match &choice.availability {
-                    Availability::Selectable | Availability::Regenerate => BindTarget::plain(env),
-                    Availability::NeedsTypedConfirmation { .. } => {
-                        let typed = request
-                            .confirm
-                            .as_deref()
-                            .ok_or_else(|| DecisionError::ConfirmationRequired(env.id.clone()))?;
-                        BindTarget::overwrite(
-                            OverwriteConfirmation::new(env, typed)
-                                .map_err(DecisionError::ConfirmationMismatch)?,
-                        )
-                    }
-                    Availability::Unavailable { reason } => {
-                        return Err(DecisionError::NotSelectable {
-                            environment_id: env.id.clone(),
-                            reason: reason.clone(),
-                        }
-                        .into());
-                    }
-                };
-                TaskTarget::Existing {
-                    target,
-                    name: env.name.clone(),
-                    kind: env.kind,
-                }
+                classification.decide(Choice::Named {
+                    name: wanted,
+                    confirmation: request.confirm.as_deref(),
+                })?
             }
         };
         let resumed = pending

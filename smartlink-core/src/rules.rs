@@ -14,9 +14,13 @@
 use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
+use thiserror::Error;
 
-use crate::environment::{Binding, Environment, EnvironmentId};
+use crate::confirmation::{ConfirmationMismatch, OverwriteConfirmation};
+use crate::environment::{Binding, Environment, EnvironmentId, EnvironmentName};
+use crate::error::ValidationError;
 use crate::installation::{ErpLine, Installation, Kind};
+use crate::platform::BindTarget;
 
 /// Which of the flow's situations the installation is in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +175,211 @@ impl Classification {
             local_binding_lost: false,
         }
     }
+}
+
+/// Where the task binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskTarget {
+    /// A listed environment (plain, or overwrite with its confirmation).
+    Existing {
+        /// Bind target with the listed etag.
+        target: BindTarget,
+        /// The environment's name, for messages and the local state.
+        name: EnvironmentName,
+        /// Its kind.
+        kind: Kind,
+    },
+    /// Create an environment of the installation's kind first.
+    Create {
+        /// Its name.
+        name: EnvironmentName,
+    },
+}
+
+/// Why a decision (unattended, or checked again before acting) was refused.
+///
+/// Serialized as `{"refusal": "<code>", "message": "<English detail>"}`, the
+/// code being [`DecisionError::code`].
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum DecisionError {
+    /// No listed environment has that name.
+    #[error("no environment named {0:?} is listed")]
+    EnvironmentNotFound(String),
+    /// The environment cannot be chosen.
+    #[error("environment {environment_id} cannot be chosen: {reason:?}")]
+    NotSelectable {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Why.
+        reason: UnavailableReason,
+    },
+    /// Another installation of this line holds it: a confirmation is needed.
+    #[error(
+        "environment {0} is held by another installation of this line; repeat its name to confirm the overwrite"
+    )]
+    ConfirmationRequired(EnvironmentId),
+    /// The confirmation did not match the environment's name.
+    #[error("{0}")]
+    ConfirmationMismatch(ConfirmationMismatch),
+    /// Creating is not offered in this scenario (the installation is bound).
+    #[error("creating an environment is not offered: the installation is already bound")]
+    CreateNotOffered,
+    /// An environment with that name exists.
+    #[error("an environment with that name already exists")]
+    NameTaken,
+    /// The data is inconsistent (R5).
+    #[error("inconsistent data: {0:?}")]
+    Inconsistent(Inconsistency),
+    /// A name was refused.
+    #[error("{0}")]
+    Invalid(ValidationError),
+    /// The installation has no name and none could be found.
+    #[error("the installation needs a name")]
+    NameRequired,
+}
+
+impl DecisionError {
+    /// The stable, machine-readable code of this refusal, as the C ABI and
+    /// the documents spell it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            DecisionError::EnvironmentNotFound(_) => "environment_not_found",
+            DecisionError::NotSelectable { .. } => "not_selectable",
+            DecisionError::ConfirmationRequired(_) => "confirmation_required",
+            DecisionError::ConfirmationMismatch(_) => "confirmation_mismatch",
+            DecisionError::CreateNotOffered => "create_not_offered",
+            DecisionError::NameTaken => "name_taken",
+            DecisionError::Inconsistent(_) => "inconsistent",
+            DecisionError::Invalid(_) => "invalid_name",
+            DecisionError::NameRequired => "name_required",
+        }
+    }
+
+    /// Every refusal code, for documents and tests.
+    pub const CODES: [&'static str; 9] = [
+        "environment_not_found",
+        "not_selectable",
+        "confirmation_required",
+        "confirmation_mismatch",
+        "create_not_offered",
+        "name_taken",
+        "inconsistent",
+        "invalid_name",
+        "name_required",
+    ];
+}
+
+impl Serialize for DecisionError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("refusal", self.code())?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
+}
+
+/// What the administrator (or a script) chose on the environment screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Choice<'a> {
+    /// A listed environment, by id (the wizard), with the typed name when
+    /// taking it from another installation of this line.
+    Listed {
+        /// The environment.
+        environment_id: &'a EnvironmentId,
+        /// The typed confirmation, for an overwrite.
+        confirmation: Option<&'a str>,
+    },
+    /// A listed environment, by name (the unattended mode): names compare as
+    /// [`EnvironmentName::uniqueness_key`] says.
+    Named {
+        /// The name as given.
+        name: &'a str,
+        /// The typed confirmation, for an overwrite.
+        confirmation: Option<&'a str>,
+    },
+    /// A new environment of the installation's kind, with this name.
+    Create {
+        /// The name as given.
+        name: &'a str,
+    },
+}
+
+impl Classification {
+    /// Turns a choice into what the task will do, or the reason it is
+    /// refused. The one decision function: the wizard, the unattended mode
+    /// and the C ABI all call it, so the create-offered, name-taken,
+    /// selectability and confirmation checks exist once.
+    pub fn decide(&self, choice: Choice<'_>) -> Result<TaskTarget, DecisionError> {
+        if let Scenario::Inconsistent { reason } = &self.scenario {
+            return Err(DecisionError::Inconsistent(reason.clone()));
+        }
+        match choice {
+            Choice::Create { name } => {
+                let name = EnvironmentName::new(name).map_err(DecisionError::Invalid)?;
+                if !self.create_offered {
+                    return Err(DecisionError::CreateNotOffered);
+                }
+                let key = name.uniqueness_key();
+                if self
+                    .choices
+                    .iter()
+                    .any(|c| c.environment.name.uniqueness_key() == key)
+                {
+                    return Err(DecisionError::NameTaken);
+                }
+                Ok(TaskTarget::Create { name })
+            }
+            Choice::Listed {
+                environment_id,
+                confirmation,
+            } => {
+                let choice = self.choice(environment_id).ok_or_else(|| {
+                    DecisionError::EnvironmentNotFound(environment_id.to_string())
+                })?;
+                target_for(choice, confirmation)
+            }
+            Choice::Named { name, confirmation } => {
+                let key = EnvironmentName::key_of(name);
+                let choice = self
+                    .choices
+                    .iter()
+                    .find(|c| c.environment.name.uniqueness_key() == key)
+                    .ok_or_else(|| DecisionError::EnvironmentNotFound(name.trim().to_owned()))?;
+                target_for(choice, confirmation)
+            }
+        }
+    }
+}
+
+fn target_for(
+    choice: &EnvironmentChoice,
+    confirmation: Option<&str>,
+) -> Result<TaskTarget, DecisionError> {
+    let env = &choice.environment;
+    let target = match &choice.availability {
+        Availability::Selectable | Availability::Regenerate => BindTarget::plain(env),
+        Availability::NeedsTypedConfirmation { .. } => {
+            let typed =
+                confirmation.ok_or_else(|| DecisionError::ConfirmationRequired(env.id.clone()))?;
+            BindTarget::overwrite(
+                OverwriteConfirmation::new(env, typed)
+                    .map_err(DecisionError::ConfirmationMismatch)?,
+            )
+        }
+        Availability::Unavailable { reason } => {
+            return Err(DecisionError::NotSelectable {
+                environment_id: env.id.clone(),
+                reason: reason.clone(),
+            });
+        }
+    };
+    Ok(TaskTarget::Existing {
+        target,
+        name: env.name.clone(),
+        kind: env.kind,
+    })
 }
 
 /// Classifies the situation of `installation`.

@@ -11,12 +11,12 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::confirmation::{ConfirmationMismatch, OverwriteConfirmation, confirmation_matches};
+use crate::confirmation::confirmation_matches;
 use crate::environment::{Binding, Environment, EnvironmentId, EnvironmentName};
 use crate::error::ValidationError;
 use crate::installation::InstallationName;
-use crate::platform::BindTarget;
-use crate::rules::{Availability, Classification, Inconsistency, Scenario, UnavailableReason};
+pub use crate::rules::TaskTarget;
+use crate::rules::{Availability, Choice, Classification, DecisionError, Inconsistency, Scenario};
 
 /// Where the configurator's public documentation lives (shown on the welcome screen).
 pub const DOCUMENTATION_URL: &str =
@@ -206,7 +206,7 @@ impl Action {
 }
 
 /// Why an action was refused.
-#[derive(Debug, Clone, PartialEq, Eq, Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum WizardError {
     /// The current screen does not offer that action.
@@ -217,26 +217,32 @@ pub enum WizardError {
         /// The screen.
         screen: &'static str,
     },
-    /// A name was refused.
-    #[error("{0}")]
-    Invalid(ValidationError),
-    /// No such environment in the list.
-    #[error("environment {0} is not in the list")]
-    UnknownEnvironment(EnvironmentId),
-    /// The environment cannot be chosen.
-    #[error("environment {environment_id} cannot be chosen: {reason:?}")]
-    NotSelectable {
-        /// The environment.
-        environment_id: EnvironmentId,
-        /// Why.
-        reason: UnavailableReason,
-    },
-    /// An environment with that name exists already.
-    #[error("an environment with that name already exists")]
-    NameTaken,
-    /// The typed confirmation does not match.
-    #[error("{0}")]
-    ConfirmationMismatch(#[serde(skip)] ConfirmationMismatch),
+    /// The choice was refused, for the same reasons as in the unattended
+    /// mode ([`crate::rules::Classification::decide`]); an invalid
+    /// installation name is [`DecisionError::Invalid`].
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
+}
+
+impl WizardError {
+    /// The stable code of this refusal: `not_allowed`, or the decision's
+    /// [`DecisionError::code`].
+    pub fn code(&self) -> &'static str {
+        match self {
+            WizardError::NotAllowed { .. } => "not_allowed",
+            WizardError::Decision(d) => d.code(),
+        }
+    }
+}
+
+impl Serialize for WizardError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("refusal", self.code())?;
+        map.serialize_entry("message", &self.to_string())?;
+        map.end()
+    }
 }
 
 /// What the configurator must do after an action.
@@ -259,25 +265,6 @@ pub struct TaskRequest {
     pub name: InstallationName,
     /// Where to bind.
     pub target: TaskTarget,
-}
-
-/// Where the task binds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TaskTarget {
-    /// A listed environment (plain, or overwrite with its confirmation).
-    Existing {
-        /// Bind target with the listed etag.
-        target: BindTarget,
-        /// The environment's name, for messages and the local state.
-        name: EnvironmentName,
-        /// Its kind.
-        kind: crate::installation::Kind,
-    },
-    /// Create an environment of the installation's kind first.
-    Create {
-        /// Its name.
-        name: EnvironmentName,
-    },
 }
 
 /// The wizard's state.
@@ -333,7 +320,7 @@ impl Wizard {
                             name: Some(name),
                             error: Some(e.clone()),
                         };
-                        Err(WizardError::Invalid(e))
+                        Err(DecisionError::Invalid(e).into())
                     }
                 }
             }
@@ -345,14 +332,18 @@ impl Wizard {
                 let choice = choices
                     .iter()
                     .find(|c| c.environment.id == environment_id)
-                    .ok_or_else(|| WizardError::UnknownEnvironment(environment_id.clone()))?;
+                    .ok_or_else(|| {
+                        DecisionError::EnvironmentNotFound(environment_id.to_string())
+                    })?;
                 let env = choice.environment.clone();
                 match &choice.availability {
-                    Availability::Selectable => self.run(TaskTarget::Existing {
-                        target: BindTarget::plain(&env),
-                        name: env.name.clone(),
-                        kind: env.kind,
-                    }),
+                    Availability::Selectable => {
+                        let target = self.decide(Choice::Listed {
+                            environment_id: &environment_id,
+                            confirmation: None,
+                        })?;
+                        self.run(target)
+                    }
                     Availability::Regenerate => {
                         self.screen = Screen::ConfirmRegeneration { environment: env };
                         Ok(Effect::None)
@@ -366,35 +357,25 @@ impl Wizard {
                         };
                         Ok(Effect::None)
                     }
-                    Availability::Unavailable { reason } => Err(WizardError::NotSelectable {
-                        environment_id,
-                        reason: reason.clone(),
-                    }),
+                    Availability::Unavailable { .. } => Err(self
+                        .decide(Choice::Listed {
+                            environment_id: &environment_id,
+                            confirmation: None,
+                        })
+                        .expect_err("an unavailable environment is refused")
+                        .into()),
                 }
             }
-            (
-                Screen::ChooseEnvironment {
-                    create_offered,
-                    choices,
-                    ..
-                },
-                action @ Action::Create { .. },
-            ) => {
+            (Screen::ChooseEnvironment { create_offered, .. }, action @ Action::Create { .. }) => {
+                // The tab is not shown: the action does not exist here.
                 if !create_offered {
                     return Err(not_allowed(&self.screen, &action));
                 }
                 let Action::Create { name } = action else {
                     unreachable!("matched above")
                 };
-                let name = EnvironmentName::new(&name).map_err(WizardError::Invalid)?;
-                let key = name.uniqueness_key();
-                if choices
-                    .iter()
-                    .any(|c| c.environment.name.uniqueness_key() == key)
-                {
-                    return Err(WizardError::NameTaken);
-                }
-                self.run(TaskTarget::Create { name })
+                let target = self.decide(Choice::Create { name: &name })?;
+                self.run(target)
             }
             (Screen::ChooseEnvironment { .. }, Action::Back) => {
                 self.screen = Screen::NameInstallation {
@@ -404,12 +385,12 @@ impl Wizard {
                 Ok(Effect::None)
             }
             (Screen::ConfirmRegeneration { environment }, Action::Confirm) => {
-                let env = environment.clone();
-                self.run(TaskTarget::Existing {
-                    target: BindTarget::plain(&env),
-                    name: env.name.clone(),
-                    kind: env.kind,
-                })
+                let environment_id = environment.id.clone();
+                let target = self.decide(Choice::Listed {
+                    environment_id: &environment_id,
+                    confirmation: None,
+                })?;
+                self.run(target)
             }
             (
                 Screen::ConfirmOverwrite {
@@ -434,14 +415,12 @@ impl Wizard {
                 },
                 Action::Confirm,
             ) => {
-                let confirmation = OverwriteConfirmation::new(environment, typed)
-                    .map_err(WizardError::ConfirmationMismatch)?;
-                let env = environment.clone();
-                self.run(TaskTarget::Existing {
-                    target: BindTarget::overwrite(confirmation),
-                    name: env.name.clone(),
-                    kind: env.kind,
-                })
+                let (environment_id, typed) = (environment.id.clone(), typed.clone());
+                let target = self.decide(Choice::Listed {
+                    environment_id: &environment_id,
+                    confirmation: Some(&typed),
+                })?;
+                self.run(target)
             }
             (
                 Screen::ConfirmRegeneration { .. } | Screen::ConfirmOverwrite { .. },
@@ -537,6 +516,17 @@ impl Wizard {
             reason: ErrorReason::TaskFailed { code, detail },
             retry_allowed: true,
         };
+    }
+
+    /// The one decision function, on the listing this wizard shows.
+    fn decide(&self, choice: Choice<'_>) -> Result<TaskTarget, DecisionError> {
+        match &self.classification {
+            Some(c) => c.decide(choice),
+            None => Err(DecisionError::EnvironmentNotFound(match choice {
+                Choice::Listed { environment_id, .. } => environment_id.to_string(),
+                Choice::Named { name, .. } | Choice::Create { name } => name.to_owned(),
+            })),
+        }
     }
 
     fn run(&mut self, target: TaskTarget) -> Result<Effect, WizardError> {

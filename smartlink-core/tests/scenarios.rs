@@ -232,9 +232,9 @@ async fn replacement_overwrites_only_with_the_typed_name() {
     .unwrap();
     assert!(matches!(
         cfg.apply(Action::Confirm).await,
-        Err(ConfiguratorError::Wizard(
-            wizard::WizardError::ConfirmationMismatch(_)
-        ))
+        Err(ConfiguratorError::Wizard(wizard::WizardError::Decision(
+            DecisionError::ConfirmationMismatch(_)
+        )))
     ));
     cfg.apply(Action::TypeConfirmation {
         text: "produção".into(),
@@ -1231,7 +1231,9 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
             name: "nova".into()
         })
         .await,
-        Err(ConfiguratorError::Wizard(wizard::WizardError::NameTaken))
+        Err(ConfiguratorError::Wizard(wizard::WizardError::Decision(
+            DecisionError::NameTaken
+        )))
     ));
     let status = cfg
         .configure_unattended(&UnattendedRequest {

@@ -55,7 +55,7 @@ fn invalid_name_stays_on_the_name_screen_with_the_error() {
         .unwrap_err();
     assert!(matches!(
         err,
-        WizardError::Invalid(ValidationError::TooLong { .. })
+        WizardError::Decision(DecisionError::Invalid(ValidationError::TooLong { .. }))
     ));
     assert!(matches!(
         w.screen(),
@@ -105,13 +105,13 @@ fn first_binding_by_creation_validates_and_checks_the_name() {
         w.apply(Action::Create {
             name: "x".repeat(21)
         }),
-        Err(WizardError::Invalid(_))
+        Err(WizardError::Decision(DecisionError::Invalid(_)))
     ));
     assert!(matches!(
         w.apply(Action::Create {
             name: "PROD".into()
         }),
-        Err(WizardError::NameTaken)
+        Err(WizardError::Decision(DecisionError::NameTaken))
     ));
     let Effect::Run(req) = w
         .apply(Action::Create {
@@ -150,10 +150,10 @@ fn already_bound_has_no_create_tab_and_asks_to_confirm_regeneration() {
         w.apply(Action::Select {
             environment_id: eid("e2")
         }),
-        Err(WizardError::NotSelectable {
+        Err(WizardError::Decision(DecisionError::NotSelectable {
             reason: UnavailableReason::InstallationBoundElsewhere,
             ..
-        })
+        }))
     ));
     assert_eq!(
         w.apply(Action::Select {
@@ -200,7 +200,9 @@ fn replacement_overwrite_enables_confirm_only_for_the_exact_name() {
     // Refused without confirmation.
     assert!(matches!(
         w.apply(Action::Confirm),
-        Err(WizardError::ConfirmationMismatch(_))
+        Err(WizardError::Decision(DecisionError::ConfirmationMismatch(
+            _
+        )))
     ));
     // Refused with a wrong name, and a differently-cased one.
     for wrong in ["Producao", "PRODUÇÃO", "produção"] {
@@ -259,16 +261,16 @@ fn kind_mismatch_is_not_selectable_and_unknown_ids_are_refused() {
         w.apply(Action::Select {
             environment_id: eid("e1")
         }),
-        Err(WizardError::NotSelectable {
+        Err(WizardError::Decision(DecisionError::NotSelectable {
             reason: UnavailableReason::KindMismatch { .. },
             ..
-        })
+        }))
     ));
     assert!(matches!(
         w.apply(Action::Select {
             environment_id: eid("nope")
         }),
-        Err(WizardError::UnknownEnvironment(_))
+        Err(WizardError::Decision(DecisionError::EnvironmentNotFound(_)))
     ));
     assert!(matches!(w.screen(), Screen::ChooseEnvironment { .. }));
 }

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest, error_code};
 use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
-use smartlink_core::wizard::{Action, Screen, WizardError};
+use smartlink_core::wizard::{Action, Screen};
 
 use crate::error::{FfiError, set_last_error, smartlink_result};
 use crate::handle::HandleInner;
@@ -99,16 +99,7 @@ pub fn from_configurator(e: ConfiguratorError) -> FfiError {
     let message = e.to_string();
     match e {
         ConfiguratorError::Wizard(w) => {
-            let sub = match &w {
-                WizardError::NotAllowed { .. } => "not_allowed",
-                WizardError::Invalid(_) => "invalid_name",
-                WizardError::UnknownEnvironment(_) => "not_found",
-                WizardError::NotSelectable { .. } => "not_selectable",
-                WizardError::NameTaken => "name_taken",
-                WizardError::ConfirmationMismatch(_) => "confirmation_mismatch",
-                _ => "refused",
-            };
-            FfiError::new(smartlink_result::WizardRefused, message).with_sub_code(sub)
+            FfiError::new(smartlink_result::WizardRefused, message).with_sub_code(w.code())
         }
         ConfiguratorError::Decision(d) => {
             FfiError::new(smartlink_result::DecisionRefused, message).with_sub_code(d.code())

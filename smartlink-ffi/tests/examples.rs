@@ -7,16 +7,23 @@ use std::process::Command;
 
 use common::*;
 
+/// The C example, compiled once per test process: two tests compiling to
+/// one path at once would run a binary the linker is still writing
+/// ("text file busy").
 fn c_example() -> std::path::PathBuf {
-    cdylib();
-    let out = scratch("c").join("first_binding");
-    compile_c(
-        &[&workspace().join("examples/c/first_binding.c")],
-        &out,
-        true,
-        &[],
-    );
-    out
+    static EXE: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    EXE.get_or_init(|| {
+        cdylib();
+        let out = scratch("c").join("first_binding");
+        compile_c(
+            &[&workspace().join("examples/c/first_binding.c")],
+            &out,
+            true,
+            &[],
+        );
+        out
+    })
+    .clone()
 }
 
 #[test]

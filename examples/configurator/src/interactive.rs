@@ -195,13 +195,16 @@ async fn apply(ctx: &Ctx, action: Action) -> Result<(), u8> {
             Ok(())
         }
         Err(ConfiguratorError::Wizard(e)) => {
+            use smartlink_core::DecisionError as D;
             use smartlink_core::wizard::WizardError as W;
             let loc = ctx.locale;
             let message = match &e {
-                W::Invalid(v) => validation_text(loc, v),
-                W::NameTaken => code_text(loc, "name_taken"),
-                W::ConfirmationMismatch(_) => text(loc, "overwrite.mismatch").to_owned(),
-                W::NotSelectable { reason, .. } => render(
+                W::Decision(D::Invalid(v)) => validation_text(loc, v),
+                W::Decision(D::NameTaken) => code_text(loc, "name_taken"),
+                W::Decision(D::ConfirmationMismatch(_)) => {
+                    text(loc, "overwrite.mismatch").to_owned()
+                }
+                W::Decision(D::NotSelectable { reason, .. }) => render(
                     loc,
                     "cli.unavailable_pick",
                     &[(
