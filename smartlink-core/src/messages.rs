@@ -985,9 +985,9 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "check.tls_rustls",
-        "rustls; certificado do servidor verificado pelas raízes do sistema e WebPKI",
-        "rustls; certificado del servidor verificado con las raíces del sistema y WebPKI",
-        "rustls; the server's certificate verified against the system and WebPKI roots",
+        "rustls; certificado do servidor verificado pelas raízes confiáveis do sistema",
+        "rustls; certificado del servidor verificado con las raíces de confianza del sistema",
+        "rustls; the server's certificate verified against the system's trusted roots",
     ),
     (
         "check.proxy_none",
@@ -1338,6 +1338,18 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
         "URL de uma plataforma real em vez da sandbox embutida",
         "URL de una plataforma real en lugar del sandbox integrado",
         "URL of a real platform instead of the embedded sandbox",
+    ),
+    (
+        "help.arg.ca_file",
+        "Certificados de AC extras (PEM) confiáveis para --platform-url, além dos do sistema",
+        "Certificados de CA adicionales (PEM) de confianza para --platform-url, además de los del sistema",
+        "Extra trusted CA certificates (PEM) for --platform-url, on top of the system's",
+    ),
+    (
+        "help.arg.proxy",
+        "Proxy para todas as requisições à plataforma (padrão: variáveis HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)",
+        "Proxy para todas las solicitudes a la plataforma (por defecto: variables HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY)",
+        "Proxy for every request to the platform (default: the HTTPS_PROXY, HTTP_PROXY, ALL_PROXY, NO_PROXY variables)",
     ),
     (
         "help.arg.token",

@@ -574,7 +574,10 @@ pub async fn check(ctx: &Ctx) -> u8 {
         text(loc, "check.tls_none")
     };
     outln!("{}", render(loc, "check.tls", &[("detail", tls)]));
-    let proxies = proxy_settings();
+    let proxies = match &ctx.cli.proxy {
+        Some(explicit) => vec![format!("--proxy {}", strip_credentials(explicit))],
+        None => proxy_settings(),
+    };
     let proxy = if proxies.is_empty() {
         text(loc, "check.proxy_none").to_owned()
     } else {
@@ -609,7 +612,7 @@ pub async fn check(ctx: &Ctx) -> u8 {
         }
         Err(e @ (PlatformError::Transport { .. } | PlatformError::Timeout { .. })) => {
             // Not reached: say why, and measure nothing it did not answer.
-            let cause = diagnose(url).await;
+            let cause = diagnose(url, ctx.cli.proxy.is_some()).await;
             outln!(
                 "{}",
                 render(
@@ -640,9 +643,10 @@ pub async fn check(ctx: &Ctx) -> u8 {
     }
 
     // Clock skew against the server's Date header.
-    match server_date(url).await {
+    // Through the library's client: the same proxy and trusted roots.
+    match http.server_clock().await.ok().flatten() {
         Some((server, local)) => {
-            let skew = (local - server).num_seconds();
+            let skew = seconds_between(local, server);
             outln!(
                 "{}",
                 render(loc, "check.clock", &[("seconds", &skew.to_string())])
@@ -663,10 +667,18 @@ pub async fn check(ctx: &Ctx) -> u8 {
     }
 }
 
+/// `a - b` in whole seconds, negative when `a` is earlier.
+fn seconds_between(a: std::time::SystemTime, b: std::time::SystemTime) -> i64 {
+    match a.duration_since(b) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
 /// Why `url` cannot be reached, as a catalogue key: the proxy in the way,
 /// the name not resolved, the connection refused or not answered, or (the
 /// connection made) TLS or the HTTP exchange.
-async fn diagnose(url: &str) -> &'static str {
+async fn diagnose(url: &str, explicit_proxy: bool) -> &'static str {
     const STEP: Duration = Duration::from_secs(5);
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return "cause.connect";
@@ -676,7 +688,7 @@ async fn diagnose(url: &str) -> &'static str {
         return "cause.connect";
     };
     let port = parsed.port_or_known_default().unwrap_or(443);
-    if proxy_for(&parsed).is_some() {
+    if explicit_proxy || proxy_for(&parsed).is_some() {
         return "cause.proxy";
     }
     let host = host
@@ -855,26 +867,6 @@ pub fn forget(ctx: &Ctx) -> u8 {
             code
         }
     }
-}
-
-/// The server's `Date` and the local time at the middle of the request.
-async fn server_date(url: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
-    let client = reqwest::Client::builder()
-        .use_rustls_tls()
-        .timeout(Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .ok()?;
-    let before = Utc::now();
-    let response = client.get(url).send().await.ok()?;
-    let after = Utc::now();
-    let date = response
-        .headers()
-        .get(reqwest::header::DATE)?
-        .to_str()
-        .ok()?;
-    let server = DateTime::parse_from_rfc2822(date).ok()?.with_timezone(&Utc);
-    Some((server, before + (after - before) / 2))
 }
 
 #[cfg(test)]

@@ -52,6 +52,8 @@ const ARGS: &[&str] = &[
     "locale",
     "platform_url",
     "token",
+    "ca_file",
+    "proxy",
     "state",
     "unattended",
     "environment",

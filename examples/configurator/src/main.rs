@@ -79,6 +79,16 @@ pub struct Cli {
     #[arg(long, value_name = "TOKEN", global = true, value_parser = non_empty)]
     pub token: Option<String>,
 
+    /// Extra trusted CA certificates (PEM) for --platform-url, on top of the
+    /// operating system's roots (a corporate TLS-inspecting proxy's CA).
+    #[arg(long, value_name = "PEM", global = true, value_parser = non_empty)]
+    pub ca_file: Option<String>,
+
+    /// Proxy for every request to the platform (default: the HTTPS_PROXY,
+    /// HTTP_PROXY, ALL_PROXY and NO_PROXY variables).
+    #[arg(long, value_name = "URL", global = true, value_parser = non_empty)]
+    pub proxy: Option<String>,
+
     /// State file (default with the sandbox: a temporary directory).
     #[arg(long, value_name = "PATH", global = true, value_parser = non_empty)]
     pub state: Option<String>,

@@ -337,8 +337,14 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
                 (url, token)
             }
         };
-        let config =
+        let mut config =
             HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
+        if let Some(path) = &cli.ca_file {
+            config = config.with_extra_ca_file(path);
+        }
+        if let Some(proxy) = &cli.proxy {
+            config = config.with_proxy(proxy.as_str());
+        }
         let http = Arc::new(HttpPlatform::new(config).map_err(|e| {
             SetupError(
                 commands::with_detail(

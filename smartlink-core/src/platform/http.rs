@@ -284,8 +284,8 @@ impl HttpPlatformConfig {
         self
     }
 
-    /// Trusts the certificates of this PEM file in addition to the built-in
-    /// (webpki) and the system's roots.
+    /// Trusts the certificates of this PEM file in addition to the operating
+    /// system's trusted roots.
     pub fn with_extra_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.extra_ca_file = Some(path.into());
         self
@@ -441,9 +441,11 @@ impl HttpPlatform {
             )
         })?;
 
+        // One source of trust: the operating system's store (on Windows and
+        // macOS the one where IT installs corporate CAs), plus the optional
+        // extra bundle. No bundled root list to go stale inside the ERP.
         let mut builder = reqwest::Client::builder()
             .use_rustls_tls()
-            .tls_built_in_webpki_certs(true)
             .tls_built_in_native_certs(true)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(config.connect_timeout)
@@ -483,6 +485,39 @@ impl HttpPlatform {
             retry_after_cap: config.retry_after_cap,
             max_response_bytes: config.max_response_bytes,
         })
+    }
+
+    /// The server's clock: the `Date` header of an unauthenticated `GET` of
+    /// the base URL, with this machine's time at the middle of the exchange.
+    /// Sent through the same client as every other call (proxy, trusted
+    /// roots, timeouts), so a diagnostic sees what the configuration sees.
+    /// `Ok(None)` when the answer carries no valid `Date`; the status does
+    /// not matter (a 401 or 404 still has a clock).
+    pub async fn server_clock(&self) -> Result<Option<(SystemTime, SystemTime)>, PlatformError> {
+        let request_id = Uuid::new_v4().to_string();
+        let before = SystemTime::now();
+        let sent = self
+            .client
+            .get(self.base_url.clone())
+            .header("x-request-id", request_id.as_str())
+            .send();
+        let response = match tokio::time::timeout_at(self.deadline(), sent).await {
+            Err(_) => return Err(self.timeout(&request_id)),
+            Ok(Err(e)) => {
+                return Err(match self.map_reqwest(&e, &request_id) {
+                    Failure::Retryable(e) | Failure::Fatal(e) => e,
+                });
+            }
+            Ok(Ok(response)) => response,
+        };
+        let after = SystemTime::now();
+        let local = before + after.duration_since(before).unwrap_or_default() / 2;
+        Ok(response
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| httpdate::parse_http_date(v).ok())
+            .map(|server| (server, local)))
     }
 
     /// The checked base URL.

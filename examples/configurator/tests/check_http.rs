@@ -1,0 +1,164 @@
+//! `check` goes through the library's HTTP configuration: an explicit
+//! `--proxy` carries every request it makes, the clock probe included.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
+const TOKEN: &str = "check-http-token";
+
+/// A plain HTTP forward proxy on 127.0.0.1 that notes the path of every
+/// request it carries. One request per connection (it asks the server to
+/// close), which is all a test needs.
+fn counting_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let noted = seen.clone();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let noted = noted.clone();
+            std::thread::spawn(move || forward(client, &noted));
+        }
+    });
+    (url, seen)
+}
+
+fn forward(mut client: TcpStream, seen: &Mutex<Vec<String>>) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        match client.read(&mut byte) {
+            Ok(1) => head.push(byte[0]),
+            _ => return,
+        }
+    }
+    let head = String::from_utf8_lossy(&head).into_owned();
+    let (first, rest) = head.split_once("\r\n").unwrap();
+    let mut parts = first.split(' ');
+    let (method, target, version) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let without_scheme = target.strip_prefix("http://").expect("absolute-form");
+    let (host, path) = match without_scheme.find('/') {
+        Some(at) => (&without_scheme[..at], &without_scheme[at..]),
+        None => (without_scheme, "/"),
+    };
+    seen.lock().unwrap().push(path.to_owned());
+    let Ok(mut upstream) = TcpStream::connect(host) else {
+        return;
+    };
+    let request = format!("{method} {path} {version}\r\nConnection: close\r\n{rest}");
+    if upstream.write_all(request.as_bytes()).is_err() {
+        return;
+    }
+    let mut to_upstream = upstream.try_clone().unwrap();
+    let mut from_client = client.try_clone().unwrap();
+    std::thread::spawn(move || {
+        let _ = std::io::copy(&mut from_client, &mut to_upstream);
+    });
+    let _ = std::io::copy(&mut upstream, &mut client);
+    let _ = client.shutdown(std::net::Shutdown::Both);
+}
+
+#[test]
+fn check_sends_every_request_through_the_configured_proxy() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime.block_on(async {
+        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    let (proxy, seen) = counting_proxy();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let output = Command::new(BIN)
+        .args([
+            "check",
+            "--state",
+            state.to_str().unwrap(),
+            "--locale",
+            "en",
+            "--platform-url",
+            &sandbox.url(),
+            "--token",
+            TOKEN,
+            "--proxy",
+            &proxy,
+        ])
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .env_remove("ALL_PROXY")
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("--proxy"),
+        "the proxy in use is shown: {stdout}"
+    );
+    let seen = seen.lock().unwrap().clone();
+    assert!(
+        seen.iter().any(|p| p.starts_with("/v1/environments")),
+        "the listing went through the proxy: {seen:?}"
+    );
+    assert!(
+        seen.iter().any(|p| p == "/"),
+        "the clock probe went through the proxy too: {seen:?}"
+    );
+    assert!(
+        !stdout.contains("Date"),
+        "the server's clock was read: {stdout}"
+    );
+    drop(sandbox);
+}
+
+#[test]
+fn an_unreadable_ca_file_is_a_usage_error_naming_no_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let output = Command::new(BIN)
+        .args([
+            "check",
+            "--state",
+            state.to_str().unwrap(),
+            "--locale",
+            "en",
+            "--platform-url",
+            "https://platform.invalid",
+            "--token",
+            TOKEN,
+            "--ca-file",
+            "/nonexistent/ca.pem",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(2), "{all}");
+    assert!(!all.contains(TOKEN), "{all}");
+    // The usage error is the configuration's, not a missing flag's.
+    assert!(!all.contains("--state"), "{all}");
+}
