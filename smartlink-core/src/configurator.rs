@@ -31,6 +31,8 @@ use crate::wizard::{
     Action, Effect, ErrorReason, Screen, TaskRequest, TaskStep, TaskTarget, Wizard,
 };
 
+mod tokens;
+
 /// What the host says about its installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallationSpec {
@@ -277,6 +279,10 @@ pub struct ConfigStatus {
     pub last_task: Option<TaskRecord>,
     /// A task was interrupted (the process died while it ran).
     pub interrupted_task: Option<Uuid>,
+    /// The platform refused the stored credentials (revoked or expired): why
+    /// the configurator is needed again.
+    #[serde(default)]
+    pub credentials_revoked: Option<crate::state::Revocation>,
 }
 
 struct GateCache {
@@ -295,6 +301,7 @@ struct Inner {
     wizard: Mutex<Wizard>,
     status: watch::Sender<TaskStatus>,
     gate: Mutex<GateCache>,
+    tokens: crate::token::TokenCache,
 }
 
 /// The SmartLink Configurator for one installation.
@@ -383,6 +390,7 @@ impl Configurator {
                     loaded: false,
                     configured_until: None,
                 }),
+                tokens: crate::token::TokenCache::new(),
             }),
         }
     }
@@ -427,6 +435,7 @@ impl Configurator {
 
     fn invalidate_gate(&self) {
         lock(&self.inner.gate).loaded = false;
+        self.tokens_state_changed();
     }
 
     /// The stored state when it was made for this installation; `None` when
@@ -466,6 +475,10 @@ impl Configurator {
                 .as_ref()
                 .and_then(|s| s.pending.as_ref())
                 .map(|p| p.task_id),
+            credentials_revoked: own
+                .as_ref()
+                .and_then(|s| s.active_revocation())
+                .cloned(),
         })
     }
 
@@ -842,7 +855,17 @@ impl Configurator {
     ///
     /// Several processes of one installation may call it at once: one does
     /// the work under the state lock, the others wait and find it done.
+    ///
+    /// Stored credentials close to expiry (less than the smaller of 7 days
+    /// and a third of their lifetime left) are rotated first, with no gap:
+    /// the new ones are issued, proven and stored, and their token published,
+    /// before the old ones are let go (`Configured` with
+    /// `reused_credentials: false`). A failed rotation keeps the old ones,
+    /// which are still valid, and is tried again at the next call.
     pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        if let Some(rotated) = self.rotate_if_due().await {
+            return Ok(rotated);
+        }
         if !self.needs_configuration() {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }
