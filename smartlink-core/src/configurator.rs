@@ -475,10 +475,7 @@ impl Configurator {
                 .as_ref()
                 .and_then(|s| s.pending.as_ref())
                 .map(|p| p.task_id),
-            credentials_revoked: own
-                .as_ref()
-                .and_then(|s| s.active_revocation())
-                .cloned(),
+            credentials_revoked: own.as_ref().and_then(|s| s.active_revocation()).cloned(),
         })
     }
 

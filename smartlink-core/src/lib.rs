@@ -50,7 +50,5 @@ pub use platform::{
 pub use rules::{
     Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
 };
-pub use state::{
-    FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore,
-};
+pub use state::{FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore};
 pub use token::{AccessToken, TokenError, TokenOptions};

@@ -182,6 +182,21 @@ pub fn rotation_lead(lifetime: Option<TimeDelta>) -> TimeDelta {
     }
 }
 
+/// Counters of the token cache, for diagnostics and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TokenStats {
+    /// Token requests started (cold and proactive).
+    pub requests: u64,
+    /// Of which proactive refreshes.
+    pub proactive: u64,
+    /// Requests that failed.
+    pub failures: u64,
+    /// Requests whose result was discarded as stale.
+    pub stale: u64,
+    /// Tokens published.
+    pub published: u64,
+}
+
 /// Why no access token could be handed out. No variant holds a token or a
 /// secret.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -292,6 +307,11 @@ pub(crate) struct TokenCache {
     slow: Mutex<Slow>,
     clock: OnceLock<TokenClock>,
     options: Mutex<TokenOptions>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) proactive: AtomicU64,
+    pub(crate) failures: AtomicU64,
+    pub(crate) stale: AtomicU64,
+    published: AtomicU64,
 }
 
 fn recover<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -307,6 +327,21 @@ impl TokenCache {
             slow: Mutex::new(Slow::default()),
             clock: OnceLock::new(),
             options: Mutex::new(TokenOptions::default()),
+            requests: AtomicU64::new(0),
+            proactive: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            stale: AtomicU64::new(0),
+            published: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> TokenStats {
+        TokenStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            proactive: self.proactive.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            stale: self.stale.load(Ordering::Relaxed),
+            published: self.published.load(Ordering::Relaxed),
         }
     }
 
@@ -388,6 +423,7 @@ impl TokenCache {
             client_id: client_id.clone(),
         };
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(entry));
+        self.published.fetch_add(1, Ordering::Relaxed);
         slow.failures = 0;
         slow.last_error = None;
         slow.cold_retry_at_ms = 0;
@@ -494,7 +530,10 @@ mod tests {
 
     #[test]
     fn rotation_lead_is_the_smaller_of_seven_days_and_a_third() {
-        assert_eq!(rotation_lead(Some(TimeDelta::days(365))), TimeDelta::days(7));
+        assert_eq!(
+            rotation_lead(Some(TimeDelta::days(365))),
+            TimeDelta::days(7)
+        );
         assert_eq!(rotation_lead(Some(TimeDelta::days(3))), TimeDelta::days(1));
         assert_eq!(
             rotation_lead(Some(TimeDelta::seconds(60))),

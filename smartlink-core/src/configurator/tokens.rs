@@ -43,7 +43,9 @@ struct FlightGuard {
 
 impl FlightGuard {
     fn finish(mut self, fetched: Result<Fetched, TokenError>) {
-        let outcome = self.cfg.conclude_flight(self.generation, self.proactive, fetched);
+        let outcome = self
+            .cfg
+            .conclude_flight(self.generation, self.proactive, fetched);
         self.release();
         if let Some(tx) = self.tx.take() {
             tx.send_replace(Some(outcome));
@@ -117,6 +119,11 @@ impl Configurator {
         self.inner
             .tokens
             .invalidate(|t| constant_time_eq(t.expose_secret(), given.expose_secret()))
+    }
+
+    /// The token cache's counters.
+    pub fn token_stats(&self) -> crate::token::TokenStats {
+        self.inner.tokens.stats()
     }
 
     /// Tunes the token cache (margins, backoff, clock).
@@ -198,6 +205,11 @@ impl Configurator {
             generation: slow.generation,
             rx: rx.clone(),
         });
+        let cache = &self.inner.tokens;
+        cache.requests.fetch_add(1, Ordering::Relaxed);
+        if proactive {
+            cache.proactive.fetch_add(1, Ordering::Relaxed);
+        }
         let guard = FlightGuard {
             cfg: self.clone(),
             id,
@@ -242,7 +254,11 @@ impl Configurator {
     ) -> FlightOutcome {
         let cache = &self.inner.tokens;
         let mut slow = cache.slow();
+        if fetched.is_err() {
+            cache.failures.fetch_add(1, Ordering::Relaxed);
+        }
         if slow.generation != generation {
+            cache.stale.fetch_add(1, Ordering::Relaxed);
             return FlightOutcome::Stale;
         }
         let now = cache.now_ms();
@@ -262,7 +278,9 @@ impl Configurator {
                 slow.failures = slow.failures.saturating_add(1);
                 let delay = duration_ms(cache.backoff(slow.failures));
                 match &e {
-                    TokenError::Revoked { .. } | TokenError::NotConfigured => cache.clear(&mut slow),
+                    TokenError::Revoked { .. } | TokenError::NotConfigured => {
+                        cache.clear(&mut slow)
+                    }
                     _ if proactive => {
                         // Keep serving the valid token; try again before it expires.
                         let left = cache
@@ -437,9 +455,7 @@ impl Configurator {
                 // A platform without tokens still proves the credentials.
                 Err(PlatformError::Config(_)) => {
                     self.with_retries(|| {
-                        self.inner
-                            .platform
-                            .verify_credentials(&issued.credentials)
+                        self.inner.platform.verify_credentials(&issued.credentials)
                     })
                     .await?;
                     None

@@ -7,8 +7,8 @@
 //! installation's token, not the token source's, and its caller decides what
 //! a failure means.
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use reqwest::Method;
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use uuid::Uuid;
