@@ -436,3 +436,87 @@ fn rotation_through_the_abi_swaps_the_token_with_the_credentials() {
     let r = call(&h, r#"{"op":"needs_configuration"}"#);
     assert_eq!(r["needs_configuration"], false);
 }
+
+/// The keys of a JSON value, recursively (values are not compared: the doc
+/// shortens them with `…`).
+fn shape(v: &serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), shape(v))).collect(),
+        _ => serde_json::Value::Null,
+    }
+}
+
+#[test]
+fn the_documented_token_examples_are_what_the_library_answers() {
+    let doc = std::fs::read_to_string(common::workspace().join("docs/c-api.md")).unwrap();
+    let mut examples = Vec::new();
+    for section in [
+        "### `access_token`",
+        "### `invalidate_token`",
+        "### `whoami`",
+    ] {
+        let start = doc
+            .find(section)
+            .unwrap_or_else(|| panic!("{section} missing"));
+        let block = &doc[start..];
+        let code = &block[block.find("```json\n").unwrap() + 8..];
+        let code = &code[..code.find("```").unwrap()];
+        let lines: Vec<&str> = code.lines().collect();
+        assert_eq!(lines.len() % 2, 0, "{section}: request/response pairs");
+        for pair in lines.chunks(2) {
+            let request: serde_json::Value = serde_json::from_str(pair[0]).unwrap();
+            let response: serde_json::Value =
+                serde_json::from_str(&pair[1].replace("{…}", "{}")).unwrap();
+            examples.push((request, response));
+        }
+    }
+    // Three situations: not configured, configured, revoked.
+    let p = Platform::start();
+    let h = open(&p, "doc-tok", r#""state":"memory""#);
+    let unconfigured = call(&h, r#"{"op":"access_token"}"#);
+    bind(&h);
+    let ok = call(&h, r#"{"op":"access_token"}"#);
+    let token = ok["access_token"].as_str().unwrap().to_owned();
+    let who = call(&h, r#"{"op":"whoami"}"#);
+    let invalidated = call(
+        &h,
+        &format!(r#"{{"op":"invalidate_token","access_token":"{token}"}}"#),
+    );
+    let fresh = call(&h, r#"{"op":"access_token"}"#)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    p.memory()
+        .revoke_credentials(&InstallationId::new("doc-tok").unwrap());
+    call(
+        &h,
+        &format!(r#"{{"op":"invalidate_token","access_token":"{fresh}"}}"#),
+    );
+    let revoked = call(&h, r#"{"op":"access_token"}"#);
+    assert_eq!(revoked["error"]["result"], 7021, "{revoked}");
+    let actual = [unconfigured, ok, who, invalidated, revoked];
+    for (request, documented) in examples {
+        let found = actual.iter().find(|a| {
+            a["ok"] == documented["ok"]
+                && a["error"]["result"] == documented["error"]["result"]
+                && shape(a) == shape(&documented)
+        });
+        let found = found.unwrap_or_else(|| {
+            panic!("no answer has the documented shape {documented} for {request}")
+        });
+        if documented["ok"] == false {
+            for key in ["kind", "code", "text"] {
+                assert_eq!(found["error"][key], documented["error"][key], "{key}");
+            }
+            let doc_message = documented["error"]["message"].as_str().unwrap();
+            let prefix = doc_message.split('…').next().unwrap();
+            assert!(
+                found["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(prefix),
+                "{found}"
+            );
+        }
+    }
+}
