@@ -8,6 +8,7 @@
 mod commands;
 mod interactive;
 mod setup;
+mod token_cmd;
 mod ui;
 
 use std::process::ExitCode;
@@ -140,6 +141,10 @@ pub enum Command {
     /// Diagnostics: reaches the platform, TLS and proxy in use, clock skew,
     /// token accepted. Exit 0 all good, 4 otherwise.
     Check,
+    /// Prints this installation's access token (a bearer token for the
+    /// platform) and nothing else on stdout, for scripts. Exit 0 printed,
+    /// 3 not configured or credentials revoked, 4 platform error.
+    Token,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

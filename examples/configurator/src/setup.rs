@@ -119,6 +119,7 @@ pub async fn run(cli: Cli) -> u8 {
     match ctx.cli.command {
         Some(Command::Status) => commands::status(&ctx),
         Some(Command::Check) => commands::check(&ctx).await,
+        Some(Command::Token) => crate::token_cmd::run(&ctx).await,
         None if ctx.cli.unattended => commands::unattended(&ctx).await,
         None => interactive::run(&ctx).await,
     }
