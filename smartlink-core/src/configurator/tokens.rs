@@ -136,17 +136,19 @@ impl Configurator {
     /// (`invalid_token`) is invalidated and the call made once more with a
     /// new one.
     pub async fn whoami(&self) -> Result<WhoAmI, TokenError> {
-        let mut token = self.access_token().await?;
-        for round in 0..2 {
-            match self.inner.platform.whoami(token.secret()).await {
-                Err(e) if e.is(ErrorCode::InvalidToken) && round == 0 => {
-                    self.invalidate_token(&token);
-                    token = self.access_token().await?;
-                }
-                other => return other.map_err(TokenError::Platform),
+        let token = self.access_token().await?;
+        match self.inner.platform.whoami(token.secret()).await {
+            Err(e) if e.is(ErrorCode::InvalidToken) => {
+                self.invalidate_token(&token);
+                let token = self.access_token().await?;
+                self.inner
+                    .platform
+                    .whoami(token.secret())
+                    .await
+                    .map_err(TokenError::Platform)
             }
+            other => other.map_err(TokenError::Platform),
         }
-        unreachable!("the loop returns on its second round")
     }
 
     async fn access_token_slow(&self) -> Result<AccessToken, TokenError> {
