@@ -378,13 +378,19 @@ async fn callers_waiting_on_a_request_that_turned_stale_get_a_fresh_token() {
     assert!(s.cfg.invalidate_token(&first));
     // Cold request held; callers wait on it.
     s.platform.hold.store(true, Ordering::SeqCst);
-    let waiters: Vec<_> = (0..20)
+    // Each waiter is polled once: it has joined the request before the
+    // state changes.
+    let mut waiters: Vec<_> = (0..20)
         .map(|_| {
             let cfg = s.cfg.clone();
-            tokio::spawn(async move { cfg.access_token().await })
+            Box::pin(async move { cfg.access_token().await })
         })
         .collect();
+    for w in &mut waiters {
+        assert!(tokio::time::timeout(Duration::ZERO, w).await.is_err());
+    }
     s.platform.wait_entered(requests + 1).await;
+    assert_eq!(s.cfg.token_stats().requests, 2, "one request for all");
     // The local state changes (another save by this process): the request
     // in flight belongs to an older generation.
     let state = s.store.load().unwrap().unwrap();
@@ -396,7 +402,7 @@ async fn callers_waiting_on_a_request_that_turned_stale_get_a_fresh_token() {
     s.platform.permits.add_permits(1);
     let mut got = Vec::new();
     for w in waiters {
-        got.push(w.await.unwrap().unwrap());
+        got.push(w.await.unwrap());
     }
     let handed = s.platform.handed_out.lock().unwrap().clone();
     let stale = &handed[requests];
