@@ -94,6 +94,16 @@
 // `ExecInClientDLL` id: the `cancel` operation.
 #define SMARTLINK_EXEC_CANCEL 24
 
+// `ExecInClientDLL` id: the `access_token` operation (the response holds the
+// token: never log it).
+#define SMARTLINK_EXEC_ACCESS_TOKEN 25
+
+// `ExecInClientDLL` id: the `invalidate_token` operation.
+#define SMARTLINK_EXEC_INVALIDATE_TOKEN 26
+
+// `ExecInClientDLL` id: the `whoami` operation.
+#define SMARTLINK_EXEC_WHOAMI 27
+
 // `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
 // SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
 // read as CP1252 and `out` receives CP1252 (characters CP1252 lacks become
@@ -154,6 +164,9 @@ enum smartlink_result
   SMARTLINK_RESULT_TASK_FAILED = 7019,
   // An unexpected internal error.
   SMARTLINK_RESULT_INTERNAL = 7020,
+  // The platform refused this installation's credentials (revoked or
+  // expired): no access token until the configurator runs again.
+  SMARTLINK_RESULT_CREDENTIALS_REVOKED = 7021,
 };
 #ifndef __cplusplus
 typedef uint32_t smartlink_result;
@@ -358,6 +371,61 @@ smartlink_result smartlink_needs_configuration(const struct smartlink_configurat
 // - Thread-safe.
 smartlink_result smartlink_ensure_configured(const struct smartlink_configurator *handle,
                                              int32_t *outcome);
+
+// The access token for the ERP's requests to the platform (`Authorization:
+// Bearer <token>`), copied into the caller's buffer.
+//
+// Served from the handle's cache, shared by every thread: a valid cached
+// token is returned without blocking (and refreshed in the background
+// before it expires); otherwise the call waits, up to the handle's deadline,
+// for the one token request all callers share. The token is never expired
+// when returned; use it until the platform answers 401, then call
+// `smartlink_invalidate_token` and ask again.
+//
+// - `handle`, `out_needed` (required: NULL gives
+//   `SMARTLINK_RESULT_NULL_ARGUMENT`).
+// - `out`: `out_len` writable bytes; may be NULL only when `out_len` is 0.
+//   On success it receives the token, NUL-terminated (visible ASCII).
+// - `*out_needed` receives the size needed, NUL included, also with
+//   `SMARTLINK_RESULT_BUFFER_TOO_SMALL` (nothing else is written then).
+// - `expires_at` (optional, may be NULL): receives the token's expiry in
+//   seconds since the Unix epoch, on success.
+// - Errors: `SMARTLINK_RESULT_NOT_CONFIGURED` while the login gate is
+//   open, `SMARTLINK_RESULT_CREDENTIALS_REVOKED` once the platform refused
+//   the credentials (show the configurator), `SMARTLINK_RESULT_PLATFORM`,
+//   `SMARTLINK_RESULT_TIMEOUT`, `SMARTLINK_RESULT_CANCELLED`. The token is
+//   in no error message.
+// - Thread-safe.
+smartlink_result smartlink_access_token(const struct smartlink_configurator *handle,
+                                        char *out,
+                                        size_t out_len,
+                                        size_t *out_needed,
+                                        int64_t *expires_at);
+
+// `smartlink_access_token`, returning a string the library allocates.
+//
+// - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`);
+//   `expires_at` optional. `*out` is set only on success.
+// - Ownership: the caller owns `*out` and must free it with
+//   `smartlink_string_free`.
+// - Thread-safe.
+smartlink_result smartlink_access_token_alloc(const struct smartlink_configurator *handle,
+                                              char **out,
+                                              int64_t *expires_at);
+
+// Drops `token` from the handle's cache after the platform answered 401
+// (`invalid_token`) to it; the next `smartlink_access_token` obtains a new
+// one. A token that is no longer the cached one (an older one) changes
+// nothing, so a slow thread never throws away a newer token.
+//
+// - `handle`, `token` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`):
+//   `token` is NUL-terminated, borrowed for the call.
+// - `invalidated` (optional, may be NULL): receives whether the cached token
+//   was dropped.
+// - Never blocks. Thread-safe.
+smartlink_result smartlink_invalidate_token(const struct smartlink_configurator *handle,
+                                            const char *token,
+                                            bool *invalidated);
 
 // The background task's state, without waiting.
 //

@@ -70,6 +70,7 @@ fn canaries_never_leak() {
     let state_path = dir.path().join("state.json");
     let mut texts: Vec<(String, String)> = Vec::new();
     let mut issued: Vec<String> = Vec::new();
+    let mut access_tokens: Vec<String> = Vec::new();
 
     rt.block_on(async {
         let running = Sandbox::from_seed(&demo_seed(), token.clone())
@@ -147,6 +148,37 @@ fn canaries_never_leak() {
         let err = http.verify_credentials(&old).await.unwrap_err();
         texts.push(("verify error".into(), format!("{err} {err:?}")));
 
+        // Access tokens: served, used, refused (invalid_token) and replaced;
+        // a token request that fails (503) and one whose body echoes it.
+        let first = cfg.access_token().await.unwrap();
+        access_tokens.push(first.expose_secret().to_owned());
+        texts.push(("access token Debug".into(), format!("{first:?} {first:#?}")));
+        let who = cfg.whoami().await.unwrap();
+        texts.push(("whoami".into(), format!("{who:?}")));
+        let refused = http
+            .whoami(&SecretString::from(format!("{}x", first.expose_secret())))
+            .await
+            .unwrap_err();
+        texts.push(("whoami refused".into(), format!("{refused} {refused:?}")));
+        cfg.invalidate_token(&first);
+        proxy.push(std::iter::repeat_n(Fault::Status(503, None), 4));
+        let err = cfg.access_token().await.unwrap_err();
+        texts.push(("token request failed".into(), format!("{err} {err:?}")));
+        let second = loop {
+            // The failure is held for its backoff (1 s), then asked again.
+            match cfg.access_token().await {
+                Ok(token) => break token,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        };
+        access_tokens.push(second.expose_secret().to_owned());
+        proxy.push([Fault::Body(format!(
+            r#"{{"access_token": "{}", "expires_in": 0}}"#,
+            second.expose_secret()
+        ))]);
+        let err = http.request_token(&new).await.unwrap_err();
+        texts.push(("token protocol error".into(), format!("{err} {err:?}")));
+
         // Failure paths: wrong token, malformed and echoing bodies, timeouts.
         let wrong = platform(&proxy.url(), &format!("{token}-wrong"));
         let err = wrong
@@ -190,6 +222,7 @@ fn canaries_never_leak() {
     );
     let mut secrets = issued.clone();
     secrets.push(token.clone());
+    secrets.extend(access_tokens.iter().cloned());
     assert_clean("the logs", &logs, &secrets);
     for (what, text) in &texts {
         assert_clean(what, text, &secrets);
@@ -204,6 +237,9 @@ fn canaries_never_leak() {
                 "the state file holds the credentials"
             );
             assert!(!text.contains(&token));
+            for access_token in &access_tokens {
+                assert!(!text.contains(access_token), "access tokens are not stored");
+            }
         } else {
             assert_clean(&entry.display().to_string(), &text, &secrets);
         }

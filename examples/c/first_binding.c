@@ -171,6 +171,33 @@ int main(int argc, char **argv) {
             outcome == SMARTLINK_OUTCOME_ALREADY_CONFIGURED,
         "already configured");
 
+  /* 6. The runtime half: a bearer token for the ERP's own requests, from the
+   * cache every thread shares. Size it first, then copy it; never print it. */
+  size_t token_needed = 0;
+  int64_t expires_at = 0;
+  rc = smartlink_access_token(h, NULL, 0, &token_needed, NULL);
+  CHECK(rc == SMARTLINK_RESULT_BUFFER_TOO_SMALL && token_needed > 1, "token size: %u", rc);
+  char *token = malloc(token_needed);
+  CHECK(token != NULL, "out of memory");
+  rc = smartlink_access_token(h, token, token_needed, &token_needed, &expires_at);
+  CHECK(rc == SMARTLINK_RESULT_OK && strlen(token) + 1 == token_needed && expires_at > 0,
+        "access token: %u", rc);
+  printf("access token: received (not printed)\n");
+  /* After the platform answers 401 invalid_token to it: drop it, ask again. */
+  bool dropped = false;
+  CHECK(smartlink_invalidate_token(h, token, &dropped) == SMARTLINK_RESULT_OK && dropped,
+        "invalidate");
+  char *fresh = NULL;
+  CHECK(smartlink_access_token_alloc(h, &fresh, NULL) == SMARTLINK_RESULT_OK && fresh != NULL,
+        "new token");
+  CHECK(strcmp(fresh, token) != 0, "a new token after the invalidation");
+  smartlink_string_free(fresh);
+  free(token);
+  r = call_alloc(h, "{\"op\":\"whoami\"}");
+  CHECK(has(r, "\"installation_id\":\"c-example-prd-01\""), "whoami: %s", r);
+  printf("whoami: c-example-prd-01\n");
+  smartlink_string_free(r);
+
   smartlink_configurator_free(h);
   smartlink_configurator_free(NULL); /* no-op */
   printf("first binding done\n");

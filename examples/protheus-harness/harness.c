@@ -16,7 +16,8 @@
  * as SMARTLINK_EXEC_*; ADVPL cannot include a C header). */
 enum {
   OPEN = 1, CLOSE = 2, CALL = 3, NEEDS_CONFIGURATION = 11, ENSURE_CONFIGURED = 12,
-  SCREEN = 13, APPLY = 14, WAIT_TASK = 16, CREDENTIALS = 17, STATUS = 18
+  SCREEN = 13, APPLY = 14, WAIT_TASK = 16, CREDENTIALS = 17, STATUS = 18, ACCESS_TOKEN = 25,
+  WHOAMI = 27
 };
 
 typedef int (*exec_fn)(int id, char *in, char *out, int out_size);
@@ -114,6 +115,15 @@ int main(int argc, char **argv) {
 
   CHECK(run(CREDENTIALS, h) == 0 && strstr(out, "\"client_secret\""), "credentials");
   printf("CREDENTIALS -> received (secret not printed)\n");
+
+  /* The ERP's bearer token (id 25), an authenticated call with it (27). */
+  CHECK(run(ACCESS_TOKEN, h) == 0 && strstr(out, "\"access_token\":\"") &&
+            strstr(out, "\"expires_at\""),
+        "access_token");
+  printf("ACCESS_TOKEN -> received (not printed)\n");
+  CHECK(run(WHOAMI, h) == 0 && strstr(out, "\"installation_id\":\"protheus-harness-01\""),
+        "whoami: %s", out);
+  printf("WHOAMI -> protheus-harness-01\n");
 
   /* The generic entry point. */
   snprintf(req, sizeof req, "{\"handle\":%ld,\"op\":\"status\"}", handle);

@@ -140,6 +140,13 @@ def main():
         assert creds["client_secret"] and creds["environment_id"] == "env_prd_nova"
         print("credentials: received (secret not printed)")
 
+        # The ERP's bearer token, from the cache all threads share.
+        token = sl.call_alloc(handle, {"op": "access_token"})
+        assert token["ok"] and token["access_token"] and token["expires_at"], "access_token"
+        print("access token: received (not printed)")
+        who = sl.call_alloc(handle, {"op": "whoami"})
+        assert who["whoami"]["environment_id"] == "env_prd_nova", who
+
         status = sl.call_buffered(handle, {"op": "status"})
         assert status["status"]["needs_configuration"] is False, status
         r = sl.call_alloc(handle, {"op": "no_such_op"})

@@ -29,6 +29,8 @@ use crate::wizard::{
     Action, Effect, ErrorReason, Screen, TaskRequest, TaskStep, TaskTarget, Wizard,
 };
 
+mod tokens;
+
 /// What the host says about its installation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InstallationSpec {
@@ -257,9 +259,14 @@ pub struct ConfigStatus {
     /// file set aside, permissions refused): show it and log it.
     pub state_problem: Option<StateProblem>,
     /// Why the login gate shows the configurator, when it does:
-    /// `state_problem`, `other_installation`, `task_interrupted`,
-    /// `task_failed`, `credentials_expired` or `not_configured`.
+    /// `state_problem`, `other_installation`, `credentials_revoked`,
+    /// `task_failed`, `task_interrupted`, `credentials_expired` or
+    /// `not_configured`.
     pub reason: Option<String>,
+    /// The platform refused the stored credentials (revoked or expired): why
+    /// the configurator is needed again.
+    #[serde(default)]
+    pub credentials_revoked: Option<crate::state::Revocation>,
 }
 
 /// A problem with the stored state that the host should show and log. The
@@ -313,6 +320,7 @@ struct Inner {
     status: watch::Sender<TaskStatus>,
     gate: Mutex<GateCache>,
     state_problem: Mutex<Option<StateProblem>>,
+    tokens: crate::token::TokenCache,
 }
 
 /// The SmartLink Configurator for one installation.
@@ -402,6 +410,7 @@ impl Configurator {
                     configured_until: None,
                 }),
                 state_problem: Mutex::new(None),
+                tokens: crate::token::TokenCache::new(),
             }),
         }
     }
@@ -446,6 +455,7 @@ impl Configurator {
 
     fn invalidate_gate(&self) {
         lock(&self.inner.gate).loaded = false;
+        self.tokens_state_changed();
     }
 
     /// The stored state when it was made for this installation; `None` when
@@ -538,7 +548,9 @@ impl Configurator {
                         ..
                     })
                 );
-                if failed {
+                if s.active_revocation().is_some() {
+                    "credentials_revoked"
+                } else if failed {
                     "task_failed"
                 } else if s.pending.is_some() {
                     "task_interrupted"
@@ -578,6 +590,7 @@ impl Configurator {
                 let recorded = s.last_task.as_ref().map(|t| t.task_id);
                 (recorded != Some(pending.task_id)).then_some(pending.task_id)
             }),
+            credentials_revoked: own.as_ref().and_then(|s| s.active_revocation()).cloned(),
         })
     }
 
@@ -1002,7 +1015,17 @@ impl Configurator {
     ///
     /// Several processes of one installation may call it at once: one does
     /// the work under the state lock, the others wait and find it done.
+    ///
+    /// Stored credentials close to expiry (less than the smaller of 7 days
+    /// and a third of their lifetime left) are rotated first, with no gap:
+    /// the new ones are issued, proven and stored, and their token published,
+    /// before the old ones are let go (`Configured` with
+    /// `reused_credentials: false`). A failed rotation keeps the old ones,
+    /// which are still valid, and is tried again at the next call.
     pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        if let Some(rotated) = self.rotate_if_due().await {
+            return Ok(rotated);
+        }
         if !self.needs_configuration() {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }

@@ -11,6 +11,9 @@
 //! - [`wizard`], the headless screens and actions;
 //! - [`Configurator`], which ties an installation, a platform and a
 //!   [`StateStore`] into the login gate, the wizard and the background task.
+//! - [`token`], the runtime half: [`Configurator::access_token`] serves the
+//!   ERP's access tokens to all its threads, refreshed before expiry, and
+//!   revocation reopens the login gate.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -26,6 +29,7 @@ pub mod platform;
 pub mod rules;
 pub mod state;
 mod text;
+pub mod token;
 pub mod wizard;
 
 pub use configurator::{
@@ -42,10 +46,11 @@ pub use installation::{
 };
 pub use platform::{
     BindTarget, CreateEnvironment, ErrorCode, HttpPlatform, HttpPlatformConfig, IdempotencyKey,
-    InMemoryPlatform, IssueCredentials, Platform, PlatformError, Seed, StaticToken, TokenSource,
-    Unbind,
+    InMemoryPlatform, IssueCredentials, Platform, PlatformError, Seed, StaticToken, TokenGrant,
+    TokenSource, Unbind, WhoAmI,
 };
 pub use rules::{
     Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
 };
-pub use state::{FileStateStore, LocalState, MemoryStateStore, StateError, StateStore};
+pub use state::{FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore};
+pub use token::{AccessToken, TokenError, TokenOptions};

@@ -507,6 +507,18 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
         "The credentials issued were not accepted.",
     ),
     (
+        "code.invalid_token",
+        "O token de acesso não foi aceito; um novo será obtido.",
+        "El token de acceso no fue aceptado; se obtendrá uno nuevo.",
+        "The access token was not accepted; a new one will be obtained.",
+    ),
+    (
+        "code.credentials_revoked",
+        "As credenciais desta instalação foram revogadas ou expiraram. Abra o configurador para vinculá-la novamente.",
+        "Las credenciales de esta instalación fueron revocadas o expiraron. Abra el configurador para vincularla de nuevo.",
+        "This installation's credentials were revoked or expired. Open the configurator to bind it again.",
+    ),
+    (
         "code.transport",
         "Não foi possível conectar à plataforma (rede, proxy ou TLS).",
         "No fue posible conectar con la plataforma (red, proxy o TLS).",
@@ -1826,6 +1838,7 @@ mod tests {
             ErrorCode::Internal,
             ErrorCode::Unavailable,
             ErrorCode::InvalidClient,
+            ErrorCode::InvalidToken,
             ErrorCode::Unknown,
         ] {
             assert!(
@@ -1853,6 +1866,7 @@ mod tests {
             "inconsistent",
             "refused",
             "not_configured",
+            "credentials_revoked",
             "invalid_handle",
             "unknown_operation",
             "invalid_config",

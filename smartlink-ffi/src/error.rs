@@ -60,11 +60,14 @@ pub enum smartlink_result {
     TaskFailed = 7019,
     /// An unexpected internal error.
     Internal = 7020,
+    /// The platform refused this installation's credentials (revoked or
+    /// expired): no access token until the configurator runs again.
+    CredentialsRevoked = 7021,
 }
 
 impl smartlink_result {
     /// Every code, in numeric order.
-    pub const ALL: [smartlink_result; 22] = [
+    pub const ALL: [smartlink_result; 23] = [
         Self::Ok,
         Self::NullArgument,
         Self::InvalidUtf8,
@@ -87,6 +90,7 @@ impl smartlink_result {
         Self::NotConfigured,
         Self::TaskFailed,
         Self::Internal,
+        Self::CredentialsRevoked,
     ];
 
     /// A stable snake_case name, used as `error.kind` in JSON responses.
@@ -114,6 +118,7 @@ impl smartlink_result {
             Self::NotConfigured => "not_configured",
             Self::TaskFailed => "task_failed",
             Self::Internal => "internal",
+            Self::CredentialsRevoked => "credentials_revoked",
         }
     }
 
@@ -142,6 +147,9 @@ impl smartlink_result {
             Self::NotConfigured => "this installation is not configured\0",
             Self::TaskFailed => "the configuration task failed\0",
             Self::Internal => "unexpected internal error\0",
+            Self::CredentialsRevoked => {
+                "the platform refused this installation's credentials (revoked or expired); the configurator is needed again\0"
+            }
         }
     }
 

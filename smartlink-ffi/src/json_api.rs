@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest, error_code};
 use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
 use smartlink_core::wizard::{Action, Screen};
+use smartlink_core::{AccessToken, TokenError};
 
 use crate::error::{FfiError, set_last_error, smartlink_result};
 use crate::handle::HandleInner;
@@ -34,6 +35,9 @@ pub const OPERATIONS: &[&str] = &[
     "rotate_credentials",
     "messages",
     "cancel",
+    "access_token",
+    "invalidate_token",
+    "whoami",
 ];
 
 /// A response: the JSON text, and the code the call maps to (OK when
@@ -92,6 +96,46 @@ type OpResult = Result<Map<String, Value>, (FfiError, Option<Map<String, Value>>
 
 fn invalid_request(msg: impl Into<String>) -> FfiError {
     FfiError::new(smartlink_result::InvalidRequest, msg)
+}
+
+/// Maps a token error to a code, keeping the stable sub-code and support id.
+/// Its message never holds the token.
+pub fn from_token_error(e: TokenError) -> FfiError {
+    let message = e.to_string();
+    let sub = e.code();
+    match e {
+        TokenError::NotConfigured => FfiError::new(smartlink_result::NotConfigured, message),
+        TokenError::Revoked { .. } => {
+            FfiError::new(smartlink_result::CredentialsRevoked, message).with_sub_code(sub)
+        }
+        TokenError::Platform(p) => {
+            let mut out = FfiError::new(smartlink_result::Platform, message).with_sub_code(sub);
+            if let Some(id) = p.request_id() {
+                out = out.with_support_id(id);
+            }
+            out
+        }
+        TokenError::State(_) => FfiError::new(smartlink_result::State, message).with_sub_code(sub),
+        TokenError::Abandoned => {
+            FfiError::new(smartlink_result::Runtime, message).with_sub_code(sub)
+        }
+        _ => FfiError::new(smartlink_result::Internal, message),
+    }
+}
+
+/// The access token: from the cache without blocking when it holds a valid
+/// one, else by waiting (up to `deadline`) for the one request.
+pub fn access_token(
+    handle: &HandleInner,
+    deadline: Option<Duration>,
+) -> Result<AccessToken, FfiError> {
+    let cfg = handle.configurator();
+    match cfg.cached_access_token() {
+        Some(token) => Ok(token),
+        None => handle
+            .block_on(deadline, cfg.access_token())?
+            .map_err(from_token_error),
+    }
 }
 
 /// Maps a facade error to a code, keeping the stable sub-code and support id.
@@ -326,6 +370,34 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
         }
         "cancel" => {
             handle.cancel();
+        }
+        "access_token" => {
+            // Holds the token: never log this response.
+            let token = access_token(handle, deadline).map_err(plain)?;
+            out.insert("access_token".into(), json!(token.expose_secret()));
+            out.insert("expires_at".into(), json!(token.expires_at()));
+        }
+        "invalidate_token" => {
+            let value = req
+                .get("access_token")
+                .and_then(Value::as_str)
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| {
+                    plain(invalid_request(
+                        "`access_token` (the token the platform refused, a non-empty string) is required",
+                    ))
+                })?;
+            out.insert(
+                "invalidated".into(),
+                json!(cfg.invalidate_token_value(value)),
+            );
+        }
+        "whoami" => {
+            let who = handle
+                .block_on(deadline, cfg.whoami())
+                .map_err(plain)?
+                .map_err(|e| plain(from_token_error(e)))?;
+            out.insert("whoami".into(), json!(who));
         }
         "__test_panic" if std::env::var(TEST_HOOKS_ENV).as_deref() == Ok("1") => {
             panic!("test hook: deliberate panic inside the library");

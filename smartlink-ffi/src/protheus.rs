@@ -18,9 +18,9 @@
 //! | 1 `OPEN` | the configuration JSON | `{"ok":true,"handle":N}` (the same N for the same configuration while open) |
 //! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` |
 //! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
-//! | 10–24 | `{"handle":N,…}` | the response of the operation named by the id (see [`OP_IDS`]) |
+//! | 10–27 | `{"handle":N,…}` | the response of the operation named by the id (see [`OP_IDS`]) |
 //!
-//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–124) does the same
+//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–127) does the same
 //! in Windows-1252 instead of UTF-8, for Protheus installations on that code
 //! page: `in` is read as CP1252, `out` receives CP1252 (a character CP1252
 //! lacks becomes `?`), and the size rule applies to the converted bytes.
@@ -74,6 +74,13 @@ pub const SMARTLINK_EXEC_ROTATE_CREDENTIALS: c_int = 22;
 pub const SMARTLINK_EXEC_MESSAGES: c_int = 23;
 /// `ExecInClientDLL` id: the `cancel` operation.
 pub const SMARTLINK_EXEC_CANCEL: c_int = 24;
+/// `ExecInClientDLL` id: the `access_token` operation (the response holds the
+/// token: never log it).
+pub const SMARTLINK_EXEC_ACCESS_TOKEN: c_int = 25;
+/// `ExecInClientDLL` id: the `invalidate_token` operation.
+pub const SMARTLINK_EXEC_INVALIDATE_TOKEN: c_int = 26;
+/// `ExecInClientDLL` id: the `whoami` operation.
+pub const SMARTLINK_EXEC_WHOAMI: c_int = 27;
 /// `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
 /// SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
 /// read as CP1252 and `out` receives CP1252 (characters CP1252 lacks become
@@ -96,6 +103,9 @@ pub const OP_IDS: &[(c_int, &str)] = &[
     (SMARTLINK_EXEC_ROTATE_CREDENTIALS, "rotate_credentials"),
     (SMARTLINK_EXEC_MESSAGES, "messages"),
     (SMARTLINK_EXEC_CANCEL, "cancel"),
+    (SMARTLINK_EXEC_ACCESS_TOKEN, "access_token"),
+    (SMARTLINK_EXEC_INVALIDATE_TOKEN, "invalidate_token"),
+    (SMARTLINK_EXEC_WHOAMI, "whoami"),
 ];
 
 struct Slot {
@@ -459,7 +469,9 @@ mod tests {
         assert_eq!(split_id(103), (SMARTLINK_EXEC_CALL, true));
         assert_eq!(split_id(113), (SMARTLINK_EXEC_SCREEN, true));
         assert_eq!(split_id(124), (SMARTLINK_EXEC_CANCEL, true));
-        for id in [13, 100, 104, 109, 125, 201, i32::MIN, i32::MAX] {
+        assert_eq!(split_id(125), (SMARTLINK_EXEC_ACCESS_TOKEN, true));
+        assert_eq!(split_id(127), (SMARTLINK_EXEC_WHOAMI, true));
+        for id in [13, 100, 104, 109, 128, 201, i32::MIN, i32::MAX] {
             assert_eq!(split_id(id), (id, false), "{id}");
         }
     }

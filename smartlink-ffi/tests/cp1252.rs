@@ -1,4 +1,4 @@
-//! `ExecInClientDLL` ids plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124):
+//! `ExecInClientDLL` ids plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127):
 //! the same calls in Windows-1252, for Protheus installations on that code
 //! page. `in` is CP1252, `out` is CP1252 (a character CP1252 lacks is `?`),
 //! and the size rule counts the converted bytes.
@@ -216,7 +216,7 @@ fn the_size_rule_counts_the_converted_bytes() {
 #[test]
 fn only_known_ids_take_the_offset() {
     let (_, handle) = open_1252("cp1252-ids");
-    for id in [104, 109, 125, 200] {
+    for id in [104, 109, 128, 200] {
         let (rc, out) = exec(id, &handle, 4096);
         assert_eq!(rc, R::UnknownOperation as i32, "{id}");
         let v = json_1252(&out.unwrap());

@@ -173,6 +173,9 @@ impl Sandbox {
             .route("/v1/environments/{id}/credentials", post(issue))
             .route_layer(middleware::from_fn_with_state(self.clone(), require_bearer))
             .route("/oauth2/token", post(token))
+            // Authenticated by the installation's access token, not the
+            // configurator's bearer token.
+            .route("/v1/whoami", get(whoami))
             .layer(middleware::from_fn_with_state(self.clone(), count_and_echo))
             .with_state(self.clone())
     }
@@ -530,5 +533,33 @@ async fn token(
     match sb.platform.token(&id, &secret) {
         Ok(token) => Json(token).into_response(),
         Err(_) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
+    }
+}
+
+/// `GET /v1/whoami`: whose access token this is; `401 invalid_token` (with
+/// `WWW-Authenticate`) when it is missing, unknown, expired or revoked.
+async fn whoami(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let answer = match presented {
+        Some(token) => sb.platform.whoami_raw(token.trim()),
+        None => Err(PlatformError::api(ErrorCode::InvalidToken)),
+    };
+    match answer {
+        Ok(who) => Json(who).into_response(),
+        Err(e) if e.is(ErrorCode::InvalidToken) => {
+            let mut response = problem(
+                ErrorCode::InvalidToken,
+                "the access token is missing, unknown, expired, or its credentials were revoked",
+            );
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+            response
+        }
+        Err(e) => platform_problem(e),
     }
 }

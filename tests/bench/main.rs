@@ -13,6 +13,8 @@ use smartlink_core::*;
 use smartlink_sandbox::Sandbox;
 use smartlink_tests::{TOKEN, http_platform};
 
+mod tokens;
+
 struct Row {
     what: String,
     figure: String,
@@ -424,6 +426,7 @@ fn main() {
     bench_ten_thousand(&mut rows, &rt, if quick { 3 } else { 15 });
     bench_ffi_footprint(&mut rows, &rt);
     bench_ffi_step(&mut rows, if quick { 2_000 } else { 20_000 });
+    tokens::bench_tokens(&mut rows, &rt, quick);
     if let Some(path) = std::env::var_os("SMARTLINK_BENCH_SO") {
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         rows.push(Row {

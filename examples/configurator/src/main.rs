@@ -11,6 +11,7 @@ mod commands;
 mod help;
 mod interactive;
 mod setup;
+mod token_cmd;
 mod ui;
 
 use std::process::ExitCode;
@@ -170,6 +171,10 @@ pub enum Command {
     },
     /// Forgets the local state only (the platform keeps the binding).
     Forget,
+    /// Prints this installation's access token (a bearer token for the
+    /// platform) and nothing else on stdout, for scripts. Exit 0 printed,
+    /// 3 not configured or credentials revoked, 4 platform error.
+    Token,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

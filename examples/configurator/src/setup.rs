@@ -164,6 +164,7 @@ pub async fn run(cli: Cli) -> u8 {
         Some(Command::Rotate) => commands::rotate(&ctx).await,
         Some(Command::Unbind { confirm }) => commands::unbind(&ctx, confirm.as_deref()).await,
         Some(Command::Forget) => commands::forget(&ctx),
+        Some(Command::Token) => crate::token_cmd::run(&ctx).await,
         None if ctx.cli.unattended => commands::unattended(&ctx).await,
         None => interactive::run(&ctx).await,
     }

@@ -56,6 +56,8 @@ pub const MAX_LIST_PAGES: usize = 10_000;
 /// Longest body excerpt kept in a [`PlatformError::Protocol`], in characters.
 pub const BODY_EXCERPT_CHARS: usize = 512;
 
+mod tokens;
+
 const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
@@ -1296,6 +1298,17 @@ impl Platform for HttpPlatform {
         let reply = self.send(&call, self.deadline()).await?;
         let _token: TokenReply = self.decode(&reply, &call, "token response")?;
         Ok(())
+    }
+
+    async fn request_token(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<super::TokenGrant, PlatformError> {
+        self.request_token_over_http(credentials).await
+    }
+
+    async fn whoami(&self, access_token: &SecretString) -> Result<super::WhoAmI, PlatformError> {
+        self.whoami_over_http(access_token).await
     }
 
     async fn unbind(&self, request: &Unbind) -> Result<(), PlatformError> {

@@ -29,7 +29,7 @@ use uuid::Uuid;
 
 use super::{
     BindTarget, CreateEnvironment, ErrorCode, IdempotencyKey, IssueCredentials, Platform,
-    PlatformError, Unbind,
+    PlatformError, TokenGrant, Unbind, WhoAmI,
 };
 use crate::credentials::{ClientId, Credentials, IssuedCredentials};
 use crate::environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
@@ -130,10 +130,12 @@ pub enum Operation {
     Verify,
     /// `DELETE .../bindings/{line}`.
     Unbind,
+    /// `GET /v1/whoami`.
+    Whoami,
 }
 
 impl Operation {
-    const COUNT: usize = 6;
+    const COUNT: usize = 7;
 
     fn index(self) -> usize {
         match self {
@@ -143,6 +145,7 @@ impl Operation {
             Operation::Issue => 3,
             Operation::Verify => 4,
             Operation::Unbind => 5,
+            Operation::Whoami => 6,
         }
     }
 }
@@ -217,6 +220,14 @@ struct Hooks {
     token_attempts: HashMap<[u8; 32], usize>,
 }
 
+/// An access token handed out by the token endpoint, kept by the SHA-256 of
+/// its value (the value itself is not kept).
+#[derive(Debug, Clone)]
+struct IssuedToken {
+    client_id: ClientId,
+    expires_at: DateTime<Utc>,
+}
+
 /// The whole persisted state.
 #[derive(Serialize, Deserialize)]
 struct State {
@@ -233,8 +244,19 @@ struct State {
     page_size: usize,
     /// Credential lifetime in milliseconds; `None` = never expire.
     credential_lifetime_ms: Option<i64>,
+    /// Lifetime of the access tokens handed out, in seconds.
+    #[serde(default = "default_token_lifetime")]
+    token_lifetime_secs: u64,
+    /// Access tokens handed out and not yet expired. Not persisted: after a
+    /// restart every client fetches a new one (a 401 `invalid_token` says so).
+    #[serde(skip)]
+    tokens: HashMap<[u8; 32], IssuedToken>,
     #[serde(skip)]
     hooks: Hooks,
+}
+
+fn default_token_lifetime() -> u64 {
+    TOKEN_LIFETIME_SECS
 }
 
 impl State {
@@ -252,6 +274,8 @@ impl State {
             can_create: true,
             page_size: MAX_PAGE_SIZE,
             credential_lifetime_ms: Some(DEFAULT_CREDENTIAL_LIFETIME_DAYS * 24 * 3600 * 1000),
+            token_lifetime_secs: TOKEN_LIFETIME_SECS,
+            tokens: HashMap::new(),
             hooks: Hooks::default(),
         }
     }
@@ -388,6 +412,13 @@ fn invalid_client() -> Fail {
     )
 }
 
+fn invalid_token() -> Fail {
+    Fail::new(
+        ErrorCode::InvalidToken,
+        "the access token is unknown, expired, or its credentials were revoked",
+    )
+}
+
 fn not_found(id: &str) -> Fail {
     // Ids that are not valid environment ids are not echoed.
     let shown = EnvironmentId::new(id)
@@ -488,6 +519,12 @@ impl InMemoryPlatform {
     /// Sets how long newly issued credentials live (`None`: forever).
     pub fn set_credential_lifetime(&self, lifetime: Option<chrono::Duration>) {
         self.lock().credential_lifetime_ms = lifetime.map(|l| l.num_milliseconds());
+    }
+
+    /// Sets the lifetime of the access tokens handed out from now on
+    /// (`expires_in`; at least one second).
+    pub fn set_token_lifetime(&self, lifetime: std::time::Duration) {
+        self.lock().token_lifetime_secs = lifetime.as_secs().max(1);
     }
 
     /// Allows or forbids creating environments (`403 forbidden`).
@@ -684,15 +721,71 @@ impl InMemoryPlatform {
                 && secrets_equal(r.credentials.secret(), client_secret)
         });
         let result = if valid {
+            let lifetime = st.token_lifetime_secs.max(1);
+            let access_token = random_token("at_");
+            let expires_at = i64::try_from(lifetime)
+                .ok()
+                .and_then(TimeDelta::try_seconds)
+                .and_then(|d| now.checked_add_signed(d))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            st.tokens.retain(|_, t| t.expires_at > now);
+            if let Ok(client_id) = ClientId::new(client_id) {
+                st.tokens.insert(
+                    sha256(&access_token),
+                    IssuedToken {
+                        client_id,
+                        expires_at,
+                    },
+                );
+            }
             Ok(AccessToken {
-                access_token: random_token("at_"),
+                access_token,
                 token_type: "Bearer".to_owned(),
-                expires_in: TOKEN_LIFETIME_SECS,
+                expires_in: lifetime,
             })
         } else {
             Err(invalid_client())
         };
         st.finish(Operation::Verify, result)
+    }
+
+    /// `GET /v1/whoami` with the access token presented as bearer: whose
+    /// token it is. `401 invalid_token` when the token is unknown, expired,
+    /// or its credentials were revoked or expired since.
+    pub fn whoami_raw(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
+        let now = self.now();
+        let mut st = self.lock();
+        st.begin(Operation::Whoami)?;
+        let result = (|| {
+            let issued = st
+                .tokens
+                .get(&sha256(access_token))
+                .filter(|t| t.expires_at > now)
+                .ok_or_else(invalid_token)?;
+            let record = st
+                .credentials
+                .iter()
+                .find(|r| r.credentials.client_id == issued.client_id)
+                .filter(|r| !r.revoked && r.credentials.is_unexpired_at(now))
+                .ok_or_else(invalid_token)?;
+            Ok(WhoAmI {
+                client_id: issued.client_id.clone(),
+                installation_id: record.installation_id.clone(),
+                environment_id: record.credentials.environment_id.clone(),
+                expires_at: issued.expires_at,
+            })
+        })();
+        st.finish(Operation::Whoami, result)
+    }
+
+    /// How many access tokens handed out are still unexpired.
+    pub fn live_tokens(&self) -> usize {
+        let now = self.now();
+        self.lock()
+            .tokens
+            .values()
+            .filter(|t| t.expires_at > now)
+            .count()
     }
 
     // ----- inspection and test hooks --------------------------------------
@@ -1066,6 +1159,19 @@ impl Platform for InMemoryPlatform {
             &request.installation_id,
             Some(request.etag.as_str()),
         )
+    }
+
+    async fn request_token(&self, credentials: &Credentials) -> Result<TokenGrant, PlatformError> {
+        let token = self.token(credentials.client_id.as_str(), credentials.secret())?;
+        Ok(TokenGrant {
+            access_token: SecretString::from(token.access_token),
+            expires_in: token.expires_in,
+        })
+    }
+
+    async fn whoami(&self, access_token: &SecretString) -> Result<WhoAmI, PlatformError> {
+        use secrecy::ExposeSecret as _;
+        self.whoami_raw(access_token.expose_secret())
     }
 }
 

@@ -8,12 +8,14 @@ use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
 use crate::confirmation::OverwriteConfirmation;
-use crate::credentials::{Credentials, IssuedCredentials};
+use crate::credentials::{ClientId, Credentials, IssuedCredentials};
 use crate::environment::{Environment, EnvironmentId, EnvironmentName, Etag};
 use crate::installation::{ErpLine, Installation, InstallationId, Kind};
 
@@ -190,6 +192,9 @@ pub enum ErrorCode {
     Unavailable,
     /// The token endpoint refused the client (`invalid_client`).
     InvalidClient,
+    /// 401 from an installation-token API (`/v1/whoami`): the access token
+    /// is unknown, expired, or its credentials were revoked.
+    InvalidToken,
     /// A code this version does not know.
     #[serde(other)]
     Unknown,
@@ -223,6 +228,7 @@ impl ErrorCode {
             ErrorCode::Internal => "internal",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::InvalidClient => "invalid_client",
+            ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::Unknown => "unknown",
         }
     }
@@ -231,7 +237,7 @@ impl ErrorCode {
     pub fn status(&self) -> u16 {
         match self {
             ErrorCode::InvalidRequest => 400,
-            ErrorCode::Unauthorized | ErrorCode::InvalidClient => 401,
+            ErrorCode::Unauthorized | ErrorCode::InvalidClient | ErrorCode::InvalidToken => 401,
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::NameTaken
@@ -440,4 +446,49 @@ pub trait Platform: Send + Sync {
 
     /// Removes a binding and revokes its credentials.
     async fn unbind(&self, request: &Unbind) -> Result<(), PlatformError>;
+
+    /// Obtains an access token with `credentials` (`POST /oauth2/token`):
+    /// the token the ERP sends with its own requests. `invalid_client` means
+    /// the credentials were revoked or expired.
+    ///
+    /// The default refuses: a platform that only proves credentials
+    /// ([`Platform::verify_credentials`]) hands out no tokens.
+    async fn request_token(&self, credentials: &Credentials) -> Result<TokenGrant, PlatformError> {
+        let _ = credentials;
+        Err(PlatformError::Config(
+            "this platform does not hand out access tokens".into(),
+        ))
+    }
+
+    /// Asks who an access token belongs to (`GET /v1/whoami`): the smallest
+    /// call authenticated by the installation's own token. `invalid_token`
+    /// when the token is unknown, expired or its credentials were revoked.
+    async fn whoami(&self, access_token: &SecretString) -> Result<WhoAmI, PlatformError> {
+        let _ = access_token;
+        Err(PlatformError::Config(
+            "this platform does not serve /v1/whoami".into(),
+        ))
+    }
+}
+
+/// An access token as the token endpoint issued it. `Debug` redacts it.
+#[derive(Debug, Clone)]
+pub struct TokenGrant {
+    /// The bearer token.
+    pub access_token: SecretString,
+    /// Its lifetime in seconds, from the moment it was issued.
+    pub expires_in: u64,
+}
+
+/// The answer of `GET /v1/whoami`: whose access token this is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WhoAmI {
+    /// The credentials' client id.
+    pub client_id: ClientId,
+    /// The installation they were issued to.
+    pub installation_id: InstallationId,
+    /// The environment they were issued for.
+    pub environment_id: EnvironmentId,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use uuid::Uuid;
 
-use crate::credentials::Credentials;
+use crate::credentials::{ClientId, Credentials};
 use crate::environment::{EnvironmentId, EnvironmentName, Etag};
 use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
 use crate::platform::IdempotencyKey;
@@ -106,6 +106,21 @@ pub struct TaskRecord {
     pub finished_at: DateTime<Utc>,
 }
 
+/// Credentials the platform's token endpoint refused (`invalid_client`):
+/// revoked (another installation took the environment, R4, or they were
+/// unbound) or expired. The secret is dropped; the binding is kept so the
+/// next wizard can tell the administrator the local binding was lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    /// The client id of the refused credentials.
+    pub client_id: ClientId,
+    /// When the refusal was seen.
+    pub detected_at: DateTime<Utc>,
+    /// The token request's id, for support.
+    #[serde(default)]
+    pub request_id: Option<String>,
+}
+
 /// Everything the configurator keeps locally.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalState {
@@ -131,6 +146,9 @@ pub struct LocalState {
     /// How the last task ended.
     #[serde(default)]
     pub last_task: Option<TaskRecord>,
+    /// The credentials the platform refused, when that happened.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Revocation>,
 }
 
 impl LocalState {
@@ -144,7 +162,18 @@ impl LocalState {
             credentials: None,
             pending: None,
             last_task: None,
+            revocation: None,
         }
+    }
+
+    /// The revocation that still applies: recorded, and no other
+    /// credentials stored since.
+    pub fn active_revocation(&self) -> Option<&Revocation> {
+        self.revocation.as_ref().filter(|r| {
+            self.credentials
+                .as_ref()
+                .is_none_or(|c| c.client_id == r.client_id)
+        })
     }
 
     /// Whether this state was made for `id` on `line`.
@@ -161,6 +190,7 @@ impl LocalState {
         };
         creds.environment_id == binding.environment_id
             && creds.is_unexpired_at(now)
+            && self.active_revocation().is_none()
             && self.pending.is_none()
             && !matches!(
                 self.last_task,

@@ -1,4 +1,5 @@
-//! `smartlink-sandbox --listen 127.0.0.1:8080 --seed demo.json --token T [--state file.json]`
+//! `smartlink-sandbox --listen 127.0.0.1:8080 --seed demo.json --token T [--state file.json]
+//! [--token-lifetime SECONDS]`
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,11 +9,15 @@ use smartlink_sandbox::{Sandbox, demo_seed};
 
 const USAGE: &str =
     "usage: smartlink-sandbox [--listen ADDR] [--seed FILE] --token TOKEN [--state FILE]
+                         [--token-lifetime SECONDS]
 
   --listen ADDR   address to listen on (default 127.0.0.1:8080; port 0 picks a free one)
   --seed FILE     JSON seed: {\"environments\": [...]} (default: the built-in demo data)
   --token TOKEN   bearer token the sandbox accepts (or SMARTLINK_SANDBOX_TOKEN)
-  --state FILE    persist the platform's state here so a demo survives a restart";
+  --state FILE    persist the platform's state here so a demo survives a restart
+  --token-lifetime SECONDS
+                  lifetime of the access tokens /oauth2/token hands out
+                  (default 3600; short ones let tests cross an expiry)";
 
 fn main() -> ExitCode {
     match run() {
@@ -29,6 +34,7 @@ fn run() -> Result<(), String> {
     let mut seed_file: Option<PathBuf> = None;
     let mut token = std::env::var("SMARTLINK_SANDBOX_TOKEN").ok();
     let mut state: Option<PathBuf> = None;
+    let mut token_lifetime: Option<u64> = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let mut value = |name: &str| {
@@ -40,6 +46,17 @@ fn run() -> Result<(), String> {
             "--seed" => seed_file = Some(value("--seed")?.into()),
             "--token" => token = Some(value("--token")?),
             "--state" => state = Some(value("--state")?.into()),
+            "--token-lifetime" => {
+                let raw = value("--token-lifetime")?;
+                token_lifetime = Some(
+                    raw.parse::<u64>()
+                        .ok()
+                        .filter(|&s| s > 0)
+                        .ok_or_else(|| {
+                            format!("--token-lifetime must be a positive number of seconds, not {raw:?}\n{USAGE}")
+                        })?,
+                );
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 return Ok(());
@@ -68,6 +85,11 @@ fn run() -> Result<(), String> {
             None => Sandbox::from_seed(&seed, token),
         }
         .map_err(|e| e.to_string())?;
+        if let Some(seconds) = token_lifetime {
+            sandbox
+                .platform()
+                .set_token_lifetime(std::time::Duration::from_secs(seconds));
+        }
         let running = sandbox
             .serve(&listen)
             .await

@@ -1,0 +1,544 @@
+//! Runtime credentials: the access token the ERP sends with every request it
+//! makes to the platform, cached per [`crate::Configurator`].
+//!
+//! [`crate::Configurator::access_token`] hands out an [`AccessToken`] from a
+//! cache shared by every thread of the host:
+//!
+//! - **Fast path.** While the cached token is fresh, a call is one read lock,
+//!   one clock read and one reference-count increment: no allocation, no
+//!   network, no state file.
+//! - **Proactive refresh.** A token is refreshed once the time left falls
+//!   under its *refresh margin*, the smaller of [`TokenOptions::refresh_margin`]
+//!   (5 minutes by default) and half its lifetime: a 1-hour token is renewed
+//!   5 minutes before it expires, a 2-second token after 1 second. The first
+//!   caller to see this starts one refresh in the background and, like every
+//!   other caller, gets the still-valid token at once.
+//! - **Failure fallback.** A proactive refresh that fails keeps the valid
+//!   token in service and is tried again after a backoff
+//!   ([`TokenOptions::retry_backoff`], doubling up to
+//!   [`TokenOptions::retry_backoff_cap`], never later than half the time
+//!   left).
+//! - **Single flight.** When no valid token exists, every caller waits for
+//!   the same one token request. After a failed one, callers get that error
+//!   without a new request until the backoff has passed.
+//! - **Invalidation.** After the platform answered `401 invalid_token` to a
+//!   token, [`crate::Configurator::invalidate_token`] drops *that* token:
+//!   invalidating an older one never drops a newer one. Every invalidation
+//!   (and every change of the local state) starts a new *generation*; a
+//!   request started in an older generation never publishes its token.
+//! - **Revocation.** When the token endpoint answers `invalid_client` for the
+//!   stored credentials, they were revoked or expired: the state records it,
+//!   the login gate opens, and callers get [`TokenError::Revoked`] without
+//!   any further request.
+//!
+//! A token handed out is never expired: its expiry is counted from the
+//! moment the request was sent, and the cache stops handing it out at that
+//! instant.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use thiserror::Error;
+use tokio::sync::watch;
+
+use crate::credentials::ClientId;
+use crate::platform::PlatformError;
+
+/// Default upper bound of the refresh margin.
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
+/// Default first backoff after a failed token request.
+pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_secs(1);
+/// Default longest backoff after failed token requests.
+pub const DEFAULT_RETRY_BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// Credentials are rotated when this much, or a third of their lifetime,
+/// whichever is less, remains.
+pub const ROTATION_LEAD: TimeDelta = TimeDelta::days(7);
+
+/// Time as the token cache sees it (replaceable in tests).
+pub type TokenClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
+
+/// A bearer token for the ERP's requests, and when it expires.
+///
+/// Cheap to clone (shared). `Debug` shows `[redacted]` instead of the value;
+/// read it with [`AccessToken::expose_secret`] only where the
+/// `Authorization` header is built. Two clones of one token are equal;
+/// two tokens are never equal, even with the same value.
+#[derive(Clone)]
+pub struct AccessToken(Arc<TokenValue>);
+
+struct TokenValue {
+    secret: SecretString,
+    expires_at: DateTime<Utc>,
+    serial: u64,
+}
+
+impl AccessToken {
+    /// A token expiring at `expires_at`.
+    pub fn new(secret: SecretString, expires_at: DateTime<Utc>) -> Self {
+        Self(Arc::new(TokenValue {
+            secret,
+            expires_at,
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
+        }))
+    }
+
+    /// The token value, for the `Authorization: Bearer` header.
+    pub fn expose_secret(&self) -> &str {
+        self.0.secret.expose_secret()
+    }
+
+    /// The token value, still wrapped.
+    pub fn secret(&self) -> &SecretString {
+        &self.0.secret
+    }
+
+    /// When it expires.
+    pub fn expires_at(&self) -> DateTime<Utc> {
+        self.0.expires_at
+    }
+
+    /// Whether it has expired at `now`.
+    pub fn is_expired_at(&self, now: DateTime<Utc>) -> bool {
+        now >= self.0.expires_at
+    }
+
+    fn serial(&self) -> u64 {
+        self.0.serial
+    }
+}
+
+impl PartialEq for AccessToken {
+    fn eq(&self, other: &Self) -> bool {
+        self.serial() == other.serial()
+    }
+}
+
+impl Eq for AccessToken {}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("token", &"[redacted]")
+            .field("expires_at", &self.0.expires_at)
+            .finish()
+    }
+}
+
+/// Tuning of the token cache.
+#[derive(Clone)]
+pub struct TokenOptions {
+    /// Upper bound of the refresh margin (the margin is the smaller of this
+    /// and half the token's lifetime).
+    pub refresh_margin: Duration,
+    /// First wait after a failed token request.
+    pub retry_backoff: Duration,
+    /// Longest wait after failed token requests.
+    pub retry_backoff_cap: Duration,
+    /// The clock (`None`: the system clock). Tests use a controllable one.
+    pub clock: Option<TokenClock>,
+}
+
+impl Default for TokenOptions {
+    fn default() -> Self {
+        Self {
+            refresh_margin: DEFAULT_REFRESH_MARGIN,
+            retry_backoff: DEFAULT_RETRY_BACKOFF,
+            retry_backoff_cap: DEFAULT_RETRY_BACKOFF_CAP,
+            clock: None,
+        }
+    }
+}
+
+impl fmt::Debug for TokenOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenOptions")
+            .field("refresh_margin", &self.refresh_margin)
+            .field("retry_backoff", &self.retry_backoff)
+            .field("retry_backoff_cap", &self.retry_backoff_cap)
+            .field("clock", &self.clock.as_ref().map(|_| "custom"))
+            .finish()
+    }
+}
+
+/// How long before expiry a token of `lifetime` is refreshed: the smaller of
+/// `max_margin` and half the lifetime.
+pub fn refresh_margin(lifetime: Duration, max_margin: Duration) -> Duration {
+    max_margin.min(lifetime / 2)
+}
+
+/// How long before their expiry credentials of `lifetime` (when known) are
+/// rotated: the smaller of [`ROTATION_LEAD`] (7 days) and a third of the
+/// lifetime; 7 days when the lifetime is unknown.
+pub fn rotation_lead(lifetime: Option<TimeDelta>) -> TimeDelta {
+    match lifetime {
+        Some(lifetime) if lifetime > TimeDelta::zero() => ROTATION_LEAD.min(lifetime / 3),
+        _ => ROTATION_LEAD,
+    }
+}
+
+/// Counters of the token cache, for diagnostics and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TokenStats {
+    /// Token requests started (cold and proactive).
+    pub requests: u64,
+    /// Of which proactive refreshes.
+    pub proactive: u64,
+    /// Requests that failed.
+    pub failures: u64,
+    /// Requests whose result was discarded as stale.
+    pub stale: u64,
+    /// Tokens published.
+    pub published: u64,
+}
+
+/// Why no access token could be handed out. No variant holds a token or a
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TokenError {
+    /// The installation is not configured (or the login gate is open).
+    #[error("this installation is not configured")]
+    NotConfigured,
+    /// The token endpoint refused the stored credentials (`invalid_client`):
+    /// they were revoked or expired. The configurator is needed again.
+    #[error(
+        "the platform refused this installation's credentials (client {client_id}): they were revoked or expired; the configurator is needed again"
+    )]
+    Revoked {
+        /// The refused credentials' client id.
+        client_id: ClientId,
+        /// When the refusal was seen.
+        detected_at: DateTime<Utc>,
+    },
+    /// The token request failed (unreachable, refused, malformed answer).
+    #[error(transparent)]
+    Platform(PlatformError),
+    /// The local state could not be read or written.
+    #[error("local state: {0}")]
+    State(String),
+    /// The token request was abandoned (the runtime is shutting down).
+    #[error("the token request was abandoned")]
+    Abandoned,
+}
+
+impl TokenError {
+    /// A stable code: `not_configured`, `credentials_revoked`, `state`,
+    /// `abandoned`, or the platform error's code.
+    pub fn code(&self) -> String {
+        match self {
+            TokenError::NotConfigured => "not_configured".into(),
+            TokenError::Revoked { .. } => "credentials_revoked".into(),
+            TokenError::Platform(e) => crate::configurator::error_code(e),
+            TokenError::State(_) => "state".into(),
+            TokenError::Abandoned => "abandoned".into(),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The cache's data; its behaviour lives with the configurator
+// (configurator/tokens.rs), which owns the credentials and the state.
+// ---------------------------------------------------------------------------
+
+/// The published token and when to refresh it, in milliseconds since the
+/// epoch (so the fast path compares integers).
+pub(crate) struct Entry {
+    pub(crate) token: AccessToken,
+    pub(crate) refresh_at_ms: i64,
+    pub(crate) expires_ms: i64,
+    pub(crate) generation: u64,
+    pub(crate) client_id: ClientId,
+}
+
+/// What a token request told the callers waiting for it.
+#[derive(Clone)]
+pub(crate) enum FlightOutcome {
+    Token(AccessToken),
+    Failed(TokenError),
+    /// Started before an invalidation or a state change: not published; ask again.
+    Stale,
+}
+
+pub(crate) type FlightReceiver = watch::Receiver<Option<FlightOutcome>>;
+
+/// The token request in progress.
+pub(crate) struct Flight {
+    pub(crate) id: u64,
+    pub(crate) generation: u64,
+    pub(crate) rx: FlightReceiver,
+}
+
+/// Everything but the published token: changed under one mutex, off the
+/// fast path.
+#[derive(Default)]
+pub(crate) struct Slow {
+    pub(crate) generation: u64,
+    pub(crate) flight: Option<Flight>,
+    pub(crate) next_flight: u64,
+    /// Consecutive failed requests (for the backoff).
+    pub(crate) failures: u32,
+    /// Until then, callers without a valid token get `last_error` at once.
+    pub(crate) cold_retry_at_ms: i64,
+    pub(crate) last_error: Option<TokenError>,
+}
+
+/// What the fast path found.
+pub(crate) enum Lookup {
+    /// A fresh token.
+    Fresh(AccessToken),
+    /// A valid token whose refresh is due (published in `generation`).
+    RefreshDue(AccessToken, u64),
+    /// No valid token.
+    Missing,
+}
+
+pub(crate) struct TokenCache {
+    current: RwLock<Option<Arc<Entry>>>,
+    /// A proactive refresh is in flight.
+    pub(crate) refreshing: AtomicBool,
+    /// No proactive refresh before this (after a failed one).
+    pub(crate) retry_at_ms: AtomicI64,
+    slow: Mutex<Slow>,
+    clock: OnceLock<TokenClock>,
+    options: Mutex<TokenOptions>,
+    pub(crate) requests: AtomicU64,
+    pub(crate) proactive: AtomicU64,
+    pub(crate) failures: AtomicU64,
+    pub(crate) stale: AtomicU64,
+    published: AtomicU64,
+}
+
+fn recover<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl TokenCache {
+    pub(crate) fn new() -> Self {
+        Self {
+            current: RwLock::new(None),
+            refreshing: AtomicBool::new(false),
+            retry_at_ms: AtomicI64::new(0),
+            slow: Mutex::new(Slow::default()),
+            clock: OnceLock::new(),
+            options: Mutex::new(TokenOptions::default()),
+            requests: AtomicU64::new(0),
+            proactive: AtomicU64::new(0),
+            failures: AtomicU64::new(0),
+            stale: AtomicU64::new(0),
+            published: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn stats(&self) -> TokenStats {
+        TokenStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            proactive: self.proactive.load(Ordering::Relaxed),
+            failures: self.failures.load(Ordering::Relaxed),
+            stale: self.stale.load(Ordering::Relaxed),
+            published: self.published.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Replaces the options. The clock can be set once, before the first
+    /// token: a later clock is ignored.
+    pub(crate) fn set_options(&self, options: TokenOptions) {
+        if let Some(clock) = &options.clock {
+            let _ = self.clock.set(clock.clone());
+        }
+        *recover(&self.options) = options;
+    }
+
+    pub(crate) fn options(&self) -> TokenOptions {
+        recover(&self.options).clone()
+    }
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        match self.clock.get() {
+            Some(clock) => clock(),
+            None => Utc::now(),
+        }
+    }
+
+    pub(crate) fn now_ms(&self) -> i64 {
+        match self.clock.get() {
+            Some(clock) => clock().timestamp_millis(),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+        }
+    }
+
+    /// The fast path.
+    #[inline]
+    pub(crate) fn lookup(&self) -> Lookup {
+        let now = self.now_ms();
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        match current.as_deref() {
+            Some(e) if now < e.refresh_at_ms => Lookup::Fresh(e.token.clone()),
+            Some(e) if now < e.expires_ms => Lookup::RefreshDue(e.token.clone(), e.generation),
+            _ => Lookup::Missing,
+        }
+    }
+
+    /// The published entry, whatever its age.
+    pub(crate) fn current(&self) -> Option<Arc<Entry>> {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn slow(&self) -> MutexGuard<'_, Slow> {
+        recover(&self.slow)
+    }
+
+    /// Publishes `token` (obtained with `client_id`, its lifetime counted
+    /// from `started`) in the slow state's generation. Returns `false`, and
+    /// publishes nothing, when the token has already expired.
+    pub(crate) fn publish(
+        &self,
+        slow: &mut Slow,
+        token: &AccessToken,
+        lifetime: Duration,
+        client_id: &ClientId,
+    ) -> bool {
+        let now = self.now_ms();
+        let expires_ms = token.expires_at().timestamp_millis();
+        if expires_ms <= now {
+            return false;
+        }
+        let margin = refresh_margin(lifetime, self.options().refresh_margin);
+        let margin_ms = i64::try_from(margin.as_millis()).unwrap_or(i64::MAX);
+        let entry = Entry {
+            token: token.clone(),
+            refresh_at_ms: expires_ms.saturating_sub(margin_ms),
+            expires_ms,
+            generation: slow.generation,
+            client_id: client_id.clone(),
+        };
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(entry));
+        self.published.fetch_add(1, Ordering::Relaxed);
+        slow.failures = 0;
+        slow.last_error = None;
+        slow.cold_retry_at_ms = 0;
+        self.retry_at_ms.store(0, Ordering::Release);
+        true
+    }
+
+    /// Drops the published token if it is `token`; starts a new generation
+    /// then. Returns whether it was dropped.
+    pub(crate) fn invalidate(&self, matches: impl Fn(&AccessToken) -> bool) -> bool {
+        let mut slow = self.slow();
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        if !current.as_ref().is_some_and(|e| matches(&e.token)) {
+            return false;
+        }
+        *current = None;
+        slow.generation = slow.generation.wrapping_add(1);
+        slow.last_error = None;
+        slow.cold_retry_at_ms = 0;
+        self.retry_at_ms.store(0, Ordering::Release);
+        true
+    }
+
+    /// The local state changed: requests in flight must not publish; the
+    /// published token stays only if it came from the credentials now stored.
+    pub(crate) fn state_changed(&self, stored: Option<&ClientId>) {
+        let mut slow = self.slow();
+        slow.generation = slow.generation.wrapping_add(1);
+        slow.failures = 0;
+        slow.last_error = None;
+        slow.cold_retry_at_ms = 0;
+        self.retry_at_ms.store(0, Ordering::Release);
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        *current = current
+            .take()
+            .filter(|e| stored == Some(&e.client_id))
+            .map(|e| {
+                Arc::new(Entry {
+                    token: e.token.clone(),
+                    refresh_at_ms: e.refresh_at_ms,
+                    expires_ms: e.expires_ms,
+                    generation: slow.generation,
+                    client_id: e.client_id.clone(),
+                })
+            });
+    }
+
+    /// Drops the published token (its credentials are gone).
+    pub(crate) fn clear(&self, _slow: &mut Slow) {
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    /// The wait after `failures` consecutive failures.
+    pub(crate) fn backoff(&self, failures: u32) -> Duration {
+        let options = self.options();
+        let exponent = failures.saturating_sub(1).min(16);
+        options
+            .retry_backoff
+            .saturating_mul(1u32 << exponent)
+            .min(options.retry_backoff_cap)
+    }
+}
+
+pub(crate) fn duration_ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_the_token() {
+        let t = AccessToken::new(SecretString::from("at_very_secret"), Utc::now());
+        let shown = format!("{t:?} {t:#?}");
+        assert!(!shown.contains("at_very_secret"), "{shown}");
+        assert!(shown.contains("[redacted]"));
+    }
+
+    #[test]
+    fn tokens_are_equal_only_to_their_clones() {
+        let a = AccessToken::new(SecretString::from("same"), Utc::now());
+        let b = AccessToken::new(SecretString::from("same"), Utc::now());
+        assert_eq!(a, a.clone());
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn refresh_margin_is_the_smaller_of_the_cap_and_half_the_lifetime() {
+        let cap = DEFAULT_REFRESH_MARGIN;
+        assert_eq!(
+            refresh_margin(Duration::from_secs(3600), cap),
+            Duration::from_secs(300)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(2), cap),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            refresh_margin(Duration::from_secs(600), cap),
+            Duration::from_secs(300)
+        );
+    }
+
+    #[test]
+    fn rotation_lead_is_the_smaller_of_seven_days_and_a_third() {
+        assert_eq!(
+            rotation_lead(Some(TimeDelta::days(365))),
+            TimeDelta::days(7)
+        );
+        assert_eq!(rotation_lead(Some(TimeDelta::days(3))), TimeDelta::days(1));
+        assert_eq!(
+            rotation_lead(Some(TimeDelta::seconds(60))),
+            TimeDelta::seconds(20)
+        );
+        assert_eq!(rotation_lead(None), TimeDelta::days(7));
+    }
+}

@@ -1,0 +1,383 @@
+//! Figures of the runtime token cache: the cached path in Rust and through
+//! the C ABI, single flight on a cold cache, callers' latency while a
+//! refresh is under way, and a run across many expiries.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::SecretString;
+use smartlink_core::credentials::IssuedCredentials;
+use smartlink_core::platform::{
+    BindTarget, CreateEnvironment, IssueCredentials, Operation, TokenGrant, Unbind, WhoAmI,
+};
+use smartlink_core::*;
+use smartlink_sandbox::Sandbox;
+use smartlink_tests::{TOKEN, configurator_with};
+
+use crate::{Row, fmt_us, median};
+
+fn percentile(mut samples: Vec<Duration>, p: f64) -> Duration {
+    samples.sort();
+    let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples[i]
+}
+
+fn fmt_ns(d: Duration) -> String {
+    format!("{:.0} ns", d.as_nanos() as f64)
+}
+
+/// Per-call medians from batches of `batch` calls (one clock read per batch,
+/// so the clock's own cost does not dominate a sub-100 ns call).
+fn batched(iterations: usize, batch: usize, mut f: impl FnMut()) -> Duration {
+    let mut samples = Vec::with_capacity(iterations / batch);
+    for _ in 0..(iterations / batch).max(1) {
+        let t = Instant::now();
+        for _ in 0..batch {
+            f();
+        }
+        samples.push(t.elapsed() / batch as u32);
+    }
+    median(samples)
+}
+
+async fn bound(url: &str, id: &str) -> Configurator {
+    let cfg = configurator_with(id, url, Arc::new(MemoryStateStore::new()));
+    let status = cfg
+        .configure_unattended(&UnattendedRequest {
+            installation_name: Some("Bench".into()),
+            target: UnattendedTarget::Create(id.into()),
+            confirm: None,
+        })
+        .await
+        .unwrap()
+        .status;
+    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    cfg
+}
+
+/// The in-memory platform with token requests that take `delay`.
+struct SlowTokens {
+    inner: Arc<InMemoryPlatform>,
+    delay: Duration,
+}
+
+#[async_trait]
+impl Platform for SlowTokens {
+    async fn list_environments(
+        &self,
+        line: ErpLine,
+        id: &InstallationId,
+    ) -> Result<Vec<Environment>, PlatformError> {
+        self.inner.list_environments(line, id).await
+    }
+    async fn create_environment(
+        &self,
+        r: &CreateEnvironment,
+    ) -> Result<Environment, PlatformError> {
+        self.inner.create_environment(r).await
+    }
+    async fn bind(&self, i: &Installation, t: &BindTarget) -> Result<Environment, PlatformError> {
+        self.inner.bind(i, t).await
+    }
+    async fn issue_credentials(
+        &self,
+        r: &IssueCredentials,
+    ) -> Result<IssuedCredentials, PlatformError> {
+        self.inner.issue_credentials(r).await
+    }
+    async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
+        self.inner.verify_credentials(c).await
+    }
+    async fn unbind(&self, r: &Unbind) -> Result<(), PlatformError> {
+        self.inner.unbind(r).await
+    }
+    async fn request_token(&self, c: &Credentials) -> Result<TokenGrant, PlatformError> {
+        tokio::time::sleep(self.delay).await;
+        self.inner.request_token(c).await
+    }
+    async fn whoami(&self, t: &SecretString) -> Result<WhoAmI, PlatformError> {
+        self.inner.whoami(t).await
+    }
+}
+
+pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
+    let running = rt.block_on(async {
+        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    let url = running.url();
+    let platform = running.sandbox().platform().clone();
+
+    // Cached path, Rust.
+    let cfg = rt.block_on(bound(&url, "bench-tok-1"));
+    rt.block_on(cfg.access_token()).unwrap();
+    let iterations = if quick { 200_000 } else { 2_000_000 };
+    let sync = batched(iterations, 100, || {
+        std::hint::black_box(cfg.cached_access_token());
+    });
+    let awaited = rt.block_on(async {
+        let mut samples = Vec::new();
+        for _ in 0..(iterations / 100) {
+            let t = Instant::now();
+            for _ in 0..100 {
+                std::hint::black_box(cfg.access_token().await.unwrap());
+            }
+            samples.push(t.elapsed() / 100);
+        }
+        median(samples)
+    });
+    rows.push(Row {
+        what: "tokens: cached access_token().await, median (Rust)".into(),
+        figure: fmt_ns(awaited),
+        target: "≤ 100 ns".into(),
+    });
+    rows.push(Row {
+        what: "tokens: cached_access_token() (sync fast path), median (Rust)".into(),
+        figure: fmt_ns(sync),
+        target: "≤ 100 ns".into(),
+    });
+    let threads = 2;
+    let per_thread = iterations / threads;
+    let contended: Vec<Duration> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let cfg = cfg.clone();
+                s.spawn(move || {
+                    batched(per_thread, 100, || {
+                        std::hint::black_box(cfg.cached_access_token());
+                    })
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    rows.push(Row {
+        what: format!("tokens: cached_access_token(), {threads} threads at once, median"),
+        figure: fmt_ns(median(contended)),
+        target: "-".into(),
+    });
+
+    // Cached path, C ABI.
+    bench_ffi_token(rows, &url, iterations);
+
+    // 1,000 callers on a cold cache.
+    let cold = rt.block_on(bound(&url, "bench-tok-2"));
+    let before = platform.calls(Operation::Verify);
+    let tokens = rt.block_on(async {
+        let barrier = Arc::new(tokio::sync::Barrier::new(1000));
+        let callers: Vec<_> = (0..1000)
+            .map(|_| {
+                let cfg = cold.clone();
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    cfg.access_token().await.unwrap()
+                })
+            })
+            .collect();
+        let mut tokens = Vec::new();
+        for c in callers {
+            tokens.push(c.await.unwrap());
+        }
+        tokens
+    });
+    let requests = platform.calls(Operation::Verify) - before;
+    assert!(tokens.iter().all(|t| t == &tokens[0]));
+    rows.push(Row {
+        what: "tokens: 1,000 concurrent callers on a cold cache (HTTP) → token requests".into(),
+        figure: format!("{requests}"),
+        target: "1".into(),
+    });
+
+    // p99 while a refresh is under way (the token endpoint takes 50 ms).
+    bench_refresh_p99(rows, rt, quick);
+
+    // 10,000 calls across expiries, 2-second tokens, over HTTP.
+    platform.set_token_lifetime(Duration::from_secs(2));
+    let short = rt.block_on(bound(&url, "bench-tok-3"));
+    let calls = 10_000;
+    // A 1 ms pause every third call: about 3.5 s, crossing a few expiries.
+    let pause = Duration::from_millis(1);
+    let started = Instant::now();
+    let (expired, distinct) = rt.block_on(async {
+        let mut expired = 0;
+        let mut distinct = 0;
+        let mut last: Option<AccessToken> = None;
+        for i in 0..calls {
+            let token = short.access_token().await.unwrap();
+            if token.is_expired_at(Utc::now()) {
+                expired += 1;
+            }
+            if last.as_ref() != Some(&token) {
+                distinct += 1;
+                last = Some(token);
+            }
+            if i % 3 == 0 {
+                tokio::time::sleep(pause).await;
+            }
+        }
+        (expired, distinct)
+    });
+    let elapsed = started.elapsed();
+    let stats = short.token_stats();
+    rows.push(Row {
+        what: format!(
+            "tokens: {calls} calls over {:.1} s, 2 s tokens (HTTP): tokens / requests / expired handed out",
+            elapsed.as_secs_f64()
+        ),
+        figure: format!("{distinct} / {} / {expired}", stats.requests),
+        target: format!(
+            "one request per token (~{:.0}: renewed at half life), 0 expired",
+            elapsed.as_secs_f64()
+        ),
+    });
+    rt.block_on(running.shutdown());
+}
+
+fn bench_ffi_token(rows: &mut Vec<Row>, url: &str, iterations: usize) {
+    use smartlink::*;
+    use std::ffi::{CString, c_char};
+    let config = CString::new(format!(
+        r#"{{"platform_url":"{url}","token":"{TOKEN}","state":"memory","installation":{{"id":"bench-tok-ffi","line":"protheus","kind":"production"}}}}"#
+    ))
+    .unwrap();
+    let mut handle = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { smartlink_configurator_new(config.as_ptr(), &mut handle) } as u32,
+        0
+    );
+    let bind = CString::new(
+        r#"{"op":"configure_unattended","installation_name":"Bench","target":{"mode":"create","name":"bench-tok-ffi"}}"#,
+    )
+    .unwrap();
+    let mut out = std::ptr::null_mut();
+    assert_eq!(
+        unsafe { smartlink_call_alloc(handle, bind.as_ptr(), &mut out) } as u32,
+        0
+    );
+    unsafe { smartlink_string_free(out) };
+    let mut buf = [0 as c_char; 256];
+    let mut needed = 0usize;
+    let mut expires = 0i64;
+    let typed = batched(iterations / 4, 100, || {
+        let rc = unsafe {
+            smartlink_access_token(
+                handle,
+                buf.as_mut_ptr(),
+                buf.len(),
+                &mut needed,
+                &mut expires,
+            )
+        };
+        assert_eq!(rc as u32, 0);
+    });
+    let request = CString::new(r#"{"op":"access_token"}"#).unwrap();
+    let mut response = vec![0 as c_char; 4096];
+    let json = batched(iterations / 40, 10, || {
+        let rc = unsafe {
+            smartlink_call(
+                handle,
+                request.as_ptr(),
+                response.as_mut_ptr(),
+                response.len(),
+                &mut needed,
+            )
+        };
+        assert_eq!(rc as u32, 0);
+    });
+    unsafe { smartlink_configurator_free(handle) };
+    rows.push(Row {
+        what: "tokens: cached smartlink_access_token (C ABI, caller buffer), median".into(),
+        figure: fmt_ns(typed),
+        target: "≤ 1 µs".into(),
+    });
+    rows.push(Row {
+        what: "tokens: cached {\"op\":\"access_token\"} through smartlink_call, median".into(),
+        figure: fmt_us(json),
+        target: "-".into(),
+    });
+}
+
+/// Callers' p99 with a cached token, then while one refresh (50 ms at the
+/// token endpoint) is in flight; a manual clock moves into the margin.
+fn bench_refresh_p99(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
+    let memory = Arc::new(
+        InMemoryPlatform::from_seed(
+            &serde_json::from_str(
+                r#"{"environments":[{"id":"env_b","name":"B","kind":"production","bindings":[
+                {"installation_id":"bench-p99","installation_name":"B","line":"protheus",
+                 "bound_at":"2026-01-01T00:00:00Z"}]}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+    );
+    let platform = Arc::new(SlowTokens {
+        inner: memory.clone(),
+        delay: Duration::from_millis(50),
+    });
+    let cfg = Configurator::with_runtime(
+        InstallationSpec::parse("bench-p99", "protheus", "production", None).unwrap(),
+        platform,
+        Arc::new(MemoryStateStore::new()),
+        rt.handle().clone(),
+        ConfiguratorOptions::default(),
+    );
+    let base: DateTime<Utc> = Utc::now();
+    let offset = Arc::new(AtomicI64::new(0));
+    let clock_offset = offset.clone();
+    cfg.set_token_options(TokenOptions {
+        clock: Some(Arc::new(move || {
+            base + TimeDelta::milliseconds(clock_offset.load(Ordering::Relaxed))
+        })),
+        ..TokenOptions::default()
+    });
+    rt.block_on(cfg.ensure_configured()).unwrap();
+    let first = rt.block_on(cfg.access_token()).unwrap();
+    let n = if quick { 20_000 } else { 200_000 };
+    let sample = |cfg: &Configurator| {
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            std::hint::black_box(cfg.cached_access_token());
+            samples.push(t.elapsed());
+        }
+        samples
+    };
+    let _warm_up = sample(&cfg);
+    let cached = sample(&cfg);
+    // Into the margin: the first call starts the refresh; measure while it
+    // is in flight (it takes 50 ms; stop sampling when it lands).
+    offset.store((3600 - 200) * 1000, Ordering::Relaxed);
+    let requests = cfg.token_stats().requests;
+    let mut during = Vec::with_capacity(n);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while cfg.token_stats().published == 1 && Instant::now() < deadline {
+        let t = Instant::now();
+        let token = cfg.cached_access_token();
+        during.push(t.elapsed());
+        std::hint::black_box(token);
+    }
+    assert_eq!(cfg.token_stats().requests, requests + 1, "one refresh");
+    assert!(cfg.cached_access_token().is_some_and(|t| t != first));
+    let (p99_cached, p99_during) = (percentile(cached, 0.99), percentile(during.clone(), 0.99));
+    rows.push(Row {
+        what: format!(
+            "tokens: p99 per call, cached vs during a 50 ms refresh ({} calls)",
+            during.len()
+        ),
+        figure: format!(
+            "{} vs {} ({:.2}×)",
+            fmt_ns(p99_cached),
+            fmt_ns(p99_during),
+            p99_during.as_nanos() as f64 / p99_cached.as_nanos().max(1) as f64
+        ),
+        target: "≤ 2×".into(),
+    });
+}
