@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::credentials::Credentials;
 use crate::environment::{Environment, EnvironmentId, EnvironmentName};
 use crate::error::ValidationError;
+use crate::failure::FailureCode;
 use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
 use crate::platform::{
     BindTarget, CreateEnvironment, IdempotencyKey, IssueCredentials, Platform, PlatformError,
@@ -123,8 +124,8 @@ pub enum TaskStatus {
     Failed {
         /// Task id, which is also the support id.
         task_id: Uuid,
-        /// A stable reason code.
-        code: String,
+        /// Why, as a typed code (serialized as its stable string).
+        code: FailureCode,
         /// A detail without secrets.
         detail: String,
     },
@@ -230,8 +231,8 @@ pub enum ConfiguratorError {
     TaskFailed {
         /// Task id (support id).
         task_id: Uuid,
-        /// Stable code.
-        code: String,
+        /// Why, as a typed code.
+        code: FailureCode,
         /// Detail, without secrets.
         detail: String,
     },
@@ -691,7 +692,7 @@ impl Configurator {
             let guard = match this.acquire_lock(Some(task_id)).await {
                 Ok(g) => g,
                 Err(e) => {
-                    this.report_failure(task_id, "busy".into(), e.to_string());
+                    this.report_failure(task_id, FailureCode::Busy, e.to_string());
                     return;
                 }
             };
@@ -730,7 +731,7 @@ impl Configurator {
         lock(&self.inner.wizard).task_progress(task_id, step);
     }
 
-    fn report_failure(&self, task_id: Uuid, code: String, detail: String) {
+    fn report_failure(&self, task_id: Uuid, code: FailureCode, detail: String) {
         tracing::warn!(%task_id, %code, %detail, "configuration task failed");
         lock(&self.inner.wizard).task_failed(task_id, code.clone(), detail.clone());
         self.inner.status.send_replace(TaskStatus::Failed {
@@ -1072,7 +1073,7 @@ impl Configurator {
             }),
             other => Err(ConfiguratorError::TaskFailed {
                 task_id,
-                code: "internal".into(),
+                code: FailureCode::Internal,
                 detail: format!("unexpected task status {other:?}"),
             }),
         }
@@ -1448,27 +1449,19 @@ fn same_target(pending: &PlanTarget, target: &TaskTarget) -> bool {
     }
 }
 
-/// A stable code for a failed task.
-fn failure_code(e: &ConfiguratorError) -> String {
+/// The code of a failed task.
+fn failure_code(e: &ConfiguratorError) -> FailureCode {
     match e {
-        ConfiguratorError::Platform(p) => error_code(p),
-        ConfiguratorError::State(_) => "state".to_owned(),
-        ConfiguratorError::Decision(_) => "decision".to_owned(),
-        ConfiguratorError::Busy => "busy".to_owned(),
-        _ => "internal".to_owned(),
+        ConfiguratorError::Platform(p) => FailureCode::of_platform(p),
+        ConfiguratorError::State(_) => FailureCode::State,
+        ConfiguratorError::Decision(_) | ConfiguratorError::Wizard(_) => FailureCode::Decision,
+        ConfiguratorError::Busy => FailureCode::Busy,
+        ConfiguratorError::TaskFailed { code, .. } => code.clone(),
+        _ => FailureCode::Internal,
     }
 }
 
-/// A stable code for a platform error, for task outcomes and screens.
-pub fn error_code(e: &PlatformError) -> String {
-    match e {
-        PlatformError::Api { code, .. } => code.as_str().to_owned(),
-        PlatformError::Transport { .. } => "transport".into(),
-        PlatformError::Timeout { .. } => "timeout".into(),
-        PlatformError::Protocol { .. } => "protocol".into(),
-        PlatformError::ResponseTooLarge { .. } => "response_too_large".into(),
-        PlatformError::Config(_) => "config".into(),
-        PlatformError::InvalidInput(_) => "invalid_input".into(),
-        PlatformError::Cancelled => "cancelled".into(),
-    }
+/// The code of a platform error, for task outcomes and screens.
+pub fn error_code(e: &PlatformError) -> FailureCode {
+    FailureCode::of_platform(e)
 }

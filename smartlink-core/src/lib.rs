@@ -23,6 +23,7 @@ pub mod confirmation;
 pub mod credentials;
 pub mod environment;
 pub mod error;
+pub mod failure;
 pub mod installation;
 pub mod messages;
 pub mod platform;
@@ -41,6 +42,7 @@ pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};
 pub use environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
 pub use error::ValidationError;
+pub use failure::FailureCode;
 pub use installation::{
     ErpLine, IdentityComponents, Installation, InstallationId, InstallationName, Kind,
 };

@@ -1776,7 +1776,7 @@ pub fn error_reason_text(locale: Locale, reason: &ErrorReason) -> String {
             inconsistency_text(locale, inconsistency)
         ),
         ErrorReason::Platform { code, .. } | ErrorReason::TaskFailed { code, .. } => {
-            code_text(locale, code)
+            code_text(locale, code.as_str())
         }
     }
 }

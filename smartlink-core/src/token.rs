@@ -230,13 +230,13 @@ pub enum TokenError {
 impl TokenError {
     /// A stable code: `not_configured`, `credentials_revoked`, `state`,
     /// `abandoned`, or the platform error's code.
-    pub fn code(&self) -> String {
+    pub fn code(&self) -> &'static str {
         match self {
-            TokenError::NotConfigured => "not_configured".into(),
-            TokenError::Revoked { .. } => "credentials_revoked".into(),
-            TokenError::Platform(e) => crate::configurator::error_code(e),
-            TokenError::State(_) => "state".into(),
-            TokenError::Abandoned => "abandoned".into(),
+            TokenError::NotConfigured => "not_configured",
+            TokenError::Revoked { .. } => crate::failure::FailureCode::CredentialsRevoked.as_str(),
+            TokenError::Platform(e) => crate::failure::FailureCode::of_platform(e).as_str(),
+            TokenError::State(_) => crate::failure::FailureCode::State.as_str(),
+            TokenError::Abandoned => "abandoned",
         }
     }
 }

@@ -51,8 +51,9 @@ pub enum ErrorReason {
     },
     /// The platform could not be asked (unreachable, refused, ...).
     Platform {
-        /// A stable code (the contract's, or `transport`, `timeout`, ...).
-        code: String,
+        /// Why, as a typed code (the contract's, or `transport`, `timeout`,
+        /// ...; serialized as its stable string).
+        code: crate::failure::FailureCode,
         /// A human-readable detail (no secrets).
         detail: String,
         /// The request id, when there is one.
@@ -60,8 +61,8 @@ pub enum ErrorReason {
     },
     /// The background task failed.
     TaskFailed {
-        /// A stable code.
-        code: String,
+        /// Why, as a typed code (serialized as its stable string).
+        code: crate::failure::FailureCode,
         /// A human-readable detail (no secrets).
         detail: String,
     },
@@ -510,7 +511,12 @@ impl Wizard {
     }
 
     /// Shows the task's failure; *Back* starts over from the name screen.
-    pub fn task_failed(&mut self, task_id: Uuid, code: String, detail: String) {
+    pub fn task_failed(
+        &mut self,
+        task_id: Uuid,
+        code: crate::failure::FailureCode,
+        detail: String,
+    ) {
         self.screen = Screen::Error {
             support_id: task_id,
             reason: ErrorReason::TaskFailed { code, detail },

@@ -46,7 +46,7 @@ fn state_with(detail: String) -> LocalState {
     s.last_task = Some(TaskRecord {
         task_id: Uuid::nil(),
         outcome: TaskOutcome::Failed {
-            code: "test".into(),
+            code: smartlink_core::FailureCode::Internal,
             detail,
         },
         finished_at: Utc.with_ymd_and_hms(2025, 1, 2, 3, 4, 5).unwrap(),

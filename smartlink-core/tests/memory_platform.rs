@@ -63,7 +63,11 @@ fn body(i: &Installation, overwrite: bool) -> BindBody {
 }
 
 fn code<T: Debug>(result: Result<T, PlatformError>) -> ErrorCode {
-    result.unwrap_err().code().cloned().expect("an API error")
+    result
+        .unwrap_err()
+        .api_code()
+        .cloned()
+        .expect("an API error")
 }
 
 fn issue(id: &str, installation: &InstallationId, reuse: bool) -> IssueCredentials {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest, error_code};
+use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest};
 use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::{AccessToken, TokenError};
@@ -150,7 +150,7 @@ pub fn from_configurator(e: ConfiguratorError) -> FfiError {
         }
         ConfiguratorError::Platform(p) => {
             let mut out =
-                FfiError::new(smartlink_result::Platform, message).with_sub_code(error_code(&p));
+                FfiError::new(smartlink_result::Platform, message).with_sub_code(p.code());
             if let Some(id) = p.request_id() {
                 out = out.with_support_id(id);
             }
@@ -166,7 +166,7 @@ pub fn from_configurator(e: ConfiguratorError) -> FfiError {
         ConfiguratorError::NoRuntime => FfiError::new(smartlink_result::Runtime, message),
         ConfiguratorError::TaskFailed { task_id, code, .. } => {
             FfiError::new(smartlink_result::TaskFailed, message)
-                .with_sub_code(code)
+                .with_sub_code(code.as_str())
                 .with_support_id(task_id.to_string())
         }
         _ => FfiError::new(smartlink_result::Internal, message),

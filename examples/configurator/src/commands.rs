@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use smartlink_core::FailureCode;
 use smartlink_core::configurator::error_code;
 use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render, text};
 use smartlink_core::state::TaskOutcome;
@@ -25,10 +26,10 @@ pub fn step_text(loc: Locale, step: Option<TaskStep>) -> String {
 }
 
 /// The exit code for a task or platform failure code.
-pub fn platform_code_exit(code: &str) -> u8 {
+pub fn platform_code_exit(code: &FailureCode) -> u8 {
     match code {
-        "state" | "busy" => exit::STATE,
-        "decision" => exit::DECISION,
+        FailureCode::State | FailureCode::Busy => exit::STATE,
+        FailureCode::Decision => exit::DECISION,
         _ => exit::PLATFORM,
     }
 }
@@ -139,7 +140,7 @@ pub fn report_error(
         } => (
             format!(
                 "{}\n{}",
-                with_detail(verbose, code_text(loc, code), detail),
+                with_detail(verbose, code_text(loc, code.as_str()), detail),
                 render(loc, "cli.support_id", &[("id", &task_id.to_string())])
             ),
             platform_code_exit(code),
@@ -194,7 +195,7 @@ fn transport_cause(e: &PlatformError) -> Option<&'static str> {
 /// holds no secret, only with `--verbose`).
 pub fn platform_message(ctx: &Ctx, e: &PlatformError) -> String {
     let loc = ctx.locale;
-    let mut message = code_text(loc, &error_code(e));
+    let mut message = code_text(loc, error_code(e).as_str());
     if let Some(cause) = transport_cause(e) {
         message = format!("{message} {}", text(loc, cause));
     }
@@ -483,7 +484,7 @@ pub fn status(ctx: &Ctx) -> u8 {
                 loc,
                 "cli.last_failure",
                 &[
-                    ("reason", &code_text(loc, code)),
+                    ("reason", &code_text(loc, code.as_str())),
                     ("id", &task.task_id.to_string())
                 ],
             )

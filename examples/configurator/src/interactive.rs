@@ -759,7 +759,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     }
                     ErrorReason::Platform { code, detail, .. }
                     | ErrorReason::TaskFailed { code, detail } => {
-                        outln!("{}", code_text(loc, code));
+                        outln!("{}", code_text(loc, code.as_str()));
                         if ctx.cli.verbose {
                             outln!("({detail})");
                         }

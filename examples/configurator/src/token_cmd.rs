@@ -34,7 +34,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     (code_text(loc, "credentials_revoked"), exit::DECISION)
                 }
                 TokenError::Platform(p) => (
-                    format!("{} ({p})", code_text(loc, &error_code(p))),
+                    format!("{} ({p})", code_text(loc, error_code(p).as_str())),
                     exit::PLATFORM,
                 ),
                 TokenError::State(detail) => (

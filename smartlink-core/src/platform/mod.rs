@@ -344,8 +344,15 @@ impl PlatformError {
         }
     }
 
+    /// The stable code of this error, as task failures, screens and the C
+    /// ABI spell it: the contract's code for API errors (`name_taken`), else
+    /// `transport`, `timeout`, `protocol`, … (see [`crate::FailureCode`]).
+    pub fn code(&self) -> &'static str {
+        crate::failure::FailureCode::of_platform(self).as_str()
+    }
+
     /// The contract code, for API errors.
-    pub fn code(&self) -> Option<&ErrorCode> {
+    pub fn api_code(&self) -> Option<&ErrorCode> {
         match self {
             PlatformError::Api { code, .. } => Some(code),
             _ => None,
@@ -354,7 +361,7 @@ impl PlatformError {
 
     /// Whether this is the contract error `code`.
     pub fn is(&self, code: ErrorCode) -> bool {
-        self.code() == Some(&code)
+        self.api_code() == Some(&code)
     }
 
     /// The request id, where there is one.
@@ -387,7 +394,7 @@ impl PlatformError {
     /// decision by the admin are needed).
     pub fn is_conflict(&self) -> bool {
         matches!(
-            self.code(),
+            self.api_code(),
             Some(
                 ErrorCode::PreconditionFailed
                     | ErrorCode::BindingExists

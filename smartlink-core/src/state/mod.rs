@@ -88,8 +88,8 @@ pub enum TaskOutcome {
     },
     /// It failed; the configurator is needed again.
     Failed {
-        /// A stable, machine-readable reason.
-        code: String,
+        /// Why, as a typed code (stored as its stable string).
+        code: crate::failure::FailureCode,
         /// A human-readable detail (no secrets).
         detail: String,
     },
