@@ -1,0 +1,273 @@
+//! Redaction of response excerpts kept for support: secret values by key
+//! (JSON, forms, headers, `Bearer`) and every known secret, wherever it
+//! appears, JSON-escaped spellings included.
+
+use super::*;
+
+// ---------------------------------------------------------------------------
+// Redaction
+// ---------------------------------------------------------------------------
+
+/// Keys whose values are secrets, wherever they appear (JSON, forms, headers).
+pub(super) const SECRET_KEYS: &[&str] = &[
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "password",
+    "bearer",
+];
+
+/// At most [`BODY_EXCERPT_CHARS`] characters of `body`, with the `known`
+/// secrets and the values of [`SECRET_KEYS`] replaced by `[redacted]`.
+pub(super) fn excerpt(body: &[u8], known: &[&str]) -> String {
+    let text = redact(&String::from_utf8_lossy(body), known);
+    let mut chars = text.char_indices();
+    match chars.nth(BODY_EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
+pub(super) fn redact(text: &str, known: &[&str]) -> String {
+    let mut out = redact_keyed(text);
+    for secret in known.iter().filter(|s| !s.is_empty()) {
+        // A server may echo a secret JSON-escaped (`\/` for `/`, `\"`,
+        // `\u00e9`, ...): hide those spellings too.
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped
+            .strip_prefix('"')
+            .and_then(|e| e.strip_suffix('"'))
+            .unwrap_or(&escaped)
+            .to_owned();
+        let slash_escaped = escaped.replace('/', "\\/");
+        for form in [secret.to_string(), escaped, slash_escaped] {
+            if !form.is_empty() {
+                out = out.replace(&form, REDACTED);
+            }
+        }
+    }
+    out
+}
+
+pub(super) fn redact_keyed(text: &str) -> String {
+    let ranges = secret_value_ranges(text);
+    if ranges.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (start, end) in ranges {
+        if start < at {
+            // Overlaps the previous value: extend that redaction.
+            at = at.max(end);
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(REDACTED);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// Byte ranges of the values that follow a secret key (`"key": "v"`,
+/// `key=v`, `Bearer v`), sorted. Every boundary sits next to an ASCII byte,
+/// so slicing there is safe.
+pub(super) fn secret_value_ranges(text: &str) -> Vec<(usize, usize)> {
+    let lower = text.to_ascii_lowercase();
+    let bytes = text.as_bytes();
+    let is_quote = |b: u8| matches!(b, b'"' | b'\'' | b'\\');
+    let mut ranges = Vec::new();
+    for key in SECRET_KEYS {
+        let mut from = 0;
+        while let Some(found) = lower[from..].find(key) {
+            let key_start = from + found;
+            from = key_start + key.len();
+            let mut i = from;
+            if *key == "bearer" {
+                // "Bearer <token>": the value follows whitespace.
+                let spaces = bytes[i..]
+                    .iter()
+                    .take_while(|b| matches!(b, b' ' | b'\t'))
+                    .count();
+                if spaces == 0 {
+                    continue;
+                }
+                i += spaces;
+            } else {
+                while i < bytes.len() && (is_quote(bytes[i]) || bytes[i].is_ascii_whitespace()) {
+                    i += 1;
+                }
+                if i >= bytes.len() || !matches!(bytes[i], b':' | b'=') {
+                    continue;
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+                    i += 1;
+                }
+            }
+            let run = i;
+            while i < bytes.len() && is_quote(bytes[i]) {
+                i += 1;
+            }
+            let opening = bytes[run..i].iter().position(|b| matches!(b, b'"' | b'\''));
+            let start;
+            if let Some(at) = opening {
+                // A quoted value runs to its closing quote, whatever it holds
+                // (spaces, commas, braces, escaped quotes): stopping at the
+                // first space would leave the rest of the secret in view.
+                let quote = bytes[run + at];
+                // `\"` opens a JSON text quoted inside a string: `\"` closes it.
+                let escaped = at > 0;
+                i = run + at + 1;
+                start = i;
+                while i < bytes.len() {
+                    if bytes[i] == b'\\' {
+                        if escaped && bytes.get(i + 1) == Some(&quote) {
+                            break;
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    if bytes[i] == quote {
+                        break;
+                    }
+                    i += 1;
+                }
+                i = i.min(bytes.len());
+            } else {
+                start = i;
+                while i < bytes.len()
+                    && !matches!(bytes[i], b'"' | b'\'')
+                    && !bytes[i].is_ascii_whitespace()
+                    && !matches!(bytes[i], b',' | b'}' | b']' | b'&' | b';')
+                {
+                    // A JSON escape (`\/`) is part of the value, not its end;
+                    // a backslash before a quote ends it (`\"` closes an
+                    // escaped JSON string).
+                    if bytes[i] == b'\\' {
+                        if matches!(bytes.get(i + 1), Some(b'"' | b'\'') | None) {
+                            break;
+                        }
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                }
+                i = i.min(bytes.len());
+            }
+            if *key == "bearer" && opening.is_none() && is_plain_word(&bytes[start..i]) {
+                // "a valid bearer token is required": a word, not a token.
+                continue;
+            }
+            if i > start {
+                ranges.push((start, i));
+            }
+        }
+    }
+    ranges.sort_unstable();
+    ranges
+}
+
+/// Whether `value` reads as a word of prose rather than a token: ASCII
+/// letters only, and short. Tokens carry digits, dots, dashes or other
+/// symbols, or are long; the caller's known secrets are redacted anyway.
+pub(super) fn is_plain_word(value: &[u8]) -> bool {
+    !value.is_empty() && value.len() < 16 && value.iter().all(u8::is_ascii_alphabetic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_secret_values_in_json_forms_and_headers() {
+        let body = r#"{"client_secret": "abc123", "access_token":"tok-9", "x": 1} client_secret=zz&a=b Authorization: Bearer eyJhbGci.x.y {\"refresh_token\":\"rt\"}"#;
+        let out = redact(body, &[]);
+        for leaked in ["abc123", "tok-9", "zz&", "eyJhbGci", "\"rt"] {
+            assert!(!out.contains(leaked), "{leaked} in {out}");
+        }
+        assert!(out.contains("\"x\": 1"));
+        assert!(out.contains("a=b"));
+        // "token_type":"Bearer" is no secret and stays.
+        assert_eq!(
+            redact(r#"{"token_type":"Bearer"}"#, &[]),
+            r#"{"token_type":"Bearer"}"#
+        );
+    }
+
+    #[test]
+    fn redaction_keeps_the_word_after_bearer_in_prose() {
+        assert_eq!(
+            redact("a valid bearer token is required", &[]),
+            "a valid bearer token is required"
+        );
+        assert_eq!(
+            redact("Authorization: Bearer s3cr3t-tok", &[]),
+            "Authorization: Bearer [redacted]"
+        );
+        assert_eq!(
+            redact("Bearer abcdefghijklmnopqrstuvwxyz", &[]),
+            "Bearer [redacted]"
+        );
+    }
+
+    #[test]
+    fn redaction_hides_json_escaped_secrets_and_tokens() {
+        let out = redact(r#"{"detail":"Authorization: Bearer ab\/cd+efgh"}"#, &[]);
+        assert!(!out.contains("cd+efgh"), "{out}");
+        let out = redact(
+            r#"{"detail":"token ab\/cd+efgh rejected"}"#,
+            &["ab/cd+efgh"],
+        );
+        assert!(!out.contains("cd+efgh"), "{out}");
+    }
+
+    #[test]
+    fn redaction_hides_known_secrets_anywhere() {
+        let out = redact("echo: canary-123 and again canary-123", &["canary-123"]);
+        assert!(!out.contains("canary-123"));
+    }
+
+    #[test]
+    fn excerpt_is_bounded_in_characters() {
+        let body = "é".repeat(2000);
+        let out = excerpt(body.as_bytes(), &[]);
+        assert_eq!(out.chars().count(), BODY_EXCERPT_CHARS + 1);
+        assert!(out.ends_with('…'));
+        assert_eq!(excerpt(b"short", &[]), "short");
+    }
+
+    #[test]
+    fn quoted_secret_values_are_redacted_whole() {
+        for body in [
+            r#"{"client_secret":" leading-space"}"#,
+            r#"{"client_secret":"two words"}"#,
+            r#"{"password":"a,b}c]d;e&f"}"#,
+            r#"{"access_token":"esc\"aped quote"}"#,
+            r#"{"refresh_token":"back\\slash space"}"#,
+            "client_secret='single quoted'",
+            r#"{\"id_token\":\"in a string\"}"#,
+        ] {
+            let out = redact(body, &[]);
+            for word in [
+                "leading", "space", "two", "words", "b}c", "e&f", "aped", "quote", "slash",
+                "single", "quoted", "in a", "string",
+            ] {
+                assert!(!out.contains(word), "{word} in {out}");
+            }
+        }
+        // What follows the value stays.
+        assert_eq!(
+            redact(r#"{"client_secret":"a b","x":1}"#, &[]),
+            r#"{"client_secret":"[redacted]","x":1}"#
+        );
+    }
+
+    #[test]
+    fn secret_keys_cut_at_the_end_are_still_redacted() {
+        let out = redact(r#"{"client_secret":"abcdef"#, &[]);
+        assert!(!out.contains("abcdef"));
+    }
+}
