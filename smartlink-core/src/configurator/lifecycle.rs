@@ -1,0 +1,213 @@
+//! The rest of an installation's life: the transparent start-up
+//! configuration, credential rotation, forgetting and unbinding.
+
+use super::*;
+
+impl Configurator {
+    /// What an ERP calls at start-up, with no administrator present:
+    /// (a) nothing when valid credentials are stored; (b) when the platform
+    /// already binds this installation, obtains credentials (reusing valid
+    /// ones), verifies and stores them; (c) otherwise reports that an
+    /// administrator is needed, with the scenario.
+    ///
+    /// Several processes of one installation may call it at once: one does
+    /// the work under the state lock, the others wait and find it done.
+    ///
+    /// Stored credentials close to expiry (less than the smaller of 7 days
+    /// and a third of their lifetime left) are rotated first, with no gap:
+    /// the new ones are issued, proven and stored, and their token published,
+    /// before the old ones are let go (`Configured` with
+    /// `reused_credentials: false`). A failed rotation keeps the old ones,
+    /// which are still valid, and is tried again at the next call.
+    pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        if let Some(rotated) = self.rotate_if_due().await {
+            return Ok(rotated);
+        }
+        if !self.needs_configuration() {
+            return Ok(EnsureOutcome::AlreadyConfigured);
+        }
+        let task_id = Uuid::new_v4();
+        let guard = self.acquire_lock(None).await?;
+        self.invalidate_gate();
+        if !self.needs_configuration() {
+            return Ok(EnsureOutcome::AlreadyConfigured);
+        }
+        let spec = &self.inner.spec;
+        let installation = self.installation_named(None);
+        let (envs, classification) = self.list_and_classify(&installation).await?;
+        let Scenario::AlreadyBound { environment_id } = &classification.scenario else {
+            return Ok(EnsureOutcome::AdminNeeded {
+                scenario: classification.scenario,
+            });
+        };
+        let env = envs
+            .iter()
+            .find(|e| &e.id == environment_id)
+            .ok_or_else(|| DecisionError::EnvironmentNotFound(environment_id.to_string()))?;
+        // Bound already: keep the name the platform knows unless the host gave one.
+        let name = spec.name.clone().or_else(|| {
+            env.binding_for(spec.line)
+                .map(|b| b.installation_name.clone())
+        });
+        let request = TaskRequest {
+            task_id,
+            name: name.unwrap_or_else(|| installation.name.clone()),
+            target: TaskTarget::Existing {
+                target: BindTarget::plain(env),
+                name: env.name.clone(),
+                kind: env.kind,
+            },
+        };
+        match self.run_task(guard, request).await? {
+            TaskStatus::Succeeded {
+                environment_id,
+                reused_credentials,
+                ..
+            } => Ok(EnsureOutcome::Configured {
+                environment_id,
+                reused_credentials,
+            }),
+            other => Err(ConfiguratorError::TaskFailed {
+                task_id,
+                code: FailureCode::Internal,
+                detail: format!("unexpected task status {other:?}"),
+            }),
+        }
+    }
+
+    /// Issues new credentials (never reusing the current ones), verifies them,
+    /// and only then replaces the stored ones.
+    ///
+    /// Issuing revokes the current credentials on the platform, so a rotation
+    /// that fails after that point leaves nothing valid stored: the failure
+    /// is recorded, the login gate shows the configuration as needed again,
+    /// and [`Configurator::ensure_configured`] repairs it without an admin.
+    pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
+        let guard = self.acquire_lock(None).await?;
+        let mut state = self
+            .own_state_async()
+            .await?
+            .ok_or(ConfiguratorError::NotConfigured)?;
+        let binding = state
+            .binding
+            .clone()
+            .ok_or(ConfiguratorError::NotConfigured)?;
+        let task_id = Uuid::new_v4();
+        let installation = self.installation_named(None);
+        let obtained = self
+            .obtain_credentials(
+                task_id,
+                &installation,
+                &binding.environment_id,
+                false,
+                IdempotencyKey::new(),
+                &mut state,
+            )
+            .await;
+        let outcome = match &obtained {
+            Ok(_) => TaskOutcome::Succeeded {
+                environment_id: binding.environment_id.clone(),
+                reused_credentials: false,
+            },
+            Err(e) => TaskOutcome::Failed {
+                code: failure_code(e),
+                detail: e.to_string(),
+            },
+        };
+        state.pending = None;
+        state.last_task = Some(TaskRecord {
+            task_id,
+            outcome: outcome.clone(),
+            finished_at: Utc::now(),
+        });
+        let saved = self.save_state(&state).await;
+        drop(guard);
+        self.invalidate_gate();
+        if let Err(e) = obtained {
+            let (code, detail) = (failure_code(&e), e.to_string());
+            tracing::warn!(%task_id, %code, %detail, "credential rotation failed");
+            self.inner.status.send_replace(TaskStatus::Failed {
+                task_id,
+                code,
+                detail,
+            });
+            return Err(e);
+        }
+        saved?;
+        self.inner.status.send_replace(TaskStatus::Succeeded {
+            task_id,
+            environment_id: binding.environment_id.clone(),
+            environment_name: binding.environment_name.clone(),
+            reused_credentials: false,
+        });
+        state.credentials.ok_or(ConfiguratorError::NotConfigured)
+    }
+
+    /// Forgets the local binding and credentials (for when the platform no
+    /// longer knows them). Nothing is sent anywhere.
+    pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
+        let guard = self
+            .inner
+            .store
+            .try_lock()?
+            .ok_or(ConfiguratorError::Busy)?;
+        self.inner.store.clear()?;
+        drop(guard);
+        self.invalidate_gate();
+        self.state_replaced();
+        Ok(())
+    }
+
+    /// Removes this installation's binding on the platform (revoking its
+    /// credentials), then forgets the local state. When the platform no
+    /// longer binds the installation (an earlier unbind whose answer was
+    /// lost, or someone else's), the local state is forgotten all the same.
+    pub async fn unbind(&self) -> Result<(), ConfiguratorError> {
+        let _guard = self.acquire_lock(None).await?;
+        let spec = &self.inner.spec;
+        let mut attempt_made = false;
+        loop {
+            let envs = self
+                .inner
+                .platform
+                .list_environments(spec.line, &spec.id)
+                .await?;
+            let bound = envs.iter().find(|e| {
+                e.binding_for(spec.line)
+                    .is_some_and(|b| b.installation_id == spec.id)
+            });
+            let Some(bound) = bound else {
+                let had_local = self
+                    .own_state()?
+                    .is_some_and(|s| s.binding.is_some() || s.credentials.is_some());
+                if !had_local && !attempt_made {
+                    return Err(ConfiguratorError::NotConfigured);
+                }
+                self.clear_state().await?;
+                self.invalidate_gate();
+                return Ok(());
+            };
+            let request = Unbind {
+                environment_id: bound.id.clone(),
+                line: spec.line,
+                installation_id: spec.id.clone(),
+                etag: bound.etag.clone(),
+            };
+            match self.inner.platform.unbind(&request).await {
+                Ok(()) => {
+                    self.clear_state().await?;
+                    self.invalidate_gate();
+                    return Ok(());
+                }
+                // The answer may have been lost after the platform acted
+                // (a broken connection), or a retry saw the change it made
+                // (412, not_bound): look again once before giving up. This
+                // is a new decision on a new listing, not a blind retry.
+                Err(e) if (e.is_conflict() || e.is_transient()) && !attempt_made => {
+                    attempt_made = true
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! The facade: an installation, a platform and a state store, tied into the
+//! login gate, the wizard, the background task and the unattended paths.
+//!
+//! The module reads in parts: `types` (what hosts pass in and get back),
+//! this file (the facade, the login gate, state I/O and the wizard's
+//! actions), `task` (the binding task: lock, steps, outcome), `unattended`
+//! (configuration without an administrator), `lifecycle` (start-up repair,
+//! rotation, unbind, forget) and `tokens` (the runtime access tokens).
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use crate::credentials::Credentials;
+use crate::environment::{Environment, EnvironmentId, EnvironmentName};
+use crate::error::ValidationError;
+use crate::failure::FailureCode;
+use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
+use crate::platform::{
+    BindTarget, CreateEnvironment, IdempotencyKey, IssueCredentials, Platform, PlatformError,
+    Unbind,
+};
+pub use crate::rules::DecisionError;
+use crate::rules::{Choice, Classification, Scenario, classify};
+use crate::state::{
+    LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
+    TaskOutcome, TaskRecord,
+};
+use crate::wizard::{
+    Action, Effect, ErrorReason, Screen, TaskRequest, TaskStep, TaskTarget, Wizard,
+};
+
+mod lifecycle;
+mod task;
+mod tokens;
+mod types;
+mod unattended;
+
+use task::same_target;
+pub use types::*;
+
+struct GateCache {
+    stamp: Option<u128>,
+    loaded: bool,
+    /// `None`: not configured; `Some(t)`: configured until `t`.
+    configured_until: Option<DateTime<Utc>>,
+}
+
+struct Inner {
+    spec: InstallationSpec,
+    platform: Arc<dyn Platform>,
+    store: Arc<dyn StateStore>,
+    options: ConfiguratorOptions,
+    runtime: Handle,
+    wizard: Mutex<Wizard>,
+    status: watch::Sender<TaskStatus>,
+    gate: Mutex<GateCache>,
+    state_problem: Mutex<Option<StateProblem>>,
+    tokens: crate::token::TokenCache,
+}
+
+/// The SmartLink Configurator for one installation.
+///
+/// Cheap to clone (an `Arc`); safe to share between threads.
+///
+/// ```
+/// use std::sync::Arc;
+/// use smartlink_core::*;
+/// use smartlink_core::wizard::{Action, Screen};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// // A platform with one free production environment.
+/// let seed: Seed = serde_json::from_str(r#"{"environments":[
+///     {"id":"env_prd","name":"Produção","kind":"production"}]}"#).unwrap();
+/// let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
+/// let spec = InstallationSpec::parse("erp-prd-01", "protheus", "production", None).unwrap();
+/// let cfg = Configurator::new(spec, platform.clone(), Arc::new(MemoryStateStore::new())).unwrap();
+///
+/// assert!(cfg.needs_configuration());           // the login gate: local only
+/// cfg.apply(Action::Start).await.unwrap();
+/// let screen = cfg.apply(Action::SetName { name: "Matriz".into() }).await.unwrap();
+/// assert!(matches!(screen, Screen::ChooseEnvironment { create_offered: true, .. }));
+/// cfg.apply(Action::Select { environment_id: EnvironmentId::new("env_prd").unwrap() }).await.unwrap();
+/// let outcome = cfg.wait_for_task().await;      // the work ran in the background
+/// assert!(matches!(outcome, TaskStatus::Succeeded { .. }));
+/// assert!(!cfg.needs_configuration());
+/// assert!(cfg.credentials().unwrap().is_some());
+/// assert!(matches!(cfg.screen(), Screen::Done { .. }));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct Configurator {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Configurator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Configurator")
+            .field("installation", &self.inner.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Configurator {
+    /// A configurator on the current tokio runtime, with default options.
+    pub fn new(
+        spec: InstallationSpec,
+        platform: Arc<dyn Platform>,
+        store: Arc<dyn StateStore>,
+    ) -> Result<Self, ConfiguratorError> {
+        let runtime = Handle::try_current().map_err(|_| ConfiguratorError::NoRuntime)?;
+        Ok(Self::with_runtime(
+            spec,
+            platform,
+            store,
+            runtime,
+            ConfiguratorOptions::default(),
+        ))
+    }
+
+    /// A configurator whose background work runs on `runtime`.
+    pub fn with_runtime(
+        spec: InstallationSpec,
+        platform: Arc<dyn Platform>,
+        store: Arc<dyn StateStore>,
+        runtime: Handle,
+        options: ConfiguratorOptions,
+    ) -> Self {
+        let wizard = Wizard::new(spec.name.clone());
+        Self {
+            inner: Arc::new(Inner {
+                spec,
+                platform,
+                store,
+                options,
+                runtime,
+                wizard: Mutex::new(wizard),
+                status: watch::Sender::new(TaskStatus::Idle),
+                gate: Mutex::new(GateCache {
+                    stamp: None,
+                    loaded: false,
+                    configured_until: None,
+                }),
+                state_problem: Mutex::new(None),
+                tokens: crate::token::TokenCache::new(),
+            }),
+        }
+    }
+
+    /// The installation as the host described it.
+    pub fn installation(&self) -> &InstallationSpec {
+        &self.inner.spec
+    }
+
+    /// The login gate: whether the configurator must be shown (or the
+    /// transparent configuration run). Reads local state only, never the
+    /// network; after the first call it costs one `stat` of the state file
+    /// unless the file changed. An unreadable state counts as "needed".
+    pub fn needs_configuration(&self) -> bool {
+        let stamp = self.inner.store.stamp();
+        let mut gate = lock(&self.inner.gate);
+        if !gate.loaded || stamp.is_none() || gate.stamp != stamp {
+            gate.configured_until = self.compute_configured_until();
+            gate.stamp = stamp;
+            gate.loaded = true;
+        }
+        match gate.configured_until {
+            None => true,
+            Some(until) => Utc::now() >= until,
+        }
+    }
+
+    fn compute_configured_until(&self) -> Option<DateTime<Utc>> {
+        let state = self.own_state().ok().flatten()?;
+        let now = Utc::now();
+        if !state.is_configured_at(now) {
+            return None;
+        }
+        Some(
+            state
+                .credentials
+                .as_ref()
+                .and_then(|c| c.expires_at)
+                .unwrap_or(DateTime::<Utc>::MAX_UTC),
+        )
+    }
+
+    fn invalidate_gate(&self) {
+        lock(&self.inner.gate).loaded = false;
+        self.tokens_state_changed();
+    }
+
+    /// The stored state when it was made for this installation; `None` when
+    /// there is none or it belongs to another installation id (a clone: its
+    /// binding and credentials are never used nor sent).
+    fn own_state(&self) -> Result<Option<LocalState>, StateError> {
+        let spec = &self.inner.spec;
+        Ok(self
+            .load_noting_problems()?
+            .filter(|s| s.belongs_to(&spec.id, spec.line)))
+    }
+
+    /// Loads the state, remembering what went wrong for
+    /// [`Configurator::status`] (the first load that finds a corrupt file
+    /// sets it aside; later ones find nothing, so it must be remembered).
+    fn load_noting_problems(&self) -> Result<Option<LocalState>, StateError> {
+        let loaded = self.inner.store.load();
+        let mut problem = lock(&self.inner.state_problem);
+        match &loaded {
+            Err(e) => {
+                let found = StateProblem::of(e);
+                tracing::warn!(code = %found.code, detail = %found.detail, "local state problem");
+                *problem = Some(found);
+            }
+            Ok(_) => {
+                if problem.as_ref().is_some_and(|p| !p.is_sticky()) {
+                    *problem = None;
+                }
+            }
+        }
+        loaded
+    }
+
+    /// [`Configurator::own_state`] on the blocking pool: an async worker
+    /// never waits on the disk (the C ABI's runtime has one worker).
+    async fn own_state_async(&self) -> Result<Option<LocalState>, StateError> {
+        let this = self.clone();
+        blocking(move || this.own_state()).await
+    }
+
+    async fn own_or_new_state_async(&self) -> Result<LocalState, StateError> {
+        let this = self.clone();
+        blocking(move || this.own_or_new_state()).await
+    }
+
+    /// Saves on the blocking pool (a save fsyncs twice).
+    async fn save_state(&self, state: &LocalState) -> Result<(), StateError> {
+        let store = self.inner.store.clone();
+        let state = state.clone();
+        blocking(move || store.save(&state)).await
+    }
+
+    async fn clear_state(&self) -> Result<(), StateError> {
+        let store = self.inner.store.clone();
+        blocking(move || store.clear()).await
+    }
+
+    /// A new state was written: earlier problems are history.
+    fn state_replaced(&self) {
+        *lock(&self.inner.state_problem) = None;
+    }
+
+    /// The problem found with the stored state, if any (see
+    /// [`ConfigStatus::state_problem`]).
+    pub fn state_problem(&self) -> Option<StateProblem> {
+        lock(&self.inner.state_problem).clone()
+    }
+
+    /// What is configured, for a status screen. Never holds the secret.
+    pub fn status(&self) -> Result<ConfigStatus, StateError> {
+        let spec = &self.inner.spec;
+        let stored = self.load_noting_problems()?;
+        let foreign = stored
+            .as_ref()
+            .is_some_and(|s| !s.belongs_to(&spec.id, spec.line));
+        let own = stored.filter(|s| s.belongs_to(&spec.id, spec.line));
+        let needs_configuration = self.needs_configuration();
+        let state_problem = self.state_problem();
+        let reason = needs_configuration.then(|| {
+            let now = Utc::now();
+            let code = if state_problem.is_some() {
+                "state_problem"
+            } else if foreign {
+                "other_installation"
+            } else if let Some(s) = &own {
+                let failed = matches!(
+                    s.last_task,
+                    Some(TaskRecord {
+                        outcome: TaskOutcome::Failed { .. },
+                        ..
+                    })
+                );
+                if s.active_revocation().is_some() {
+                    "credentials_revoked"
+                } else if failed {
+                    "task_failed"
+                } else if s.pending.is_some() {
+                    "task_interrupted"
+                } else if s
+                    .credentials
+                    .as_ref()
+                    .is_some_and(|c| !c.is_unexpired_at(now))
+                {
+                    "credentials_expired"
+                } else {
+                    "not_configured"
+                }
+            } else {
+                "not_configured"
+            };
+            code.to_owned()
+        });
+        Ok(ConfigStatus {
+            state_problem,
+            reason,
+            needs_configuration,
+            state_from_other_installation: foreign,
+            binding: own.as_ref().and_then(|s| s.binding.clone()),
+            client_id: own
+                .as_ref()
+                .and_then(|s| s.credentials.as_ref())
+                .map(|c| c.client_id.to_string()),
+            credentials_expire_at: own
+                .as_ref()
+                .and_then(|s| s.credentials.as_ref())
+                .and_then(|c| c.expires_at),
+            last_task: own.as_ref().and_then(|s| s.last_task.clone()),
+            // A pending task whose failure is recorded was not interrupted:
+            // it keeps its keys for the next attempt.
+            interrupted_task: own.as_ref().and_then(|s| {
+                let pending = s.pending.as_ref()?;
+                let recorded = s.last_task.as_ref().map(|t| t.task_id);
+                (recorded != Some(pending.task_id)).then_some(pending.task_id)
+            }),
+            credentials_revoked: own.as_ref().and_then(|s| s.active_revocation()).cloned(),
+        })
+    }
+
+    /// The stored credentials, when configured: the one call that hands the
+    /// secret to the host, on purpose.
+    pub fn credentials(&self) -> Result<Option<Credentials>, StateError> {
+        if self.needs_configuration() {
+            return Ok(None);
+        }
+        Ok(self.own_state()?.and_then(|s| s.credentials))
+    }
+
+    /// The screen to draw now.
+    pub fn screen(&self) -> Screen {
+        lock(&self.inner.wizard).screen().clone()
+    }
+
+    /// The background task's progress.
+    pub fn task_status(&self) -> TaskStatus {
+        self.inner.status.borrow().clone()
+    }
+
+    /// Waits until the background task has ended and returns how.
+    pub async fn wait_for_task(&self) -> TaskStatus {
+        let mut rx = self.inner.status.subscribe();
+        match rx.wait_for(TaskStatus::is_finished).await {
+            Ok(status) => status.clone(),
+            Err(_) => self.task_status(),
+        }
+    }
+
+    /// Applies an admin action and returns the next screen. Listing the
+    /// environments happens inside this call; the binding work is started
+    /// in the background and observed with [`Configurator::task_status`].
+    pub async fn apply(&self, action: Action) -> Result<Screen, ConfiguratorError> {
+        let effect = lock(&self.inner.wizard).apply(action)?;
+        match effect {
+            Effect::None => {}
+            Effect::LoadEnvironments => self.load_environments().await,
+            Effect::Run(request) => self.start_task(request),
+        }
+        Ok(self.screen())
+    }
+
+    async fn load_environments(&self) {
+        let spec = &self.inner.spec;
+        let listed = self
+            .inner
+            .platform
+            .list_environments(spec.line, &spec.id)
+            .await;
+        let local = self.own_state_async().await.ok().flatten();
+        let local_env = local
+            .as_ref()
+            .and_then(|s| s.binding.as_ref())
+            .map(|b| b.environment_id.clone());
+        let mut wizard = lock(&self.inner.wizard);
+        match listed {
+            Ok(envs) => {
+                let installation = self.installation_named(wizard.name().cloned());
+                let classification = classify(&installation, local_env.as_ref(), &envs);
+                if let Scenario::Inconsistent { reason } = &classification.scenario {
+                    tracing::warn!(?reason, "inconsistent data: showing the error screen");
+                }
+                wizard.environments_loaded(classification);
+            }
+            Err(e) => {
+                let support_id = Uuid::new_v4();
+                tracing::warn!(%support_id, error = %e, "listing environments failed");
+                wizard.platform_failed(
+                    support_id,
+                    ErrorReason::Platform {
+                        code: error_code(&e),
+                        detail: e.to_string(),
+                        request_id: e.request_id().map(str::to_owned),
+                    },
+                );
+            }
+        }
+    }
+
+    fn installation_named(&self, name: Option<InstallationName>) -> Installation {
+        let spec = &self.inner.spec;
+        let name = name.or_else(|| spec.name.clone()).unwrap_or_else(|| {
+            InstallationName::new(spec.id.as_str())
+                .unwrap_or_else(|_| InstallationName::new("ERP").expect("a constant valid name"))
+        });
+        Installation::new(spec.id.clone(), name, spec.line, spec.kind)
+    }
+}
+
+/// Runs state I/O on the runtime's blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StateError> + Send + 'static,
+) -> Result<T, StateError> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(StateError::Io {
+            op: "state I/O (the worker thread failed)",
+            path: std::path::PathBuf::new(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    })
+}
+/// The code of a failed task.
+fn failure_code(e: &ConfiguratorError) -> FailureCode {
+    match e {
+        ConfiguratorError::Platform(p) => FailureCode::of_platform(p),
+        ConfiguratorError::State(_) => FailureCode::State,
+        ConfiguratorError::Decision(_) | ConfiguratorError::Wizard(_) => FailureCode::Decision,
+        ConfiguratorError::Busy => FailureCode::Busy,
+        ConfiguratorError::TaskFailed { code, .. } => code.clone(),
+        _ => FailureCode::Internal,
+    }
+}
+
+/// The code of a platform error, for task outcomes and screens.
+pub fn error_code(e: &PlatformError) -> FailureCode {
+    FailureCode::of_platform(e)
+}

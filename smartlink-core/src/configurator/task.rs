@@ -1,0 +1,376 @@
+//! The binding task: it takes the state lock, persists what it is about to
+//! do (with the idempotency keys that make a retry or a restart safe), runs
+//! the steps once each (the platform client is the retry layer), persists
+//! the outcome, releases the lock and only then publishes the outcome.
+
+use super::*;
+
+impl Configurator {
+    pub(super) fn start_task(&self, request: TaskRequest) {
+        let task_id = request.task_id;
+        self.inner
+            .status
+            .send_replace(TaskStatus::Pending { task_id });
+        let this = self.clone();
+        self.inner.runtime.spawn(async move {
+            let guard = match this.acquire_lock(Some(task_id)).await {
+                Ok(g) => g,
+                Err(e) => {
+                    this.report_failure(task_id, FailureCode::Busy, e.to_string());
+                    return;
+                }
+            };
+            let _ = this.run_task(guard, request).await;
+        });
+    }
+
+    /// Takes the state lock, waiting up to the configured time. Only the
+    /// wizard's background task (`announce`) shows the wait as its progress:
+    /// the inline paths publish no status before they hold the lock, so a
+    /// refusal can never leave a status that never ends.
+    pub(super) async fn acquire_lock(
+        &self,
+        announce: Option<Uuid>,
+    ) -> Result<StateLock, ConfiguratorError> {
+        let deadline = tokio::time::Instant::now() + self.inner.options.lock_wait;
+        let mut announced = false;
+        loop {
+            if let Some(guard) = self.inner.store.try_lock()? {
+                return Ok(guard);
+            }
+            if let Some(task_id) = announce
+                && !announced
+            {
+                self.progress(task_id, TaskStep::WaitingForLock);
+                announced = true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(ConfiguratorError::Busy);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub(super) fn progress(&self, task_id: Uuid, step: TaskStep) {
+        self.inner
+            .status
+            .send_replace(TaskStatus::Running { task_id, step });
+        lock(&self.inner.wizard).task_progress(task_id, step);
+    }
+
+    pub(super) fn report_failure(&self, task_id: Uuid, code: FailureCode, detail: String) {
+        tracing::warn!(%task_id, %code, %detail, "configuration task failed");
+        lock(&self.inner.wizard).task_failed(task_id, code.clone(), detail.clone());
+        self.inner.status.send_replace(TaskStatus::Failed {
+            task_id,
+            code,
+            detail,
+        });
+    }
+
+    pub(super) fn report_success(&self, status: &TaskStatus) {
+        if let TaskStatus::Succeeded {
+            environment_id,
+            environment_name,
+            reused_credentials,
+            ..
+        } = status
+        {
+            lock(&self.inner.wizard).task_succeeded(
+                environment_id.clone(),
+                environment_name.clone(),
+                *reused_credentials,
+            );
+        }
+        self.inner.status.send_replace(status.clone());
+    }
+
+    /// Runs the binding work while holding the state lock, then releases the
+    /// lock and only then publishes the outcome: whoever waits for the task
+    /// finds the store free when the wait ends. The outcome is persisted
+    /// before it is published.
+    pub(super) async fn run_task(
+        &self,
+        guard: StateLock,
+        request: TaskRequest,
+    ) -> Result<TaskStatus, ConfiguratorError> {
+        let task_id = request.task_id;
+        let configured_before = self
+            .own_state()
+            .ok()
+            .flatten()
+            .is_some_and(|s| s.is_configured_at(Utc::now()));
+        let mut touched = Touched::default();
+        let result = self.run_steps(&request, &mut touched).await;
+        let result = match result {
+            Ok(status) => Ok(status),
+            Err(e) => {
+                let code = failure_code(&e);
+                let detail = e.to_string();
+                // A refusal before anything reached the platform changed
+                // nothing: a configuration that was valid stays valid, and its
+                // success is not overwritten by this failure.
+                let keep_success = configured_before && !touched.platform;
+                if keep_success {
+                    tracing::info!(%task_id, %code, "task refused before any change; the configuration stays as it was");
+                    // Configured before means no pending task before: put
+                    // the state back as it was.
+                    if let Ok(mut state) = self.own_or_new_state_async().await {
+                        state.pending = None;
+                        if let Err(save) = self.save_state(&state).await {
+                            tracing::error!(%task_id, error = %save, "could not restore the state");
+                        }
+                    }
+                } else if let Ok(mut state) = self.own_or_new_state_async().await {
+                    // Best effort: if the state cannot be written the pending
+                    // task still marks it unconfigured. A task that may have
+                    // changed the platform keeps its keys, so the same
+                    // decision made again finishes that work instead of
+                    // creating a second environment; credentials already
+                    // answered are asked for anew.
+                    if touched.platform {
+                        if let Some(pending) = state.pending.as_mut()
+                            && touched.issue_answered
+                        {
+                            pending.issue_key = IdempotencyKey::new();
+                        }
+                    } else {
+                        state.pending = None;
+                    }
+                    state.last_task = Some(TaskRecord {
+                        task_id,
+                        outcome: TaskOutcome::Failed {
+                            code: code.clone(),
+                            detail: detail.clone(),
+                        },
+                        finished_at: Utc::now(),
+                    });
+                    if let Err(save) = self.save_state(&state).await {
+                        tracing::error!(%task_id, error = %save, "could not record the task's failure");
+                    }
+                }
+                Err((code, detail))
+            }
+        };
+        drop(guard);
+        self.invalidate_gate();
+        match result {
+            Ok(status) => {
+                self.report_success(&status);
+                Ok(status)
+            }
+            Err((code, detail)) => {
+                self.report_failure(task_id, code.clone(), detail.clone());
+                Err(ConfiguratorError::TaskFailed {
+                    task_id,
+                    code,
+                    detail,
+                })
+            }
+        }
+    }
+
+    pub(super) fn own_or_new_state(&self) -> Result<LocalState, StateError> {
+        let spec = &self.inner.spec;
+        Ok(self
+            .own_state()?
+            .unwrap_or_else(|| LocalState::new(spec.id.clone(), spec.line)))
+    }
+
+    /// The steps of a task. `touched` becomes true once a request that may
+    /// change the platform has been sent (even if its answer was lost).
+    pub(super) async fn run_steps(
+        &self,
+        request: &TaskRequest,
+        touched: &mut Touched,
+    ) -> Result<TaskStatus, ConfiguratorError> {
+        let task_id = request.task_id;
+        let installation = self.installation_named(Some(request.name.clone()));
+        let mut state = self.own_or_new_state_async().await?;
+
+        // An interrupted task with the same target is finished with its own
+        // keys: one confirmation creates at most one environment and issues
+        // at most one set of credentials, whatever happened to the process.
+        let resumed = state
+            .pending
+            .as_ref()
+            .filter(|p| same_target(&p.target, &request.target));
+        let (create_key, issue_key) = match resumed {
+            Some(p) => (p.create_key, p.issue_key),
+            None => (IdempotencyKey::new(), IdempotencyKey::new()),
+        };
+        let plan_target = match &request.target {
+            TaskTarget::Existing { target, name, .. } => PlanTarget::Existing {
+                environment_id: target.environment_id().clone(),
+                environment_name: name.clone(),
+                etag: target.etag().clone(),
+                overwrite: target.is_overwrite(),
+            },
+            TaskTarget::Create { name } => PlanTarget::Create { name: name.clone() },
+        };
+        state.pending = Some(PendingTask {
+            task_id,
+            installation: installation.clone(),
+            target: plan_target,
+            create_key,
+            issue_key,
+            started_at: Utc::now(),
+        });
+        self.save_state(&state).await?;
+        self.invalidate_gate();
+
+        let (target, env_name, env_kind) = match &request.target {
+            TaskTarget::Existing { target, name, kind } => (target.clone(), name.clone(), *kind),
+            TaskTarget::Create { name } => {
+                self.progress(task_id, TaskStep::Creating);
+                let create = CreateEnvironment {
+                    name: name.clone(),
+                    kind: installation.kind,
+                    idempotency_key: create_key,
+                };
+                let env = touched.sent(self.inner.platform.create_environment(&create).await)?;
+                (BindTarget::plain(&env), env.name.clone(), env.kind)
+            }
+        };
+
+        self.progress(task_id, TaskStep::Binding);
+        let bound = touched.sent(self.inner.platform.bind(&installation, &target).await)?;
+        let bound_at = bound
+            .binding_for(installation.line)
+            .map(|b| b.bound_at)
+            .unwrap_or_else(Utc::now);
+
+        self.progress(task_id, TaskStep::IssuingCredentials);
+        let issue = IssueCredentials {
+            environment_id: target.environment_id().clone(),
+            installation_id: installation.id.clone(),
+            reuse_if_valid: true,
+            idempotency_key: issue_key,
+        };
+        let issued = touched.sent(self.inner.platform.issue_credentials(&issue).await)?;
+        touched.issue_answered = true;
+        self.progress(task_id, TaskStep::Verifying);
+        self.inner
+            .platform
+            .verify_credentials(&issued.credentials)
+            .await?;
+        let reused = issued.reused;
+        state.credentials = Some(issued.credentials);
+
+        self.progress(task_id, TaskStep::Storing);
+        state.binding = Some(LocalBinding {
+            environment_id: target.environment_id().clone(),
+            environment_name: env_name.clone(),
+            environment_kind: env_kind,
+            bound_at,
+        });
+        state.installation_name = Some(installation.name.clone());
+        state.pending = None;
+        state.last_task = Some(TaskRecord {
+            task_id,
+            outcome: TaskOutcome::Succeeded {
+                environment_id: target.environment_id().clone(),
+                reused_credentials: reused,
+            },
+            finished_at: Utc::now(),
+        });
+        self.save_state(&state).await?;
+        self.invalidate_gate();
+        self.state_replaced();
+
+        Ok(TaskStatus::Succeeded {
+            task_id,
+            environment_id: target.environment_id().clone(),
+            environment_name: env_name,
+            reused_credentials: reused,
+        })
+    }
+
+    /// Issues (or reuses) credentials, verifies them and puts them in `state`
+    /// (not yet saved). Returns whether they were reused.
+    pub(super) async fn obtain_credentials(
+        &self,
+        task_id: Uuid,
+        installation: &Installation,
+        environment_id: &EnvironmentId,
+        reuse_if_valid: bool,
+        idempotency_key: IdempotencyKey,
+        state: &mut LocalState,
+    ) -> Result<bool, ConfiguratorError> {
+        self.progress(task_id, TaskStep::IssuingCredentials);
+        let issue = IssueCredentials {
+            environment_id: environment_id.clone(),
+            installation_id: installation.id.clone(),
+            reuse_if_valid,
+            idempotency_key,
+        };
+        let issued = self.inner.platform.issue_credentials(&issue).await?;
+        self.progress(task_id, TaskStep::Verifying);
+        self.inner
+            .platform
+            .verify_credentials(&issued.credentials)
+            .await?;
+        state.credentials = Some(issued.credentials);
+        Ok(issued.reused)
+    }
+
+    /// Lists every environment and classifies the situation of
+    /// `installation` against the local state. The platform client retries
+    /// what is safe to retry; this layer does not.
+    pub(super) async fn list_and_classify(
+        &self,
+        installation: &Installation,
+    ) -> Result<(Vec<Environment>, Classification), ConfiguratorError> {
+        let spec = &self.inner.spec;
+        let envs = self
+            .inner
+            .platform
+            .list_environments(spec.line, &spec.id)
+            .await?;
+        let local_env = self
+            .own_state()?
+            .and_then(|s| s.binding)
+            .map(|b| b.environment_id);
+        let classification = classify(installation, local_env.as_ref(), &envs);
+        Ok((envs, classification))
+    }
+}
+
+/// What a task has done to the platform so far, for its failure path.
+#[derive(Debug, Default)]
+pub(super) struct Touched {
+    /// A request that may have changed the platform was sent.
+    pub(super) platform: bool,
+    /// The credentials request was answered.
+    pub(super) issue_answered: bool,
+}
+
+impl Touched {
+    /// Notes the result of a request that changes the platform unless it was
+    /// refused outright (a 4xx answer, or never sent).
+    pub(super) fn sent<T>(&mut self, result: Result<T, PlatformError>) -> Result<T, PlatformError> {
+        let refused = match &result {
+            Ok(_) => false,
+            Err(PlatformError::Api { status, .. }) => (400..500).contains(status),
+            Err(PlatformError::Config(_) | PlatformError::InvalidInput(_)) => true,
+            Err(_) => false,
+        };
+        if !refused {
+            self.platform = true;
+        }
+        result
+    }
+}
+/// Whether an interrupted task aimed at the same place as a new one (then
+/// the new one reuses its idempotency keys).
+pub(super) fn same_target(pending: &PlanTarget, target: &TaskTarget) -> bool {
+    match (pending, target) {
+        (PlanTarget::Create { name: old }, TaskTarget::Create { name }) => {
+            old.uniqueness_key() == name.uniqueness_key()
+        }
+        (PlanTarget::Existing { environment_id, .. }, TaskTarget::Existing { target, .. }) => {
+            environment_id == target.environment_id()
+        }
+        _ => false,
+    }
+}

@@ -1,0 +1,276 @@
+//! What hosts pass to the configurator and get back: the installation, the
+//! options, task progress, outcomes, errors and the status summary.
+
+use super::*;
+
+/// What the host says about its installation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstallationSpec {
+    /// The installation's id.
+    pub id: InstallationId,
+    /// Its ERP line.
+    pub line: ErpLine,
+    /// Its kind.
+    pub kind: Kind,
+    /// Its friendly name, when the host knows one (pre-fills the name screen).
+    #[serde(default)]
+    pub name: Option<InstallationName>,
+}
+
+impl InstallationSpec {
+    /// Validates raw host data (R5: invalid data is a typed error, never a guess).
+    pub fn parse(
+        id: &str,
+        line: &str,
+        kind: &str,
+        name: Option<&str>,
+    ) -> Result<Self, ValidationError> {
+        Ok(Self {
+            id: InstallationId::new(id)?,
+            line: line.parse()?,
+            kind: kind.parse()?,
+            name: name.map(InstallationName::new).transpose()?,
+        })
+    }
+}
+
+/// Tuning of the configurator.
+///
+/// Retries are not tuned here: the platform client is the one layer that
+/// retries (`HttpPlatformConfig::with_max_attempts`, its backoff and its
+/// per-operation deadline). The configurator calls each step once.
+#[derive(Debug, Clone)]
+pub struct ConfiguratorOptions {
+    /// How long the task waits for another process of this installation
+    /// holding the state lock.
+    pub lock_wait: Duration,
+}
+
+impl ConfiguratorOptions {
+    /// Options with `lock_wait` set.
+    pub fn with_lock_wait(mut self, lock_wait: Duration) -> Self {
+        self.lock_wait = lock_wait;
+        self
+    }
+}
+
+impl Default for ConfiguratorOptions {
+    fn default() -> Self {
+        Self {
+            lock_wait: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Progress of the background task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// No task has run in this process.
+    Idle,
+    /// Accepted, not yet started.
+    Pending {
+        /// Task id.
+        task_id: Uuid,
+    },
+    /// Running.
+    Running {
+        /// Task id.
+        task_id: Uuid,
+        /// The step under way.
+        step: TaskStep,
+    },
+    /// Done: bound, credentials verified and stored.
+    Succeeded {
+        /// Task id.
+        task_id: Uuid,
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Its name.
+        environment_name: EnvironmentName,
+        /// Whether current credentials were reused.
+        reused_credentials: bool,
+    },
+    /// Failed; the configurator is needed again.
+    Failed {
+        /// Task id, which is also the support id.
+        task_id: Uuid,
+        /// Why, as a typed code (serialized as its stable string).
+        code: FailureCode,
+        /// A detail without secrets.
+        detail: String,
+    },
+}
+
+impl TaskStatus {
+    /// Whether the task has ended (or none ran).
+    pub fn is_finished(&self) -> bool {
+        !matches!(
+            self,
+            TaskStatus::Pending { .. } | TaskStatus::Running { .. }
+        )
+    }
+}
+
+/// What [`Configurator::ensure_configured`] found or did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum EnsureOutcome {
+    /// Valid credentials were already stored; nothing was done.
+    AlreadyConfigured,
+    /// The platform already bound this installation: credentials were obtained
+    /// (reused when valid), verified and stored.
+    Configured {
+        /// The environment.
+        environment_id: EnvironmentId,
+        /// Whether current credentials were reused.
+        reused_credentials: bool,
+    },
+    /// An administrator must decide, in this scenario.
+    AdminNeeded {
+        /// The scenario to show.
+        scenario: Scenario,
+    },
+}
+
+/// What the unattended configuration binds to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "mode", content = "name", rename_all = "snake_case")]
+pub enum UnattendedTarget {
+    /// The listed environment with this name (case-insensitive, as names are unique so).
+    Environment(String),
+    /// Create an environment of the installation's kind with this name.
+    Create(String),
+}
+
+/// Configuration without an administrator at a screen: the same rules and
+/// the same confirmation type as the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnattendedRequest {
+    /// The installation's name (else the host's, else the platform's).
+    #[serde(default)]
+    pub installation_name: Option<String>,
+    /// The target.
+    pub target: UnattendedTarget,
+    /// For an environment held by another installation of this line: its
+    /// name, repeated, as the typed confirmation.
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// What an unattended run did. Failures are errors; this is the success.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnattendedOutcome {
+    /// How it ended: always [`TaskStatus::Succeeded`]. When nothing was to
+    /// do, its `task_id` is the task that configured the installation.
+    pub status: TaskStatus,
+    /// The installation was already configured exactly as asked (the same
+    /// environment, or the one it created with that name): nothing was sent.
+    pub nothing_to_do: bool,
+    /// An interrupted task of this installation (the process died while it
+    /// ran) was finished with its own idempotency keys.
+    pub resumed: bool,
+}
+
+/// Errors of the facade.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ConfiguratorError {
+    /// The wizard refused the action.
+    #[error(transparent)]
+    Wizard(#[from] crate::wizard::WizardError),
+    /// The decision was refused.
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
+    /// The platform failed.
+    #[error(transparent)]
+    Platform(#[from] PlatformError),
+    /// The local state failed.
+    #[error(transparent)]
+    State(#[from] StateError),
+    /// Another process of this installation held the state lock too long.
+    #[error("another process of this installation is configuring it; try again later")]
+    Busy,
+    /// Nothing is configured (for rotation or unbinding).
+    #[error("this installation is not configured")]
+    NotConfigured,
+    /// No tokio runtime to run the background task on.
+    #[error("no async runtime: create the configurator inside a tokio runtime or pass a handle")]
+    NoRuntime,
+    /// The task failed.
+    #[error("the configuration task failed ({code}): {detail} [support id {task_id}]")]
+    TaskFailed {
+        /// Task id (support id).
+        task_id: Uuid,
+        /// Why, as a typed code.
+        code: FailureCode,
+        /// Detail, without secrets.
+        detail: String,
+    },
+}
+
+/// A summary of what is configured, for a status screen or command. Never
+/// holds the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigStatus {
+    /// Whether the login gate would show the configurator.
+    pub needs_configuration: bool,
+    /// The stored state belongs to another installation id (a cloned database).
+    pub state_from_other_installation: bool,
+    /// The bound environment.
+    pub binding: Option<LocalBinding>,
+    /// The client id of the stored credentials.
+    pub client_id: Option<String>,
+    /// When the stored credentials expire.
+    pub credentials_expire_at: Option<DateTime<Utc>>,
+    /// The last task.
+    pub last_task: Option<TaskRecord>,
+    /// A task was interrupted (the process died while it ran).
+    pub interrupted_task: Option<Uuid>,
+    /// A problem found with the stored state (a corrupt or newer-version
+    /// file set aside, permissions refused): show it and log it.
+    pub state_problem: Option<StateProblem>,
+    /// Why the login gate shows the configurator, when it does:
+    /// `state_problem`, `other_installation`, `credentials_revoked`,
+    /// `task_failed`, `task_interrupted`, `credentials_expired` or
+    /// `not_configured`.
+    pub reason: Option<String>,
+    /// The platform refused the stored credentials (revoked or expired): why
+    /// the configurator is needed again.
+    #[serde(default)]
+    pub credentials_revoked: Option<crate::state::Revocation>,
+}
+
+/// A problem with the stored state that the host should show and log. The
+/// detail names the file (and where a bad one was kept), never its contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateProblem {
+    /// `state_corrupt`, `state_newer_version`, `state_insecure` or
+    /// `state_unreadable`.
+    pub code: String,
+    /// An English detail for logs.
+    pub detail: String,
+}
+
+impl StateProblem {
+    pub(super) fn of(e: &StateError) -> Self {
+        let code = match e {
+            StateError::Corrupt { .. } => "state_corrupt",
+            StateError::UnsupportedVersion { .. } => "state_newer_version",
+            StateError::InsecurePermissions { .. } | StateError::ForeignOwner { .. } => {
+                "state_insecure"
+            }
+            _ => "state_unreadable",
+        };
+        Self {
+            code: code.to_owned(),
+            detail: e.to_string(),
+        }
+    }
+
+    /// A file set aside stays a problem to report after later loads find
+    /// nothing; the others last as long as loading fails.
+    pub(super) fn is_sticky(&self) -> bool {
+        matches!(self.code.as_str(), "state_corrupt" | "state_newer_version")
+    }
+}
