@@ -15,8 +15,7 @@ use smartlink_tests::*;
 fn platform(url: &str, deadline: Duration, attempts: u32) -> Arc<HttpPlatform> {
     Arc::new(
         HttpPlatform::new(
-            HttpPlatformConfig::new(url)
-                .with_static_token(SecretString::from(TOKEN))
+            HttpPlatformConfig::new(url, SecretString::from(TOKEN))
                 .with_backoff(Duration::from_millis(10), Duration::from_millis(100))
                 .with_retry_after_cap(Duration::from_secs(2))
                 .with_max_attempts(attempts)
@@ -107,13 +106,14 @@ async fn reset_after_the_server_committed_a_create_replays_and_creates_once() {
 #[tokio::test]
 async fn a_whole_first_binding_survives_a_reset_on_every_step() {
     let (sb, proxy) = setup().await;
-    let cfg = Configurator::with_runtime(
+    let cfg = Configurator::builder(
         InstallationSpec::parse("fault-inst", "protheus", "production", None).unwrap(),
         platform(&proxy.url(), Duration::from_secs(10), 4),
         Arc::new(MemoryStateStore::new()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions::default(),
-    );
+    )
+    .runtime(tokio::runtime::Handle::current())
+    .build()
+    .expect("a runtime is given");
     // list, create, bind, issue, token: each reset once after the server answered.
     proxy.push([
         Fault::ResetAfter,
@@ -358,8 +358,7 @@ async fn an_explicit_proxy_carries_every_request() {
         .local_addr()
         .unwrap();
     let p = HttpPlatform::new(
-        HttpPlatformConfig::new(format!("http://{dead}"))
-            .with_static_token(SecretString::from(TOKEN))
+        HttpPlatformConfig::new(format!("http://{dead}"), SecretString::from(TOKEN))
             .with_proxy(proxy.url())
             .with_max_attempts(1),
     )

@@ -82,8 +82,7 @@ fn canaries_never_leak() {
         let platform = |url: &str, tok: &str| {
             Arc::new(
                 HttpPlatform::new(
-                    HttpPlatformConfig::new(url)
-                        .with_static_token(SecretString::from(tok.to_owned()))
+                    HttpPlatformConfig::new(url, SecretString::from(tok.to_owned()))
                         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
                         .with_operation_deadline(Duration::from_secs(3)),
                 )
@@ -93,15 +92,17 @@ fn canaries_never_leak() {
         let http = platform(&proxy.url(), &token);
         texts.push(("platform Debug".into(), format!("{http:?}")));
         let store: Arc<dyn StateStore> = Arc::new(FileStateStore::open(&state_path).unwrap());
-        let cfg = Configurator::with_runtime(
+        let cfg = Configurator::builder(
             InstallationSpec::parse("canary-inst", "protheus", "production", None).unwrap(),
             http.clone(),
             store.clone(),
-            tokio::runtime::Handle::current(),
-            ConfiguratorOptions {
-                ..Default::default()
-            },
-        );
+        )
+        .runtime(tokio::runtime::Handle::current())
+        .options(ConfiguratorOptions {
+            ..Default::default()
+        })
+        .build()
+        .expect("a runtime is given");
 
         // Success path through the wizard, with faults on the way.
         proxy.push([

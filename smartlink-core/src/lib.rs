@@ -34,8 +34,8 @@ pub mod token;
 pub mod wizard;
 
 pub use configurator::{
-    ConfigStatus, Configurator, ConfiguratorError, ConfiguratorOptions, DecisionError,
-    EnsureOutcome, InstallationSpec, StateProblem, TaskStatus, UnattendedOutcome,
+    ConfigStatus, Configurator, ConfiguratorBuilder, ConfiguratorError, ConfiguratorOptions,
+    DecisionError, EnsureOutcome, InstallationSpec, StateProblem, TaskStatus, UnattendedOutcome,
     UnattendedRequest, UnattendedTarget,
 };
 pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
@@ -43,6 +43,9 @@ pub use credentials::{ClientId, Credentials, IssuedCredentials};
 pub use environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
 pub use error::ValidationError;
 pub use failure::FailureCode;
+/// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so
+/// hosts need no direct dependency to build a configuration.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use installation::{
     ErpLine, IdentityComponents, Installation, InstallationId, InstallationName, Kind,
 };
@@ -56,3 +59,8 @@ pub use rules::{
 };
 pub use state::{FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore};
 pub use token::{AccessToken, TokenError, TokenOptions};
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;

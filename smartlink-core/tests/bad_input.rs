@@ -348,8 +348,7 @@ impl Mock {
     fn new() -> Self {
         let server = Server::new();
         let platform = HttpPlatform::new(
-            HttpPlatformConfig::new(server.url())
-                .with_static_token(SecretString::from(TOKEN))
+            HttpPlatformConfig::new(server.url(), SecretString::from(TOKEN))
                 .with_max_attempts(1)
                 .with_operation_deadline(Duration::from_secs(5))
                 .without_proxy(),

@@ -20,8 +20,7 @@ const TOKEN: &str = "tok-contract-1";
 const UUID_V4: &str = "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$";
 
 fn config(server: &ServerGuard) -> HttpPlatformConfig {
-    HttpPlatformConfig::new(server.url())
-        .with_static_token(SecretString::from(TOKEN))
+    HttpPlatformConfig::new(server.url(), SecretString::from(TOKEN))
         .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
         .without_proxy()
 }
@@ -706,15 +705,12 @@ async fn http_to_a_remote_host_is_refused_before_anything_is_sent() {
         "http://10.0.0.1:8080/api",
         "ftp://127.0.0.1",
     ] {
-        let err = HttpPlatform::new(
-            HttpPlatformConfig::new(url).with_static_token(SecretString::from(TOKEN)),
-        )
-        .unwrap_err();
+        let err =
+            HttpPlatform::new(HttpPlatformConfig::new(url, SecretString::from(TOKEN))).unwrap_err();
         assert!(matches!(err, PlatformError::Config(_)), "{url}: {err:?}");
     }
     let err = HttpPlatform::new(
-        HttpPlatformConfig::new("https://platform.example.com")
-            .with_static_token(SecretString::from(TOKEN))
+        HttpPlatformConfig::new("https://platform.example.com", SecretString::from(TOKEN))
             .with_token_url("http://identity.example.com/oauth2/token"),
     )
     .unwrap_err();
@@ -722,20 +718,36 @@ async fn http_to_a_remote_host_is_refused_before_anything_is_sent() {
     // Loopback may use http (the sandbox).
     for url in ["http://127.0.0.1:1", "http://[::1]:1", "http://localhost:1"] {
         assert!(
-            HttpPlatform::new(
-                HttpPlatformConfig::new(url).with_static_token(SecretString::from(TOKEN))
-            )
-            .is_ok(),
+            HttpPlatform::new(HttpPlatformConfig::new(url, SecretString::from(TOKEN))).is_ok(),
             "{url}"
         );
     }
 }
 
+/// A configuration without a token does not compile (a doctest on
+/// `HttpPlatformConfig` proves it); a replaced source is the one used.
 #[tokio::test]
-async fn missing_token_source_is_a_config_error() {
-    let err =
-        HttpPlatform::new(HttpPlatformConfig::new("https://platform.example.com")).unwrap_err();
-    assert!(matches!(err, PlatformError::Config(_)), "{err:?}");
+async fn the_token_source_given_last_is_the_one_sent() {
+    let mut server = Server::new_async().await;
+    let listed = server
+        .mock("GET", "/v1/environments")
+        .match_query(list_query())
+        .match_header("authorization", "Bearer replaced-token")
+        .with_status(200)
+        .with_body(r#"{"environments":[],"next_cursor":null}"#)
+        .expect(1)
+        .create_async()
+        .await;
+    let config = HttpPlatformConfig::new(server.url(), SecretString::from("first-token"))
+        .with_token_source(Arc::new(smartlink_core::StaticToken::new(
+            SecretString::from("replaced-token"),
+        )));
+    let platform = HttpPlatform::new(config).unwrap();
+    platform
+        .list_environments(ErpLine::Protheus, &InstallationId::new("inst-1").unwrap())
+        .await
+        .unwrap();
+    listed.assert_async().await;
 }
 
 #[tokio::test]
@@ -771,8 +783,7 @@ async fn redirects_are_not_followed() {
 #[tokio::test]
 async fn extra_ca_bundle_is_loaded_or_refused_with_a_config_error() {
     let dir = tempfile::tempdir().unwrap();
-    let base = HttpPlatformConfig::new("https://platform.example.com")
-        .with_static_token(SecretString::from(TOKEN));
+    let base = HttpPlatformConfig::new("https://platform.example.com", SecretString::from(TOKEN));
 
     let missing = dir.path().join("missing.pem");
     let err = HttpPlatform::new(base.clone().with_extra_ca_file(&missing)).unwrap_err();
@@ -870,8 +881,7 @@ async fn secrets_echoed_by_the_server_never_reach_errors() {
         .create_async()
         .await;
 
-    let config = HttpPlatformConfig::new(server.url())
-        .with_static_token(SecretString::from(CANARY_TOKEN))
+    let config = HttpPlatformConfig::new(server.url(), SecretString::from(CANARY_TOKEN))
         .with_max_attempts(1);
     assert_no_canary("config Debug", &format!("{config:?}"));
     let platform = HttpPlatform::new(config).unwrap();
@@ -906,11 +916,13 @@ async fn transport_errors_name_neither_url_nor_secrets() {
         listener.local_addr().unwrap().port()
     };
     let platform = HttpPlatform::new(
-        HttpPlatformConfig::new(format!("http://127.0.0.1:{port}/canary-path"))
-            .with_static_token(SecretString::from(CANARY_TOKEN))
-            .with_max_attempts(2)
-            .with_backoff(Duration::from_millis(1), Duration::from_millis(2))
-            .without_proxy(),
+        HttpPlatformConfig::new(
+            format!("http://127.0.0.1:{port}/canary-path"),
+            SecretString::from(CANARY_TOKEN),
+        )
+        .with_max_attempts(2)
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(2))
+        .without_proxy(),
     )
     .unwrap();
     let started = Instant::now();

@@ -21,8 +21,7 @@ const TOKEN: &str = "tok-retry-1";
 const HANG: Duration = Duration::from_secs(20);
 
 fn config(server: &ServerGuard) -> HttpPlatformConfig {
-    HttpPlatformConfig::new(server.url())
-        .with_static_token(SecretString::from(TOKEN))
+    HttpPlatformConfig::new(server.url(), SecretString::from(TOKEN))
         .with_backoff(Duration::from_millis(1), Duration::from_millis(10))
         .without_proxy()
 }
@@ -441,8 +440,7 @@ async fn the_token_is_fetched_again_for_each_attempt() {
         .await;
     let tokens = Arc::new(CountingTokens::default());
     let platform = HttpPlatform::new(
-        HttpPlatformConfig::new(server.url())
-            .with_token_source(tokens.clone())
+        HttpPlatformConfig::with_source(server.url(), tokens.clone())
             .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
             .without_proxy(),
     )
@@ -467,9 +465,10 @@ impl TokenSource for NoToken {
 async fn a_failing_token_source_stops_before_sending() {
     let mut server = Server::new_async().await;
     let never = list_mock(&mut server).expect(0).create_async().await;
-    let platform = HttpPlatform::new(
-        HttpPlatformConfig::new(server.url()).with_token_source(Arc::new(NoToken)),
-    )
+    let platform = HttpPlatform::new(HttpPlatformConfig::with_source(
+        server.url(),
+        Arc::new(NoToken),
+    ))
     .unwrap();
     assert_eq!(list(&platform).await.unwrap_err(), PlatformError::Cancelled);
     never.assert_async().await;

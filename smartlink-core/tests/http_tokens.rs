@@ -19,8 +19,7 @@ const SECRET: &str = "client-secret-value-1";
 
 fn platform(server: &ServerGuard) -> HttpPlatform {
     HttpPlatform::new(
-        HttpPlatformConfig::new(server.url())
-            .with_static_token(SecretString::from(ADMIN_TOKEN))
+        HttpPlatformConfig::new(server.url(), SecretString::from(ADMIN_TOKEN))
             .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
             .without_proxy(),
     )

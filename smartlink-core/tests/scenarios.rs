@@ -1111,13 +1111,13 @@ async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking
 async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
     let p = platform();
     let store = MemoryStateStore::new();
-    let cfg = Configurator::with_runtime(
-        spec("old-inst"),
-        p.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions::default().with_lock_wait(std::time::Duration::from_millis(50)),
-    );
+    let cfg = Configurator::builder(spec("old-inst"), p.clone(), Arc::new(store.clone()))
+        .runtime(tokio::runtime::Handle::current())
+        .options(
+            ConfiguratorOptions::default().with_lock_wait(std::time::Duration::from_millis(50)),
+        )
+        .build()
+        .expect("a runtime is given");
     let held = store.try_lock().unwrap().unwrap();
     assert!(matches!(
         cfg.ensure_configured().await,

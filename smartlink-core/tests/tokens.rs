@@ -176,13 +176,10 @@ async fn configured() -> Setup {
         Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap());
     let platform = Controlled::new(memory.clone());
     let store = MemoryStateStore::new();
-    let cfg = Configurator::with_runtime(
-        spec(),
-        platform.clone(),
-        Arc::new(store.clone()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions::default(),
-    );
+    let cfg = Configurator::builder(spec(), platform.clone(), Arc::new(store.clone()))
+        .runtime(tokio::runtime::Handle::current())
+        .build()
+        .expect("a runtime is given");
     let clock = Clock::new();
     cfg.set_token_options(clock.options());
     assert!(matches!(

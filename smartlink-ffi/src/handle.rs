@@ -13,8 +13,7 @@ use serde_json::Value;
 use smartlink_core::messages::Locale;
 use smartlink_core::platform::http::{HttpPlatform, HttpPlatformConfig};
 use smartlink_core::{
-    Configurator, ConfiguratorOptions, FileStateStore, InstallationSpec, MemoryStateStore,
-    StateStore,
+    Configurator, FileStateStore, InstallationSpec, MemoryStateStore, StateStore,
 };
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
@@ -140,7 +139,7 @@ impl HandleInner {
             )
         })?;
 
-        let mut http = HttpPlatformConfig::new(config.platform_url).with_static_token(token);
+        let mut http = HttpPlatformConfig::new(config.platform_url, token);
         if let Some(url) = config.token_url {
             http = http.with_token_url(url);
         }
@@ -203,13 +202,10 @@ impl HandleInner {
                     format!("could not start the worker thread: {e}"),
                 )
             })?;
-        let configurator = Configurator::with_runtime(
-            spec,
-            Arc::new(platform),
-            store,
-            runtime.handle().clone(),
-            ConfiguratorOptions::default(),
-        );
+        let configurator = Configurator::builder(spec, Arc::new(platform), store)
+            .runtime(runtime.handle().clone())
+            .build()
+            .map_err(|e| FfiError::new(smartlink_result::Runtime, e.to_string()))?;
         Ok(Arc::new(Self {
             configurator,
             locale: Locale::parse(config.locale.as_deref().unwrap_or("pt-BR")),

@@ -58,13 +58,14 @@ fn chrono_now() -> chrono::DateTime<chrono::Utc> {
 }
 
 fn gate_configurator(store: Arc<dyn StateStore>, rt: &tokio::runtime::Runtime) -> Configurator {
-    Configurator::with_runtime(
+    Configurator::builder(
         InstallationSpec::parse("bench-inst", "protheus", "production", None).unwrap(),
         Arc::new(InMemoryPlatform::new()),
         store,
-        rt.handle().clone(),
-        ConfiguratorOptions::default(),
     )
+    .runtime(rt.handle().clone())
+    .build()
+    .expect("a runtime is given")
 }
 
 fn bench_gate(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterations: usize) {
@@ -114,13 +115,14 @@ fn one_free_env_seed() -> Seed {
 }
 
 async fn smartlink_first_binding(url: &str) -> Duration {
-    let cfg = Configurator::with_runtime(
+    let cfg = Configurator::builder(
         InstallationSpec::parse("bench-inst", "protheus", "production", None).unwrap(),
         http_platform(url),
         Arc::new(MemoryStateStore::new()),
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions::default(),
-    );
+    )
+    .runtime(tokio::runtime::Handle::current())
+    .build()
+    .expect("a runtime is given");
     let request = UnattendedRequest {
         installation_name: Some("Bench".into()),
         target: UnattendedTarget::Environment("Produção".into()),

@@ -322,13 +322,14 @@ fn bench_refresh_p99(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: b
         inner: memory.clone(),
         delay: Duration::from_millis(50),
     });
-    let cfg = Configurator::with_runtime(
+    let cfg = Configurator::builder(
         InstallationSpec::parse("bench-p99", "protheus", "production", None).unwrap(),
         platform,
         Arc::new(MemoryStateStore::new()),
-        rt.handle().clone(),
-        ConfiguratorOptions::default(),
-    );
+    )
+    .runtime(rt.handle().clone())
+    .build()
+    .expect("a runtime is given");
     let base: DateTime<Utc> = Utc::now();
     let offset = Arc::new(AtomicI64::new(0));
     let clock_offset = offset.clone();

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use secrecy::SecretString;
 use smartlink_core::{
-    Configurator, ConfiguratorOptions, HttpPlatform, HttpPlatformConfig, InstallationSpec,
-    MemoryStateStore, Seed, StateStore,
+    Configurator, HttpPlatform, HttpPlatformConfig, InstallationSpec, MemoryStateStore, Seed,
+    StateStore,
 };
 use smartlink_sandbox::{RunningSandbox, Sandbox};
 
@@ -27,8 +27,7 @@ pub async fn sandbox(seed: &Seed) -> RunningSandbox {
 pub fn http_platform(url: &str) -> Arc<HttpPlatform> {
     Arc::new(
         HttpPlatform::new(
-            HttpPlatformConfig::new(url)
-                .with_static_token(SecretString::from(TOKEN))
+            HttpPlatformConfig::new(url, SecretString::from(TOKEN))
                 .with_backoff(Duration::from_millis(5), Duration::from_millis(50))
                 .with_operation_deadline(Duration::from_secs(10)),
         )
@@ -38,15 +37,15 @@ pub fn http_platform(url: &str) -> Arc<HttpPlatform> {
 
 /// A configurator for installation `id` (Protheus, production) over HTTP.
 pub fn configurator_with(id: &str, url: &str, store: Arc<dyn StateStore>) -> Configurator {
-    Configurator::with_runtime(
+    Configurator::builder(
         InstallationSpec::parse(id, "protheus", "production", None).expect("valid spec"),
         http_platform(url),
         store,
-        tokio::runtime::Handle::current(),
-        ConfiguratorOptions {
-            lock_wait: Duration::from_secs(30),
-        },
     )
+    .runtime(tokio::runtime::Handle::current())
+    .lock_wait(Duration::from_secs(30))
+    .build()
+    .expect("a runtime is given")
 }
 
 /// A configurator with its own in-memory state.

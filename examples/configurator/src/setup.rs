@@ -338,8 +338,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
                 (url, token)
             }
         };
-        let mut config =
-            HttpPlatformConfig::new(url.clone()).with_static_token(SecretString::from(token));
+        let mut config = HttpPlatformConfig::new(url.clone(), SecretString::from(token));
         if let Some(path) = &cli.ca_file {
             config = config.with_extra_ca_file(path);
         }

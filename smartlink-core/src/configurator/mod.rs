@@ -107,6 +107,62 @@ impl std::fmt::Debug for Configurator {
     }
 }
 
+/// Builds a [`Configurator`] (see [`Configurator::builder`]).
+#[must_use]
+pub struct ConfiguratorBuilder {
+    spec: InstallationSpec,
+    platform: Arc<dyn Platform>,
+    store: Arc<dyn StateStore>,
+    runtime: Option<Handle>,
+    options: ConfiguratorOptions,
+}
+
+impl std::fmt::Debug for ConfiguratorBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConfiguratorBuilder")
+            .field("installation", &self.spec)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfiguratorBuilder {
+    /// Runs the background work on `runtime` (default: the runtime current
+    /// when [`ConfiguratorBuilder::build`] is called).
+    pub fn runtime(mut self, runtime: Handle) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Replaces every option.
+    pub fn options(mut self, options: ConfiguratorOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// How long the task waits for another process holding the state lock.
+    pub fn lock_wait(mut self, lock_wait: Duration) -> Self {
+        self.options.lock_wait = lock_wait;
+        self
+    }
+
+    /// The configurator. [`ConfiguratorError::NoRuntime`] when no runtime
+    /// was given and none is current.
+    pub fn build(self) -> Result<Configurator, ConfiguratorError> {
+        let runtime = match self.runtime {
+            Some(handle) => handle,
+            None => Handle::try_current().map_err(|_| ConfiguratorError::NoRuntime)?,
+        };
+        Ok(Configurator::assemble(
+            self.spec,
+            self.platform,
+            self.store,
+            runtime,
+            self.options,
+        ))
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -118,18 +174,38 @@ impl Configurator {
         platform: Arc<dyn Platform>,
         store: Arc<dyn StateStore>,
     ) -> Result<Self, ConfiguratorError> {
-        let runtime = Handle::try_current().map_err(|_| ConfiguratorError::NoRuntime)?;
-        Ok(Self::with_runtime(
+        Self::builder(spec, platform, store).build()
+    }
+
+    /// A configurator with a runtime or options of the host's choosing:
+    ///
+    /// ```
+    /// # use std::{sync::Arc, time::Duration};
+    /// # use smartlink_core::*;
+    /// let runtime = tokio::runtime::Runtime::new().unwrap();
+    /// let spec = InstallationSpec::parse("erp-01", "rm", "production", None).unwrap();
+    /// let cfg = Configurator::builder(spec, Arc::new(InMemoryPlatform::new()), Arc::new(MemoryStateStore::new()))
+    ///     .runtime(runtime.handle().clone())
+    ///     .lock_wait(Duration::from_secs(30))
+    ///     .build()
+    ///     .unwrap();
+    /// assert!(cfg.needs_configuration());
+    /// ```
+    pub fn builder(
+        spec: InstallationSpec,
+        platform: Arc<dyn Platform>,
+        store: Arc<dyn StateStore>,
+    ) -> ConfiguratorBuilder {
+        ConfiguratorBuilder {
             spec,
             platform,
             store,
-            runtime,
-            ConfiguratorOptions::default(),
-        ))
+            runtime: None,
+            options: ConfiguratorOptions::default(),
+        }
     }
 
-    /// A configurator whose background work runs on `runtime`.
-    pub fn with_runtime(
+    fn assemble(
         spec: InstallationSpec,
         platform: Arc<dyn Platform>,
         store: Arc<dyn StateStore>,

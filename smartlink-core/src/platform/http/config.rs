@@ -73,24 +73,33 @@ impl TokenSource for StaticToken {
 /// use secrecy::SecretString;
 /// use smartlink_core::{HttpPlatform, HttpPlatformConfig};
 ///
-/// let config = HttpPlatformConfig::new("https://configurator.example.com/api")
-///     .with_static_token(SecretString::from("bootstrap-token"))
-///     .with_max_attempts(3)
-///     .with_operation_deadline(Duration::from_secs(20));
+/// let config = HttpPlatformConfig::new(
+///     "https://configurator.example.com/api",
+///     SecretString::from("bootstrap-token"),
+/// )
+/// .with_max_attempts(3)
+/// .with_operation_deadline(Duration::from_secs(20));
 /// assert!(!format!("{config:?}").contains("bootstrap-token"));
 /// let platform = HttpPlatform::new(config).unwrap();
 /// # drop(platform);
 ///
 /// // Plain http is for loopback hosts only.
-/// let remote = HttpPlatformConfig::new("http://configurator.example.com")
-///     .with_static_token(SecretString::from("t"));
+/// let remote = HttpPlatformConfig::new("http://configurator.example.com", SecretString::from("t"));
 /// assert!(HttpPlatform::new(remote).is_err());
+/// ```
+///
+/// The token source is part of the construction: a configuration without
+/// one does not compile.
+///
+/// ```compile_fail
+/// use smartlink_core::HttpPlatformConfig;
+/// let config = HttpPlatformConfig::new("https://configurator.example.com");
 /// ```
 #[derive(Clone)]
 pub struct HttpPlatformConfig {
     pub(super) base_url: String,
     pub(super) token_url: Option<String>,
-    pub(super) token_source: Option<Arc<dyn TokenSource>>,
+    pub(super) token_source: Arc<dyn TokenSource>,
     pub(super) connect_timeout: Duration,
     pub(super) read_timeout: Duration,
     pub(super) operation_deadline: Duration,
@@ -133,13 +142,20 @@ impl HttpPlatformConfig {
     pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 
     /// A configuration for the platform at `base_url` (e.g.
-    /// `https://configurator.example.com/api`); the endpoints' paths are
-    /// appended to it. The URL is checked by [`HttpPlatform::new`].
-    pub fn new(base_url: impl Into<String>) -> Self {
+    /// `https://configurator.example.com/api`; the endpoints' paths are
+    /// appended to it, and the URL is checked by [`HttpPlatform::new`]),
+    /// sending `token` as the bearer token of every configurator call.
+    pub fn new(base_url: impl Into<String>, token: SecretString) -> Self {
+        Self::with_source(base_url, Arc::new(StaticToken::new(token)))
+    }
+
+    /// A configuration whose bearer tokens come from `source`, asked once
+    /// per attempt (so a source that refreshes hands every retry a fresh one).
+    pub fn with_source(base_url: impl Into<String>, source: Arc<dyn TokenSource>) -> Self {
         Self {
             base_url: base_url.into(),
             token_url: None,
-            token_source: None,
+            token_source: source,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
             operation_deadline: Self::DEFAULT_OPERATION_DEADLINE,
@@ -168,15 +184,10 @@ impl HttpPlatformConfig {
         self
     }
 
-    /// Where bearer tokens come from (required, or [`Self::with_static_token`]).
+    /// Replaces where bearer tokens come from.
     pub fn with_token_source(mut self, source: Arc<dyn TokenSource>) -> Self {
-        self.token_source = Some(source);
+        self.token_source = source;
         self
-    }
-
-    /// Uses one fixed bearer token.
-    pub fn with_static_token(self, token: SecretString) -> Self {
-        self.with_token_source(Arc::new(StaticToken::new(token)))
     }
 
     /// Time to establish a connection, TLS included.
@@ -263,10 +274,7 @@ impl fmt::Debug for HttpPlatformConfig {
         f.debug_struct("HttpPlatformConfig")
             .field("base_url", &self.base_url)
             .field("token_url", &self.token_url)
-            .field(
-                "token_source",
-                &self.token_source.as_ref().map(|_| REDACTED),
-            )
+            .field("token_source", &REDACTED)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
             .field("operation_deadline", &self.operation_deadline)

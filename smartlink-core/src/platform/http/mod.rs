@@ -109,11 +109,7 @@ impl HttpPlatform {
             Some(raw) => parse_endpoint(raw, "token URL")?,
             None => endpoint(&base_url, &["oauth2", "token"]),
         };
-        let token_source = config.token_source.clone().ok_or_else(|| {
-            PlatformError::Config(
-                "no token source: use with_token_source or with_static_token".into(),
-            )
-        })?;
+        let token_source = config.token_source.clone();
 
         // One source of trust: the operating system's store (on Windows and
         // macOS the one where IT installs corporate CAs), plus the optional

@@ -507,8 +507,7 @@ mod tests {
     #[tokio::test]
     async fn extreme_deadlines_and_retry_caps_do_not_overflow() {
         let platform = HttpPlatform::new(
-            HttpPlatformConfig::new("http://127.0.0.1:9")
-                .with_static_token(SecretString::from("t"))
+            HttpPlatformConfig::new("http://127.0.0.1:9", SecretString::from("t"))
                 .with_operation_deadline(Duration::MAX)
                 .with_retry_after_cap(Duration::MAX)
                 .with_backoff(Duration::MAX, Duration::MAX)
