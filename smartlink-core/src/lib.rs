@@ -17,6 +17,10 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+// Lets code shared with the integration tests name the crate the same way
+// from inside it.
+extern crate self as smartlink_core;
+
 pub mod backoff;
 pub mod configurator;
 pub mod confirmation;

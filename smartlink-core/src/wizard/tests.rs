@@ -1,10 +1,13 @@
-//! The headless wizard: screens, actions, and actions refused.
+//! The headless wizard: screens, actions, and actions refused. Unit tests:
+//! the wizard, its effects and task requests are internal to the crate.
 
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use common::*;
 use smartlink_core::wizard::*;
 use smartlink_core::*;
+use super::{Effect, Wizard};
 
 const P: ErpLine = ErpLine::Protheus;
 

@@ -3,9 +3,11 @@
 //! The host draws a [`Screen`] and sends back an [`Action`]; the core decides
 //! what comes next. Applying an action the current screen does not allow is a
 //! [`WizardError`], never a panic and never a silent no-op. The wizard itself
-//! does no I/O: steps that need the platform come back as an [`Effect`] that
+//! does no I/O: steps that need the platform come back as an effect that
 //! [`crate::Configurator`] carries out, so nothing blocks a UI thread unless
-//! the host chooses to wait.
+//! the host chooses to wait. Hosts drive it through
+//! [`crate::Configurator::screen`] and [`crate::Configurator::apply`]; the
+//! state machine and its effects are internal.
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -248,7 +250,7 @@ impl Serialize for WizardError {
 
 /// What the configurator must do after an action.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Nothing: draw the new screen.
     None,
     /// List the environments and call [`Wizard::environments_loaded`].
@@ -259,7 +261,7 @@ pub enum Effect {
 
 /// What the background task is asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TaskRequest {
+pub(crate) struct TaskRequest {
     /// Task id, already shown on the finishing screen.
     pub task_id: Uuid,
     /// The installation's name as entered.
@@ -270,7 +272,7 @@ pub struct TaskRequest {
 
 /// The wizard's state.
 #[derive(Debug, Clone)]
-pub struct Wizard {
+pub(crate) struct Wizard {
     screen: Screen,
     name: Option<InstallationName>,
     classification: Option<Classification>,
@@ -573,3 +575,6 @@ fn welcome() -> Screen {
         documentation_url: DOCUMENTATION_URL.to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;
