@@ -47,9 +47,6 @@ pub use credentials::{ClientId, Credentials, IssuedCredentials};
 pub use environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
 pub use error::ValidationError;
 pub use failure::FailureCode;
-/// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so
-/// hosts need no direct dependency to build a configuration.
-pub use secrecy::{ExposeSecret, SecretString};
 pub use installation::{
     ErpLine, IdentityComponents, Installation, InstallationId, InstallationName, Kind,
 };
@@ -61,6 +58,9 @@ pub use platform::{
 pub use rules::{
     Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
 };
+/// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so
+/// hosts need no direct dependency to build a configuration.
+pub use secrecy::{ExposeSecret, SecretString};
 pub use state::{FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore};
 pub use token::{AccessToken, TokenError, TokenOptions};
 

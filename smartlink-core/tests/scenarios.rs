@@ -357,7 +357,7 @@ async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
     let state = store.load().unwrap().unwrap();
     // The failed task keeps its keys for the next attempt (it reached the
     // platform); it is recorded as failed, not reported as interrupted.
-    assert_eq!(state.pending.as_ref().map(|p| p.task_id), Some(task_id));
+    assert_eq!(state.pending_task_id(), Some(task_id));
     assert_eq!(again.status().unwrap().interrupted_task, None);
     let record = state.last_task.unwrap();
     assert_eq!(record.task_id, task_id);
@@ -488,7 +488,10 @@ async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
     assert!(cfg.configure_unattended(&request).await.is_err());
     assert!(p.environments().iter().any(|e| e.name.as_str() == "Nova"));
     let kept = store.load().unwrap().unwrap();
-    assert!(kept.pending.is_some(), "the keys are kept for the next run");
+    assert!(
+        kept.pending_task_id().is_some(),
+        "the keys are kept for the next run"
+    );
     assert_eq!(
         cfg.status().unwrap().interrupted_task,
         None,
@@ -509,7 +512,7 @@ async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
         "one environment, whatever happened"
     );
     assert!(!again.needs_configuration());
-    assert!(store.load().unwrap().unwrap().pending.is_none());
+    assert!(store.load().unwrap().unwrap().pending_task_id().is_none());
 }
 
 #[tokio::test]
@@ -540,11 +543,10 @@ async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
     run.abort();
     let _ = run.await;
     let kept = store.load().unwrap().unwrap();
-    let pending = kept.pending.clone().expect("a pending task after the kill");
-    assert_eq!(
-        cfg.status().unwrap().interrupted_task,
-        Some(pending.task_id)
-    );
+    let pending = kept
+        .pending_task_id()
+        .expect("a pending task after the kill");
+    assert_eq!(cfg.status().unwrap().interrupted_task, Some(pending));
 
     // The rerun, on the plain platform: resumed, not refused as name_taken.
     let again = configurator("new-inst", &p, &store);
@@ -563,7 +565,7 @@ async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
         1
     );
     let state = store.load().unwrap().unwrap();
-    assert!(state.pending.is_none());
+    assert!(state.pending_task_id().is_none());
     assert!(state.credentials.is_some());
 
     // Run once more: nothing to do, nothing sent.
@@ -1194,28 +1196,22 @@ async fn unbind_and_forget() {
 
 #[tokio::test]
 async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_again() {
-    use smartlink_core::state::{PendingTask, PlanTarget};
     let p = platform();
     let store = MemoryStateStore::new();
     // A previous process persisted its pending create, sent it, and died
     // before recording the answer.
     let key = IdempotencyKey::new();
-    let mut state = LocalState::new(InstallationId::new("new-inst").unwrap(), ErpLine::Protheus);
-    state.pending = Some(PendingTask {
-        task_id: uuid::Uuid::new_v4(),
-        installation: Installation::new(
-            InstallationId::new("new-inst").unwrap(),
-            InstallationName::new("Matriz SP").unwrap(),
-            ErpLine::Protheus,
-            Kind::Production,
-        ),
-        target: PlanTarget::Create {
-            name: EnvironmentName::new("Nova").unwrap(),
-        },
-        create_key: key,
-        issue_key: IdempotencyKey::new(),
-        started_at: chrono::Utc::now(),
-    });
+    let state = LocalState::new(InstallationId::new("new-inst").unwrap(), ErpLine::Protheus)
+        .with_interrupted_create(
+            Installation::new(
+                InstallationId::new("new-inst").unwrap(),
+                InstallationName::new("Matriz SP").unwrap(),
+                ErpLine::Protheus,
+                Kind::Production,
+            ),
+            EnvironmentName::new("Nova").unwrap(),
+            key,
+        );
     store.save(&state).unwrap();
     p.create_raw("Nova", Kind::Production, key).unwrap();
 

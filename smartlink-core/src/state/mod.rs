@@ -38,7 +38,7 @@ pub struct LocalBinding {
 /// What the administrator (or the unattended configuration) decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "target", rename_all = "snake_case")]
-pub enum PlanTarget {
+pub(crate) enum PlanTarget {
     /// Bind to a listed environment.
     Existing {
         /// The environment.
@@ -59,7 +59,7 @@ pub enum PlanTarget {
 
 /// A binding task: what is to be done, and the keys that make its retries safe.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PendingTask {
+pub(crate) struct PendingTask {
     /// Task id; also the support id shown when it fails.
     pub task_id: Uuid,
     /// The installation as it is to be bound.
@@ -140,9 +140,10 @@ pub struct LocalState {
     /// The credentials, once issued and verified.
     #[serde(default)]
     pub credentials: Option<Credentials>,
-    /// The task running or interrupted, if any.
+    /// The task running or interrupted, if any, with its idempotency keys
+    /// (internal: see [`LocalState::pending_task_id`]).
     #[serde(default)]
-    pub pending: Option<PendingTask>,
+    pub(crate) pending: Option<PendingTask>,
     /// How the last task ended.
     #[serde(default)]
     pub last_task: Option<TaskRecord>,
@@ -174,6 +175,33 @@ impl LocalState {
                 .as_ref()
                 .is_none_or(|c| c.client_id == r.client_id)
         })
+    }
+
+    /// The id of the task running or interrupted (the process died while it
+    /// ran, or it failed after reaching the platform and keeps its keys for
+    /// the next attempt), if any.
+    pub fn pending_task_id(&self) -> Option<Uuid> {
+        self.pending.as_ref().map(|p| p.task_id)
+    }
+
+    /// A state as a process leaves it when it is killed right after sending
+    /// a create request (for tests of crash recovery).
+    #[cfg(feature = "testing")]
+    pub fn with_interrupted_create(
+        mut self,
+        installation: Installation,
+        name: crate::environment::EnvironmentName,
+        create_key: IdempotencyKey,
+    ) -> Self {
+        self.pending = Some(PendingTask {
+            task_id: Uuid::new_v4(),
+            installation,
+            target: PlanTarget::Create { name },
+            create_key,
+            issue_key: IdempotencyKey::new(),
+            started_at: Utc::now(),
+        });
+        self
     }
 
     /// Whether this state was made for `id` on `line`.

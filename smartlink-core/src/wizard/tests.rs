@@ -4,10 +4,10 @@
 #[path = "../../tests/common/mod.rs"]
 mod common;
 
+use super::{Effect, Wizard};
 use common::*;
 use smartlink_core::wizard::*;
 use smartlink_core::*;
-use super::{Effect, Wizard};
 
 const P: ErpLine = ErpLine::Protheus;
 
