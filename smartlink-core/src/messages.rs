@@ -978,6 +978,12 @@ pub(crate) static CATALOG: &[(&str, &str, &str, &str)] = &[
         "Already configured; nothing to do.",
     ),
     (
+        "cli.status_revoked",
+        "As credenciais {client} foram recusadas pela plataforma em {at} (revogadas): execute o configurador de novo.",
+        "Las credenciales {client} fueron rechazadas por la plataforma el {at} (revocadas): ejecute el configurador de nuevo.",
+        "The credentials {client} were refused by the platform on {at} (revoked): run the configurator again.",
+    ),
+    (
         "cli.nothing_to_do",
         "Já configurado como pedido, no ambiente {name}; nada a fazer.",
         "Ya configurado como se pidió, en el ambiente {name}; nada que hacer.",

@@ -496,6 +496,19 @@ pub fn status(ctx: &Ctx) -> u8 {
             render(loc, "status.interrupted", &[("id", &id.to_string())])
         );
     }
+    if let Some(revoked) = &status.credentials_revoked {
+        outln!(
+            "{}",
+            render(
+                loc,
+                "cli.status_revoked",
+                &[
+                    ("client", revoked.client_id.as_str()),
+                    ("at", &date_text(revoked.detected_at)),
+                ],
+            )
+        );
+    }
     if status.needs_configuration {
         exit::DECISION
     } else {

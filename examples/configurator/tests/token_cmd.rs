@@ -107,5 +107,11 @@ fn revoked_credentials_are_exit_3_and_reopen_the_configurator() {
     assert!(out.stderr.contains("revoked"), "{}", out.stderr);
     let mut args = base(&sb, &state);
     args.push("status");
-    assert_eq!(run(&args).code, 3, "the login gate is open again");
+    let status = run(&args);
+    assert_eq!(status.code, 3, "the login gate is open again");
+    assert!(
+        status.stdout.contains("were refused by the platform") && status.stdout.contains("revoked"),
+        "status says why: {}",
+        status.stdout
+    );
 }
