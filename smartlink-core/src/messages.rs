@@ -27,8 +27,8 @@ mod lookup;
 mod screen;
 
 pub use describe::{
-    availability_text, binding_text, error_reason_text, inconsistency_text, kind_label,
-    line_label, scenario_text, step_text, validation_text,
+    availability_text, binding_text, error_reason_text, inconsistency_text, kind_label, line_label,
+    scenario_text, step_text, validation_text,
 };
 pub use locale::Locale;
 pub use lookup::{code_text, keys, render, text};

@@ -52,14 +52,15 @@ fn screens() -> Vec<(&'static str, Screen)> {
          "availability": {"availability": "unavailable",
                           "reason": {"why": "installation_bound_elsewhere"}}},
     ]));
-    let choose = |scenario: Value, choices: &[smartlink_core::rules::EnvironmentChoice], create, lost| {
-        Screen::ChooseEnvironment {
-            scenario: from(scenario),
-            choices: choices.to_vec(),
-            create_offered: create,
-            local_binding_lost: lost,
-        }
-    };
+    let choose =
+        |scenario: Value, choices: &[smartlink_core::rules::EnvironmentChoice], create, lost| {
+            Screen::ChooseEnvironment {
+                scenario: from(scenario),
+                choices: choices.to_vec(),
+                create_offered: create,
+                local_binding_lost: lost,
+            }
+        };
     let overwrite = |typed: &str, enabled| Screen::ConfirmOverwrite {
         environment: from(prod.clone()),
         replaces: from(binding("old-01", "Filial SP", "protheus")),
@@ -135,7 +136,12 @@ fn screens() -> Vec<(&'static str, Screen)> {
         ),
         (
             "choose, replacement",
-            choose(json!({"scenario": "replacement"}), &choices[2..3], true, false),
+            choose(
+                json!({"scenario": "replacement"}),
+                &choices[2..3],
+                true,
+                false,
+            ),
         ),
         (
             "choose, inconsistent",
@@ -230,7 +236,8 @@ fn abi_texts(screen: &Screen, locale: Locale) -> Value {
 
 #[test]
 fn every_screen_response_carries_the_cores_screen_texts_unchanged() {
-    let golden_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screen_texts.json");
+    let golden_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/screen_texts.json");
     let mut produced = Vec::new();
     let mut kinds = std::collections::BTreeSet::new();
     for locale in Locale::ALL {
@@ -323,7 +330,10 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert_eq!(serde_json::to_value(&name).unwrap(), v["screen"]);
     assert_eq!(v["texts"], texts_of(&name));
 
-    let v = call(h, r#"{"op":"apply","action":{"action":"set_name","name":""}}"#);
+    let v = call(
+        h,
+        r#"{"op":"apply","action":{"action":"set_name","name":""}}"#,
+    );
     assert_eq!(v["ok"], false);
     let refused = Screen::NameInstallation {
         name: from(v["screen"]["name"].clone()),
@@ -332,7 +342,10 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert_eq!(serde_json::to_value(&refused).unwrap(), v["screen"]);
     assert_eq!(v["texts"], texts_of(&refused));
 
-    let v = call(h, r#"{"op":"apply","action":{"action":"set_name","name":"Textos"}}"#);
+    let v = call(
+        h,
+        r#"{"op":"apply","action":{"action":"set_name","name":"Textos"}}"#,
+    );
     assert_eq!(v["screen"]["screen"], "choose_environment", "{v}");
     let s = &v["screen"];
     let choose = Screen::ChooseEnvironment {

@@ -204,9 +204,7 @@ pub fn screen_texts(locale: Locale, screen: &Screen) -> ScreenTexts {
             create_button: create_offered.then(|| tx("choose.create_button")),
             scenario: scenario_text(locale, scenario, choices),
             local_binding_lost: local_binding_lost.then(|| tx("choose.local_binding_lost")),
-            no_environments: choices
-                .is_empty()
-                .then(|| tx("choose.no_environments")),
+            no_environments: choices.is_empty().then(|| tx("choose.no_environments")),
             choices: choices
                 .iter()
                 .map(|c| {
