@@ -98,7 +98,7 @@ fn screens() -> Vec<(&'static str, Screen)> {
             "name, too long",
             Screen::NameInstallation {
                 name: None,
-                error: InstallationName::new(&"x".repeat(81)).err(),
+                error: InstallationName::new("x".repeat(81)).err(),
             },
         ),
         (
@@ -359,4 +359,23 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert!(!v["texts"]["choices"].as_array().unwrap().is_empty());
 
     unsafe { smartlink_configurator_free(h) };
+}
+
+#[test]
+fn each_screen_gets_texts_of_its_own_kind() {
+    use smartlink_core::messages::ScreenKindTexts as T;
+    for (what, screen) in screens() {
+        let texts = screen_texts(Locale::PtBr, &screen);
+        let kind = match texts.screen {
+            T::Welcome { .. } => "welcome",
+            T::NameInstallation { .. } => "name_installation",
+            T::ChooseEnvironment { .. } => "choose_environment",
+            T::ConfirmRegeneration { .. } => "confirm_regeneration",
+            T::ConfirmOverwrite { .. } => "confirm_overwrite",
+            T::Finishing { .. } => "finishing",
+            T::Done { .. } => "done",
+            T::Error { .. } => "error",
+        };
+        assert_eq!(kind, screen.name(), "{what}");
+    }
 }
