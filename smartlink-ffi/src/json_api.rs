@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::configurator::{ConfiguratorError, UnattendedRequest};
-use smartlink_core::messages::{self, Locale, code_text, kind_label, render, text};
+use smartlink_core::messages::{self, Locale, code_text, text};
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::{AccessToken, TokenError};
 
@@ -415,173 +415,12 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
     Ok(out)
 }
 
-/// Fills `out` with `screen` and its texts in `locale`.
+/// Fills `out` with `screen` and its texts in `locale` (the core's
+/// [`messages::screen_texts`], the same the terminal configurator draws).
 pub fn screen_response(out: &mut Map<String, Value>, screen: &Screen, locale: Locale) {
     out.insert("screen".into(), json!(screen));
-    out.insert("texts".into(), Value::Object(screen_texts(screen, locale)));
-}
-
-/// The texts a host draws for `screen`, keyed by role, in `locale`; the
-/// catalogue's keys are used so a host can look the same texts up later.
-pub fn screen_texts(screen: &Screen, locale: Locale) -> Map<String, Value> {
-    let mut t = Map::new();
-    let mut put = |k: &str, v: String| {
-        t.insert(k.to_owned(), Value::String(v));
-    };
-    let tx = |k: &str| text(locale, k).to_owned();
-    let (back, confirm) = match screen {
-        Screen::NameInstallation { .. } | Screen::ChooseEnvironment { .. } => (true, false),
-        Screen::ConfirmRegeneration { .. } | Screen::ConfirmOverwrite { .. } => (true, true),
-        Screen::Error { retry_allowed, .. } => (*retry_allowed, false),
-        _ => (false, false),
-    };
-    if back {
-        put("back", tx("button.back"));
-    }
-    if confirm {
-        put("confirm", tx("button.confirm"));
-    }
-    if !matches!(screen, Screen::Done { .. } | Screen::Finishing { .. }) {
-        put("cancel", tx("button.cancel"));
-    }
-    match screen {
-        Screen::Welcome { documentation_url } => {
-            put("title", tx("welcome.title"));
-            put("body", tx("welcome.body"));
-            put(
-                "docs",
-                render(locale, "welcome.docs", &[("url", documentation_url)]),
-            );
-            put("start", tx("welcome.start"));
-        }
-        Screen::NameInstallation { error, .. } => {
-            put("title", tx("name.title"));
-            put("prompt", tx("name.prompt"));
-            put("help", tx("name.help"));
-            if let Some(e) = error {
-                put("error", messages::validation_text(locale, e));
-            }
-        }
-        Screen::ChooseEnvironment {
-            scenario,
-            choices,
-            create_offered,
-            local_binding_lost,
-        } => {
-            put("title", tx("choose.title"));
-            put("tab_select", tx("choose.tab_select"));
-            put("generate", tx("choose.generate"));
-            if *create_offered {
-                put("tab_create", tx("choose.tab_create"));
-                put("create_prompt", tx("choose.create_prompt"));
-                put("create_button", tx("choose.create_button"));
-            }
-            let scenario_text = messages::scenario_text(locale, scenario, choices);
-            put("scenario", scenario_text);
-            if *local_binding_lost {
-                put("local_binding_lost", tx("choose.local_binding_lost"));
-            }
-            if choices.is_empty() {
-                put("no_environments", tx("choose.no_environments"));
-            }
-            let list: Vec<Value> = choices
-                .iter()
-                .map(|c| {
-                    let availability = messages::availability_text(locale, &c.availability);
-                    let bindings: Vec<Value> = c
-                        .environment
-                        .bindings
-                        .iter()
-                        .map(|b| json!(messages::binding_text(locale, b)))
-                        .collect();
-                    json!({
-                        "environment_id": c.environment.id,
-                        "name": c.environment.name.as_str(),
-                        "kind": kind_label(locale, c.environment.kind),
-                        "availability": availability,
-                        "bindings": if bindings.is_empty() {
-                            vec![json!(tx("choose.bindings_none"))]
-                        } else { bindings },
-                    })
-                })
-                .collect();
-            t.insert("choices".into(), Value::Array(list));
-        }
-        Screen::ConfirmRegeneration { .. } => {
-            put("title", tx("regenerate.title"));
-            put("body", tx("regenerate.body"));
-        }
-        Screen::ConfirmOverwrite {
-            environment,
-            replaces,
-            typed,
-            confirm_enabled,
-        } => {
-            put("title", tx("overwrite.title"));
-            put(
-                "body",
-                render(
-                    locale,
-                    "overwrite.body",
-                    &[
-                        ("environment", environment.name.as_str()),
-                        ("installation", replaces.installation_name.as_str()),
-                        ("line", messages::line_label(replaces.line)),
-                    ],
-                ),
-            );
-            put(
-                "type_name",
-                render(
-                    locale,
-                    "overwrite.type_name",
-                    &[("name", environment.name.as_str())],
-                ),
-            );
-            if !typed.is_empty() && !confirm_enabled {
-                put("mismatch", tx("overwrite.mismatch"));
-            }
-        }
-        Screen::Finishing { step, .. } => {
-            put("title", tx("finishing.title"));
-            put("body", tx("finishing.body"));
-            put("step", messages::step_text(locale, *step).to_owned());
-        }
-        Screen::Done {
-            environment_name,
-            reused_credentials,
-            ..
-        } => {
-            put("title", tx("done.title"));
-            put(
-                "body",
-                render(locale, "done.body", &[("name", environment_name.as_str())]),
-            );
-            put(
-                "credentials",
-                tx(if *reused_credentials {
-                    "done.reused"
-                } else {
-                    "done.issued"
-                }),
-            );
-        }
-        Screen::Error {
-            support_id,
-            reason,
-            retry_allowed,
-        } => {
-            put("title", tx("error.title"));
-            put(
-                "support",
-                render(locale, "error.support", &[("id", &support_id.to_string())]),
-            );
-            let detail = messages::error_reason_text(locale, reason);
-            put("detail", detail);
-            if *retry_allowed {
-                put("retry", tx("error.retry"));
-            }
-        }
-    }
-    t
+    out.insert(
+        "texts".into(),
+        serde_json::to_value(messages::screen_texts(locale, screen)).expect("texts serialize"),
+    );
 }

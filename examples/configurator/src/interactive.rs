@@ -3,7 +3,9 @@
 //! administrator's actions.
 
 use smartlink_core::Platform as _;
-use smartlink_core::messages::{Locale, code_text, kind_label, line_label, render, text};
+use smartlink_core::messages::{
+    Locale, ScreenKindTexts as T, code_text, kind_label, line_label, render, screen_texts, text,
+};
 use smartlink_core::rules::{Classification, EnvironmentChoice, classify};
 use smartlink_core::state::LocalBinding;
 use smartlink_core::wizard::{Action, ErrorReason, Screen};
@@ -13,8 +15,8 @@ use smartlink_core::{
 };
 
 use crate::commands::{
-    availability_text, follow_task, inconsistency_text, platform_code_exit, platform_message,
-    report_error, stored_where,
+    availability_text, follow_task, platform_code_exit, platform_message, report_error,
+    stored_where,
 };
 use crate::exit;
 use crate::setup::{Ctx, interrupt};
@@ -311,17 +313,34 @@ async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Known, u
         .map(|b| b.environment_id.clone());
     let classification: Classification = classify(&installation, local_env.as_ref(), &envs);
     if let Scenario::Inconsistent { reason } = &classification.scenario {
-        let support = uuid::Uuid::new_v4().to_string();
+        let support = uuid::Uuid::new_v4();
         if ctx.cli.verbose {
             errln!(
                 "smartlink-configurator: support id {support}: inconsistent data: {}",
                 serde_json::to_string(reason).unwrap_or_default()
             );
         }
-        heading(text(loc, "error.title"));
-        outln!("{}", text(loc, "error.inconsistent"));
-        outln!("{}", inconsistency_text(loc, reason));
-        outln!("{}", render(loc, "error.support", &[("id", &support)]));
+        // Drawn as the wizard's error screen would be.
+        let screen = Screen::Error {
+            support_id: support,
+            reason: ErrorReason::Inconsistent {
+                inconsistency: reason.clone(),
+            },
+            retry_allowed: false,
+        };
+        if let T::Error {
+            title,
+            support,
+            detail_lines,
+            ..
+        } = screen_texts(loc, &screen).screen
+        {
+            heading(&title);
+            for line in &detail_lines {
+                outln!("{line}");
+            }
+            outln!("{support}");
+        }
         return Err(exit::INCONSISTENT);
     }
     match status.binding {
@@ -386,28 +405,44 @@ pub async fn run(ctx: &Ctx) -> u8 {
         Ok(Known::Unconfigured) => {}
     }
     loop {
-        match ctx.cfg.screen() {
-            Screen::Welcome { documentation_url } => {
-                heading(text(loc, "welcome.title"));
-                outln!("{}", wrap(text(loc, "welcome.body"), width(ctx)));
-                outln!(
-                    "{}",
-                    render(loc, "welcome.docs", &[("url", &documentation_url)])
-                );
-                let items = vec![
-                    text(loc, "welcome.start").to_owned(),
-                    text(loc, "button.cancel").to_owned(),
-                ];
+        let screen = ctx.cfg.screen();
+        // The screen's texts, the same the C ABI sends to its hosts.
+        let texts = screen_texts(loc, &screen);
+        let back = texts.back.unwrap_or_default();
+        let cancel = texts.cancel.unwrap_or_default();
+        let confirm = texts.confirm.unwrap_or_default();
+        match (screen, texts.screen) {
+            (
+                Screen::Welcome { .. },
+                T::Welcome {
+                    title,
+                    body,
+                    docs,
+                    start,
+                },
+            ) => {
+                heading(&title);
+                outln!("{}", wrap(&body, width(ctx)));
+                outln!("{docs}");
+                let items = vec![start, cancel];
                 match ask!(ctx, ctx.ui.select(choose, items, 0)) {
                     0 => act!(ctx, Action::Start),
                     _ => return cancelled(ctx),
                 }
             }
-            Screen::NameInstallation { name, error } => {
-                heading(text(loc, "name.title"));
-                outln!("{}", wrap(text(loc, "name.help"), width(ctx)));
-                if let Some(e) = &error {
-                    outln!("✗ {}", validation_text(loc, e));
+            (
+                Screen::NameInstallation { name, error },
+                T::NameInstallation {
+                    title,
+                    prompt,
+                    help,
+                    error: error_text,
+                },
+            ) => {
+                heading(&title);
+                outln!("{}", wrap(&help, width(ctx)));
+                if let Some(e) = &error_text {
+                    outln!("✗ {e}");
                 }
                 // A refused text is not offered again.
                 let initial = match (&error, name) {
@@ -422,11 +457,8 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 });
                 let typed = ask!(
                     ctx,
-                    ctx.ui.input_checked(
-                        text(loc, "name.prompt"),
-                        initial.as_deref(),
-                        Some(validator)
-                    )
+                    ctx.ui
+                        .input_checked(&prompt, initial.as_deref(), Some(validator))
                 );
                 if let Some(old) = &session.remembered
                     && let Ok(new) = InstallationName::new(&typed)
@@ -466,30 +498,35 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     return exit::PLATFORM;
                 }
             }
-            Screen::ChooseEnvironment {
-                scenario,
-                choices,
-                create_offered,
-                local_binding_lost,
-            } => {
+            (
+                Screen::ChooseEnvironment { choices, .. },
+                T::ChooseEnvironment {
+                    title,
+                    tab_select,
+                    generate,
+                    tab_create,
+                    create_prompt,
+                    create_button,
+                    scenario,
+                    local_binding_lost,
+                    no_environments,
+                    ..
+                },
+            ) => {
                 let w = width(ctx);
-                heading(text(loc, "choose.title"));
-                let intro = smartlink_core::messages::scenario_text(loc, &scenario, &choices);
-                outln!("{}", wrap(&intro, w));
-                if local_binding_lost {
-                    outln!("{}", text(loc, "choose.local_binding_lost"));
+                heading(&title);
+                outln!("{}", wrap(&scenario, w));
+                if let Some(lost) = &local_binding_lost {
+                    outln!("{lost}");
                 }
-                if create_offered {
-                    outln!(
-                        "[ {} ]   {}",
-                        text(loc, "choose.tab_select"),
-                        text(loc, "choose.tab_create")
-                    );
+                // The create tab, when offered.
+                if let Some(tab_create) = &tab_create {
+                    outln!("[ {tab_select} ]   {tab_create}");
                 } else {
-                    outln!("[ {} ]", text(loc, "choose.tab_select"));
+                    outln!("[ {tab_select} ]");
                 }
-                if choices.is_empty() {
-                    outln!("{}", text(loc, "choose.no_environments"));
+                if let Some(none) = &no_environments {
+                    outln!("{none}");
                 }
                 // Environments that cannot be chosen: shown apart, never a choice.
                 let (choosable, apart): (Vec<EnvironmentChoice>, Vec<EnvironmentChoice>) = choices
@@ -514,16 +551,13 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     .iter()
                     .map(|c| environment_item(ctx, c, cols))
                     .collect();
-                let create_index = create_offered.then(|| {
-                    items.push(MenuItem::new(format!(
-                        "+ {}",
-                        text(loc, "choose.tab_create")
-                    )));
+                let create_index = tab_create.as_ref().map(|tab| {
+                    items.push(MenuItem::new(format!("+ {tab}")));
                     items.len() - 1
                 });
-                items.push(MenuItem::new(text(loc, "button.back")));
+                items.push(MenuItem::new(back.clone()));
                 let back_index = items.len() - 1;
-                items.push(MenuItem::new(text(loc, "button.cancel")));
+                items.push(MenuItem::new(cancel));
                 // The default is never an overwrite: the first free (or own)
                 // environment, else the create tab, else Back.
                 let default = choosable
@@ -550,10 +584,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                             w
                         )
                     );
-                    let buttons = vec![
-                        text(loc, "choose.generate").to_owned(),
-                        text(loc, "button.back").to_owned(),
-                    ];
+                    let buttons = vec![generate, back];
                     if ask!(ctx, ctx.ui.select(choose, buttons, 0)) == 0 {
                         if let Availability::NeedsTypedConfirmation { replaces } =
                             &choice.availability
@@ -571,7 +602,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                         );
                     }
                 } else if Some(picked) == create_index {
-                    heading(text(loc, "choose.tab_create"));
+                    heading(tab_create.as_deref().unwrap_or_default());
                     outln!(
                         "{}",
                         render(
@@ -582,7 +613,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     );
                     let prompt = format!(
                         "{} {}",
-                        text(loc, "choose.create_prompt"),
+                        create_prompt.unwrap_or_default(),
                         text(loc, "cli.empty_to_go_back")
                     );
                     let taken: Vec<String> = choices
@@ -603,10 +634,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     if name.trim().is_empty() {
                         continue;
                     }
-                    let buttons = vec![
-                        text(loc, "choose.create_button").to_owned(),
-                        text(loc, "button.back").to_owned(),
-                    ];
+                    let buttons = vec![create_button.unwrap_or_default(), back];
                     if ask!(ctx, ctx.ui.select(choose, buttons, 0)) == 0 {
                         act!(ctx, Action::Create { name });
                     }
@@ -617,58 +645,52 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     return cancelled(ctx);
                 }
             }
-            Screen::ConfirmRegeneration { environment } => {
-                heading(text(loc, "regenerate.title"));
+            (
+                Screen::ConfirmRegeneration { environment },
+                T::ConfirmRegeneration { title, body },
+            ) => {
+                heading(&title);
                 outln!(
                     "{} · {}",
                     environment.name.as_str(),
                     kind_label(loc, environment.kind)
                 );
-                outln!("{}", wrap(text(loc, "regenerate.body"), width(ctx)));
-                let buttons = vec![
-                    text(loc, "button.confirm").to_owned(),
-                    text(loc, "button.back").to_owned(),
-                ];
+                outln!("{}", wrap(&body, width(ctx)));
+                let buttons = vec![confirm, back];
                 match ask!(ctx, ctx.ui.select(choose, buttons, 0)) {
                     0 => act!(ctx, Action::Confirm),
                     _ => act!(ctx, Action::Back),
                 }
             }
-            Screen::ConfirmOverwrite {
-                environment,
-                replaces,
-                typed,
-                confirm_enabled,
-            } => {
+            (
+                Screen::ConfirmOverwrite {
+                    replaces,
+                    typed,
+                    confirm_enabled,
+                    ..
+                },
+                T::ConfirmOverwrite {
+                    title,
+                    body,
+                    type_name,
+                    ..
+                },
+            ) => {
                 session.replaced = Some((
                     replaces.installation_name.as_str().to_owned(),
                     line_label(replaces.line),
                 ));
                 if typed.is_empty() {
-                    heading(text(loc, "overwrite.title"));
-                    outln!(
-                        "{}",
-                        wrap(
-                            &render(
-                                loc,
-                                "overwrite.body",
-                                &[
-                                    ("environment", environment.name.as_str()),
-                                    ("installation", replaces.installation_name.as_str()),
-                                    ("line", line_label(replaces.line)),
-                                ],
-                            ),
-                            width(ctx)
-                        )
-                    );
+                    heading(&title);
+                    outln!("{}", wrap(&body, width(ctx)));
                 }
-                let button = text(loc, "button.confirm");
+                let button = confirm.as_str();
                 if confirm_enabled {
                     outln!(
                         "✓ {}",
                         render(loc, "cli.confirm_enabled", &[("button", button)])
                     );
-                    let buttons = vec![button.to_owned(), text(loc, "button.back").to_owned()];
+                    let buttons = vec![button.to_owned(), back];
                     match ask!(ctx, ctx.ui.select(choose, buttons, 1)) {
                         0 => act!(ctx, Action::Confirm),
                         _ => act!(ctx, Action::Back),
@@ -681,15 +703,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
                         render(loc, "cli.confirm_disabled", &[("button", button)])
                     );
                 }
-                let prompt = format!(
-                    "{} {}",
-                    render(
-                        loc,
-                        "overwrite.type_name",
-                        &[("name", environment.name.as_str())]
-                    ),
-                    text(loc, "cli.empty_to_go_back")
-                );
+                let prompt = format!("{type_name} {}", text(loc, "cli.empty_to_go_back"));
                 let typed = ask!(ctx, ctx.ui.input(&prompt, None));
                 if typed.trim().is_empty() {
                     act!(ctx, Action::Back);
@@ -697,12 +711,17 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     act!(ctx, Action::TypeConfirmation { text: typed });
                 }
             }
-            Screen::Finishing { task_id, .. } => finishing(ctx, task_id).await,
-            Screen::Done {
-                environment_name,
-                reused_credentials,
-                ..
-            } => {
+            (Screen::Finishing { task_id, .. }, _) => finishing(ctx, task_id).await,
+            (
+                Screen::Done {
+                    environment_name, ..
+                },
+                T::Done {
+                    title,
+                    body,
+                    credentials,
+                },
+            ) => {
                 let name = session
                     .renamed_to
                     .clone()
@@ -711,17 +730,9 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 if let Some(name) = &name {
                     ctx.remember_name(name);
                 }
-                heading(text(loc, "done.title"));
-                outln!(
-                    "{}",
-                    render(loc, "done.body", &[("name", environment_name.as_str())])
-                );
-                let key = if reused_credentials {
-                    "done.reused"
-                } else {
-                    "done.issued"
-                };
-                outln!("{}", text(loc, key));
+                heading(&title);
+                outln!("{body}");
+                outln!("{credentials}");
                 outln!("{}", stored_where(ctx));
                 if let Some((installation, line)) = &session.replaced {
                     outln!(
@@ -745,41 +756,47 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 }
                 return exit::OK;
             }
-            Screen::Error {
-                support_id,
-                reason,
-                retry_allowed,
-            } => {
-                heading(text(loc, "error.title"));
+            (
+                Screen::Error {
+                    support_id,
+                    reason,
+                    retry_allowed,
+                },
+                T::Error {
+                    title,
+                    support,
+                    detail_lines,
+                    retry,
+                    ..
+                },
+            ) => {
+                heading(&title);
+                for line in &detail_lines {
+                    outln!("{line}");
+                }
                 let code = match &reason {
-                    ErrorReason::Inconsistent { inconsistency } => {
-                        outln!("{}", text(loc, "error.inconsistent"));
-                        outln!("{}", inconsistency_text(loc, inconsistency));
-                        exit::INCONSISTENT
-                    }
+                    ErrorReason::Inconsistent { .. } => exit::INCONSISTENT,
                     ErrorReason::Platform { code, detail, .. }
                     | ErrorReason::TaskFailed { code, detail } => {
-                        outln!("{}", code_text(loc, code.as_str()));
                         if ctx.cli.verbose {
                             outln!("({detail})");
                         }
-                        outln!("{}", text(loc, "error.retry"));
+                        if let Some(retry) = &retry {
+                            outln!("{retry}");
+                        }
                         platform_code_exit(code)
                     }
                 };
-                let support = support_id.to_string();
                 if code == exit::INCONSISTENT {
-                    outln!("{}", render(loc, "error.support", &[("id", &support)]));
+                    outln!("{support}");
                 } else {
-                    outln!("{}", render(loc, "cli.support_id", &[("id", &support)]));
+                    let id = support_id.to_string();
+                    outln!("{}", render(loc, "cli.support_id", &[("id", &id)]));
                 }
                 if !retry_allowed {
                     return code;
                 }
-                let buttons = vec![
-                    MenuItem::new(text(loc, "button.back")),
-                    MenuItem::new(text(loc, "button.cancel")),
-                ];
+                let buttons = vec![MenuItem::new(back), MenuItem::new(cancel)];
                 match ask!(ctx, ctx.ui.menu(choose, buttons, 0)) {
                     Some(0) | None => act!(ctx, Action::Back),
                     _ => {
@@ -788,6 +805,8 @@ pub async fn run(ctx: &Ctx) -> u8 {
                     }
                 }
             }
+            // `screen_texts` answers each screen with its own kind of texts.
+            (screen, _) => unreachable!("texts of another kind for {}", screen.name()),
         }
     }
 }
@@ -821,8 +840,14 @@ fn task_id(status: &TaskStatus) -> Option<uuid::Uuid> {
 /// The finishing screen, following the background task until it ends.
 async fn finishing(ctx: &Ctx, task_id: uuid::Uuid) {
     let loc = ctx.locale;
-    heading(text(loc, "finishing.title"));
-    outln!("{}", text(loc, "finishing.body"));
+    let screen = Screen::Finishing {
+        task_id,
+        step: None,
+    };
+    if let T::Finishing { title, body, .. } = screen_texts(loc, &screen).screen {
+        heading(&title);
+        outln!("{body}");
+    }
     outln!(
         "{}",
         render(loc, "cli.support_id", &[("id", &task_id.to_string())])

@@ -1,0 +1,86 @@
+//! The catalogue as data: every text in pt-BR, es and en, one file per area.
+//! Placeholders are `{name}`; every key has all three languages with the
+//! same placeholders (checked below).
+
+mod codes;
+mod diagnostics;
+mod help;
+mod situation;
+mod terminal;
+mod wizard;
+
+/// (key, pt-BR, es, en).
+pub(crate) type Entry = (&'static str, &'static str, &'static str, &'static str);
+
+/// The areas of the catalogue, in lookup order.
+static AREAS: &[&[Entry]] = &[
+    wizard::WIZARD,
+    codes::CODES,
+    diagnostics::DIAGNOSTICS,
+    terminal::TERMINAL,
+    situation::SITUATION,
+    help::HELP,
+];
+
+/// Every entry of the catalogue.
+pub(crate) fn entries() -> impl Iterator<Item = &'static Entry> {
+    AREAS.iter().flat_map(|area| area.iter())
+}
+
+/// The entry of `key`, if the catalogue has it.
+pub(crate) fn entry(key: &str) -> Option<&'static Entry> {
+    entries().find(|(k, ..)| *k == key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn placeholders(s: &str) -> Vec<String> {
+        let mut out: Vec<String> = s
+            .split('{')
+            .skip(1)
+            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn every_key_exists_in_all_three_languages_with_the_same_placeholders() {
+        let mut seen = HashSet::new();
+        for (key, pt, es, en) in entries() {
+            assert!(seen.insert(*key), "duplicate key {key}");
+            for (lang, t) in [("pt-BR", pt), ("es", es), ("en", en)] {
+                assert!(!t.trim().is_empty(), "{key} is empty in {lang}");
+            }
+            assert_eq!(
+                placeholders(pt),
+                placeholders(es),
+                "{key}: es placeholders differ"
+            );
+            assert_eq!(
+                placeholders(pt),
+                placeholders(en),
+                "{key}: en placeholders differ"
+            );
+        }
+    }
+
+    #[test]
+    fn every_area_holds_only_its_own_keys() {
+        // The files are split by key prefix; a key in the wrong file would
+        // still be found, but not by the next reader.
+        let prefixes = |area: &[Entry], allowed: &[&str]| {
+            for (key, ..) in area {
+                let head = key.split('.').next().unwrap_or("");
+                assert!(allowed.contains(&head), "{key} is out of place");
+            }
+        };
+        prefixes(help::HELP, &["help"]);
+        prefixes(situation::SITUATION, &["cause", "cli"]);
+        prefixes(codes::CODES, &["code", "validation"]);
+        prefixes(diagnostics::DIAGNOSTICS, &["check", "status"]);
+    }
+}
