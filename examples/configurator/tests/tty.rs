@@ -421,7 +421,13 @@ fn a_configured_installation_opens_with_what_is_configured() {
         sandbox.to_str().unwrap(),
     ];
     let mut tty = Tty::spawn(&args);
-    let screen = tty.wait_for("Já configurado: Produção Nova desde ");
+    // The heading is drawn before the menu under it: wait for the whole
+    // menu (its default highlighted) before reading the screen.
+    tty.wait_for("Já configurado: Produção Nova desde ");
+    let screen = tty.wait_until("the whole menu", |s| {
+        s.contains("Escolher outro ambiente")
+            && tty.highlighted().is_some_and(|h| h.contains("Sair"))
+    });
     assert!(
         !screen.contains("Para usar as aplicações"),
         "the first-time welcome:\n{screen}"
@@ -444,7 +450,13 @@ fn a_configured_installation_opens_with_what_is_configured() {
     // Erase the pre-filled name and type another.
     tty.send(&"\x7f".repeat(9));
     tty.send("Matriz Campinas\r");
-    let screen = tty.wait_for("Renomear para “Matriz Campinas”");
+    let screen = tty.wait_until("the rename question with its default", |s| {
+        s.contains("Renomear para “Matriz Campinas”")
+            && s.contains("Esta instalação se chama “Matriz SP”")
+            && tty
+                .highlighted()
+                .is_some_and(|h| h.contains("Manter “Matriz SP”"))
+    });
     assert!(
         screen.contains("Esta instalação se chama “Matriz SP”"),
         "{screen}"
