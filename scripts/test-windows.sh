@@ -388,6 +388,13 @@ cfg_run 0 status-after status
 cfg_run 0 check check
 stop_sandbox
 [ -s "$DRIVE_C64/smartlink-configurator/state.json" ] || die "the configurator left no state file"
+grep -q "Configured: environment Produção Nova" "$CFG/configurator-status-after.out" ||
+  die "the configurator's status does not show the binding"
+secret=$(sed -n 's/.*"client_secret":"\([^"]*\)".*/\1/p' "$DRIVE_C64/smartlink-configurator/state.json")
+[ -n "$secret" ] || die "no client secret in the configurator's state file"
+if grep -qF -- "$secret" "$CFG"/configurator-*.out; then
+  die "the client secret appears in the configurator's output"
+fi
 mode=$(stat -c %a "$DRIVE_C64/smartlink-configurator/state.json")
 [ $((0$mode & 07)) -eq 0 ] || die "the configurator's state file is mode $mode on the Wine side"
 note "x86_64 smartlink-configurator.exe under Wine: status (not configured), --unattended, status, check: ok"

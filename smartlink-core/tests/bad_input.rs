@@ -701,7 +701,7 @@ fn state_file(bytes: &[u8]) -> (tempfile::TempDir, FileStateStore) {
         let store = FileStateStore::open(&path).unwrap();
         store
             .save(&smartlink_core::LocalState::new(
-                smartlink_core::InstallationId::parse("bad-input-win").unwrap(),
+                smartlink_core::InstallationId::new("bad-input-win").unwrap(),
                 smartlink_core::ErpLine::Rm,
             ))
             .unwrap();

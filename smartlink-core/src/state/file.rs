@@ -183,6 +183,36 @@ impl FileStateStore {
             .map_err(|e| self.io_err("create directory", dir, e))
     }
 
+    /// Windows: when the file is missing while a save is in flight (its
+    /// temporary file exists), waits up to 200 ms for the save to put it
+    /// back. `ReplaceFileW`, used while another process holds the file open,
+    /// moves the old file aside before moving the new one in.
+    #[cfg(windows)]
+    fn bridge_replace_window(&self, opened: io::Result<File>) -> io::Result<File> {
+        let save_in_flight = || {
+            fs::read_dir(self.dir()).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.starts_with(&self.temp_prefix))
+                })
+            })
+        };
+        let missing = |r: &io::Result<File>| matches!(r, Err(e) if e.kind() == io::ErrorKind::NotFound);
+        let mut opened = opened;
+        let deadline = std::time::Instant::now() + Duration::from_millis(200);
+        while missing(&opened) {
+            let in_flight = save_in_flight();
+            // Once more in any case: the save may have ended just now.
+            opened = self.open_for_read();
+            if !missing(&opened) || !in_flight || std::time::Instant::now() >= deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        opened
+    }
+
     /// Windows: refuses the directory when broad groups may read or write it.
     #[cfg(windows)]
     fn check_dir_acl(&self) -> Result<(), StateError> {
@@ -364,9 +394,8 @@ impl FileStateStore {
                 file.sync_all()
                     .map_err(|e| self.io_err("fsync", &temp_path, e))
             });
-        drop(file);
         let result = written.and_then(|()| {
-            windows_acl::replace(&temp_path, &self.path)
+            windows_acl::replace(file, &temp_path, &self.path)
                 .map_err(|e| self.io_err("rename over state file", &self.path, e))
         });
         if result.is_err() {
@@ -503,7 +532,10 @@ impl StateStore for FileStateStore {
     /// or other permission bits or owned by another user, without reading
     /// it. An unreadable, oversized or newer-version file is renamed aside.
     fn load(&self) -> Result<Option<LocalState>, StateError> {
-        let file = match self.open_for_read() {
+        let opened = self.open_for_read();
+        #[cfg(windows)]
+        let opened = self.bridge_replace_window(opened);
+        let file = match opened {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             #[cfg(unix)]

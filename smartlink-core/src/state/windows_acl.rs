@@ -14,13 +14,9 @@
 //! whose `mode` is then the equivalent Unix mode (group and other bits set
 //! for what those groups may do).
 //!
-//! Replacing the file: `MoveFileExW(MOVEFILE_REPLACE_EXISTING |
-//! MOVEFILE_WRITE_THROUGH)`; when the file is open in another process (a
-//! reader that opened it with `FILE_SHARE_DELETE`), `ReplaceFileW`, which
-//! swaps the contents in without deleting the open file. A reader that
-//! opens the file without `FILE_SHARE_DELETE` makes every save fail until it
-//! closes it: readers of the state file must share delete (this library's
-//! own reads do).
+//! Replacing the file: see [`replace`]. A reader that opens the file without
+//! `FILE_SHARE_DELETE` makes every save fail until it closes it: readers of
+//! the state file must share delete (this library's own reads do).
 
 use std::ffi::c_void;
 use std::fs::File;
@@ -33,7 +29,7 @@ use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_INSUFFICIENT_BUFFER,
-    ERROR_SHARING_VIOLATION, GENERIC_ALL, GENERIC_READ, GENERIC_WRITE, HANDLE, HLOCAL,
+    ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, ERROR_SHARING_VIOLATION, GENERIC_ALL, GENERIC_READ, GENERIC_WRITE, HANDLE, HLOCAL,
     INVALID_HANDLE_VALUE, LocalFree,
 };
 use windows_sys::Win32::Security::Authorization::{
@@ -49,12 +45,18 @@ use windows_sys::Win32::Security::{
     WinWorldSid,
 };
 use windows_sys::Win32::Storage::FileSystem::{
-    CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
+    CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_RENAME_INFO, FileRenameInfoEx,
+    SetFileInformationByHandle, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
     FILE_DELETE_CHILD, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
     FILE_WRITE_DATA, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, MoveFileExW, OPEN_ALWAYS,
     REPLACEFILE_IGNORE_MERGE_ERRORS, ReplaceFileW, WRITE_DAC, WRITE_OWNER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+
+/// `FILE_RENAME_INFO` flags (winbase.h; windows-sys has them in a module
+/// this crate does not otherwise need).
+const FILE_RENAME_FLAG_REPLACE_IF_EXISTS: u32 = 0x1;
+const FILE_RENAME_FLAG_POSIX_SEMANTICS: u32 = 0x2;
 
 /// `ACE_HEADER::AceType` of an access-allowed entry.
 const ACCESS_ALLOWED_ACE_TYPE: u8 = 0;
@@ -396,16 +398,32 @@ pub(crate) fn dir_exposure(dir: &Path) -> io::Result<Option<u32>> {
     exposure(dacl, true)
 }
 
-/// Puts `from` (a closed temporary file in the same directory) in place of
-/// `to`, atomically for readers: they see the old file or the new one.
+/// Puts `from` (a temporary file in the same directory, open as `file`
+/// with `DELETE` access) in place of `to`.
 ///
-/// `MoveFileExW` first; when `to` is held open by another process (with
-/// `FILE_SHARE_DELETE`) and the move is refused, `ReplaceFileW`. Sharing
-/// violations (a scanner or a reader without `FILE_SHARE_DELETE` holding
-/// the file for a moment) are retried for about a second.
-pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
-    let from_w = wide_path(from)?;
+/// 1. A POSIX-semantics rename of the open handle
+///    (`FileRenameInfoEx` with `FILE_RENAME_FLAG_POSIX_SEMANTICS`, Windows 10
+///    1709 and later on NTFS): atomic, and allowed while other processes
+///    hold `to` open with `FILE_SHARE_DELETE`.
+/// 2. Where that is not supported (older systems, Wine 8):
+///    `MoveFileExW(MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH)`,
+///    atomic, but refused while `to` is open in another process;
+/// 3. then `ReplaceFileW`, which works while `to` is held open but (under
+///    Wine at least) moves the old file aside before moving the new one in,
+///    so the name is missing for a moment: [`FileStateStore`]'s own reads
+///    wait for a save in flight instead of reporting the file missing.
+///
+/// Sharing violations (a scanner, or a reader without `FILE_SHARE_DELETE`,
+/// holding the file for a moment) are retried for about a second.
+///
+/// [`FileStateStore`]: super::FileStateStore
+pub(crate) fn replace(file: File, from: &Path, to: &Path) -> io::Result<()> {
     let to_w = wide_path(to)?;
+    if rename_posix(&file, &to_w)? {
+        return Ok(());
+    }
+    drop(file);
+    let from_w = wide_path(from)?;
     let mut delay = Duration::from_millis(1);
     let mut waited = Duration::ZERO;
     loop {
@@ -448,9 +466,139 @@ pub(crate) fn replace(from: &Path, to: &Path) -> io::Result<()> {
     }
 }
 
+/// Step 1 of [`replace`]: `Ok(false)` when the system does not support it.
+fn rename_posix(file: &File, to_w: &[u16]) -> io::Result<bool> {
+    // FileName without the terminating NUL, in bytes.
+    let name = &to_w[..to_w.len() - 1];
+    let name_bytes = std::mem::size_of_val(name);
+    let offset = std::mem::offset_of!(FILE_RENAME_INFO, FileName);
+    let size = offset + name_bytes + 2;
+    let mut buf = vec![0u64; size.div_ceil(8)];
+    let info = buf.as_mut_ptr().cast::<FILE_RENAME_INFO>();
+    // SAFETY: buf is zeroed, aligned for FILE_RENAME_INFO and large enough
+    // for the header and the name copied behind it.
+    let ok = unsafe {
+        (*info).Anonymous.Flags =
+            FILE_RENAME_FLAG_REPLACE_IF_EXISTS | FILE_RENAME_FLAG_POSIX_SEMANTICS;
+        (*info).RootDirectory = null_mut();
+        (*info).FileNameLength = name_bytes as u32;
+        std::ptr::copy_nonoverlapping(
+            name.as_ptr(),
+            buf.as_mut_ptr().cast::<u8>().add(offset).cast::<u16>(),
+            name.len(),
+        );
+        SetFileInformationByHandle(
+            file.as_raw_handle() as HANDLE,
+            FileRenameInfoEx,
+            info.cast::<c_void>(),
+            size as u32,
+        )
+    };
+    if ok != 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(c)
+            if c == ERROR_INVALID_PARAMETER as i32
+                || c == ERROR_NOT_SUPPORTED as i32
+                || c == ERROR_INVALID_FUNCTION as i32
+                || c == ERROR_ACCESS_DENIED as i32 =>
+        {
+            Ok(false)
+        }
+        _ => Err(e),
+    }
+}
+
 fn is_busy(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
         Some(c) if c == ERROR_ACCESS_DENIED as i32 || c == ERROR_SHARING_VIOLATION as i32
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use windows_sys::Win32::Security::GetSecurityDescriptorDacl;
+
+    const ME: &str = "S-1-5-21-1-2-3-1000";
+
+    /// The exposure of an in-memory descriptor: the DACL logic without a
+    /// file system (Wine keeps on disk only what Unix modes can say).
+    fn exposure_of(sddl: &str, directory: bool) -> Option<u32> {
+        let text = wide_str(sddl);
+        let mut sd: PSECURITY_DESCRIPTOR = null_mut();
+        // SAFETY: NUL-terminated SDDL; the descriptor is freed by Local.
+        let ok = unsafe {
+            ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                text.as_ptr(),
+                SDDL_REVISION_1,
+                &mut sd,
+                null_mut(),
+            )
+        };
+        assert_ne!(ok, 0, "{sddl}");
+        let sd = Local(sd);
+        let (mut present, mut defaulted) = (0, 0);
+        let mut dacl: *mut ACL = null_mut();
+        // SAFETY: sd is a valid descriptor.
+        let ok = unsafe { GetSecurityDescriptorDacl(sd.0, &mut present, &mut dacl, &mut defaulted) };
+        assert_ne!(ok, 0);
+        let dacl = if present != 0 { dacl } else { null_mut() };
+        exposure(dacl, directory).unwrap()
+    }
+
+    #[test]
+    fn the_account_system_and_administrators_are_private() {
+        assert_eq!(exposure_of(&format!("D:P(A;;FA;;;{ME})(A;;FA;;;SY)"), false), None);
+        assert_eq!(
+            exposure_of(&format!("D:P(A;;FA;;;{ME})(A;;FA;;;SY)(A;;FA;;;BA)"), false),
+            None
+        );
+        // An empty DACL grants nobody anything.
+        assert_eq!(exposure_of("D:P", false), None);
+        // Deny entries give nothing away.
+        assert_eq!(exposure_of(&format!("D:(D;;FA;;;WD)(A;;FA;;;{ME})"), false), None);
+    }
+
+    #[test]
+    fn broad_groups_are_mapped_to_group_and_other_bits() {
+        for group in ["WD", "AU", "BU", "BG", "AN"] {
+            let read = format!("D:P(A;;FA;;;{ME})(A;;FR;;;{group})");
+            assert_eq!(exposure_of(&read, false), Some(0o644), "{group} read");
+            assert_eq!(exposure_of(&read, true), Some(0o755), "{group} list");
+            let write = format!("D:P(A;;FA;;;{ME})(A;;FW;;;{group})");
+            assert_eq!(exposure_of(&write, false), Some(0o622), "{group} write");
+            let all = format!("D:P(A;;FA;;;{ME})(A;;GA;;;{group})");
+            assert_eq!(exposure_of(&all, false), Some(0o666), "{group} all");
+        }
+        // Inherited entries count like explicit ones.
+        assert_eq!(
+            exposure_of(&format!("D:(A;;FA;;;{ME})(A;ID;0x1200a9;;;BU)"), false),
+            Some(0o644)
+        );
+        // No DACL at all: everyone has full access.
+        assert_eq!(exposure_of(&format!("O:{ME}"), false), Some(0o666));
+    }
+
+    fn wide_text(path: &str) -> String {
+        let w = wide_path(Path::new(path)).unwrap();
+        assert_eq!(w.last(), Some(&0));
+        String::from_utf16(&w[..w.len() - 1]).unwrap()
+    }
+
+    #[test]
+    fn paths_are_made_verbatim() {
+        assert_eq!(wide_text(r"C:\ERP\Produção\smartlink.json"), r"\\?\C:\ERP\Produção\smartlink.json");
+        assert_eq!(wide_text("C:/ERP/dados/smartlink.json"), r"\\?\C:\ERP\dados\smartlink.json");
+        assert_eq!(wide_text(r"C:\ERP\x\..\smartlink.json"), r"\\?\C:\ERP\smartlink.json");
+        assert_eq!(
+            wide_text(r"\\fileserver\erp$\smartlink.json"),
+            r"\\?\UNC\fileserver\erp$\smartlink.json"
+        );
+        assert_eq!(wide_text(r"\\?\C:\already\verbatim"), r"\\?\C:\already\verbatim");
+        assert!(wide_path(Path::new("C:\\a\0b")).is_err());
+    }
 }
