@@ -408,7 +408,7 @@ cp "$SHIM/x86_64/bcryptprimitives.dll" "$DEPS/"
 wine_tests() { # NAME CARGO-TEST-ARGS...
   local name=$1 t0=$SECONDS log=$WORK/tests-$1.log
   shift
-  (cd "$ROOT" && nice -n 5 "$DEB_CARGO" test --locked -Zbuild-std=std,panic_unwind,test \
+  (cd "$ROOT" && nice -n 5 "$DEB_CARGO" test --locked --no-fail-fast -Zbuild-std=std,panic_unwind,test \
     --target x86_64-pc-windows-gnu --target-dir "$TARGET_DIR" "$@") >"$log" 2>&1 || {
     tail -n 80 "$log" >&2
     die "tests $name under Wine (log: $log)"

@@ -26,8 +26,8 @@ use windows_sys::Win32::Security::Authorization::{
 use windows_sys::Win32::Security::{
     ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_SIZE_INFORMATION, AclSizeInformation,
     DACL_SECURITY_INFORMATION, GetAce, GetAclInformation, GetSecurityDescriptorControl,
-    GetTokenInformation, PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES,
-    TOKEN_QUERY, TOKEN_USER, TokenUser,
+    GetTokenInformation, PSECURITY_DESCRIPTOR, SE_DACL_PROTECTED, SECURITY_ATTRIBUTES, TOKEN_QUERY,
+    TOKEN_USER, TokenUser,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateDirectoryW, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
@@ -243,8 +243,18 @@ fn assert_owner_only(path: &Path) {
     expected.sort_unstable();
     assert_eq!(sids, expected, "{}: {aces:?}", path.display());
     for (sid, flags, mask) in &aces {
-        assert_eq!(flags & INHERITED_ACE, 0, "{}: {sid} inherited", path.display());
-        assert_eq!(*mask & 0x1f01ff, 0x1f01ff, "{}: {sid} not full", path.display());
+        assert_eq!(
+            flags & INHERITED_ACE,
+            0,
+            "{}: {sid} inherited",
+            path.display()
+        );
+        assert_eq!(
+            *mask & 0x1f01ff,
+            0x1f01ff,
+            "{}: {sid} not full",
+            path.display()
+        );
     }
 }
 
@@ -259,7 +269,12 @@ fn private_path(base: &tempfile::TempDir, file: &str) -> PathBuf {
 
 fn spawn_child(role: &str, path: &Path) -> Child {
     Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_process_entry", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_process_entry",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(ROLE, role)
         .env(PATH, path)
         .stdin(Stdio::null())
@@ -277,7 +292,11 @@ fn wait_for_file(p: &Path, child: &mut Child) {
         if let Some(status) = child.try_wait().unwrap() {
             panic!("child exited ({status}) before creating {}", p.display());
         }
-        assert!(Instant::now() < deadline, "child never created {}", p.display());
+        assert!(
+            Instant::now() < deadline,
+            "child never created {}",
+            p.display()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -285,7 +304,9 @@ fn wait_for_file(p: &Path, child: &mut Child) {
 /// Entry point of the child processes (does nothing in a normal run).
 #[test]
 fn child_process_entry() {
-    let Ok(role) = std::env::var(ROLE) else { return };
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
     let path = PathBuf::from(std::env::var_os(PATH).unwrap());
     match role.as_str() {
         "try-lock" => {
@@ -326,7 +347,10 @@ fn child_process_entry() {
             let stop = path.with_extension("stop");
             let (mut reads, mut bad) = (0u64, 0u64);
             let mut announced = false;
+            // A parent that failed never creates the stop file.
+            let deadline = Instant::now() + Duration::from_secs(300);
             while !stop.exists() {
+                assert!(Instant::now() < deadline, "never stopped");
                 let ok = match store.load() {
                     Ok(Some(state)) => match state.last_task.map(|t| t.outcome) {
                         Some(TaskOutcome::Failed { detail, .. }) => {
@@ -464,7 +488,11 @@ fn a_directory_open_to_broad_groups_is_refused() {
         }
         other => panic!("expected InsecurePermissions, got {other:?}"),
     }
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "nothing written");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written"
+    );
     // A private file put there by other means is refused on load too.
     create_with_sddl(
         &path,
@@ -489,8 +517,10 @@ fn windows_paths_work() {
     }
     long.push("smartlink.json");
     assert!(long.as_os_str().len() > 300, "a path beyond MAX_PATH");
-    let with_backslashes =
-        PathBuf::from(format!(r"{}\ERP Teste\Produção\smartlink.json", root.display()));
+    let with_backslashes = PathBuf::from(format!(
+        r"{}\ERP Teste\Produção\smartlink.json",
+        root.display()
+    ));
     let with_slashes = PathBuf::from(format!("{}/mixed/sep/smartlink.json", root.display()));
     for path in [with_backslashes, long, with_slashes] {
         let store = FileStateStore::open(&path).unwrap();
@@ -556,7 +586,10 @@ fn the_lock_excludes_other_handles_and_other_processes() {
         if store.try_lock().unwrap().is_some() {
             break;
         }
-        assert!(Instant::now() < deadline, "lock not released by the child's exit");
+        assert!(
+            Instant::now() < deadline,
+            "lock not released by the child's exit"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -198,17 +198,29 @@ impl FileStateStore {
                 })
             })
         };
-        let missing = |r: &io::Result<File>| matches!(r, Err(e) if e.kind() == io::ErrorKind::NotFound);
+        let missing =
+            |r: &io::Result<File>| matches!(r, Err(e) if e.kind() == io::ErrorKind::NotFound);
+        // A save may end and the next one begin between an open and a
+        // listing, so the file counts as missing only when three rounds of
+        // (listing, open) see no save in flight; once one is seen, wait for
+        // the file up to the deadline.
         let mut opened = opened;
         let deadline = std::time::Instant::now() + Duration::from_millis(200);
-        while missing(&opened) {
-            let in_flight = save_in_flight();
-            // Once more in any case: the save may have ended just now.
-            opened = self.open_for_read();
-            if !missing(&opened) || !in_flight || std::time::Instant::now() >= deadline {
-                break;
+        let mut quiet_rounds = 0;
+        let mut saw_save = false;
+        while missing(&opened) && std::time::Instant::now() < deadline {
+            if save_in_flight() {
+                saw_save = true;
+            } else if !saw_save {
+                quiet_rounds += 1;
+                if quiet_rounds > 3 {
+                    break;
+                }
             }
-            std::thread::sleep(Duration::from_millis(1));
+            if saw_save {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            opened = self.open_for_read();
         }
         opened
     }
@@ -362,7 +374,6 @@ impl FileStateStore {
             .map_err(|e| self.io_err("rename over state file", &self.path, e.error))?;
         self.sync_dir()
     }
-
 
     /// The save of [`StateStore::save`] after `ensure_dir` on Windows: the
     /// temporary file is created with the owner-only DACL by `CreateFileW`,

@@ -29,27 +29,26 @@ use std::time::Duration;
 
 use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_INSUFFICIENT_BUFFER,
-    ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, ERROR_SHARING_VIOLATION, GENERIC_ALL, GENERIC_READ, GENERIC_WRITE, HANDLE, HLOCAL,
-    INVALID_HANDLE_VALUE, LocalFree,
+    ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, ERROR_SHARING_VIOLATION,
+    GENERIC_ALL, GENERIC_READ, GENERIC_WRITE, HANDLE, HLOCAL, INVALID_HANDLE_VALUE, LocalFree,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW,
     GetNamedSecurityInfoW, GetSecurityInfo, SDDL_REVISION_1, SE_FILE_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_SIZE_INFORMATION,
-    AclSizeInformation, CreateWellKnownSid, DACL_SECURITY_INFORMATION, EqualSid, GetAce,
-    GetAclInformation, GetTokenInformation, PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES,
-    SECURITY_MAX_SID_SIZE, TOKEN_QUERY, TOKEN_USER, TokenUser, WELL_KNOWN_SID_TYPE,
-    WinAnonymousSid, WinAuthenticatedUserSid, WinBuiltinGuestsSid, WinBuiltinUsersSid,
-    WinWorldSid,
+    ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_SIZE_INFORMATION, AclSizeInformation,
+    CreateWellKnownSid, DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetAclInformation,
+    GetTokenInformation, PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, SECURITY_MAX_SID_SIZE,
+    TOKEN_QUERY, TOKEN_USER, TokenUser, WELL_KNOWN_SID_TYPE, WinAnonymousSid,
+    WinAuthenticatedUserSid, WinBuiltinGuestsSid, WinBuiltinUsersSid, WinWorldSid,
 };
 use windows_sys::Win32::Storage::FileSystem::{
-    CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_RENAME_INFO, FileRenameInfoEx,
-    SetFileInformationByHandle, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
-    FILE_DELETE_CHILD, FILE_READ_DATA, FILE_SHARE_DELETE, FILE_SHARE_READ, FILE_SHARE_WRITE,
-    FILE_WRITE_DATA, MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, MoveFileExW, OPEN_ALWAYS,
-    REPLACEFILE_IGNORE_MERGE_ERRORS, ReplaceFileW, WRITE_DAC, WRITE_OWNER,
+    CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
+    FILE_DELETE_CHILD, FILE_READ_DATA, FILE_RENAME_INFO, FILE_SHARE_DELETE, FILE_SHARE_READ,
+    FILE_SHARE_WRITE, FILE_WRITE_DATA, FileRenameInfoEx, MOVEFILE_REPLACE_EXISTING,
+    MOVEFILE_WRITE_THROUGH, MoveFileExW, OPEN_ALWAYS, REPLACEFILE_IGNORE_MERGE_ERRORS,
+    ReplaceFileW, SetFileInformationByHandle, WRITE_DAC, WRITE_OWNER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -156,8 +155,7 @@ fn current_user_sid() -> io::Result<String> {
             }
             // u64 elements: TOKEN_USER needs pointer alignment.
             let mut buf = vec![0u64; (len as usize).div_ceil(8)];
-            if GetTokenInformation(token, TokenUser, buf.as_mut_ptr().cast(), len, &mut len) == 0
-            {
+            if GetTokenInformation(token, TokenUser, buf.as_mut_ptr().cast(), len, &mut len) == 0 {
                 return Err(io::Error::last_os_error());
             }
             let user = &*(buf.as_ptr() as *const TOKEN_USER);
@@ -286,8 +284,7 @@ fn exposure(dacl: *const ACL, directory: bool) -> io::Result<Option<u32>> {
         let mut sid = [0u64; (SECURITY_MAX_SID_SIZE as usize).div_ceil(8)];
         let mut len = SECURITY_MAX_SID_SIZE;
         // SAFETY: sid holds SECURITY_MAX_SID_SIZE bytes.
-        if unsafe { CreateWellKnownSid(kind, null_mut(), sid.as_mut_ptr().cast(), &mut len) } == 0
-        {
+        if unsafe { CreateWellKnownSid(kind, null_mut(), sid.as_mut_ptr().cast(), &mut len) } == 0 {
             return Err(io::Error::last_os_error());
         }
         broad.push(sid);
@@ -544,7 +541,8 @@ mod tests {
         let (mut present, mut defaulted) = (0, 0);
         let mut dacl: *mut ACL = null_mut();
         // SAFETY: sd is a valid descriptor.
-        let ok = unsafe { GetSecurityDescriptorDacl(sd.0, &mut present, &mut dacl, &mut defaulted) };
+        let ok =
+            unsafe { GetSecurityDescriptorDacl(sd.0, &mut present, &mut dacl, &mut defaulted) };
         assert_ne!(ok, 0);
         let dacl = if present != 0 { dacl } else { null_mut() };
         exposure(dacl, directory).unwrap()
@@ -552,7 +550,10 @@ mod tests {
 
     #[test]
     fn the_account_system_and_administrators_are_private() {
-        assert_eq!(exposure_of(&format!("D:P(A;;FA;;;{ME})(A;;FA;;;SY)"), false), None);
+        assert_eq!(
+            exposure_of(&format!("D:P(A;;FA;;;{ME})(A;;FA;;;SY)"), false),
+            None
+        );
         assert_eq!(
             exposure_of(&format!("D:P(A;;FA;;;{ME})(A;;FA;;;SY)(A;;FA;;;BA)"), false),
             None
@@ -560,7 +561,10 @@ mod tests {
         // An empty DACL grants nobody anything.
         assert_eq!(exposure_of("D:P", false), None);
         // Deny entries give nothing away.
-        assert_eq!(exposure_of(&format!("D:(D;;FA;;;WD)(A;;FA;;;{ME})"), false), None);
+        assert_eq!(
+            exposure_of(&format!("D:(D;;FA;;;WD)(A;;FA;;;{ME})"), false),
+            None
+        );
     }
 
     #[test]
@@ -591,14 +595,26 @@ mod tests {
 
     #[test]
     fn paths_are_made_verbatim() {
-        assert_eq!(wide_text(r"C:\ERP\Produção\smartlink.json"), r"\\?\C:\ERP\Produção\smartlink.json");
-        assert_eq!(wide_text("C:/ERP/dados/smartlink.json"), r"\\?\C:\ERP\dados\smartlink.json");
-        assert_eq!(wide_text(r"C:\ERP\x\..\smartlink.json"), r"\\?\C:\ERP\smartlink.json");
+        assert_eq!(
+            wide_text(r"C:\ERP\Produção\smartlink.json"),
+            r"\\?\C:\ERP\Produção\smartlink.json"
+        );
+        assert_eq!(
+            wide_text("C:/ERP/dados/smartlink.json"),
+            r"\\?\C:\ERP\dados\smartlink.json"
+        );
+        assert_eq!(
+            wide_text(r"C:\ERP\x\..\smartlink.json"),
+            r"\\?\C:\ERP\smartlink.json"
+        );
         assert_eq!(
             wide_text(r"\\fileserver\erp$\smartlink.json"),
             r"\\?\UNC\fileserver\erp$\smartlink.json"
         );
-        assert_eq!(wide_text(r"\\?\C:\already\verbatim"), r"\\?\C:\already\verbatim");
+        assert_eq!(
+            wide_text(r"\\?\C:\already\verbatim"),
+            r"\\?\C:\already\verbatim"
+        );
         assert!(wide_path(Path::new("C:\\a\0b")).is_err());
     }
 }
