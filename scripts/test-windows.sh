@@ -400,7 +400,10 @@ mode=$(stat -c %a "$DRIVE_C64/smartlink-configurator/state.json")
 note "x86_64 smartlink-configurator.exe under Wine: status (not configured), --unattended, status, check: ok"
 
 # --- 9. Rust test binaries under Wine (x86_64) -----------------------------
-# The test executables run from target/.../deps, where the shim is put.
+# Line tables only: panics keep file:line, the test executables stay small
+# and link faster. The test executables run from target/.../deps, where the
+# shim is put.
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine WINEPREFIX=$PFX64 WINEARCH=win64
 DEPS=$TARGET_DIR/x86_64-pc-windows-gnu/debug/deps
 mkdir -p "$DEPS"
