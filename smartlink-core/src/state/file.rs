@@ -42,10 +42,12 @@
 //! `save` refuse a file or directory whose DACL lets Everyone, Authenticated
 //! Users, Users, Guests or Anonymous read or write it
 //! ([`StateError::InsecurePermissions`], `mode` being the Unix equivalent).
-//! The file is replaced with `MoveFileExW(MOVEFILE_REPLACE_EXISTING |
+//! The file is replaced by a POSIX-semantics rename of the temporary file's
+//! handle, else `MoveFileExW(MOVEFILE_REPLACE_EXISTING |
 //! MOVEFILE_WRITE_THROUGH)`, or `ReplaceFileW` while another process holds
-//! it open; readers must open it with `FILE_SHARE_DELETE` (the store's own
-//! reads do), or saves fail while they hold it. Owners are not compared,
+//! it open (`load` waits out the moment that leaves the name missing);
+//! readers must open it with `FILE_SHARE_DELETE` (the store's own reads do),
+//! or saves fail while they hold it. Owners are not compared,
 //! symlinks are not refused, the directory is not fsynced (Windows has no
 //! such operation), and the lock is a `LockFileEx` lock through `fs4`. See
 //! `windows_acl.rs` and docs/state.md.
