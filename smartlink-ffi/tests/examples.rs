@@ -38,7 +38,15 @@ fn c_example_runs_a_first_binding() {
 
 #[test]
 fn c_example_escapes_the_state_path_it_puts_into_json() {
-    let exe = c_example();
+    // Its own copy: another test may be rewriting c_example()'s meanwhile.
+    cdylib();
+    let exe = scratch("c-escape").join("first_binding");
+    compile_c(
+        &[&workspace().join("examples/c/first_binding.c")],
+        &exe,
+        true,
+        &[],
+    );
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
     // Backslashes and quotes are ordinary characters in a Unix file name;
