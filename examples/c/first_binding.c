@@ -3,14 +3,20 @@
  * login gate, transparent configuration, the wizard (drawn here as text),
  * the background task, and the credentials handed to the host.
  *
- * Usage: first_binding PLATFORM_URL TOKEN
- * (the Rust test starts the sandbox and passes its URL).
+ * Usage: first_binding PLATFORM_URL TOKEN [STATE_FILE]
+ * (the Rust test starts the sandbox and passes its URL). STATE_FILE may be
+ * any path, C:\ERP\Produção\smartlink.json included: every argument is
+ * escaped before it goes into the JSON configuration.
  *
  * Built with -Wall -Wextra -Wpedantic -Werror and run under Valgrind.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#ifdef _WIN32
+#include <windows.h>
+#endif
 
 #include "smartlink.h"
 
@@ -70,7 +76,58 @@ static char *call_alloc(const smartlink_configurator *h, const char *request) {
 
 static int has(const char *json, const char *needle) { return strstr(json, needle) != NULL; }
 
+/* Writes `s` into `out` as a JSON string body (without the quotes):
+ * backslash, quote and control characters escaped, other bytes (UTF-8)
+ * copied. Returns 0 when `out` is too small. */
+static int json_escape(const char *s, char *out, size_t size) {
+  size_t n = 0;
+  for (; *s; s++) {
+    unsigned char c = (unsigned char)*s;
+    char esc[7];
+    size_t len;
+    if (c == '"' || c == '\\') {
+      esc[0] = '\\';
+      esc[1] = (char)c;
+      len = 2;
+    } else if (c < 0x20) {
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      len = 6;
+    } else {
+      esc[0] = (char)c;
+      len = 1;
+    }
+    if (n + len >= size) return 0;
+    memcpy(out + n, esc, len);
+    n += len;
+  }
+  out[n] = '\0';
+  return 1;
+}
+
+#ifdef _WIN32
+/* Windows hands main() its arguments in the ANSI code page; the library takes
+ * UTF-8. Read the UTF-16 command line instead (the strings are kept until exit). */
+static char **utf8_argv(int *argc) {
+  LPWSTR *wide = CommandLineToArgvW(GetCommandLineW(), argc);
+  CHECK(wide != NULL, "CommandLineToArgvW: error %lu", (unsigned long)GetLastError());
+  char **args = calloc((size_t)*argc + 1, sizeof *args);
+  CHECK(args != NULL, "out of memory");
+  for (int i = 0; i < *argc; i++) {
+    int len = WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, NULL, 0, NULL, NULL);
+    CHECK(len > 0, "argument %d is not valid UTF-16", i);
+    args[i] = malloc((size_t)len);
+    CHECK(args[i] != NULL, "out of memory");
+    WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, args[i], len, NULL, NULL);
+  }
+  LocalFree(wide);
+  return args;
+}
+#endif
+
 int main(int argc, char **argv) {
+#ifdef _WIN32
+  argv = utf8_argv(&argc);
+#endif
   CHECK(argc == 3 || argc == 4, "usage: %s PLATFORM_URL TOKEN [STATE_FILE]", argv[0]);
   CHECK(strcmp(smartlink_version(), SMARTLINK_VERSION) == 0, "header %s, library %s",
         SMARTLINK_VERSION, smartlink_version());
@@ -87,17 +144,27 @@ int main(int argc, char **argv) {
   CHECK(h == NULL, "no output on failure");
   print_last_error();
 
-  /* The state goes to a file (0600, written atomically) when a path is given. */
-  char state_json[600];
-  int s = argc == 4 ? snprintf(state_json, sizeof state_json, "\"state_file\":\"%s\"", argv[3])
-                    : snprintf(state_json, sizeof state_json, "\"state\":\"memory\"");
+  /* The state goes to a file (0600, or an owner-only DACL on Windows; written
+   * atomically) when a path is given.
+   * Arguments are escaped: a Windows path is full of backslashes. */
+  char url[512], token[512], path[1024];
+  CHECK(json_escape(argv[1], url, sizeof url) && json_escape(argv[2], token, sizeof token),
+        "URL or token too long");
+  char state_json[1100];
+  int s;
+  if (argc == 4) {
+    CHECK(json_escape(argv[3], path, sizeof path), "state path too long");
+    s = snprintf(state_json, sizeof state_json, "\"state_file\":\"%s\"", path);
+  } else {
+    s = snprintf(state_json, sizeof state_json, "\"state\":\"memory\"");
+  }
   CHECK(s > 0 && (size_t)s < sizeof state_json, "state path too long");
-  char config[1536];
+  char config[3072];
   int n = snprintf(config, sizeof config,
                    "{\"platform_url\":\"%s\",\"token\":\"%s\",%s,"
                    "\"installation\":{\"id\":\"c-example-prd-01\",\"line\":\"protheus\","
                    "\"kind\":\"production\"},\"locale\":\"en\",\"deadline_ms\":30000}",
-                   argv[1], argv[2], state_json);
+                   url, token, state_json);
   CHECK(n > 0 && (size_t)n < sizeof config, "config too long");
   smartlink_result rc = smartlink_configurator_new(config, &h);
   CHECK(rc == SMARTLINK_RESULT_OK && h != NULL, "configurator_new: %u", rc);

@@ -1,13 +1,20 @@
 /*
- * Loads the library the way Protheus's SmartClient/AppServer does: dlopen,
- * look up ExecInClientDLL, and call it with an integer id, a JSON string and
+ * Loads the library the way Protheus's SmartClient/AppServer does: dlopen
+ * (LoadLibrary on Windows), look up ExecInClientDLL (GetProcAddress), and call it with an integer id, a JSON string and
  * a fixed-size output buffer (ADVPL: ExecInDLLOpen / ExecInDllRun). It walks
  * a first binding through the integer-handle table, without the header's
  * functions, exactly as ADVPL code can.
  *
  * Usage: harness LIBRARY_PATH PLATFORM_URL TOKEN
+ *
+ * ExecInClientDLL is cdecl on every platform, 32-bit Windows included (the
+ * exec_fn type below has no __stdcall).
  */
+#ifdef _WIN32
+#include <windows.h>
+#else
 #include <dlfcn.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,11 +55,20 @@ static int run(int id, const char *in) {
 
 int main(int argc, char **argv) {
   CHECK(argc == 4, "usage: %s LIBRARY PLATFORM_URL TOKEN", argv[0]);
+#ifdef _WIN32
+  HMODULE lib = LoadLibraryA(argv[1]);
+  CHECK(lib != NULL, "LoadLibrary(%s): error %lu", argv[1], (unsigned long)GetLastError());
+  FARPROC proc = GetProcAddress(lib, "ExecInClientDLL");
+  CHECK(proc != NULL, "GetProcAddress(ExecInClientDLL): error %lu", (unsigned long)GetLastError());
+  /* FARPROC to a function pointer of the real type, without a cast warning. */
+  memcpy(&exec_in_client_dll, &proc, sizeof exec_in_client_dll);
+#else
   void *lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   CHECK(lib != NULL, "dlopen: %s", dlerror());
   /* POSIX allows converting the object pointer to a function pointer this way. */
   *(void **)(&exec_in_client_dll) = dlsym(lib, "ExecInClientDLL");
   CHECK(exec_in_client_dll != NULL, "dlsym: %s", dlerror());
+#endif
 
   char req[4096];
   snprintf(req, sizeof req,
@@ -138,7 +154,11 @@ int main(int argc, char **argv) {
   CHECK(run(SCREEN, h) == 7006 && strstr(out, "invalid_handle"), "stale handle: %s", out);
   printf("CLOSE; stale handle -> 7006\n");
 
+#ifdef _WIN32
+  FreeLibrary(lib);
+#else
   dlclose(lib);
+#endif
   printf("protheus harness done\n");
   return 0;
 }

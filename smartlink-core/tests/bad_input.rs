@@ -691,17 +691,45 @@ fn secrets_with_spaces_and_escapes_are_not_quoted_in_errors() {
 
 fn state_file(bytes: &[u8]) -> (tempfile::TempDir, FileStateStore) {
     let dir = tempfile::tempdir().unwrap();
+    #[cfg(windows)]
+    {
+        // The store creates the directory and the file with their
+        // owner-only DACLs; the bytes under test then replace the contents
+        // in place (which keeps the DACL).
+        let path = dir.path().join("private").join("state.json");
+        let store = FileStateStore::open(&path).unwrap();
+        store
+            .save(&smartlink_core::LocalState::new(
+                smartlink_core::InstallationId::new("bad-input-win").unwrap(),
+                smartlink_core::ErpLine::Rm,
+            ))
+            .unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .truncate(true)
+            .open(&path)
+            .unwrap()
+            .write_all(bytes)
+            .unwrap();
+        (dir, store)
+    }
+    #[cfg(not(windows))]
     let path = dir.path().join("state.json");
+    #[cfg(not(windows))]
     let mut options = std::fs::OpenOptions::new();
+    #[cfg(not(windows))]
     options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options.open(&path).unwrap().write_all(bytes).unwrap();
-    let store = FileStateStore::open(&path).unwrap();
-    (dir, store)
+    #[cfg(not(windows))]
+    {
+        options.open(&path).unwrap().write_all(bytes).unwrap();
+        let store = FileStateStore::open(&path).unwrap();
+        (dir, store)
+    }
 }
 
 /// Loads `bytes` from a state file and checks the outcome.

@@ -1,5 +1,8 @@
 //! Runs the examples against the sandbox: C (also under Valgrind), the
-//! Protheus-style dlopen harness, Python ctypes and C# (Mono).
+//! Protheus-style dlopen harness, Python ctypes and C# (Mono). On Unix; the
+//! C example and the harness are built with MinGW and run under Wine by
+//! `scripts/test-windows.sh`.
+#![cfg(unix)]
 
 mod common;
 
@@ -35,6 +38,33 @@ fn c_example_runs_a_first_binding() {
     let out = run_ok(
         Command::new(&exe).args([&sb.url, TOKEN]).arg(&state),
         "C example",
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
+    assert_private_state(&state);
+}
+
+#[test]
+fn c_example_escapes_the_state_path_it_puts_into_json() {
+    // Its own copy: another test may be rewriting c_example()'s meanwhile.
+    cdylib();
+    let exe = scratch("c-escape").join("first_binding");
+    compile_c(
+        &[&workspace().join("examples/c/first_binding.c")],
+        &exe,
+        true,
+        &[],
+    );
+    let sb = sandbox();
+    let dir = tempfile::tempdir().unwrap();
+    // Backslashes and quotes are ordinary characters in a Unix file name;
+    // pasted into JSON unescaped they would make the configuration invalid.
+    let state = dir
+        .path()
+        .join(r#"C:\ERP\Produção "matriz""#)
+        .join("smartlink.json");
+    let out = run_ok(
+        Command::new(&exe).args([&sb.url, TOKEN]).arg(&state),
+        "C example with a Windows-like path",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
     assert_private_state(&state);

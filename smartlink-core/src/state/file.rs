@@ -40,12 +40,21 @@
 //! effective uid. After the rename the directory is fsynced, so the rename
 //! itself survives a power loss.
 //!
-//! On Windows (untested): no permission or owner check is made (the file
-//! inherits the ACL of its directory; put it in a directory only the service
-//! account can read), symlinks are not refused, the rename is
-//! `MoveFileEx(MOVEFILE_REPLACE_EXISTING)` through `tempfile`, the directory
-//! is not fsynced (Windows has no such operation), and the lock is a
-//! `LockFileEx` lock through `fs4`.
+//! On Windows the state file, its temporary files, the lock file and every
+//! directory the store creates get an owner-only, protected DACL (this
+//! account and SYSTEM, nothing inherited) at creation time; `load` and
+//! `save` refuse a file or directory whose DACL lets Everyone, Authenticated
+//! Users, Users, Guests or Anonymous read or write it
+//! ([`StateError::InsecurePermissions`], `mode` being the Unix equivalent).
+//! The file is replaced by a POSIX-semantics rename of the temporary file's
+//! handle, else `MoveFileExW(MOVEFILE_REPLACE_EXISTING |
+//! MOVEFILE_WRITE_THROUGH)`, or `ReplaceFileW` while another process holds
+//! it open (`load` waits out the moment that leaves the name missing);
+//! readers must open it with `FILE_SHARE_DELETE` (the store's own reads do),
+//! or saves fail while they hold it. Owners are not compared,
+//! symlinks are not refused, the directory is not fsynced (Windows has no
+//! such operation), and the lock is a `LockFileEx` lock through `fs4`. See
+//! `windows_acl.rs` and docs/state.md.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -197,16 +206,91 @@ impl FileStateStore {
         if dir.is_dir() {
             return Ok(());
         }
+        #[cfg(windows)]
+        return super::windows_acl::create_dir_all_private(dir)
+            .map_err(|e| self.io_err("create directory", dir, e));
+        #[cfg(not(windows))]
         let mut builder = fs::DirBuilder::new();
+        #[cfg(not(windows))]
         builder.recursive(true);
         #[cfg(unix)]
         {
             use std::os::unix::fs::DirBuilderExt;
             builder.mode(0o700);
         }
+        #[cfg(not(windows))]
         builder
             .create(dir)
             .map_err(|e| self.io_err("create directory", dir, e))
+    }
+
+    /// Windows: when the file is missing while a save is in flight (its
+    /// temporary file exists), waits up to 200 ms for the save to put it
+    /// back. `ReplaceFileW`, used while another process holds the file open,
+    /// moves the old file aside before moving the new one in.
+    #[cfg(windows)]
+    fn bridge_replace_window(&self, opened: io::Result<File>) -> io::Result<File> {
+        let save_in_flight = || {
+            fs::read_dir(self.dir()).is_ok_and(|entries| {
+                entries.flatten().any(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| n.starts_with(&self.temp_prefix))
+                })
+            })
+        };
+        let missing =
+            |r: &io::Result<File>| matches!(r, Err(e) if e.kind() == io::ErrorKind::NotFound);
+        // A save may end and the next one begin between an open and a
+        // listing, so the file counts as missing only when three rounds of
+        // (listing, open) see no save in flight; once one is seen, wait for
+        // the file up to the deadline.
+        let mut opened = opened;
+        let deadline = std::time::Instant::now() + Duration::from_millis(200);
+        let mut quiet_rounds = 0;
+        let mut saw_save = false;
+        while missing(&opened) && std::time::Instant::now() < deadline {
+            if save_in_flight() {
+                saw_save = true;
+            } else if !saw_save {
+                quiet_rounds += 1;
+                if quiet_rounds > 3 {
+                    break;
+                }
+            }
+            if saw_save {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            opened = self.open_for_read();
+        }
+        opened
+    }
+
+    /// Windows: refuses the directory when broad groups may read or write it.
+    #[cfg(windows)]
+    fn check_dir_acl(&self) -> Result<(), StateError> {
+        let dir = self.dir();
+        match super::windows_acl::dir_exposure(dir) {
+            Ok(None) => Ok(()),
+            Ok(Some(mode)) => Err(StateError::InsecurePermissions {
+                path: dir.to_path_buf(),
+                mode,
+            }),
+            Err(e) => Err(self.io_err("read the directory's DACL", dir, e)),
+        }
+    }
+
+    /// Windows: refuses an open file when broad groups may read or write it.
+    #[cfg(windows)]
+    fn check_file_acl(&self, file: &File, path: &Path) -> Result<(), StateError> {
+        match super::windows_acl::file_exposure(file) {
+            Ok(None) => Ok(()),
+            Ok(Some(mode)) => Err(StateError::InsecurePermissions {
+                path: path.to_path_buf(),
+                mode,
+            }),
+            Err(e) => Err(self.io_err("read the file's DACL", path, e)),
+        }
     }
 
     /// Makes a rename or removal in the directory durable.
@@ -268,6 +352,12 @@ impl FileStateStore {
                 (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
             );
         }
+        #[cfg(windows)]
+        {
+            // Never stand in the way of a save replacing the file.
+            use std::os::windows::fs::OpenOptionsExt;
+            options.share_mode(super::windows_acl::SHARE_ALL);
+        }
         options.open(&self.path)
     }
 
@@ -301,6 +391,74 @@ impl FileStateStore {
             }
         }
         Ok(())
+    }
+
+    /// The save of [`StateStore::save`] after `ensure_dir`, through
+    /// `tempfile` (Unix and other non-Windows systems).
+    #[cfg(not(windows))]
+    fn save_portable(&self, bytes: &[u8]) -> Result<(), StateError> {
+        self.clean_stale_temps();
+        let dir = self.dir();
+
+        let mut builder = tempfile::Builder::new();
+        builder.prefix(&self.temp_prefix);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            builder.permissions(fs::Permissions::from_mode(0o600));
+        }
+        let mut temp = builder
+            .tempfile_in(dir)
+            .map_err(|e| self.io_err("create temporary file", dir, e))?;
+        let temp_path = temp.path().to_path_buf();
+        temp.write_all(bytes)
+            .map_err(|e| self.io_err("write", &temp_path, e))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| self.io_err("fsync", &temp_path, e))?;
+        temp.persist(&self.path)
+            .map_err(|e| self.io_err("rename over state file", &self.path, e.error))?;
+        self.sync_dir()
+    }
+
+    /// The save of [`StateStore::save`] after `ensure_dir` on Windows: the
+    /// temporary file is created with the owner-only DACL by `CreateFileW`,
+    /// and an existing state file whose DACL is too broad is refused rather
+    /// than replaced (`ReplaceFileW` would carry its DACL over).
+    #[cfg(windows)]
+    fn save_windows(&self, bytes: &[u8]) -> Result<(), StateError> {
+        use super::windows_acl;
+        self.check_dir_acl()?;
+        if let Ok(existing) = self.open_for_read() {
+            self.check_file_acl(&existing, &self.path)?;
+        }
+        self.clean_stale_temps();
+        let dir = self.dir();
+        let mut attempt = 0;
+        let (mut file, temp_path) = loop {
+            let random = uuid::Uuid::new_v4().simple().to_string();
+            let candidate = dir.join(format!("{}{}", self.temp_prefix, &random[..12]));
+            match windows_acl::create_new_private(&candidate) {
+                Ok(file) => break (file, candidate),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt < 3 => attempt += 1,
+                Err(e) => return Err(self.io_err("create temporary file", dir, e)),
+            }
+        };
+        let written = file
+            .write_all(bytes)
+            .map_err(|e| self.io_err("write", &temp_path, e))
+            .and_then(|()| {
+                file.sync_all()
+                    .map_err(|e| self.io_err("fsync", &temp_path, e))
+            });
+        let result = written.and_then(|()| {
+            windows_acl::replace(file, &temp_path, &self.path)
+                .map_err(|e| self.io_err("rename over state file", &self.path, e))
+        });
+        if result.is_err() {
+            let _ = fs::remove_file(&temp_path);
+        }
+        result
     }
 
     /// Renames the file aside to `<name>.corrupt-<UTC timestamp>-<random>`
@@ -431,7 +589,10 @@ impl StateStore for FileStateStore {
     /// or other permission bits or owned by another user, without reading
     /// it. An unreadable, oversized or newer-version file is renamed aside.
     fn load(&self) -> Result<Option<LocalState>, StateError> {
-        let file = match self.open_for_read() {
+        let opened = self.open_for_read();
+        #[cfg(windows)]
+        let opened = self.bridge_replace_window(opened);
+        let file = match opened {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             #[cfg(unix)]
@@ -448,6 +609,11 @@ impl StateStore for FileStateStore {
             .metadata()
             .map_err(|e| self.io_err("stat", &self.path, e))?;
         self.check_file(&meta)?;
+        #[cfg(windows)]
+        {
+            self.check_file_acl(&file, &self.path)?;
+            self.check_dir_acl()?;
+        }
 
         let corrupt = |detail: String| -> StateError {
             match self.keep_aside(&meta) {
@@ -500,28 +666,10 @@ impl StateStore for FileStateStore {
         .map_err(|e| StateError::Encode(describe(&e)))?;
 
         self.ensure_dir()?;
-        self.clean_stale_temps();
-        let dir = self.dir();
-
-        let mut builder = tempfile::Builder::new();
-        builder.prefix(&self.temp_prefix);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            builder.permissions(fs::Permissions::from_mode(0o600));
-        }
-        let mut temp = builder
-            .tempfile_in(dir)
-            .map_err(|e| self.io_err("create temporary file", dir, e))?;
-        let temp_path = temp.path().to_path_buf();
-        temp.write_all(&bytes)
-            .map_err(|e| self.io_err("write", &temp_path, e))?;
-        temp.as_file()
-            .sync_all()
-            .map_err(|e| self.io_err("fsync", &temp_path, e))?;
-        temp.persist(&self.path)
-            .map_err(|e| self.io_err("rename over state file", &self.path, e.error))?;
-        self.sync_dir()
+        #[cfg(windows)]
+        return self.save_windows(&bytes);
+        #[cfg(not(windows))]
+        self.save_portable(&bytes)
     }
 
     /// Removes the file (a missing file is fine) and fsyncs the directory.
@@ -539,17 +687,21 @@ impl StateStore for FileStateStore {
     /// in this process (another store or another `try_lock` call), holds it.
     fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
         self.ensure_dir()?;
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            options.mode(0o600);
-            options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
-        }
-        let file = options
-            .open(&self.lock_path)
-            .map_err(|e| self.io_err("open lock file", &self.lock_path, e))?;
+        #[cfg(windows)]
+        let opened = super::windows_acl::open_or_create_private(&self.lock_path);
+        #[cfg(not(windows))]
+        let opened = {
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create(true).truncate(false);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+                options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+            }
+            options.open(&self.lock_path)
+        };
+        let file = opened.map_err(|e| self.io_err("open lock file", &self.lock_path, e))?;
         match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
             Ok(true) => Ok(Some(StateLock::new(FileLockGuard(file)))),
             Ok(false) => Ok(None),

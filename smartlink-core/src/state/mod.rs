@@ -19,6 +19,9 @@ use crate::installation::{ErpLine, Installation, InstallationId, InstallationNam
 use crate::platform::IdempotencyKey;
 
 pub mod file;
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows_acl;
 
 pub use file::FileStateStore;
 
@@ -245,8 +248,20 @@ pub enum StateError {
         #[source]
         source: std::io::Error,
     },
-    /// The file is readable or writable by group or others.
-    #[error("state file {path} has mode {mode:o}; it must be readable by its owner only (0600)")]
+    /// The file is readable or writable by group or others. On Windows:
+    /// the file's or its directory's DACL lets Everyone, Authenticated
+    /// Users, Users, Guests or Anonymous read or write it; `mode` is then the
+    /// Unix equivalent (group/other bits for what those groups may do).
+    #[cfg_attr(
+        not(windows),
+        error("state file {path} has mode {mode:o}; it must be readable by its owner only (0600)")
+    )]
+    #[cfg_attr(
+        windows,
+        error(
+            "state file or directory {path} is open to other accounts (like mode {mode:o}); its DACL must grant access to this account and SYSTEM only"
+        )
+    )]
     InsecurePermissions {
         /// The file.
         path: PathBuf,
