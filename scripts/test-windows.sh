@@ -408,14 +408,26 @@ export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine WINEPREFIX=$PFX64 WINEARCH
 DEPS=$TARGET_DIR/x86_64-pc-windows-gnu/debug/deps
 mkdir -p "$DEPS"
 cp "$SHIM/x86_64/bcryptprimitives.dll" "$DEPS/"
+# Wine 8 itself crashes now and then (a page fault inside Wine, about one run
+# in seven of the core unit tests, never a test's assertion): a test
+# executable that crashed without any test failing is run once more, and the
+# summary says so. A failed test is never retried.
 wine_tests() { # NAME CARGO-TEST-ARGS...
-  local name=$1 t0=$SECONDS log=$WORK/tests-$1.log
+  local name=$1 t0=$SECONDS log=$WORK/tests-$1.log attempt
   shift
-  (cd "$ROOT" && nice -n 5 "$DEB_CARGO" test --locked --no-fail-fast -Zbuild-std=std,panic_unwind,test \
-    --target x86_64-pc-windows-gnu --target-dir "$TARGET_DIR" "$@") >"$log" 2>&1 || {
-    tail -n 80 "$log" >&2
-    die "tests $name under Wine (log: $log)"
-  }
+  for attempt in 1 2; do
+    if (cd "$ROOT" && nice -n 5 "$DEB_CARGO" test --locked --no-fail-fast -Zbuild-std=std,panic_unwind,test \
+      --target x86_64-pc-windows-gnu --target-dir "$TARGET_DIR" "$@") >"$log" 2>&1; then
+      break
+    fi
+    if [ "$attempt" = 2 ] || grep -q '^test result: FAILED' "$log" ||
+      ! grep -q "process didn't exit successfully" "$log"; then
+      tail -n 80 "$log" >&2
+      die "tests $name under Wine (log: $log)"
+    fi
+    cp "$log" "$log.crash"
+    note "tests under Wine, $name: a test executable crashed inside Wine with no test failing (log kept as $log.crash); run once more"
+  done
   local passed
   passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$log" | awk '{n += $1} END {print n + 0}')
   note "tests under Wine, $name: ${passed:-0} passed ($((SECONDS - t0)) s)"
