@@ -147,8 +147,9 @@ int main(int argc, char **argv) {
   /* The state goes to a file (0600, or an owner-only DACL on Windows; written
    * atomically) when a path is given.
    * Arguments are escaped: a Windows path is full of backslashes. */
-  char url[512], token[512], path[1024];
-  CHECK(json_escape(argv[1], url, sizeof url) && json_escape(argv[2], token, sizeof token),
+  char url[512], platform_token[512], path[1024];
+  CHECK(json_escape(argv[1], url, sizeof url) &&
+            json_escape(argv[2], platform_token, sizeof platform_token),
         "URL or token too long");
   char state_json[1100];
   int s;
@@ -164,7 +165,7 @@ int main(int argc, char **argv) {
                    "{\"platform_url\":\"%s\",\"token\":\"%s\",%s,"
                    "\"installation\":{\"id\":\"c-example-prd-01\",\"line\":\"protheus\","
                    "\"kind\":\"production\"},\"locale\":\"en\",\"deadline_ms\":30000}",
-                   url, token, state_json);
+                   url, platform_token, state_json);
   CHECK(n > 0 && (size_t)n < sizeof config, "config too long");
   smartlink_result rc = smartlink_configurator_new(config, &h);
   CHECK(rc == SMARTLINK_RESULT_OK && h != NULL, "configurator_new: %u", rc);
