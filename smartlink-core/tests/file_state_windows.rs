@@ -46,7 +46,7 @@ fn state_with(detail: &str) -> LocalState {
     s.last_task = Some(TaskRecord {
         task_id: Uuid::nil(),
         outcome: TaskOutcome::Failed {
-            code: "x".into(),
+            code: smartlink_core::FailureCode::Internal,
             detail: detail.to_owned(),
         },
         finished_at: Utc.with_ymd_and_hms(2026, 1, 2, 3, 4, 5).unwrap(),
