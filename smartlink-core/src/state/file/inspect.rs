@@ -95,11 +95,14 @@ mod tests {
 
     #[test]
     fn inspect_reads_and_never_moves_anything() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("state.json");
+        let tmp = tempfile::tempdir().unwrap();
+        // A directory the store creates itself: private on every platform
+        // (on Windows a temporary directory inherits a readable ACL).
+        let dir = tmp.path().join("erp");
+        let path = dir.join("state.json");
         let store = FileStateStore::open(&path).unwrap();
         assert!(matches!(store.inspect().unwrap(), Inspection::Missing));
-        assert!(names(dir.path()).is_empty(), "nothing created");
+        assert!(!dir.exists(), "nothing created");
 
         let state = LocalState::new(InstallationId::new("i-1").unwrap(), ErpLine::Protheus);
         store.save(&state).unwrap();
@@ -109,12 +112,12 @@ mod tests {
         }
 
         write_0600(&path, b"{ not json");
-        let before = names(dir.path());
+        let before = names(&dir);
         assert!(matches!(
             store.inspect().unwrap(),
             Inspection::Corrupt { .. }
         ));
-        assert_eq!(names(dir.path()), before, "the corrupt file stays");
+        assert_eq!(names(&dir), before, "the corrupt file stays");
         assert_eq!(std::fs::read(&path).unwrap(), b"{ not json");
 
         write_0600(
@@ -125,9 +128,9 @@ mod tests {
             store.inspect().unwrap(),
             Inspection::Newer { found: 99, .. }
         ));
-        assert_eq!(names(dir.path()), before);
+        assert_eq!(names(&dir), before);
         // `load` still sets it aside, as documented.
         assert!(store.load().is_err());
-        assert_ne!(names(dir.path()), before);
+        assert_ne!(names(&dir), before);
     }
 }
