@@ -681,16 +681,22 @@ fn wait_task_returns_after_the_task_released_the_state() {
 
 #[test]
 fn a_corrupt_state_file_is_reported_to_the_host() {
-    let dir = common::scratch("corrupt-state");
-    std::fs::remove_dir_all(&dir).unwrap();
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = common::scratch("corrupt-state");
+    std::fs::remove_dir_all(&scratch).unwrap();
+    // The store creates the directory and the file (private on every
+    // platform: 0700/0600, or an owner-only DACL); then the contents break.
+    let dir = scratch.join("erp");
     let path = dir.join("state.json");
+    let valid = smartlink_core::LocalState::new(
+        smartlink_core::InstallationId::new("corrupt-01").unwrap(),
+        smartlink_core::ErpLine::Rm,
+    );
+    smartlink_core::StateStore::save(
+        &smartlink_core::FileStateStore::open(&path).unwrap(),
+        &valid,
+    )
+    .unwrap();
     std::fs::write(&path, b"{ this is not json").unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
     let config = CString::new(
         serde_json::json!({
             "platform_url": "http://127.0.0.1:9",
