@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use smartlink_core::platform::Operation;
-use smartlink_core::platform::memory::BindBody;
+use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::*;
 use smartlink_sandbox::demo_seed;
 use smartlink_tests::*;
@@ -111,7 +111,8 @@ async fn short_lived_tokens_are_renewed_and_never_handed_out_expired() {
             let who = sb
                 .sandbox()
                 .platform()
-                .whoami_raw(token.expose_secret())
+                .endpoints()
+                .whoami(token.expose_secret())
                 .unwrap();
             assert_eq!(who.installation_id.as_str(), "tok-expiry");
             distinct.push(token);
@@ -137,7 +138,8 @@ async fn revocation_over_http_is_seen_once_and_reopens_the_gate() {
         .find(|e| e.id.as_str() == "env_prd_nova")
         .unwrap();
     platform
-        .bind_raw(
+        .endpoints()
+        .bind(
             "env_prd_nova",
             ErpLine::Protheus,
             &BindBody {
@@ -207,7 +209,8 @@ async fn rotation_over_http_publishes_the_new_token_before_letting_the_old_go() 
     assert!(
         sb.sandbox()
             .platform()
-            .whoami_raw(old_token.expose_secret())
+            .endpoints()
+            .whoami(old_token.expose_secret())
             .unwrap_err()
             .is(ErrorCode::InvalidToken)
     );

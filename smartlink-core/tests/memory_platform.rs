@@ -4,7 +4,8 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
-use smartlink_core::platform::memory::{BindBody, Operation, Page, SeedEnvironment};
+use smartlink_core::platform::memory::wire::{BindBody, Page};
+use smartlink_core::platform::memory::{Operation, SeedEnvironment};
 use smartlink_core::{
     BindTarget, Binding, CreateEnvironment, Environment, EnvironmentId, EnvironmentName, ErpLine,
     ErrorCode, IdempotencyKey, InMemoryPlatform, Installation, InstallationId, InstallationName,
@@ -115,7 +116,7 @@ async fn r1_installation_bound_elsewhere_refused() {
     assert_eq!(code(err), ErrorCode::InstallationBoundElsewhere);
     // Nor the same environment under another line.
     let a = env(&p, "env_a");
-    let err = p.bind_raw(
+    let err = p.endpoints().bind(
         "env_a",
         ErpLine::Rm,
         &body(&me, false),
@@ -194,7 +195,8 @@ async fn idempotent_repeat_succeeds_with_stale_etag() {
     assert_eq!(again, bound);
     // Even without If-Match.
     let raw = p
-        .bind_raw("env_a", ErpLine::Protheus, &body(&me, false), None)
+        .endpoints()
+        .bind("env_a", ErpLine::Protheus, &body(&me, false), None)
         .unwrap();
     assert_eq!(raw, bound);
     // A renamed installation: the name is updated, which changes the etag.
@@ -214,16 +216,22 @@ async fn idempotent_repeat_succeeds_with_stale_etag() {
 fn bind_without_if_match_is_428() {
     let p = platform(vec![seed_env("env_a", "A", Kind::Production, vec![])]);
     let me = inst("inst-1", ErpLine::Protheus, Kind::Production);
-    let err = p.bind_raw("env_a", ErpLine::Protheus, &body(&me, false), None);
+    let err = p
+        .endpoints()
+        .bind("env_a", ErpLine::Protheus, &body(&me, false), None);
     let err = err.unwrap_err();
     assert!(err.is(ErrorCode::PreconditionRequired));
     assert!(matches!(err, PlatformError::Api { status: 428, .. }));
     // 404 comes first.
-    let err = p.bind_raw("env_zz", ErpLine::Protheus, &body(&me, false), None);
+    let err = p
+        .endpoints()
+        .bind("env_zz", ErpLine::Protheus, &body(&me, false), None);
     assert_eq!(code(err), ErrorCode::NotFound);
     // 428 comes before the kind check.
     let hom = inst("inst-2", ErpLine::Protheus, Kind::Homologation);
-    let err = p.bind_raw("env_a", ErpLine::Protheus, &body(&hom, false), None);
+    let err = p
+        .endpoints()
+        .bind("env_a", ErpLine::Protheus, &body(&hom, false), None);
     assert_eq!(code(err), ErrorCode::PreconditionRequired);
 }
 
@@ -232,15 +240,16 @@ fn stale_etag_is_412() {
     let p = platform(vec![seed_env("env_a", "A", Kind::Production, vec![])]);
     let rm = inst("inst-rm", ErpLine::Rm, Kind::Production);
     let stale = env(&p, "env_a");
-    p.bind_raw(
-        "env_a",
-        ErpLine::Rm,
-        &body(&rm, false),
-        Some(stale.etag.as_str()),
-    )
-    .unwrap();
+    p.endpoints()
+        .bind(
+            "env_a",
+            ErpLine::Rm,
+            &body(&rm, false),
+            Some(stale.etag.as_str()),
+        )
+        .unwrap();
     let me = inst("inst-1", ErpLine::Protheus, Kind::Production);
-    let err = p.bind_raw(
+    let err = p.endpoints().bind(
         "env_a",
         ErpLine::Protheus,
         &body(&me, false),
@@ -250,7 +259,7 @@ fn stale_etag_is_412() {
     assert!(err.is(ErrorCode::PreconditionFailed));
     assert!(matches!(err, PlatformError::Api { status: 412, .. }));
     // 412 comes before the kind check, and an etag of another environment never matches.
-    let err = p.bind_raw(
+    let err = p.endpoints().bind(
         "env_a",
         ErpLine::Protheus,
         &body(&me, false),
@@ -258,13 +267,14 @@ fn stale_etag_is_412() {
     );
     assert_eq!(code(err), ErrorCode::PreconditionFailed);
     let fresh = env(&p, "env_a");
-    p.bind_raw(
-        "env_a",
-        ErpLine::Protheus,
-        &body(&me, false),
-        Some(fresh.etag.as_str()),
-    )
-    .unwrap();
+    p.endpoints()
+        .bind(
+            "env_a",
+            ErpLine::Protheus,
+            &body(&me, false),
+            Some(fresh.etag.as_str()),
+        )
+        .unwrap();
 }
 
 #[tokio::test]
@@ -329,21 +339,21 @@ async fn idempotency_key_replayed_and_reused_with_other_body_rejected() {
     let replay = p.create_environment(&req).await.unwrap();
     assert_eq!(first, replay);
     assert_eq!(p.environments().len(), 1);
-    let other_body = p.create_raw("Outro", Kind::Production, key);
+    let other_body = p.endpoints().create("Outro", Kind::Production, key);
     assert_eq!(code(other_body), ErrorCode::IdempotencyKeyReused);
-    let other_kind = p.create_raw("Produção", Kind::Development, key);
+    let other_kind = p.endpoints().create("Produção", Kind::Development, key);
     assert_eq!(code(other_kind), ErrorCode::IdempotencyKeyReused);
 
     // Errors are stored and replayed too.
     let denied = IdempotencyKey::new();
     p.set_can_create(false);
     assert_eq!(
-        code(p.create_raw("Dev", Kind::Development, denied)),
+        code(p.endpoints().create("Dev", Kind::Development, denied)),
         ErrorCode::Forbidden
     );
     p.set_can_create(true);
     assert_eq!(
-        code(p.create_raw("Dev", Kind::Development, denied)),
+        code(p.endpoints().create("Dev", Kind::Development, denied)),
         ErrorCode::Forbidden
     );
     assert_eq!(p.environments().len(), 1);
@@ -374,22 +384,22 @@ async fn idempotency_key_replayed_and_reused_with_other_body_rejected() {
 fn idempotency_record_expires_after_24h() {
     let (p, time) = manual_clock(InMemoryPlatform::new());
     let key = IdempotencyKey::new();
-    let a = p.create_raw("A", Kind::Production, key).unwrap();
+    let a = p.endpoints().create("A", Kind::Production, key).unwrap();
     advance(&time, TimeDelta::hours(24) - TimeDelta::seconds(1));
-    assert_eq!(p.create_raw("A", Kind::Production, key).unwrap(), a);
+    assert_eq!(p.endpoints().create("A", Kind::Production, key).unwrap(), a);
     assert_eq!(
-        code(p.create_raw("B", Kind::Production, key)),
+        code(p.endpoints().create("B", Kind::Production, key)),
         ErrorCode::IdempotencyKeyReused
     );
     advance(&time, TimeDelta::seconds(1));
     // Forgotten: the same body is a new request (and the name is now taken) ...
     assert_eq!(
-        code(p.create_raw("A", Kind::Production, key)),
+        code(p.endpoints().create("A", Kind::Production, key)),
         ErrorCode::NameTaken
     );
     // ... and that answer is the new record, which again lives 24 h.
     advance(&time, TimeDelta::hours(24));
-    let b = p.create_raw("B", Kind::Production, key).unwrap();
+    let b = p.endpoints().create("B", Kind::Production, key).unwrap();
     assert_ne!(a.id, b.id);
     assert_eq!(p.environments().len(), 2);
 }
@@ -515,14 +525,14 @@ async fn paging_follows_cursor() {
     }
     assert_eq!(p.calls(Operation::List), 13);
 
-    let first: Page = p.list_page(ErpLine::Rm, &me, None).unwrap();
+    let first: Page = p.endpoints().list(ErpLine::Rm, &me, None).unwrap();
     assert_eq!(first.environments.len(), 100);
     let json = serde_json::to_value(&first).unwrap();
     assert!(json["next_cursor"].is_string());
     let mut cursor = first.next_cursor;
     let mut last = None;
     while let Some(c) = cursor {
-        let page = p.list_page(ErpLine::Rm, &me, Some(&c)).unwrap();
+        let page = p.endpoints().list(ErpLine::Rm, &me, Some(&c)).unwrap();
         cursor = page.next_cursor.clone();
         last = Some(page);
     }
@@ -532,7 +542,7 @@ async fn paging_follows_cursor() {
 
     for bad in ["bogus", "", "c", "c-1", "c99999", "c1x"] {
         assert_eq!(
-            code(p.list_page(ErpLine::Rm, &me, Some(bad))),
+            code(p.endpoints().list(ErpLine::Rm, &me, Some(bad))),
             ErrorCode::InvalidRequest,
             "cursor {bad:?}"
         );
@@ -540,11 +550,13 @@ async fn paging_follows_cursor() {
     // The default page size is the contract's 500.
     let q = InMemoryPlatform::new();
     for i in 0..501 {
-        q.create_raw(&format!("E{i}"), Kind::Custom, IdempotencyKey::new())
+        q.endpoints()
+            .create(&format!("E{i}"), Kind::Custom, IdempotencyKey::new())
             .unwrap();
     }
     assert_eq!(
-        q.list_page(ErpLine::Rm, &me, None)
+        q.endpoints()
+            .list(ErpLine::Rm, &me, None)
             .unwrap()
             .environments
             .len(),
@@ -556,20 +568,26 @@ async fn paging_follows_cursor() {
 fn name_taken_case_insensitive() {
     let p = InMemoryPlatform::new();
     let created = p
-        .create_raw(" Produção ", Kind::Production, IdempotencyKey::new())
+        .endpoints()
+        .create(" Produção ", Kind::Production, IdempotencyKey::new())
         .unwrap();
     assert_eq!(created.name.as_str(), "Produção");
     assert!(created.bindings.is_empty());
     assert_eq!(created.kind, Kind::Production);
     for taken in ["PRODUÇÃO", "produção", "Produção", "Produc\u{327}a\u{303}o"] {
-        let err = p.create_raw(taken, Kind::Development, IdempotencyKey::new());
+        let err = p
+            .endpoints()
+            .create(taken, Kind::Development, IdempotencyKey::new());
         let err = err.unwrap_err();
         assert!(err.is(ErrorCode::NameTaken), "{taken}");
         assert!(matches!(err, PlatformError::Api { status: 409, .. }));
     }
     for invalid in ["", "   ", "a\nb", "123456789012345678901"] {
         assert_eq!(
-            code(p.create_raw(invalid, Kind::Development, IdempotencyKey::new())),
+            code(
+                p.endpoints()
+                    .create(invalid, Kind::Development, IdempotencyKey::new())
+            ),
             ErrorCode::InvalidName,
             "{invalid:?}"
         );
@@ -616,11 +634,11 @@ async fn fail_next_and_fail_after_next_hooks() {
     let key = IdempotencyKey::new();
     p.fail_after_next(Operation::Create, unavailable.clone());
     assert_eq!(
-        code(p.create_raw("B", Kind::Production, key)),
+        code(p.endpoints().create("B", Kind::Production, key)),
         ErrorCode::Unavailable
     );
     assert_eq!(p.environments().len(), 2);
-    let replayed = p.create_raw("B", Kind::Production, key).unwrap();
+    let replayed = p.endpoints().create("B", Kind::Production, key).unwrap();
     assert_eq!(p.environments().len(), 2, "no duplicate environment");
     assert_eq!(replayed, env(&p, replayed.id.as_str()));
 
@@ -676,26 +694,39 @@ async fn unbind_checks_and_revokes() {
         .unwrap();
     let etag = env(&p, "env_a").etag;
     assert_eq!(
-        code(p.unbind_raw("env_zz", ErpLine::Protheus, &id, Some(etag.as_str()))),
+        code(
+            p.endpoints()
+                .unbind("env_zz", ErpLine::Protheus, &id, Some(etag.as_str()))
+        ),
         ErrorCode::NotFound
     );
     assert_eq!(
-        code(p.unbind_raw("env_a", ErpLine::Protheus, &id, None)),
+        code(p.endpoints().unbind("env_a", ErpLine::Protheus, &id, None)),
         ErrorCode::PreconditionRequired
     );
     assert_eq!(
-        code(p.unbind_raw("env_a", ErpLine::Protheus, &id, Some("\"0\""))),
+        code(
+            p.endpoints()
+                .unbind("env_a", ErpLine::Protheus, &id, Some("\"0\""))
+        ),
         ErrorCode::PreconditionFailed
     );
     assert_eq!(
-        code(p.unbind_raw("env_a", ErpLine::Rm, &id, Some(etag.as_str()))),
+        code(
+            p.endpoints()
+                .unbind("env_a", ErpLine::Rm, &id, Some(etag.as_str()))
+        ),
         ErrorCode::NotBound
     );
     assert_eq!(
-        code(p.unbind_raw("env_a", ErpLine::Datasul, &id, Some(etag.as_str()))),
+        code(
+            p.endpoints()
+                .unbind("env_a", ErpLine::Datasul, &id, Some(etag.as_str()))
+        ),
         ErrorCode::NotBound
     );
-    p.unbind_raw("env_a", ErpLine::Protheus, &id, Some(etag.as_str()))
+    p.endpoints()
+        .unbind("env_a", ErpLine::Protheus, &id, Some(etag.as_str()))
         .unwrap();
     let after = env(&p, "env_a");
     assert_ne!(after.etag, etag);
@@ -731,7 +762,10 @@ async fn snapshot_round_trip() {
     assert_eq!(q.credentials_issued(), 1);
     // Settings survive; counters do not.
     assert_eq!(
-        code(q.create_raw("B", Kind::Production, IdempotencyKey::new())),
+        code(
+            q.endpoints()
+                .create("B", Kind::Production, IdempotencyKey::new())
+        ),
         ErrorCode::Forbidden
     );
     assert_eq!(q.calls(Operation::Bind), 0);
@@ -769,23 +803,29 @@ async fn token_rejects_wrong_secret() {
         .await
         .unwrap()
         .credentials;
-    let token = p.token(creds.client_id.as_str(), creds.secret()).unwrap();
+    let token = p
+        .endpoints()
+        .token(creds.client_id.as_str(), creds.secret())
+        .unwrap();
     assert_eq!(token.token_type, "Bearer");
     assert_eq!(token.expires_in, 3600);
     assert!(!format!("{token:?}").contains(&token.access_token));
 
     let wrong = format!("{}x", creds.secret());
-    let err = p.token(creds.client_id.as_str(), &wrong).unwrap_err();
+    let err = p
+        .endpoints()
+        .token(creds.client_id.as_str(), &wrong)
+        .unwrap_err();
     assert!(err.is(ErrorCode::InvalidClient));
     assert!(matches!(err, PlatformError::Api { status: 401, .. }));
     let shown = format!("{err} {err:?}");
     assert!(!shown.contains(creds.secret()) && !shown.contains(&wrong));
     assert_eq!(
-        code(p.token("cli_unknown", creds.secret())),
+        code(p.endpoints().token("cli_unknown", creds.secret())),
         ErrorCode::InvalidClient
     );
     assert_eq!(
-        code(p.token(creds.client_id.as_str(), "")),
+        code(p.endpoints().token(creds.client_id.as_str(), "")),
         ErrorCode::InvalidClient
     );
     assert_eq!(p.token_attempts_with_secret(creds.secret()), 2);

@@ -1213,7 +1213,7 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
             key,
         );
     store.save(&state).unwrap();
-    p.create_raw("Nova", Kind::Production, key).unwrap();
+    p.endpoints().create("Nova", Kind::Production, key).unwrap();
 
     // After the restart the configurator is needed again; the environment
     // the lost answer created is listed, so creating it again is refused

@@ -15,9 +15,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::credentials::IssuedCredentials;
 use smartlink_core::platform::memory::Operation;
+use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::platform::{
-    BindBody, BindTarget, CreateEnvironment, ErrorCode, IssueCredentials, TokenGrant, Unbind,
-    WhoAmI,
+    BindTarget, CreateEnvironment, ErrorCode, IssueCredentials, TokenGrant, Unbind, WhoAmI,
 };
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
@@ -211,7 +211,7 @@ async fn a_cached_token_is_served_without_a_request_and_works_for_whoami() {
     }
     assert_eq!(token_requests(&s), before + 1, "served from the cache");
     assert!(token.expires_at() > s.clock.now());
-    let who = s.memory.whoami_raw(token.expose_secret()).unwrap();
+    let who = s.memory.endpoints().whoami(token.expose_secret()).unwrap();
     assert_eq!(who.installation_id.as_str(), "erp-1");
     assert_eq!(who.environment_id.as_str(), "env_prd");
     let via_cfg = s.cfg.whoami().await.unwrap();
@@ -418,7 +418,8 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
         .find(|e| e.id.as_str() == "env_prd")
         .unwrap();
     s.memory
-        .bind_raw(
+        .endpoints()
+        .bind(
             "env_prd",
             ErpLine::Protheus,
             &BindBody {
@@ -431,7 +432,11 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
         )
         .unwrap();
     // The ERP's next call is refused: 401 invalid_token.
-    let refused = s.memory.whoami_raw(token.expose_secret()).unwrap_err();
+    let refused = s
+        .memory
+        .endpoints()
+        .whoami(token.expose_secret())
+        .unwrap_err();
     assert!(refused.is(ErrorCode::InvalidToken));
     s.cfg.invalidate_token(&token);
     let before = s.memory.token_attempts_with_secret(&secret);
@@ -516,7 +521,11 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
     assert!(!s.cfg.needs_configuration());
     assert!(s.cfg.status().unwrap().credentials_revoked.is_none());
     let new_token = s.cfg.access_token().await.unwrap();
-    let who = s.memory.whoami_raw(new_token.expose_secret()).unwrap();
+    let who = s
+        .memory
+        .endpoints()
+        .whoami(new_token.expose_secret())
+        .unwrap();
     assert_eq!(who.environment_id.as_str(), "env_free");
     let _ = revoked;
 }
@@ -590,13 +599,13 @@ async fn rotation_before_expiry_has_no_gap() {
     assert_ne!(new.client_id, old.client_id);
     assert!(s.cfg.status().unwrap().credentials_revoked.is_none());
     assert!(!s.cfg.needs_configuration());
-    let who = s.memory.whoami_raw(token.expose_secret()).unwrap();
+    let who = s.memory.endpoints().whoami(token.expose_secret()).unwrap();
     assert_eq!(who.client_id, new.client_id);
     // The rotation's own token was published: no extra request needed.
     let seen = s.platform.entered();
     let again = s.cfg.access_token().await.unwrap();
     assert_eq!(s.platform.entered(), seen);
-    assert!(s.memory.whoami_raw(again.expose_secret()).is_ok());
+    assert!(s.memory.endpoints().whoami(again.expose_secret()).is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -615,7 +624,7 @@ async fn a_failed_rotation_keeps_the_valid_credentials() {
     assert!(!s.cfg.needs_configuration());
     assert!(s.cfg.credentials().unwrap().unwrap().same_as(&old));
     assert_eq!(s.cfg.access_token().await.unwrap(), token);
-    assert!(s.memory.whoami_raw(token.expose_secret()).is_ok());
+    assert!(s.memory.endpoints().whoami(token.expose_secret()).is_ok());
     // Tried again at the next call, and done.
     assert!(matches!(
         s.cfg.ensure_configured().await.unwrap(),

@@ -16,7 +16,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use smartlink::error::smartlink_result as R;
 use smartlink::*;
 use smartlink_core::platform::Operation;
-use smartlink_core::platform::memory::BindBody;
+use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::{ErpLine, InstallationId, InstallationName, Kind, StateStore};
 use smartlink_sandbox::{RunningSandbox, Sandbox, demo_seed};
 
@@ -177,7 +177,8 @@ fn not_configured_is_7018_and_the_token_comes_once_bound() {
     assert_eq!(r["whoami"]["installation_id"], "abi-tok-1", "{r}");
     assert_eq!(
         p.memory()
-            .whoami_raw(&token)
+            .endpoints()
+            .whoami(&token)
             .unwrap()
             .installation_id
             .as_str(),
@@ -348,7 +349,7 @@ fn short_tokens_are_renewed_and_never_returned_expired() {
         let (token, expires) = typed_token(&h).unwrap();
         assert!(expires >= Utc::now().timestamp(), "expired token returned");
         if seen.last() != Some(&token) {
-            assert!(p.memory().whoami_raw(&token).is_ok());
+            assert!(p.memory().endpoints().whoami(&token).is_ok());
             seen.push(token);
         }
         std::thread::sleep(Duration::from_millis(5));
@@ -372,7 +373,8 @@ fn revocation_is_its_own_code_and_reopens_the_gate() {
         .find(|e| e.id.as_str() == "env_prd_nova")
         .unwrap();
     p.memory()
-        .bind_raw(
+        .endpoints()
+        .bind(
             "env_prd_nova",
             ErpLine::Protheus,
             &BindBody {
@@ -431,8 +433,8 @@ fn rotation_through_the_abi_swaps_the_token_with_the_credentials() {
     assert_eq!(r["reused_credentials"], false);
     let (new, _) = typed_token(&h).unwrap();
     assert_ne!(new, old);
-    assert!(p.memory().whoami_raw(&new).is_ok());
-    assert!(p.memory().whoami_raw(&old).is_err());
+    assert!(p.memory().endpoints().whoami(&new).is_ok());
+    assert!(p.memory().endpoints().whoami(&old).is_err());
     let r = call(&h, r#"{"op":"needs_configuration"}"#);
     assert_eq!(r["needs_configuration"], false);
 }

@@ -34,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
-use smartlink_core::platform::memory::BindBody;
+use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::{
     ErpLine, ErrorCode, IdempotencyKey, InMemoryPlatform, InstallationId, Kind, PlatformError, Seed,
 };
@@ -404,7 +404,8 @@ async fn list(
     };
     match sb
         .platform
-        .list_page(line, &installation_id, q.cursor.as_deref())
+        .endpoints()
+        .list(line, &installation_id, q.cursor.as_deref())
     {
         Ok(page) => Json(page).into_response(),
         Err(e) => platform_problem(e),
@@ -426,7 +427,8 @@ async fn create(
     let body: CreateBody = parse_json(&body)?;
     let env = sb
         .platform
-        .create_raw(&body.name, body.kind, key)
+        .endpoints()
+        .create(&body.name, body.kind, key)
         .map_err(platform_problem)?;
     Ok((StatusCode::CREATED, Json(env)).into_response())
 }
@@ -442,7 +444,8 @@ async fn bind(
     let body: BindBody = parse_json(&body)?;
     let env = sb
         .platform
-        .bind_raw(&id, line, &body, if_match)
+        .endpoints()
+        .bind(&id, line, &body, if_match)
         .map_err(platform_problem)?;
     Ok(Json(env).into_response())
 }
@@ -462,7 +465,8 @@ async fn unbind(
     let if_match = if_match(&headers)?;
     let body: UnbindBody = parse_json(&body)?;
     sb.platform
-        .unbind_raw(&id, line, &body.installation_id, if_match)
+        .endpoints()
+        .unbind(&id, line, &body.installation_id, if_match)
         .map_err(platform_problem)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -484,7 +488,8 @@ async fn issue(
     let body: IssueBody = parse_json(&body)?;
     let issued = sb
         .platform
-        .issue_raw(&id, &body.installation_id, body.reuse_if_valid, key)
+        .endpoints()
+        .issue(&id, &body.installation_id, body.reuse_if_valid, key)
         .map_err(platform_problem)?;
     Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
@@ -530,7 +535,7 @@ async fn token(
     let Some((id, secret)) = pair else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     };
-    match sb.platform.token(&id, &secret) {
+    match sb.platform.endpoints().token(&id, &secret) {
         Ok(token) => Json(token).into_response(),
         Err(_) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),
     }
@@ -544,7 +549,7 @@ async fn whoami(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let answer = match presented {
-        Some(token) => sb.platform.whoami_raw(token.trim()),
+        Some(token) => sb.platform.endpoints().whoami(token.trim()),
         None => Err(PlatformError::api(ErrorCode::InvalidToken)),
     };
     match answer {

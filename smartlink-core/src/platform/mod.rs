@@ -23,7 +23,7 @@ pub mod http;
 pub mod memory;
 
 pub use http::{HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource};
-pub use memory::{AccessToken, BindBody, InMemoryPlatform, Operation, Page, Seed, SeedEnvironment};
+pub use memory::{InMemoryPlatform, Operation, Seed, SeedEnvironment};
 
 /// Key that makes a creating `POST` safe to retry: generated once per logical
 /// operation and sent again with every retry (a UUID v4).

@@ -1,5 +1,6 @@
-//! The raw methods, one per endpoint: what the sandbox calls with what
-//! arrived in a request, and what the [`Platform`] implementation calls too.
+//! The raw methods, one per endpoint: what the sandbox calls (through
+//! `wire::Endpoints`) with what arrived in a request, and what the
+//! [`Platform`] implementation calls too.
 
 #[allow(unused_imports)]
 use super::*;
@@ -10,7 +11,7 @@ impl InMemoryPlatform {
     /// `GET /v1/environments?line=&installation_id=[&cursor=]`: one page of
     /// every environment (bindings of all lines), in creation order.
     /// A cursor this platform did not hand out is `400 invalid_request`.
-    pub fn list_page(
+    pub(crate) fn list_page(
         &self,
         line: ErpLine,
         installation_id: &InstallationId,
@@ -44,7 +45,7 @@ impl InMemoryPlatform {
     /// environment without bindings. `403 forbidden`, `422 invalid_name`,
     /// `409 name_taken` (case-insensitive); the first answer for a key is
     /// replayed for 24 h, and `422 idempotency_key_reused` for another body.
-    pub fn create_raw(
+    pub(crate) fn create_raw(
         &self,
         name: &str,
         kind: Kind,
@@ -74,7 +75,7 @@ impl InMemoryPlatform {
     /// `428`, `412`, `422 kind_mismatch`, `409 installation_bound_elsewhere`,
     /// `409 binding_exists` (or, with `overwrite`, the old binding replaced
     /// and its installation's credentials for this environment revoked).
-    pub fn bind_raw(
+    pub(crate) fn bind_raw(
         &self,
         environment_id: &str,
         line: ErpLine,
@@ -92,7 +93,7 @@ impl InMemoryPlatform {
     /// `Idempotency-Key`. `404 not_found`, `409 not_bound`; with
     /// `reuse_if_valid` the installation's valid current set is returned
     /// (`reused: true`), otherwise a new set is issued and older ones revoked.
-    pub fn issue_raw(
+    pub(crate) fn issue_raw(
         &self,
         environment_id: &str,
         installation_id: &InstallationId,
@@ -123,7 +124,7 @@ impl InMemoryPlatform {
     /// `If-Match`: `404`, `428`, `412`, `409 not_bound` (another
     /// installation, or nobody, holds the line); on success the binding is
     /// removed and the installation's credentials for it revoked.
-    pub fn unbind_raw(
+    pub(crate) fn unbind_raw(
         &self,
         environment_id: &str,
         line: ErpLine,
@@ -138,11 +139,11 @@ impl InMemoryPlatform {
 
     /// `POST /oauth2/token` (`client_credentials`). `401 invalid_client` for
     /// an unknown, revoked or expired client or a wrong secret.
-    pub fn token(
+    pub(crate) fn token(
         &self,
         client_id: &str,
         client_secret: &str,
-    ) -> Result<AccessToken, PlatformError> {
+    ) -> Result<TokenAnswer, PlatformError> {
         let now = self.now();
         let mut st = self.lock();
         let attempts = st
@@ -176,7 +177,7 @@ impl InMemoryPlatform {
                     },
                 );
             }
-            Ok(AccessToken {
+            Ok(TokenAnswer {
                 access_token,
                 token_type: "Bearer".to_owned(),
                 expires_in: lifetime,
@@ -190,7 +191,7 @@ impl InMemoryPlatform {
     /// `GET /v1/whoami` with the access token presented as bearer: whose
     /// token it is. `401 invalid_token` when the token is unknown, expired,
     /// or its credentials were revoked or expired since.
-    pub fn whoami_raw(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
+    pub(crate) fn whoami_raw(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
         let now = self.now();
         let mut st = self.lock();
         st.begin(Operation::Whoami)?;
@@ -214,15 +215,5 @@ impl InMemoryPlatform {
             })
         })();
         st.finish(Operation::Whoami, result)
-    }
-
-    /// How many access tokens handed out are still unexpired.
-    pub fn live_tokens(&self) -> usize {
-        let now = self.now();
-        self.lock()
-            .tokens
-            .values()
-            .filter(|t| t.expires_at > now)
-            .count()
     }
 }

@@ -33,4 +33,14 @@ impl InMemoryPlatform {
             .copied()
             .unwrap_or(0)
     }
+
+    /// How many access tokens handed out are still unexpired.
+    pub fn live_tokens(&self) -> usize {
+        let now = self.now();
+        self.lock()
+            .tokens
+            .values()
+            .filter(|t| t.expires_at > now)
+            .count()
+    }
 }

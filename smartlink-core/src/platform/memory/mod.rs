@@ -1,12 +1,13 @@
 //! The platform contract's semantics, in memory.
 //!
 //! [`InMemoryPlatform`] is the single source of platform behaviour: the
-//! sandbox serves it over HTTP by calling its *raw* methods
-//! ([`InMemoryPlatform::list_page`], [`InMemoryPlatform::create_raw`],
-//! [`InMemoryPlatform::bind_raw`], [`InMemoryPlatform::issue_raw`],
-//! [`InMemoryPlatform::unbind_raw`], [`InMemoryPlatform::token`]), which map
-//! one to one to the endpoints of `docs/platform-api.md` and take what arrived
-//! in the request. The [`Platform`] implementation calls the same methods.
+//! sandbox serves it over HTTP through its endpoints, one method per
+//! endpoint of `docs/platform-api.md`, taking what arrived in the request.
+//! The [`Platform`] implementation calls the same methods. The endpoints and
+//! their wire types (`wire::Endpoints`, `wire::Page`, `wire::BindBody`,
+//! `wire::TokenAnswer`) are public only with the `server` feature, which the
+//! sandbox enables: they are the server's side of the contract, not the
+//! client API.
 //!
 //! With the `testing` feature, test hooks count calls
 //! (`InMemoryPlatform::calls`), inject faults before (`fail_next`) or after
@@ -19,14 +20,19 @@
 //! The module reads in parts: `state` (what the platform keeps, its
 //! invariants and the one idempotency-replay rule), `semantics` (what each
 //! endpoint does, in the contract's order of checks), `endpoints` (the raw
-//! methods the sandbox serves), and `hooks` (call counters and fault
-//! injection, with the `testing` feature).
+//! methods the sandbox serves), `wire` (the request and answer bodies, and
+//! the endpoints' public face with the `server` feature), and `hooks` (call
+//! counters and fault injection, with the `testing` feature).
 
 mod endpoints;
 #[cfg(feature = "testing")]
 mod hooks;
 mod semantics;
 mod state;
+#[cfg(feature = "server")]
+pub mod wire;
+#[cfg(not(feature = "server"))]
+mod wire;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::fmt;
@@ -45,7 +51,7 @@ use super::{
 };
 use crate::credentials::{ClientId, Credentials, IssuedCredentials};
 use crate::environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
-use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
+use crate::installation::{ErpLine, Installation, InstallationId, Kind};
 
 /// The contract's largest page.
 const MAX_PAGE_SIZE: usize = 500;
@@ -80,50 +86,6 @@ pub struct SeedEnvironment {
     /// an inconsistent platform).
     #[serde(default)]
     pub bindings: Vec<Binding>,
-}
-
-/// One page of `GET /v1/environments`, in the contract's JSON shape.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Page {
-    /// The environments of this page.
-    pub environments: Vec<Environment>,
-    /// The cursor of the next page; `null` on the last one.
-    pub next_cursor: Option<String>,
-}
-
-/// The body of `PUT /v1/environments/{id}/bindings/{line}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindBody {
-    /// The installation to bind.
-    pub installation_id: InstallationId,
-    /// Its friendly name.
-    pub installation_name: InstallationName,
-    /// Its kind (must be the environment's).
-    pub installation_kind: Kind,
-    /// Take the line from another installation.
-    #[serde(default)]
-    pub overwrite: bool,
-}
-
-/// The answer of the token endpoint. `Debug` redacts the token.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessToken {
-    /// The bearer token.
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: String,
-    /// Lifetime in seconds.
-    pub expires_in: u64,
-}
-
-impl fmt::Debug for AccessToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AccessToken")
-            .field("access_token", &"[redacted]")
-            .field("token_type", &self.token_type)
-            .field("expires_in", &self.expires_in)
-            .finish()
-    }
 }
 
 /// The platform's operations, for call counters and fault injection.
@@ -164,6 +126,7 @@ impl Operation {
 
 use semantics::*;
 use state::*;
+use wire::{BindBody, Page, TokenAnswer};
 
 /// Time as the platform sees it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -424,6 +387,7 @@ impl Platform for InMemoryPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::installation::InstallationName;
 
     fn assert_send_sync<T: Send + Sync>() {}
 
