@@ -42,8 +42,8 @@ pub mod wizard;
 
 pub use configurator::{
     ConfigStatus, Configurator, ConfiguratorBuilder, ConfiguratorError, ConfiguratorOptions,
-    DecisionError, EnsureOutcome, InstallationSpec, StateProblem, TaskStatus, UnattendedOutcome,
-    UnattendedRequest, UnattendedTarget,
+    DecisionError, EnsureOutcome, InstallationSpec, NeedsReason, StateProblem, StateProblemCode,
+    TaskStatus, UnattendedOutcome, UnattendedRequest, UnattendedTarget,
 };
 pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};

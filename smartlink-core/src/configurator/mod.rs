@@ -354,10 +354,10 @@ impl Configurator {
         let state_problem = self.state_problem();
         let reason = needs_configuration.then(|| {
             let now = Utc::now();
-            let code = if state_problem.is_some() {
-                "state_problem"
+            if state_problem.is_some() {
+                NeedsReason::StateProblem
             } else if foreign {
-                "other_installation"
+                NeedsReason::OtherInstallation
             } else if let Some(s) = &own {
                 let failed = matches!(
                     s.last_task,
@@ -367,24 +367,23 @@ impl Configurator {
                     })
                 );
                 if s.active_revocation().is_some() {
-                    "credentials_revoked"
+                    NeedsReason::CredentialsRevoked
                 } else if failed {
-                    "task_failed"
+                    NeedsReason::TaskFailed
                 } else if s.pending.is_some() {
-                    "task_interrupted"
+                    NeedsReason::TaskInterrupted
                 } else if s
                     .credentials
                     .as_ref()
                     .is_some_and(|c| !c.is_unexpired_at(now))
                 {
-                    "credentials_expired"
+                    NeedsReason::CredentialsExpired
                 } else {
-                    "not_configured"
+                    NeedsReason::NotConfigured
                 }
             } else {
-                "not_configured"
-            };
-            code.to_owned()
+                NeedsReason::NotConfigured
+            }
         });
         Ok(ConfigStatus {
             state_problem,

@@ -230,24 +230,106 @@ pub struct ConfigStatus {
     /// A problem found with the stored state (a corrupt or newer-version
     /// file set aside, permissions refused): show it and log it.
     pub state_problem: Option<StateProblem>,
-    /// Why the login gate shows the configurator, when it does:
-    /// `state_problem`, `other_installation`, `credentials_revoked`,
-    /// `task_failed`, `task_interrupted`, `credentials_expired` or
-    /// `not_configured`.
-    pub reason: Option<String>,
+    /// Why the login gate shows the configurator, when it does.
+    pub reason: Option<NeedsReason>,
     /// The platform refused the stored credentials (revoked or expired): why
     /// the configurator is needed again.
     #[serde(default)]
     pub credentials_revoked: Option<crate::state::Revocation>,
 }
 
+/// Why the login gate shows the configurator. Serialized (and shown by
+/// [`NeedsReason::as_str`]) as the stable snake_case string of the C ABI's
+/// `status.reason`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum NeedsReason {
+    /// The stored state could not be used ([`ConfigStatus::state_problem`]
+    /// says why).
+    StateProblem,
+    /// The stored state belongs to another installation (a cloned database).
+    OtherInstallation,
+    /// The platform refused the stored credentials.
+    CredentialsRevoked,
+    /// The last configuration task failed.
+    TaskFailed,
+    /// A configuration task was interrupted (the process died while it ran).
+    TaskInterrupted,
+    /// The stored credentials have expired.
+    CredentialsExpired,
+    /// Nothing is configured yet.
+    NotConfigured,
+}
+
+impl NeedsReason {
+    /// The stable string (`state_problem`, `other_installation`,
+    /// `credentials_revoked`, `task_failed`, `task_interrupted`,
+    /// `credentials_expired`, `not_configured`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NeedsReason::StateProblem => "state_problem",
+            NeedsReason::OtherInstallation => "other_installation",
+            NeedsReason::CredentialsRevoked => "credentials_revoked",
+            NeedsReason::TaskFailed => "task_failed",
+            NeedsReason::TaskInterrupted => "task_interrupted",
+            NeedsReason::CredentialsExpired => "credentials_expired",
+            NeedsReason::NotConfigured => "not_configured",
+        }
+    }
+}
+
+impl std::fmt::Display for NeedsReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What kind of problem the stored state has. Serialized (and shown by
+/// [`StateProblemCode::as_str`]) as the stable string of the C ABI's
+/// `state_problem.code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum StateProblemCode {
+    /// The file did not parse; it was set aside.
+    #[serde(rename = "state_corrupt")]
+    Corrupt,
+    /// The file was written by a newer version; it was set aside.
+    #[serde(rename = "state_newer_version")]
+    NewerVersion,
+    /// The file or its directory is open to other accounts, or owned by one.
+    #[serde(rename = "state_insecure")]
+    Insecure,
+    /// The file could not be read (I/O, lock).
+    #[serde(rename = "state_unreadable")]
+    Unreadable,
+}
+
+impl StateProblemCode {
+    /// The stable string (`state_corrupt`, `state_newer_version`,
+    /// `state_insecure`, `state_unreadable`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StateProblemCode::Corrupt => "state_corrupt",
+            StateProblemCode::NewerVersion => "state_newer_version",
+            StateProblemCode::Insecure => "state_insecure",
+            StateProblemCode::Unreadable => "state_unreadable",
+        }
+    }
+}
+
+impl std::fmt::Display for StateProblemCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A problem with the stored state that the host should show and log. The
 /// detail names the file (and where a bad one was kept), never its contents.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StateProblem {
-    /// `state_corrupt`, `state_newer_version`, `state_insecure` or
-    /// `state_unreadable`.
-    pub code: String,
+    /// What kind of problem.
+    pub code: StateProblemCode,
     /// An English detail for logs.
     pub detail: String,
 }
@@ -255,15 +337,15 @@ pub struct StateProblem {
 impl StateProblem {
     pub(super) fn of(e: &StateError) -> Self {
         let code = match e {
-            StateError::Corrupt { .. } => "state_corrupt",
-            StateError::UnsupportedVersion { .. } => "state_newer_version",
+            StateError::Corrupt { .. } => StateProblemCode::Corrupt,
+            StateError::UnsupportedVersion { .. } => StateProblemCode::NewerVersion,
             StateError::InsecurePermissions { .. } | StateError::ForeignOwner { .. } => {
-                "state_insecure"
+                StateProblemCode::Insecure
             }
-            _ => "state_unreadable",
+            _ => StateProblemCode::Unreadable,
         };
         Self {
-            code: code.to_owned(),
+            code,
             detail: e.to_string(),
         }
     }
@@ -271,6 +353,54 @@ impl StateProblem {
     /// A file set aside stays a problem to report after later loads find
     /// nothing; the others last as long as loading fails.
     pub(super) fn is_sticky(&self) -> bool {
-        matches!(self.code.as_str(), "state_corrupt" | "state_newer_version")
+        matches!(
+            self.code,
+            StateProblemCode::Corrupt | StateProblemCode::NewerVersion
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_serialize_to_their_stable_strings() {
+        let reasons = [
+            NeedsReason::StateProblem,
+            NeedsReason::OtherInstallation,
+            NeedsReason::CredentialsRevoked,
+            NeedsReason::TaskFailed,
+            NeedsReason::TaskInterrupted,
+            NeedsReason::CredentialsExpired,
+            NeedsReason::NotConfigured,
+        ];
+        for r in reasons {
+            let json = serde_json::to_value(r).unwrap();
+            assert_eq!(json, r.as_str(), "{r:?}");
+            assert_eq!(r.to_string(), r.as_str());
+            assert_eq!(serde_json::from_value::<NeedsReason>(json).unwrap(), r);
+        }
+        let codes = [
+            StateProblemCode::Corrupt,
+            StateProblemCode::NewerVersion,
+            StateProblemCode::Insecure,
+            StateProblemCode::Unreadable,
+        ];
+        for c in codes {
+            let json = serde_json::to_value(c).unwrap();
+            assert_eq!(json, c.as_str(), "{c:?}");
+            assert!(c.as_str().starts_with("state_"));
+            assert_eq!(c.to_string(), c.as_str());
+            assert_eq!(serde_json::from_value::<StateProblemCode>(json).unwrap(), c);
+        }
+        let problem = StateProblem {
+            code: StateProblemCode::Corrupt,
+            detail: "d".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&problem).unwrap(),
+            r#"{"code":"state_corrupt","detail":"d"}"#
+        );
     }
 }
