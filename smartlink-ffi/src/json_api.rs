@@ -47,7 +47,16 @@ pub struct Response {
     pub body: String,
     /// `Ok`, or the error's code.
     pub code: smartlink_result,
+    /// The body holds a secret (the `credentials` or `access_token`
+    /// answers). Such a response is never kept for a retry with a bigger
+    /// buffer (asking again runs the read again and changes nothing, and a
+    /// kept token could be stale by then), and its text is wiped once
+    /// copied out.
+    pub holds_secret: bool,
 }
+
+/// The answer fields that carry a secret.
+const SECRET_FIELDS: [&str; 2] = ["credentials", "access_token"];
 
 /// Handles one request. Never fails: every error becomes an `"ok": false`
 /// body (and the thread's last error). Panics are left to the caller's
@@ -55,10 +64,14 @@ pub struct Response {
 pub fn handle_request(handle: &HandleInner, request: &str) -> Response {
     match dispatch(handle, request) {
         Ok(mut body) => {
+            let holds_secret = SECRET_FIELDS
+                .iter()
+                .any(|f| body.get(*f).is_some_and(|v| !v.is_null()));
             body.insert("ok".into(), Value::Bool(true));
             Response {
                 body: Value::Object(body).to_string(),
                 code: smartlink_result::Ok,
+                holds_secret,
             }
         }
         Err((e, extra)) => {
@@ -66,6 +79,7 @@ pub fn handle_request(handle: &HandleInner, request: &str) -> Response {
             Response {
                 body: error_body(&e, handle.locale(), extra).to_string(),
                 code: e.code,
+                holds_secret: false,
             }
         }
     }

@@ -11,6 +11,7 @@
 
 #![allow(clippy::missing_safety_doc)] // the safety contract is in the header, per function
 
+use secrecy::zeroize::Zeroize;
 use std::ffi::{CString, c_char};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -139,11 +140,15 @@ pub(crate) fn run_request(
     }
 }
 
-/// Keeps a response that did not fit, for the retry.
+/// Keeps a response that did not fit, for the retry. Responses that hold
+/// a secret are never kept (see [`json_api::Response::holds_secret`]).
 ///
 /// Called right after the response was made (or delivered again), while the
 /// thread's last error still holds the response's own failure.
 pub(crate) fn stash_undelivered(serial: u64, request: &str, response: json_api::Response) {
+    if response.holds_secret {
+        return;
+    }
     let failure = if response.code == smartlink_result::Ok {
         None
     } else {
@@ -411,14 +416,15 @@ pub unsafe extern "C" fn smartlink_call(
                 "argument `out` is NULL while `out_len` is not 0",
             ));
         }
-        let response = run_request(h.serial, &h.inner, request, request);
-        match copy_out(&response.body, out, out_len, out_needed) {
-            Ok(()) => Ok(()),
-            Err(e) => {
-                stash_undelivered(h.serial, request, response);
-                Err(e)
-            }
+        let mut response = run_request(h.serial, &h.inner, request, request);
+        let copied = copy_out(&response.body, out, out_len, out_needed);
+        if response.holds_secret {
+            // Never kept, and wiped: asking again reads it again.
+            response.body.zeroize();
+        } else if copied.is_err() {
+            stash_undelivered(h.serial, request, response);
         }
+        copied
     })
 }
 

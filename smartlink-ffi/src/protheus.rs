@@ -31,6 +31,7 @@ use std::ffi::{c_char, c_int};
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use secrecy::zeroize::Zeroize;
 use serde_json::{Map, Value, json};
 use smartlink_core::messages::Locale;
 
@@ -276,7 +277,9 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
     }
 }
 
-/// One `ExecInClientDLL` call, as (code, body, stash key).
+/// One `ExecInClientDLL` call, as (code, body, the handle's serial when the
+/// response may be kept for a retry with a bigger buffer). A response that
+/// holds a secret has no serial: it is never kept.
 fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
     let fail = |e: FfiError| {
         set_last_error(e.code, &e.to_string());
@@ -333,7 +336,8 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             }
             let request = Value::Object(req).to_string();
             let response = crate::run_request(serial, &handle, &stash_key(id, input), &request);
-            (response.code, response.body, Some(serial))
+            let keep = (!response.holds_secret).then_some(serial);
+            (response.code, response.body, keep)
         }
     }
 }
@@ -392,28 +396,38 @@ pub unsafe extern "C" fn ExecInClientDLL(
             })?)
         };
         let input = input.as_ref();
-        let (code, response, serial) = exec(id, input);
-        let bytes = if cp1252 {
+        let (code, mut response, serial) = exec(id, input);
+        let mut bytes = if cp1252 {
             Cow::Owned(crate::cp1252::encode(&response))
         } else {
             Cow::Borrowed(response.as_bytes())
         };
         let mut needed = 0usize;
-        match crate::copy_out_bytes(&bytes, out, out_len, &mut needed) {
-            Ok(()) => Ok(code),
+        let copied = crate::copy_out_bytes(&bytes, out, out_len, &mut needed);
+        if let Cow::Owned(encoded) = &mut bytes {
+            encoded.zeroize();
+        }
+        drop(bytes);
+        match copied {
+            Ok(()) => {
+                // What was copied out may hold a secret: wipe our copy.
+                response.zeroize();
+                Ok(code)
+            }
             Err(e) => {
-                if let Some(serial) = serial {
+                match serial {
                     // Keyed like smartlink_call's stash, so the retry with a
                     // bigger buffer does not run the operation again.
-                    let request = stash_key(id, input);
-                    crate::stash_undelivered(
+                    Some(serial) => crate::stash_undelivered(
                         serial,
-                        &request,
+                        &stash_key(id, input),
                         crate::json_api::Response {
                             body: response,
                             code,
+                            holds_secret: false,
                         },
-                    );
+                    ),
+                    None => response.zeroize(),
                 }
                 set_last_error(e.code, &e.to_string());
                 let short = json!({"ok": false, "error": {

@@ -314,6 +314,125 @@ fn invalidation_drops_only_the_token_named() {
     assert_eq!(exec(2, &format!(r#"{{"handle":{n}}}"#)).0, 0);
 }
 
+/// A secret-bearing answer that did not fit the buffer is not kept for a
+/// later "same request": asked again after the token was dropped, the caller
+/// gets the new token, never the old one (nor is the secret left waiting in
+/// the library's memory).
+#[test]
+fn a_token_or_secret_that_did_not_fit_is_never_kept_for_later() {
+    let p = Platform::start();
+    let h = open(&p, "abi-tok-kept", r#""state":"memory""#);
+    bind(&h);
+    let drop_token = |token: &str| {
+        let t = CString::new(token).unwrap();
+        let mut dropped = false;
+        assert_eq!(
+            unsafe { smartlink_invalidate_token(h.0, t.as_ptr(), &mut dropped) },
+            R::Ok
+        );
+        assert!(dropped);
+    };
+
+    // smartlink_call with the JSON operation.
+    let req = c"{\"op\":\"access_token\"}";
+    let mut needed = 0usize;
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    let (old, _) = typed_token(&h).unwrap();
+    drop_token(&old);
+    let mut buf = vec![0 as c_char; needed + 256];
+    let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), buf.len(), &mut needed) };
+    assert_eq!(rc, R::Ok);
+    let r: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap()).unwrap();
+    let fresh = r["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(
+        fresh, old,
+        "the token that did not fit was handed out later"
+    );
+    assert_eq!(fresh, typed_token(&h).unwrap().0);
+
+    // The credentials answer, after a rotation made on another thread (a
+    // call on this thread would drop what is kept): the new secret.
+    let creds = c"{\"op\":\"credentials\"}";
+    let rc = unsafe { smartlink_call(h.0, creds.as_ptr(), null_mut(), 0, &mut needed) };
+    assert_eq!(rc, R::BufferTooSmall);
+    let before = std::thread::scope(|s| {
+        s.spawn(|| {
+            let before = call(&h, r#"{"op":"credentials"}"#)["credentials"]["client_id"].clone();
+            let rotated = call(&h, r#"{"op":"rotate_credentials"}"#);
+            assert_eq!(rotated["ok"], true, "{rotated}");
+            before
+        })
+        .join()
+        .unwrap()
+    });
+    let mut buf = vec![0 as c_char; needed + 256];
+    let rc = unsafe {
+        smartlink_call(
+            h.0,
+            creds.as_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut needed,
+        )
+    };
+    assert_eq!(rc, R::Ok);
+    let r: serde_json::Value =
+        serde_json::from_str(unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().unwrap()).unwrap();
+    assert_ne!(r["credentials"]["client_id"], before, "{r}");
+
+    // ExecInClientDLL id 25, where the request text is always the same: too
+    // small here; the token is read and dropped on another thread; asked
+    // again here, the answer is the new token.
+    let (rc, opened) = exec(
+        1,
+        &format!(
+            r#"{{"platform_url":"{}","token":"{}","state":"memory","installation":{{"id":"abi-tok-kept-x","line":"protheus","kind":"production"}}}}"#,
+            p.running.url(),
+            common::TOKEN
+        ),
+    );
+    assert_eq!(rc, 0, "{opened}");
+    let n = opened["handle"].as_i64().unwrap();
+    let (rc, r) = exec(
+        3,
+        &format!(
+            r#"{{"handle":{n},"op":"configure_unattended","target":{{"mode":"create","name":"ABI Kept"}},"installation_name":"ABI"}}"#
+        ),
+    );
+    assert_eq!(rc, 0, "{r}");
+    let input = CString::new(format!(r#"{{"handle":{n}}}"#)).unwrap();
+    let mut small = vec![0 as c_char; 80];
+    let rc = unsafe {
+        ExecInClientDLL(
+            25,
+            input.as_ptr().cast_mut(),
+            small.as_mut_ptr(),
+            small.len() as i32,
+        )
+    };
+    assert_eq!(rc, R::BufferTooSmall as i32);
+    let dropped = std::thread::spawn(move || {
+        let (rc, r) = exec(25, &format!(r#"{{"handle":{n}}}"#));
+        assert_eq!(rc, 0, "{r}");
+        let token = r["access_token"].as_str().unwrap().to_owned();
+        let (rc, r) = exec(26, &format!(r#"{{"handle":{n},"access_token":"{token}"}}"#));
+        assert_eq!((rc, &r["invalidated"]), (0, &serde_json::json!(true)));
+        token
+    })
+    .join()
+    .unwrap();
+    let (rc, r) = exec(25, &format!(r#"{{"handle":{n}}}"#));
+    assert_eq!(rc, 0, "{r}");
+    assert_ne!(
+        r["access_token"].as_str().unwrap(),
+        dropped,
+        "a dropped token was handed out"
+    );
+    assert_eq!(exec(2, &format!(r#"{{"handle":{n}}}"#)).0, 0);
+}
+
 #[test]
 fn c_threads_on_a_cold_cache_share_one_token_request() {
     let p = Platform::start();
