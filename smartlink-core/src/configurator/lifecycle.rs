@@ -20,6 +20,12 @@ impl Configurator {
     /// `reused_credentials: false`). A failed rotation keeps the old ones,
     /// which are still valid, and is tried again at the next call.
     pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        self.on_runtime(|c| async move { c.ensure_configured_here().await })
+            .await
+            .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn ensure_configured_here(&self) -> Result<EnsureOutcome, ConfiguratorError> {
         if let Some(rotated) = self.rotate_if_due().await {
             return Ok(rotated);
         }
@@ -83,6 +89,12 @@ impl Configurator {
     /// is recorded, the login gate shows the configuration as needed again,
     /// and [`Configurator::ensure_configured`] repairs it without an admin.
     pub async fn rotate_credentials(&self) -> Result<Credentials, ConfiguratorError> {
+        self.on_runtime(|c| async move { c.rotate_credentials_here().await })
+            .await
+            .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn rotate_credentials_here(&self) -> Result<Credentials, ConfiguratorError> {
         let guard = self.acquire_lock(None).await?;
         let mut state = self
             .own_state_async()
@@ -163,6 +175,12 @@ impl Configurator {
     /// longer binds the installation (an earlier unbind whose answer was
     /// lost, or someone else's), the local state is forgotten all the same.
     pub async fn unbind(&self) -> Result<(), ConfiguratorError> {
+        self.on_runtime(|c| async move { c.unbind_here().await })
+            .await
+            .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn unbind_here(&self) -> Result<(), ConfiguratorError> {
         let _guard = self.acquire_lock(None).await?;
         let spec = &self.inner.spec;
         let mut attempt_made = false;

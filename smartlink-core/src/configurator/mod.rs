@@ -67,7 +67,10 @@ struct Inner {
 
 /// The SmartLink Configurator for one installation.
 ///
-/// Cheap to clone (an `Arc`); safe to share between threads.
+/// Cheap to clone (an `Arc`); safe to share between threads. Its async
+/// methods run on the caller's tokio runtime when awaited inside one, and on
+/// the configurator's runtime (see [`ConfiguratorBuilder::runtime`])
+/// otherwise, so any executor can await them.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -140,7 +143,8 @@ impl ConfiguratorBuilder {
         self
     }
 
-    /// How long the task waits for another process holding the state lock.
+    /// How long the task waits for another process holding the state lock
+    /// (`Duration::MAX`: for as long as it takes).
     pub fn lock_wait(mut self, lock_wait: Duration) -> Self {
         self.options.lock_wait = lock_wait;
         self
@@ -443,6 +447,12 @@ impl Configurator {
     /// environments happens inside this call; the binding work is started
     /// in the background and observed with [`Configurator::task_status`].
     pub async fn apply(&self, action: Action) -> Result<Screen, ConfiguratorError> {
+        self.on_runtime(|c| async move { c.apply_here(action).await })
+            .await
+            .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn apply_here(&self, action: Action) -> Result<Screen, ConfiguratorError> {
         let effect = lock(&self.inner.wizard).apply(action)?;
         match effect {
             Effect::None => {}
@@ -496,6 +506,30 @@ impl Configurator {
                 .unwrap_or_else(|_| InstallationName::new("ERP").expect("a constant valid name"))
         });
         Installation::new(spec.id.clone(), name, spec.line, spec.kind)
+    }
+}
+
+impl Configurator {
+    /// Runs `work` on the caller's tokio runtime when there is one, else on
+    /// the configurator's own (the handle given to the builder, or current
+    /// when it was built): the async methods can be awaited from any
+    /// executor. `None` when that runtime is shutting down. A panic in
+    /// `work` is the caller's panic, as with a plain `.await`.
+    pub(super) async fn on_runtime<T, F>(&self, work: impl FnOnce(Configurator) -> F) -> Option<T>
+    where
+        F: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        if Handle::try_current().is_ok() {
+            return Some(work(self.clone()).await);
+        }
+        match self.inner.runtime.spawn(work(self.clone())).await {
+            Ok(value) => Some(value),
+            Err(e) => match e.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(_) => None,
+            },
+        }
     }
 }
 

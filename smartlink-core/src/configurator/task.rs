@@ -12,7 +12,7 @@ impl Configurator {
             .status
             .send_replace(TaskStatus::Pending { task_id });
         let this = self.clone();
-        self.inner.runtime.spawn(async move {
+        let work = self.inner.runtime.spawn(async move {
             let guard = match this.acquire_lock(Some(task_id)).await {
                 Ok(g) => g,
                 Err(e) => {
@@ -21,6 +21,22 @@ impl Configurator {
                 }
             };
             let _ = this.run_task(guard, request).await;
+        });
+        // A task that panicked (a bug) still ends: its status becomes a
+        // failure, so nobody waits for it forever. What it had persisted is
+        // resumed by the next attempt, as after a crash.
+        let this = self.clone();
+        self.inner.runtime.spawn(async move {
+            if let Err(e) = work.await
+                && e.is_panic()
+                && !this.task_status().is_finished()
+            {
+                this.report_failure(
+                    task_id,
+                    FailureCode::Internal,
+                    "the configuration task stopped on an internal error".to_owned(),
+                );
+            }
         });
     }
 
@@ -32,7 +48,8 @@ impl Configurator {
         &self,
         announce: Option<Uuid>,
     ) -> Result<StateLock, ConfiguratorError> {
-        let deadline = tokio::time::Instant::now() + self.inner.options.lock_wait;
+        // A wait too long to represent (`Duration::MAX`) waits for good.
+        let deadline = tokio::time::Instant::now().checked_add(self.inner.options.lock_wait);
         let mut announced = false;
         loop {
             if let Some(guard) = self.inner.store.try_lock()? {
@@ -44,7 +61,7 @@ impl Configurator {
                 self.progress(task_id, TaskStep::WaitingForLock);
                 announced = true;
             }
-            if tokio::time::Instant::now() >= deadline {
+            if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
                 return Err(ConfiguratorError::Busy);
             }
             tokio::time::sleep(Duration::from_millis(25)).await;

@@ -84,7 +84,10 @@ impl Configurator {
     pub async fn access_token(&self) -> Result<AccessToken, TokenError> {
         match self.cached_access_token() {
             Some(token) => Ok(token),
-            None => self.access_token_slow().await,
+            None => self
+                .on_runtime(|c| async move { c.access_token_slow().await })
+                .await
+                .unwrap_or(Err(TokenError::Abandoned)),
         }
     }
 
@@ -136,6 +139,12 @@ impl Configurator {
     /// (`invalid_token`) is invalidated and the call made once more with a
     /// new one.
     pub async fn whoami(&self) -> Result<WhoAmI, TokenError> {
+        self.on_runtime(|c| async move { c.whoami_here().await })
+            .await
+            .unwrap_or(Err(TokenError::Abandoned))
+    }
+
+    async fn whoami_here(&self) -> Result<WhoAmI, TokenError> {
         let token = self.access_token().await?;
         match self.inner.platform.whoami(token.secret()).await {
             Err(e) if e.is(ErrorCode::InvalidToken) => {

@@ -42,7 +42,7 @@ impl InstallationSpec {
 #[derive(Debug, Clone)]
 pub struct ConfiguratorOptions {
     /// How long the task waits for another process of this installation
-    /// holding the state lock.
+    /// holding the state lock (`Duration::MAX`: for as long as it takes).
     pub lock_wait: Duration,
 }
 

@@ -20,6 +20,16 @@ impl Configurator {
         &self,
         request: &UnattendedRequest,
     ) -> Result<UnattendedOutcome, ConfiguratorError> {
+        let request = request.clone();
+        self.on_runtime(|c| async move { c.configure_unattended_here(&request).await })
+            .await
+            .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn configure_unattended_here(
+        &self,
+        request: &UnattendedRequest,
+    ) -> Result<UnattendedOutcome, ConfiguratorError> {
         let spec = &self.inner.spec;
         let given_name = request
             .installation_name
