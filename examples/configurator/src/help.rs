@@ -62,8 +62,6 @@ const ARGS: &[&str] = &[
     "verbose",
 ];
 
-const SUBCOMMANDS: &[&str] = &["status", "check", "rotate", "unbind", "forget"];
-
 fn template(loc: Locale) -> String {
     format!(
         "{{about-with-newline}}\n{} {{usage}}\n\n{{all-args}}{{after-help}}",
@@ -131,9 +129,15 @@ pub fn command(loc: Locale) -> clap::Command {
         });
     }
     cmd = cmd.mut_args(|a| a.help_heading(text(loc, "help.options").to_owned()));
-    for name in SUBCOMMANDS {
+    // Every subcommand, as declared: one added without its texts in the
+    // catalogue fails the tests below.
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_owned())
+        .collect();
+    for name in &names {
         let key = format!("help.cmd.{name}");
-        cmd = cmd.mut_subcommand(*name, |s| {
+        cmd = cmd.mut_subcommand(name, |s| {
             let s = s
                 .about(text(loc, &key).to_owned())
                 .help_template(template(loc))
@@ -142,7 +146,7 @@ pub fn command(loc: Locale) -> clap::Command {
                     text(loc, "help.options_value")
                 ));
             let s = help_flags(s, loc);
-            if *name == "unbind" {
+            if name == "unbind" {
                 s.mut_arg("confirm", |a| {
                     a.help(text(loc, "help.arg.unbind_confirm").to_owned())
                         .help_heading(text(loc, "help.options").to_owned())
@@ -243,5 +247,68 @@ fn usage_message(loc: Locale, e: &clap::Error) -> String {
             &[("arg", &arg), ("other", &context(e, ContextKind::PriorArg))],
         ),
         _ => text(loc, "help.err_usage").to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every text clap takes from the doc comments (the English source).
+    fn source_texts(cmd: &clap::Command, out: &mut Vec<String>) {
+        let mut keep = |t: Option<&clap::builder::StyledStr>| {
+            if let Some(t) = t {
+                // A distinctive stretch of it: its first line.
+                let first = t.to_string().lines().next().unwrap_or("").trim().to_owned();
+                if first.len() > 12 {
+                    out.push(first);
+                }
+            }
+        };
+        keep(cmd.get_about());
+        keep(cmd.get_long_about());
+        for arg in cmd.get_arguments() {
+            keep(arg.get_help());
+            keep(arg.get_long_help());
+        }
+        for sub in cmd.get_subcommands() {
+            source_texts(sub, out);
+        }
+    }
+
+    /// Every screen of help (the command's and each subcommand's), with
+    /// every text in `loc`.
+    fn rendered(loc: Locale) -> Vec<(String, String)> {
+        let mut cmd = command(loc);
+        let mut pages = vec![("main".to_owned(), cmd.render_help().to_string())];
+        for sub in cmd.get_subcommands_mut() {
+            let name = sub.get_name().to_owned();
+            pages.push((name, sub.render_help().to_string()));
+        }
+        pages
+    }
+
+    #[test]
+    fn every_help_text_comes_from_the_catalogue_in_every_language() {
+        let mut english_source = Vec::new();
+        source_texts(&Cli::command(), &mut english_source);
+        assert!(english_source.len() > 10, "{english_source:?}");
+        for loc in [Locale::PtBr, Locale::Es, Locale::En] {
+            let pages = rendered(loc);
+            assert!(pages.len() >= 7, "the command and its subcommands");
+            for (page, text) in &pages {
+                // A key the catalogue lacks would be shown as the key itself.
+                assert!(!text.contains("help."), "{loc:?} {page}: {text}");
+                if loc == Locale::En {
+                    continue;
+                }
+                for source in &english_source {
+                    assert!(
+                        !text.contains(source.as_str()),
+                        "{loc:?} {page} shows the untranslated {source:?}:\n{text}"
+                    );
+                }
+            }
+        }
     }
 }

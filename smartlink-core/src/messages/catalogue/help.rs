@@ -148,6 +148,12 @@ pub(super) static HELP: &[Entry] = &[
         "Olvida solo el estado local (la plataforma mantiene el vínculo)",
         "Forgets the local state only (the platform keeps the binding)",
     ),
+    (
+        "help.cmd.token",
+        "Imprime o token de acesso desta instalação (um token bearer para a plataforma), e nada mais, na saída padrão, para scripts",
+        "Imprime el token de acceso de esta instalación (un token bearer para la plataforma), y nada más, en la salida estándar, para scripts",
+        "Prints this installation's access token (a bearer token for the platform), and nothing else, on stdout, for scripts",
+    ),
     ("help.command_value", "COMANDO", "COMANDO", "COMMAND"),
     ("help.commands", "Comandos", "Comandos", "Commands"),
     (
@@ -233,9 +239,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.exit.0",
-        "configurado (status: configurado; check: tudo certo; rotate, unbind, forget: feito)",
-        "configurado (status: configurado; check: todo bien; rotate, unbind, forget: hecho)",
-        "configured (status: configured; check: all good; rotate, unbind, forget: done)",
+        "configurado (status: configurado; check: tudo certo; rotate, unbind, forget: feito; token: impresso)",
+        "configurado (status: configurado; check: todo bien; rotate, unbind, forget: hecho; token: impreso)",
+        "configured (status: configured; check: all good; rotate, unbind, forget: done; token: printed)",
     ),
     (
         "help.exit.1",
@@ -251,9 +257,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.exit.3",
-        "é preciso uma decisão do administrador, ou ela foi recusada (confirmação, ambiente, nome em uso, cancelado; status: não configurado)",
-        "se necesita una decisión del administrador, o fue rechazada (confirmación, ambiente, nombre en uso, cancelado; status: no configurado)",
-        "an administrator's decision is needed or was refused (confirmation, environment, name taken, cancelled; status: not configured)",
+        "é preciso uma decisão do administrador, ou ela foi recusada (confirmação, ambiente, nome em uso, cancelado; status: não configurado; token: não configurado ou credenciais revogadas)",
+        "se necesita una decisión del administrador, o fue rechazada (confirmación, ambiente, nombre en uso, cancelado; status: no configurado; token: no configurado o credenciales revocadas)",
+        "an administrator's decision is needed or was refused (confirmation, environment, name taken, cancelled; status: not configured; token: not configured or credentials revoked)",
     ),
     (
         "help.exit.4",
