@@ -171,9 +171,36 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
         StateError::InsecurePermissions { .. } => "cli.state_insecure",
         StateError::ForeignOwner { .. } => "cli.state_foreign_owner",
         StateError::Corrupt { .. } | StateError::UnsupportedVersion { .. } => "cli.state_set_aside",
+        StateError::Io { path, source, .. } => {
+            // Which file, and why, in the administrator's language.
+            let message = render(
+                loc,
+                "cli.state_io",
+                &[
+                    ("path", &path.display().to_string()),
+                    ("cause", text(loc, io_cause(source.kind()))),
+                ],
+            );
+            return with_detail(verbose, message, &e.to_string());
+        }
         _ => "code.state",
     };
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
+}
+
+/// The catalogue key that says why a file operation failed.
+fn io_cause(kind: std::io::ErrorKind) -> &'static str {
+    use std::io::ErrorKind as K;
+    match kind {
+        K::NotFound => "io.not_found",
+        K::PermissionDenied => "io.permission_denied",
+        K::IsADirectory => "io.is_a_directory",
+        K::NotADirectory => "io.not_a_directory",
+        K::ReadOnlyFilesystem => "io.read_only",
+        K::StorageFull | K::QuotaExceeded => "io.storage_full",
+        K::WouldBlock | K::ResourceBusy => "io.busy",
+        _ => "io.other",
+    }
 }
 
 /// Why the platform could not be reached, from what the error says.
@@ -901,6 +928,50 @@ mod strip_tests {
             let out = strip_credentials(raw);
             assert!(!out.contains("s3cret"), "{raw} -> {out}");
             assert_eq!(out, shown);
+        }
+    }
+}
+
+#[cfg(test)]
+mod state_error_tests {
+    use super::*;
+
+    /// What a real store says about `path` (a directory, a path under a
+    /// file), in every language: the file and the cause in the
+    /// administrator's words; the English detail only with `--verbose`.
+    #[test]
+    fn state_file_errors_name_the_file_and_the_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        std::fs::write(&plain, "x").unwrap();
+        let cases = [
+            (dir.path().to_path_buf(), "io.is_a_directory"),
+            (plain.join("state.json"), "io.not_a_directory"),
+        ];
+        for (path, cause) in cases {
+            let e = smartlink_core::FileStateStore::open(&path)
+                .and_then(|s| s.inspect().map(|_| ()))
+                .expect_err("the store refuses it");
+            for loc in Locale::ALL {
+                let shown = state_error_text(loc, false, &e);
+                assert!(shown.contains(&path.display().to_string()), "{shown}");
+                assert!(shown.contains(text(loc, cause)), "{loc:?} {cause}: {shown}");
+                assert!(!shown.contains("failed for"), "English detail: {shown}");
+                let verbose = state_error_text(loc, true, &e);
+                assert!(verbose.contains(&e.to_string()), "{verbose}");
+            }
+        }
+        for (kind, key) in [
+            (std::io::ErrorKind::NotFound, "io.not_found"),
+            (std::io::ErrorKind::PermissionDenied, "io.permission_denied"),
+            (std::io::ErrorKind::ReadOnlyFilesystem, "io.read_only"),
+            (std::io::ErrorKind::StorageFull, "io.storage_full"),
+            (std::io::ErrorKind::Other, "io.other"),
+        ] {
+            assert_eq!(io_cause(kind), key);
+            for loc in Locale::ALL {
+                assert_ne!(text(loc, key), key, "{key} is in the catalogue");
+            }
         }
     }
 }

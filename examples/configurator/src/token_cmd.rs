@@ -12,7 +12,6 @@
 use std::io::Write;
 
 use smartlink_core::TokenError;
-use smartlink_core::configurator::error_code;
 use smartlink_core::messages::code_text;
 
 use crate::exit;
@@ -33,12 +32,11 @@ pub async fn run(ctx: &Ctx) -> u8 {
                 TokenError::Revoked { .. } => {
                     (code_text(loc, "credentials_revoked"), exit::DECISION)
                 }
-                TokenError::Platform(p) => (
-                    format!("{} ({p})", code_text(loc, error_code(p).as_str())),
-                    exit::PLATFORM,
-                ),
+                TokenError::Platform(p) => {
+                    (crate::commands::platform_message(ctx, p), exit::PLATFORM)
+                }
                 TokenError::State(detail) => (
-                    format!("{} ({detail})", code_text(loc, "state")),
+                    crate::commands::with_detail(ctx.cli.verbose, code_text(loc, "state"), detail),
                     exit::STATE,
                 ),
                 other => (other.to_string(), exit::INTERNAL),

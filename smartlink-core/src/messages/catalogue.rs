@@ -79,7 +79,7 @@ mod tests {
             }
         };
         prefixes(help::HELP, &["help"]);
-        prefixes(situation::SITUATION, &["cause", "cli"]);
+        prefixes(situation::SITUATION, &["cause", "cli", "io"]);
         prefixes(codes::CODES, &["code", "validation"]);
         prefixes(diagnostics::DIAGNOSTICS, &["check", "status"]);
     }

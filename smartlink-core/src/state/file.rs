@@ -365,10 +365,15 @@ impl FileStateStore {
     /// is accessible by group or others.
     fn check_file(&self, meta: &fs::Metadata) -> Result<(), StateError> {
         if !meta.is_file() {
+            let kind = if meta.is_dir() {
+                io::ErrorKind::IsADirectory
+            } else {
+                io::ErrorKind::InvalidInput
+            };
             return Err(self.io_err(
                 "open (not a regular file)",
                 &self.path,
-                io::Error::from(io::ErrorKind::InvalidInput),
+                io::Error::from(kind),
             ));
         }
         #[cfg(unix)]

@@ -152,9 +152,9 @@ pub(super) static CODES: &[Entry] = &[
     ),
     (
         "code.state",
-        "Não foi possível gravar a configuração local.",
-        "No fue posible guardar la configuración local.",
-        "Could not write the local configuration.",
+        "Não foi possível ler ou gravar a configuração local.",
+        "No fue posible leer o guardar la configuración local.",
+        "Could not read or write the local configuration.",
     ),
     (
         "code.busy",
