@@ -28,20 +28,36 @@ pub fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-/// The shared library built for this test run.
+/// The shared library built for this test run, as `libsmartlink.so`.
 ///
-/// `cargo test` builds the cdylib next to the test binaries, in `deps/`; it
-/// copies it up to the profile directory only for `cargo build`, so the copy
-/// there may be stale. The one in `deps/` is always this run's.
+/// smartlink-ffi is built as cdylib and staticlib only (see
+/// `smartlink-ffi/rlib/Cargo.toml`), so `cargo test` does not build its
+/// library for the integration tests; it builds the same sources as the
+/// `smartlink-ffi-rlib` dev-dependency, whose cdylib lands in `deps/` as
+/// `libsmartlink_rlib.so`. That file, this run's, is copied once per test
+/// process to `ffi-lib/libsmartlink.so` in the profile directory, the name
+/// the examples link and load. (The copy cargo leaves in the profile
+/// directory itself may be stale.)
 pub fn cdylib() -> PathBuf {
-    let so = lib_dir().join("libsmartlink.so");
-    assert!(so.exists(), "{} not built", so.display());
-    so
+    lib_dir().join("libsmartlink.so")
 }
 
 /// The directory holding this run's `libsmartlink.so`.
 pub fn lib_dir() -> PathBuf {
-    profile_dir().join("deps")
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let built = profile_dir().join("deps").join("libsmartlink_rlib.so");
+        assert!(built.exists(), "{} not built", built.display());
+        let dir = profile_dir().join("ffi-lib");
+        std::fs::create_dir_all(&dir).unwrap();
+        // Written under a per-process name, then renamed: test processes of
+        // other binaries may be loading the previous copy.
+        let tmp = dir.join(format!("libsmartlink.so.{}", std::process::id()));
+        std::fs::copy(&built, &tmp).unwrap();
+        std::fs::rename(&tmp, dir.join("libsmartlink.so")).unwrap();
+        dir
+    })
+    .clone()
 }
 
 /// Fails (does not skip) when a tool is missing.
