@@ -452,7 +452,7 @@ smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle
 // JSON response into `out`.
 //
 // - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124): the same call in
+// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127): the same call in
 //   Windows-1252, both ways: `input` is read as CP1252, the response is
 //   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 //   rules below count the converted bytes.
