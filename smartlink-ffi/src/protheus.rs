@@ -7,8 +7,10 @@
 //!
 //! Why a global: ADVPL code keeps the number, not a pointer, between calls
 //! (often across user threads of one AppServer), so the table must outlive
-//! any one call. It is the only global besides the thread-local last error
-//! and holds nothing but handles.
+//! any one call. It holds nothing but handles. The crate's other globals
+//! (the thread-local last error, the thread-local stash of a response that
+//! did not fit, the handle serial counter) are listed in the crate's
+//! documentation.
 //!
 //! Ids (`in` is JSON, `out` receives JSON, the return value is 0 or a
 //! `smartlink_result` code):
