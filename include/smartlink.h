@@ -284,13 +284,18 @@ smartlink_result smartlink_last_error_message_alloc(char **out);
 smartlink_result smartlink_configurator_new(const char *config_json,
                                             struct smartlink_configurator **out);
 
-// Frees a configurator: cancels its calls in flight, waits for them, stops
-// and joins every thread it started (waiting at most 5 s for running work).
+// Frees a configurator: stops and joins every thread it started (waiting
+// at most 5 s for running work, such as a background configuration task)
+// and releases the handle.
 //
 // - `handle`: from `smartlink_configurator_new`; NULL is a no-op.
-// - Ownership: takes ownership; `handle` is invalid afterwards.
-// - Threading: must not run concurrently with another call on the same
-//   handle (other handles are unaffected); must not be called twice.
+// - Before freeing, no other call on this handle may be running: to end
+//   calls blocked on other threads, call `smartlink_cancel(handle)`, wait
+//   until every other call on the handle has returned, then free. Freeing
+//   while another call still uses the handle is undefined behaviour (its
+//   memory is released under that call). Other handles are unaffected.
+// - Ownership: takes ownership; `handle` is invalid afterwards and must
+//   not be freed twice.
 void smartlink_configurator_free(struct smartlink_configurator *handle);
 
 // Cancels every call in flight on `handle` (they return
@@ -407,7 +412,8 @@ smartlink_result smartlink_access_token(const struct smartlink_configurator *han
 // - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`);
 //   `expires_at` optional. `*out` is set only on success.
 // - Ownership: the caller owns `*out` and must free it with
-//   `smartlink_string_free`.
+//   `smartlink_string_free` (it is a bearer token: overwrite it before
+//   freeing if your policy asks for it).
 // - Thread-safe.
 smartlink_result smartlink_access_token_alloc(const struct smartlink_configurator *handle,
                                               char **out,
@@ -452,7 +458,7 @@ smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle
 // JSON response into `out`.
 //
 // - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124): the same call in
+// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127): the same call in
 //   Windows-1252, both ways: `input` is read as CP1252, the response is
 //   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 //   rules below count the converted bytes.

@@ -32,6 +32,7 @@ pub mod environment;
 pub mod error;
 pub mod failure;
 pub mod installation;
+mod json_error;
 pub mod messages;
 pub mod platform;
 pub mod rules;

@@ -908,6 +908,99 @@ async fn secrets_echoed_by_the_server_never_reach_errors() {
     assert_error_clean(&err);
 }
 
+/// A secret as real platforms issue them: Base64 text with `+`, `/`, `=`.
+const B64_SECRET: &str = "c2Vj+cmV0/LXNlY3JldA==";
+
+/// The spellings of [`B64_SECRET`] a server may echo for client `client_id`.
+fn echoed_spellings(client_id: &str) -> Vec<(&'static str, String)> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    vec![
+        (
+            "form-urlencoded",
+            url::form_urlencoded::byte_serialize(B64_SECRET.as_bytes()).collect(),
+        ),
+        (
+            "form-urlencoded, lowercase hex",
+            B64_SECRET
+                .replace('+', "%2b")
+                .replace('/', "%2f")
+                .replace('=', "%3d"),
+        ),
+        (
+            "HTTP Basic",
+            b64.encode(format!("{client_id}:{B64_SECRET}")),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn form_encoded_and_basic_spellings_of_the_secret_are_redacted() {
+    let mut server = Server::new_async().await;
+    let mut mocks = Vec::new();
+    for (n, _) in echoed_spellings("cli_0").iter().enumerate() {
+        let client_id = format!("cli_{n}");
+        let echo = move |request: &mockito::Request| {
+            let body = request.utf8_lossy_body().unwrap().into_owned();
+            let client_id = url::form_urlencoded::parse(body.as_bytes())
+                .find(|(k, _)| k == "client_id")
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default();
+            // The secret as it travelled: a slice of the form body itself.
+            let sent = body
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("client_secret="))
+                .unwrap_or_default()
+                .to_owned();
+            let spelling = if n == 0 {
+                sent
+            } else {
+                echoed_spellings(&client_id)[n].1.clone()
+            };
+            json!({"error": "invalid_client",
+                   "error_description": format!("secret {spelling} is not valid")})
+            .to_string()
+            .into_bytes()
+        };
+        mocks.push(
+            server
+                .mock("POST", "/oauth2/token")
+                .match_body(Matcher::UrlEncoded("client_id".into(), client_id))
+                .with_status(401)
+                .with_body_from_request(echo)
+                .create_async()
+                .await,
+        );
+    }
+    let platform = HttpPlatform::new(config(&server).with_max_attempts(1)).unwrap();
+    let mut leaks = Vec::new();
+    for (n, (what, spelling)) in echoed_spellings("cli_0").iter().enumerate() {
+        let client_id = format!("cli_{n}");
+        let spelling = if n == 0 {
+            spelling.clone()
+        } else {
+            echoed_spellings(&client_id)[n].1.clone()
+        };
+        let mut credentials = credentials(B64_SECRET);
+        credentials.client_id = ClientId::new(&client_id).unwrap();
+        let err = platform.verify_credentials(&credentials).await.unwrap_err();
+        assert!(err.is(ErrorCode::InvalidClient), "{what}: {err:?}");
+        let PlatformError::Api { detail, .. } = &err else {
+            panic!("{what}: {err:?}");
+        };
+        // The echo did come back, with the secret replaced.
+        if detail.as_deref() != Some("secret [redacted] is not valid") {
+            leaks.push(format!("{what}: detail {detail:?}"));
+        }
+        for text in [err.to_string(), format!("{err:?}")] {
+            if text.contains(&spelling) || text.contains(B64_SECRET) {
+                leaks.push(format!("{what}: {text}"));
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "secret spellings leaked: {leaks:#?}");
+}
+
 #[tokio::test]
 async fn transport_errors_name_neither_url_nor_secrets() {
     // A port nothing listens on: bind, note it, close it.

@@ -4,6 +4,7 @@ use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
+use secrecy::ExposeSecret;
 use smartlink_core::platform::memory::wire::{BindBody, Page};
 use smartlink_core::platform::memory::{Operation, SeedEnvironment};
 use smartlink_core::{
@@ -788,6 +789,63 @@ async fn snapshot_round_trip() {
     let mut wrong_version = p.snapshot();
     wrong_version["version"] = serde_json::json!(99);
     assert!(InMemoryPlatform::restore(&wrong_version).is_err());
+}
+
+#[tokio::test]
+async fn restore_errors_quote_no_value_of_the_snapshot() {
+    let p = platform(vec![seed_env("env_a", "A", Kind::Production, vec![])]);
+    let me = inst("inst-1", ErpLine::Protheus, Kind::Production);
+    p.bind(&me, &BindTarget::plain(&env(&p, "env_a")))
+        .await
+        .unwrap();
+    let creds = p
+        .issue_credentials(&issue("env_a", &me.id, false))
+        .await
+        .unwrap();
+    let secret = creds.credentials.client_secret.expose_secret().to_owned();
+    let snapshot = p.snapshot();
+    // The secret moved into places where it has the wrong type or is no
+    // valid value: serde's own messages would quote it.
+    let mut cases = Vec::new();
+    for pointer in ["/page_size", "/version", "/environments/0/kind"] {
+        let mut bad = snapshot.clone();
+        *bad.pointer_mut(pointer).unwrap() = serde_json::json!(secret);
+        cases.push((pointer, bad));
+    }
+    for (pointer, bad) in &cases {
+        let message = match InMemoryPlatform::restore(bad) {
+            Err(PlatformError::InvalidInput(message)) => message,
+            other => panic!("{pointer}: {:?}", other.map(|_| ())),
+        };
+        assert!(!message.contains(&secret), "{pointer}: {message}");
+        assert!(
+            message.starts_with("snapshot: unexpected content at line "),
+            "{pointer}: {message}"
+        );
+        let text = serde_json::to_string_pretty(bad).unwrap();
+        let message = match InMemoryPlatform::restore_json(text.as_bytes()) {
+            Err(PlatformError::InvalidInput(message)) => message,
+            other => panic!("{pointer}: {:?}", other.map(|_| ())),
+        };
+        assert!(!message.contains(&secret), "{pointer}: {message}");
+        // The position is the line where the secret replaced the value.
+        let key = pointer.rsplit('/').next().unwrap();
+        let line = text
+            .lines()
+            .position(|l| l.contains(&format!("\"{key}\": \"{secret}\"")))
+            .unwrap()
+            + 1;
+        assert!(
+            message.contains(&format!("at line {line} column ")),
+            "{pointer}: {message}"
+        );
+    }
+    // Broken JSON text: a syntax error, by position.
+    let message = match InMemoryPlatform::restore_json(format!("{{\"x\": {secret}").as_bytes()) {
+        Err(PlatformError::InvalidInput(message)) => message,
+        other => panic!("{:?}", other.map(|_| ())),
+    };
+    assert!(!message.contains(&secret), "{message}");
 }
 
 #[tokio::test]

@@ -26,7 +26,8 @@ const BLOCKING_KEEP_ALIVE: Duration = Duration::from_millis(200);
 /// How long freeing a handle waits for its threads to finish.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
 /// Default deadline of one blocking call when neither the configuration nor
-/// the request gives one.
+/// the request gives one. (Each platform operation within the call keeps the
+/// HTTP client's default budget of 60 s then: see `http_config`.)
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The configuration JSON (the token is taken out before this is parsed, so
@@ -102,6 +103,41 @@ fn ms(field: &str, v: Option<u64>) -> Result<Option<Duration>, FfiError> {
     }
 }
 
+/// The HTTP client's configuration, and the default deadline of a blocking
+/// call. With `deadline_ms` both are that deadline; without it a call gets
+/// [`DEFAULT_DEADLINE`] (120 s) and each platform operation the HTTP
+/// client's own budget, `HttpPlatformConfig::DEFAULT_OPERATION_DEADLINE`
+/// (60 s, retries included), so one slow operation fails with a timeout
+/// before the call's deadline.
+fn http_config(
+    config: &Config,
+    token: SecretString,
+) -> Result<(HttpPlatformConfig, Duration), FfiError> {
+    let mut http = HttpPlatformConfig::new(config.platform_url.clone(), token);
+    if let Some(url) = &config.token_url {
+        http = http.with_token_url(url.clone());
+    }
+    if let Some(d) = ms("connect_timeout_ms", config.connect_timeout_ms)? {
+        http = http.with_connect_timeout(d);
+    }
+    if let Some(d) = ms("read_timeout_ms", config.read_timeout_ms)? {
+        http = http.with_read_timeout(d);
+    }
+    let deadline = ms("deadline_ms", config.deadline_ms)?;
+    if let Some(d) = deadline {
+        http = http.with_operation_deadline(d);
+    }
+    match config.proxy.as_deref() {
+        None => {}
+        Some("" | "none") => http = http.without_proxy(),
+        Some(url) => http = http.with_proxy(url),
+    }
+    if let Some(ca) = &config.ca_file {
+        http = http.with_extra_ca_file(ca.clone());
+    }
+    Ok((http, deadline.unwrap_or(DEFAULT_DEADLINE)))
+}
+
 impl HandleInner {
     /// Builds a handle from the configuration JSON.
     pub fn from_json(json: &str) -> Result<Arc<Self>, FfiError> {
@@ -116,16 +152,18 @@ impl HandleInner {
             Some(_) => return Err(invalid_config("`token` must be a non-empty string")),
             None => return Err(invalid_config("`token` is required")),
         };
-        let config: Config = crate::json_api::from_value_named(value)
+        let mut config: Config = crate::json_api::from_value_named(value)
             .map_err(|e| invalid_config(format!("configuration: {e}")))?;
 
-        let installation: InstallationConfig =
-            crate::json_api::from_value_named(config.installation).map_err(|e| {
-                FfiError::new(
-                    smartlink_result::InvalidInstallation,
-                    format!("installation: {e}"),
-                )
-            })?;
+        let installation: InstallationConfig = crate::json_api::from_value_named(std::mem::take(
+            &mut config.installation,
+        ))
+        .map_err(|e| {
+            FfiError::new(
+                smartlink_result::InvalidInstallation,
+                format!("installation: {e}"),
+            )
+        })?;
         let spec = InstallationSpec::parse(
             &installation.id,
             &installation.line,
@@ -139,28 +177,7 @@ impl HandleInner {
             )
         })?;
 
-        let mut http = HttpPlatformConfig::new(config.platform_url, token);
-        if let Some(url) = config.token_url {
-            http = http.with_token_url(url);
-        }
-        if let Some(d) = ms("connect_timeout_ms", config.connect_timeout_ms)? {
-            http = http.with_connect_timeout(d);
-        }
-        if let Some(d) = ms("read_timeout_ms", config.read_timeout_ms)? {
-            http = http.with_read_timeout(d);
-        }
-        let deadline = ms("deadline_ms", config.deadline_ms)?;
-        if let Some(d) = deadline {
-            http = http.with_operation_deadline(d);
-        }
-        match config.proxy.as_deref() {
-            None => {}
-            Some("" | "none") => http = http.without_proxy(),
-            Some(url) => http = http.with_proxy(url),
-        }
-        if let Some(ca) = config.ca_file {
-            http = http.with_extra_ca_file(ca);
-        }
+        let (http, default_deadline) = http_config(&config, token)?;
         let platform =
             HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
 
@@ -209,7 +226,7 @@ impl HandleInner {
         Ok(Arc::new(Self {
             configurator,
             locale: Locale::parse(config.locale.as_deref().unwrap_or("pt-BR")),
-            default_deadline: deadline.unwrap_or(DEFAULT_DEADLINE),
+            default_deadline,
             runtime: RwLock::new(Some(runtime)),
             cancel: watch::Sender::new(0),
             closing: AtomicBool::new(false),
@@ -293,5 +310,43 @@ impl HandleInner {
 impl Drop for HandleInner {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(deadline_ms: Option<u64>) -> Config {
+        let mut value = serde_json::json!({
+            "platform_url": "https://platform.example",
+            "state": "memory",
+            "installation": {"id": "i", "line": "protheus", "kind": "production"},
+        });
+        if let Some(ms) = deadline_ms {
+            value["deadline_ms"] = ms.into();
+        }
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn deadline_defaults_are_120_s_per_call_and_60_s_per_platform_operation() {
+        let (http, call) = http_config(&config(None), SecretString::from("t")).unwrap();
+        assert_eq!(call, Duration::from_secs(120));
+        assert_eq!(
+            HttpPlatformConfig::DEFAULT_OPERATION_DEADLINE,
+            Duration::from_secs(60)
+        );
+        assert!(
+            format!("{http:?}").contains("operation_deadline: 60s"),
+            "{http:?}"
+        );
+
+        let (http, call) = http_config(&config(Some(5000)), SecretString::from("t")).unwrap();
+        assert_eq!(call, Duration::from_secs(5));
+        assert!(
+            format!("{http:?}").contains("operation_deadline: 5s"),
+            "{http:?}"
+        );
     }
 }

@@ -6,8 +6,18 @@
 //! outputs are written only on success; every body runs inside a panic
 //! boundary; strings are NUL-terminated UTF-8.
 //!
-//! Global state: the thread-local last error, and the integer handle table of
-//! `ExecInClientDLL` (see [`protheus`]): nothing else.
+//! Global state, all of it:
+//! - the thread-local last error (see [`error`]);
+//! - the thread-local stash of one response that did not fit the caller's
+//!   buffer (`UNDELIVERED`), so that asking again with a bigger buffer never
+//!   runs the operation twice. A `smartlink_call` or `ExecInClientDLL` on
+//!   that thread takes it (and delivers it when it is the same request on
+//!   the same handle); other functions leave it. It may hold a secret (the
+//!   response of `credentials` or `access_token`);
+//! - the process-wide counter `NEXT_SERIAL`, which numbers every handle
+//!   uniquely in the process, so that a kept response is delivered on its
+//!   own handle only;
+//! - the integer handle table of `ExecInClientDLL` (see [`protheus`]).
 
 #![allow(clippy::missing_safety_doc)] // the safety contract is in the header, per function
 
@@ -342,13 +352,18 @@ pub unsafe extern "C" fn smartlink_configurator_new(
     })
 }
 
-/// Frees a configurator: cancels its calls in flight, waits for them, stops
-/// and joins every thread it started (waiting at most 5 s for running work).
+/// Frees a configurator: stops and joins every thread it started (waiting
+/// at most 5 s for running work, such as a background configuration task)
+/// and releases the handle.
 ///
 /// - `handle`: from `smartlink_configurator_new`; NULL is a no-op.
-/// - Ownership: takes ownership; `handle` is invalid afterwards.
-/// - Threading: must not run concurrently with another call on the same
-///   handle (other handles are unaffected); must not be called twice.
+/// - Before freeing, no other call on this handle may be running: to end
+///   calls blocked on other threads, call `smartlink_cancel(handle)`, wait
+///   until every other call on the handle has returned, then free. Freeing
+///   while another call still uses the handle is undefined behaviour (its
+///   memory is released under that call). Other handles are unaffected.
+/// - Ownership: takes ownership; `handle` is invalid afterwards and must
+///   not be freed twice.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_configurator_free(handle: *mut smartlink_configurator) {
     if handle.is_null() {
@@ -596,7 +611,8 @@ pub unsafe extern "C" fn smartlink_access_token(
 /// - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`);
 ///   `expires_at` optional. `*out` is set only on success.
 /// - Ownership: the caller owns `*out` and must free it with
-///   `smartlink_string_free`.
+///   `smartlink_string_free` (it is a bearer token: overwrite it before
+///   freeing if your policy asks for it).
 /// - Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_access_token_alloc(

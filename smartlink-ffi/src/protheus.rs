@@ -7,8 +7,10 @@
 //!
 //! Why a global: ADVPL code keeps the number, not a pointer, between calls
 //! (often across user threads of one AppServer), so the table must outlive
-//! any one call. It is the only global besides the thread-local last error
-//! and holds nothing but handles.
+//! any one call. It holds nothing but handles. The crate's other globals
+//! (the thread-local last error, the thread-local stash of a response that
+//! did not fit, the handle serial counter) are listed in the crate's
+//! documentation.
 //!
 //! Ids (`in` is JSON, `out` receives JSON, the return value is 0 or a
 //! `smartlink_result` code):
@@ -347,7 +349,7 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 /// JSON response into `out`.
 ///
 /// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-124): the same call in
+/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127): the same call in
 ///   Windows-1252, both ways: `input` is read as CP1252, the response is
 ///   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 ///   rules below count the converted bytes.

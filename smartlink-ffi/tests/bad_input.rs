@@ -726,9 +726,10 @@ fn exec_open(id: &str) -> i64 {
 
 fn exec_id() -> impl Strategy<Value = i32> {
     prop_oneof![
-        6 => prop::sample::select(vec![1, 2, 3, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24]),
+        // Every id (see `OP_IDS`): OPEN, CLOSE, CALL and the operations 10-27.
+        6 => prop::sample::select([1, 2, 3].into_iter().chain(10..=27).collect::<Vec<i32>>()),
         1 => any::<i32>(),
-        1 => prop::sample::select(vec![0, -1, 4, 9, 25, i32::MIN, i32::MAX]),
+        1 => prop::sample::select(vec![0, -1, 4, 9, 28, 100, 128, i32::MIN, i32::MAX]),
     ]
 }
 

@@ -121,11 +121,10 @@ impl Sandbox {
         state_file: PathBuf,
     ) -> Result<Arc<Self>, SandboxError> {
         let platform = match std::fs::read(&state_file) {
-            Ok(bytes) => {
-                let value: serde_json::Value = serde_json::from_slice(&bytes)
-                    .map_err(|e| SandboxError::State(e.to_string()))?;
-                InMemoryPlatform::restore(&value).map_err(|e| SandboxError::State(e.to_string()))?
-            }
+            // The error names what is wrong and its line and column in the
+            // file, never a value: the file holds the issued secrets.
+            Ok(bytes) => InMemoryPlatform::restore_json(&bytes)
+                .map_err(|e| SandboxError::State(e.to_string()))?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 InMemoryPlatform::from_seed(seed).map_err(SandboxError::Seed)?
             }

@@ -74,3 +74,78 @@ fn binary_refuses_bad_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--token is required"));
 }
+
+fn run_with(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
+        .args(args)
+        .env_remove("SMARTLINK_SANDBOX_TOKEN")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn binary_never_echoes_the_value_of_a_bad_argument() {
+    for (args, shown) in [
+        (
+            &["--token=s3cr3t-canary", "--bogus=x-canary"][..],
+            "unknown argument \"--bogus=[redacted]\"",
+        ),
+        (
+            &["--tokn=s3cr3t-canary"][..],
+            "unknown argument \"--tokn=[redacted]\"",
+        ),
+        (
+            &["--listen", "127.0.0.1:0", "s3cr3t-canary"][..],
+            "unknown argument (not shown: it may be a secret)",
+        ),
+        (
+            &["--token-lifetime=s3cr3t-canary"][..],
+            "--token-lifetime must be a positive number of seconds",
+        ),
+        (
+            &["--token-lifetime", "s3cr3t-canary"][..],
+            "--token-lifetime must be a positive number of seconds",
+        ),
+        (&["--token="][..], "--token needs a value"),
+        (
+            &["--help=s3cr3t-canary"][..],
+            "unknown argument \"--help=[redacted]\"",
+        ),
+    ] {
+        let (code, stderr) = run_with(args);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(shown), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("canary"),
+            "{args:?} echoed a value: {stderr}"
+        );
+        // The usage recommends the environment variable over the argument.
+        assert!(
+            stderr.contains(
+                "prefer the environment\n                  variable SMARTLINK_SANDBOX_TOKEN"
+            ),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn binary_accepts_flag_equals_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("sandbox.json");
+    // Every flag in the `--flag=value` form; the address cannot be bound, so
+    // the run ends right after parsing, naming the address it was given.
+    let (code, stderr) = run_with(&[
+        "--token=eq-token",
+        &format!("--state={}", state.display()),
+        "--token-lifetime=5",
+        "--listen=256.0.0.1:1",
+    ]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("cannot listen on 256.0.0.1:1"), "{stderr}");
+    assert!(!stderr.contains("eq-token"), "{stderr}");
+}

@@ -17,6 +17,7 @@ mod ui;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 
 pub use help::exit_codes_text;
 use smartlink_core::messages::Locale;
@@ -77,8 +78,9 @@ pub struct Cli {
     pub platform_url: Option<String>,
 
     /// Bearer token for --platform-url (or the SMARTLINK_TOKEN variable).
-    #[arg(long, value_name = "TOKEN", global = true, value_parser = non_empty)]
-    pub token: Option<String>,
+    // A `SecretString`: `{cli:?}` shows it as redacted.
+    #[arg(long, value_name = "TOKEN", global = true, value_parser = non_empty_secret)]
+    pub token: Option<SecretString>,
 
     /// Extra trusted CA certificates (PEM) for --platform-url, on top of the
     /// operating system's roots (a corporate TLS-inspecting proxy's CA).
@@ -150,6 +152,11 @@ fn non_empty(value: &str) -> Result<String, String> {
     } else {
         Ok(value.to_owned())
     }
+}
+
+/// [`non_empty`], held as a secret.
+fn non_empty_secret(value: &str) -> Result<SecretString, String> {
+    non_empty(value).map(SecretString::from)
 }
 
 #[derive(Debug, Subcommand)]
@@ -248,4 +255,33 @@ fn main() -> ExitCode {
     // Prompts may still block a thread on stdin: do not wait for it.
     runtime.shutdown_background();
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    use super::Cli;
+
+    #[test]
+    fn debug_of_the_cli_hides_the_token() {
+        let cli = Cli::try_parse_from([
+            "smartlink-configurator",
+            "--platform-url",
+            "https://platform.example",
+            "--token",
+            "cli-canary-token",
+            "status",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.token.as_ref().map(|t| t.expose_secret()),
+            Some("cli-canary-token")
+        );
+        for shown in [format!("{cli:?}"), format!("{cli:#?}")] {
+            assert!(!shown.contains("cli-canary-token"), "{shown}");
+            assert!(shown.contains("platform.example"), "{shown}");
+        }
+    }
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::messages::{Locale, kind_label, line_label, render, text};
 use smartlink_core::state::file::Inspection;
 use smartlink_core::state::{LocalState, StateError, StateLock, StateStore};
@@ -324,7 +324,8 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             Some(url) => {
                 let token = cli
                     .token
-                    .clone()
+                    .as_ref()
+                    .map(|t| t.expose_secret().to_owned())
                     .or_else(|| std::env::var("SMARTLINK_TOKEN").ok())
                     .filter(|t| !t.is_empty())
                     .ok_or_else(|| usage(text(locale, "cli.token_required").to_owned()))?;

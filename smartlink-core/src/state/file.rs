@@ -65,6 +65,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::{LocalState, StateError, StateLock, StateStore};
+use crate::json_error::describe;
 
 mod inspect;
 pub use inspect::Inspection;
@@ -520,24 +521,6 @@ fn migrate(version: u64, value: Value) -> Result<Value, String> {
             }))
         }
         other => Err(format!("no migration from version {other}")),
-    }
-}
-
-/// Describes a serde_json error by category and position only: its message
-/// may quote the input (an unknown variant, an invalid value), which holds
-/// secrets.
-fn describe(e: &serde_json::Error) -> String {
-    use serde_json::error::Category;
-    let what = match e.classify() {
-        Category::Io => "read error",
-        Category::Syntax => "invalid JSON",
-        Category::Data => "unexpected content",
-        Category::Eof => "truncated JSON",
-    };
-    if e.line() > 0 {
-        format!("{what} at line {} column {}", e.line(), e.column())
-    } else {
-        what.to_string()
     }
 }
 

@@ -83,6 +83,24 @@ impl TokenSource for StaticToken {
 /// let platform = HttpPlatform::new(config).unwrap();
 /// # drop(platform);
 ///
+/// // `Debug` shows the URLs' scheme, host, port and path only: user info and
+/// // query (which `HttpPlatform::new` refuses) may carry credentials.
+/// let leaky = HttpPlatformConfig::new(
+///     "https://admin:pa55word@configurator.example.com:8443/api?access_token=t0ken",
+///     SecretString::from("bootstrap-token"),
+/// )
+/// .with_token_url("https://id.example.com/connect/token?client_secret=s3cret");
+/// let shown = format!("{leaky:?}");
+/// for secret in ["admin", "pa55word", "t0ken", "s3cret", "bootstrap-token"] {
+///     assert!(!shown.contains(secret), "{shown}");
+/// }
+/// assert!(shown.contains(
+///     r#"base_url: "https://[redacted]@configurator.example.com:8443/api?[redacted]""#
+/// ));
+/// assert!(shown.contains(
+///     r#"token_url: Some("https://id.example.com/connect/token?[redacted]")"#
+/// ));
+///
 /// // Plain http is for loopback hosts only.
 /// let remote = HttpPlatformConfig::new("http://configurator.example.com", SecretString::from("t"));
 /// assert!(HttpPlatform::new(remote).is_err());
@@ -271,9 +289,10 @@ impl fmt::Debug for HttpPlatformConfig {
             ProxySetting::Url(_) => "explicit [redacted]",
             ProxySetting::None => "none",
         };
+        // Not yet validated: user info or a query may carry credentials.
         f.debug_struct("HttpPlatformConfig")
-            .field("base_url", &self.base_url)
-            .field("token_url", &self.token_url)
+            .field("base_url", &shown_url(&self.base_url))
+            .field("token_url", &self.token_url.as_deref().map(shown_url))
             .field("token_source", &REDACTED)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)
@@ -288,6 +307,43 @@ impl fmt::Debug for HttpPlatformConfig {
             .field("user_agent", &self.user_agent)
             .finish()
     }
+}
+
+/// A URL as `Debug` shows it: scheme, host, port and path. User info, query
+/// and fragment, which [`parse_endpoint`] refuses because they may carry
+/// credentials, are shown as `[redacted]`; a text that is no URL is not
+/// shown at all.
+pub(super) fn shown_url(raw: &str) -> String {
+    let Ok(url) = Url::parse(raw.trim()) else {
+        return format!("[not a valid URL, {REDACTED}]");
+    };
+    let mut shown = format!("{}:", url.scheme());
+    if let Some(host) = url.host_str() {
+        shown.push_str("//");
+        if !url.username().is_empty() || url.password().is_some() {
+            shown.push_str(REDACTED);
+            shown.push('@');
+        }
+        shown.push_str(host);
+        if let Some(port) = url.port() {
+            shown.push_str(&format!(":{port}"));
+        }
+    }
+    if url.cannot_be_a_base() {
+        // `mailto:x`, `data:...`: the rest is no path.
+        shown.push_str(REDACTED);
+    } else {
+        shown.push_str(url.path());
+    }
+    if url.query().is_some() {
+        shown.push('?');
+        shown.push_str(REDACTED);
+    }
+    if url.fragment().is_some() {
+        shown.push('#');
+        shown.push_str(REDACTED);
+    }
+    shown
 }
 
 /// Parses an endpoint URL and applies the scheme rule: `https`, or `http` to
@@ -384,6 +440,29 @@ mod tests {
                 ),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn debug_urls_show_scheme_host_port_and_path_only() {
+        for (raw, shown) in [
+            (
+                "https://platform.example.com/api",
+                "https://platform.example.com/api",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080/"),
+            ("http://[::1]:9000/x", "http://[::1]:9000/x"),
+            (
+                "https://user:pw@platform.example.com/api?token=t#frag",
+                "https://[redacted]@platform.example.com/api?[redacted]#[redacted]",
+            ),
+            ("https://:pw@h.example", "https://[redacted]@h.example/"),
+            ("https://user@h.example", "https://[redacted]@h.example/"),
+            ("mailto:secret@example.com", "mailto:[redacted]"),
+            ("user:secret@host", "user:[redacted]"),
+            ("not a url secret", "[not a valid URL, [redacted]]"),
+        ] {
+            assert_eq!(shown_url(raw), shown, "{raw}");
         }
     }
 

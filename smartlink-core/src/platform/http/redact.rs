@@ -1,6 +1,10 @@
 //! Redaction of response excerpts kept for support: secret values by key
 //! (JSON, forms, headers, `Bearer`) and every known secret, wherever it
-//! appears, JSON-escaped spellings included.
+//! appears: raw, form-urlencoded and JSON-escaped, and a client's secret as
+//! the Base64 of HTTP Basic credentials.
+
+use secrecy::SecretString;
+use secrecy::zeroize::Zeroizing;
 
 use super::*;
 
@@ -31,21 +35,82 @@ pub(super) fn excerpt(body: &[u8], known: &[&str]) -> String {
 
 pub(super) fn redact(text: &str, known: &[&str]) -> String {
     let mut out = redact_keyed(text);
+    let mut forms: Vec<Zeroizing<String>> = Vec::new();
     for secret in known.iter().filter(|s| !s.is_empty()) {
-        // A server may echo a secret JSON-escaped (`\/` for `/`, `\"`,
-        // `\u00e9`, ...): hide those spellings too.
-        let escaped = serde_json::to_string(secret).unwrap_or_default();
-        let escaped = escaped
-            .strip_prefix('"')
-            .and_then(|e| e.strip_suffix('"'))
-            .unwrap_or(&escaped)
-            .to_owned();
-        let slash_escaped = escaped.replace('/', "\\/");
-        for form in [secret.to_string(), escaped, slash_escaped] {
-            if !form.is_empty() {
-                out = out.replace(&form, REDACTED);
-            }
+        forms.extend(spellings(secret));
+    }
+    // Longest first, so that no shorter spelling cuts into a longer one
+    // before that one is replaced whole.
+    forms.sort_by_key(|form| std::cmp::Reverse(form.len()));
+    for form in forms.iter().filter(|f| !f.is_empty()) {
+        if out.contains(form.as_str()) {
+            out = out.replace(form.as_str(), REDACTED);
         }
+    }
+    out
+}
+
+/// The spellings of `secret` a server may echo: as it is; form-urlencoded
+/// as it was sent (`+` as `%2B`, `/` as `%2F`, `=` as `%3D`, a space as `+`
+/// or `%20`, hex digits in either case); and each of those JSON-escaped
+/// (`\"`, `\u00e9`, `/` as `\/`).
+pub(super) fn spellings(secret: &str) -> Vec<Zeroizing<String>> {
+    let form: Zeroizing<String> =
+        Zeroizing::new(url::form_urlencoded::byte_serialize(secret.as_bytes()).collect());
+    let mut plain: Vec<Zeroizing<String>> = vec![Zeroizing::new(secret.to_owned())];
+    if *form != secret {
+        let percent_space = Zeroizing::new(form.replace('+', "%20"));
+        let lower_hex = Zeroizing::new(lowercase_percent_escapes(&form));
+        let lower_percent_space = Zeroizing::new(lowercase_percent_escapes(&percent_space));
+        plain.extend([form, percent_space, lower_hex, lower_percent_space]);
+    }
+    let mut out = Vec::with_capacity(plain.len() * 3);
+    for spelling in plain {
+        let quoted = Zeroizing::new(serde_json::to_string(spelling.as_str()).unwrap_or_default());
+        let escaped = Zeroizing::new(
+            quoted
+                .strip_prefix('"')
+                .and_then(|e| e.strip_suffix('"'))
+                .unwrap_or(&quoted)
+                .to_owned(),
+        );
+        let slash_escaped = Zeroizing::new(escaped.replace('/', "\\/"));
+        out.extend([spelling, escaped, slash_escaped]);
+    }
+    out
+}
+
+/// `%2B` → `%2b`: a percent-encoding with lowercase hex digits.
+fn lowercase_percent_escapes(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let escape = rest.get(at..at + 3).unwrap_or("%");
+        out.push_str(&escape.to_ascii_lowercase());
+        rest = &rest[at + escape.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The HTTP Basic credentials (RFC 7617) of a client: the Base64 of
+/// `client_id:secret`, both as they are and form-urlencoded first
+/// (RFC 6749 §2.3.1). A server may echo the `Authorization` header it got,
+/// or build it from the form.
+pub(super) fn basic_credentials(client_id: &str, secret: &str) -> Vec<SecretString> {
+    use base64::Engine as _;
+    let encode =
+        |text: &str| -> String { url::form_urlencoded::byte_serialize(text.as_bytes()).collect() };
+    let raw = Zeroizing::new(format!("{client_id}:{secret}"));
+    let encoded = Zeroizing::new(format!("{}:{}", encode(client_id), encode(secret)));
+    let mut out = vec![SecretString::from(
+        base64::engine::general_purpose::STANDARD.encode(raw.as_bytes()),
+    )];
+    if encoded != raw {
+        out.push(SecretString::from(
+            base64::engine::general_purpose::STANDARD.encode(encoded.as_bytes()),
+        ));
     }
     out
 }
@@ -179,6 +244,8 @@ pub(super) fn is_plain_word(value: &[u8]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use secrecy::ExposeSecret;
+
     use super::*;
 
     #[test]
@@ -222,6 +289,37 @@ mod tests {
             &["ab/cd+efgh"],
         );
         assert!(!out.contains("cd+efgh"), "{out}");
+    }
+
+    #[test]
+    fn redaction_hides_form_encoded_and_basic_spellings() {
+        let secret = "ab+cd/ef= gh";
+        for echo in [
+            "ab%2Bcd%2Fef%3D+gh",
+            "ab%2Bcd%2Fef%3D%20gh",
+            "ab%2bcd%2fef%3d+gh",
+            "ab%2bcd%2fef%3d%20gh",
+        ] {
+            let out = redact(&format!("client_secret {echo} is not valid"), &[secret]);
+            assert_eq!(out, "client_secret [redacted] is not valid", "{echo}");
+        }
+        let basics = basic_credentials("cli_1", secret);
+        assert_eq!(basics.len(), 2, "the raw and the form-urlencoded pair");
+        let known: Vec<&str> = std::iter::once(secret)
+            .chain(basics.iter().map(|b| b.expose_secret()))
+            .collect();
+        use base64::Engine as _;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        for pair in ["cli_1:ab+cd/ef= gh", "cli_1:ab%2Bcd%2Fef%3D+gh"] {
+            let encoded = b64.encode(pair);
+            let out = redact(&format!("Authorization: Basic {encoded}"), &known);
+            assert_eq!(out, "Authorization: Basic [redacted]", "{pair}");
+            let out = redact(
+                &format!(r#"{{"detail":"Basic {encoded} refused"}}"#),
+                &known,
+            );
+            assert!(!out.contains(&encoded), "{out}");
+        }
     }
 
     #[test]

@@ -69,10 +69,22 @@ impl<'a> Call<'a> {
         }
     }
 
-    /// Secrets the server might echo back, to scrub from excerpts.
-    pub(super) fn secrets(&self) -> Vec<&'a SecretString> {
+    /// Secrets the server might echo back, to scrub from excerpts: the
+    /// client secret, and the Base64 of the client's HTTP Basic credentials
+    /// (`client_id:secret`).
+    pub(super) fn secrets(&self) -> Vec<SecretString> {
         match self.body {
-            CallBody::TokenForm { client_secret, .. } => vec![client_secret],
+            CallBody::TokenForm {
+                client_id,
+                client_secret,
+            } => {
+                let mut secrets = vec![client_secret.clone()];
+                secrets.extend(redact::basic_credentials(
+                    client_id,
+                    client_secret.expose_secret(),
+                ));
+                secrets
+            }
             _ => Vec::new(),
         }
     }
@@ -343,10 +355,11 @@ impl HttpPlatform {
             .map(crate::platform::ErrorCode::parse)
             .unwrap_or_else(|| code_for_status(status));
         let secrets = self.secrets_of(reply, call);
+        let known = exposed(&secrets);
         let detail = field("detail")
             .or_else(|| field("error_description"))
             .or_else(|| field("title"))
-            .map(|d| excerpt(d.as_bytes(), &secrets));
+            .map(|d| excerpt(d.as_bytes(), &known));
         PlatformError::Api {
             status,
             code,
@@ -355,10 +368,12 @@ impl HttpPlatform {
         }
     }
 
-    pub(super) fn secrets_of<'s>(&self, reply: &'s Reply, call: &Call<'s>) -> Vec<&'s str> {
-        let mut secrets: Vec<&str> = call.secrets().iter().map(|s| s.expose_secret()).collect();
+    /// The secrets `call` sent and `reply` may echo: see [`Call::secrets`],
+    /// and the bearer token of the attempt.
+    pub(super) fn secrets_of(&self, reply: &Reply, call: &Call<'_>) -> Vec<SecretString> {
+        let mut secrets = call.secrets();
         if let Some(token) = &reply.bearer {
-            secrets.push(token.expose_secret());
+            secrets.push(token.clone());
         }
         secrets
     }
@@ -371,7 +386,7 @@ impl HttpPlatform {
     ) -> PlatformError {
         PlatformError::Protocol {
             detail,
-            body_excerpt: excerpt(&reply.body, &self.secrets_of(reply, call)),
+            body_excerpt: excerpt(&reply.body, &exposed(&self.secrets_of(reply, call))),
             request_id: Some(reply.request_id.clone()),
         }
     }
@@ -400,6 +415,11 @@ impl HttpPlatform {
         serde_json::from_slice(&reply.body)
             .map_err(|e| self.protocol_error(describe_json_error(what, &e), reply, call))
     }
+}
+
+/// The secrets' values, for the redaction of an excerpt.
+fn exposed(secrets: &[SecretString]) -> Vec<&str> {
+    secrets.iter().map(|s| s.expose_secret()).collect()
 }
 
 /// What went wrong decoding, without quoting values from the body (serde's

@@ -282,9 +282,24 @@ impl InMemoryPlatform {
     /// A platform restored from [`InMemoryPlatform::snapshot`] (system clock;
     /// fresh counters, no queued faults). `InvalidInput` when the snapshot
     /// is malformed or breaks the platform's invariants.
+    ///
+    /// The error names what is wrong and where (line and column in the
+    /// snapshot pretty-printed, as `serde_json::to_string_pretty` writes it),
+    /// never a value: the snapshot holds secrets.
     pub fn restore(snapshot: &serde_json::Value) -> Result<Self, PlatformError> {
-        let mut state = State::deserialize(snapshot)
-            .map_err(|e| PlatformError::InvalidInput(format!("snapshot: {e}")))?;
+        let text = serde_json::to_string_pretty(snapshot).map_err(|e| {
+            PlatformError::InvalidInput(format!("snapshot: {}", crate::json_error::describe(&e)))
+        })?;
+        Self::restore_json(text.as_bytes())
+    }
+
+    /// A platform restored from the JSON text of a snapshot, as
+    /// [`InMemoryPlatform::restore`] does. An error's line and column are
+    /// those of `json`; it quotes no value from it.
+    pub fn restore_json(json: &[u8]) -> Result<Self, PlatformError> {
+        let mut state: State = serde_json::from_slice(json).map_err(|e| {
+            PlatformError::InvalidInput(format!("snapshot: {}", crate::json_error::describe(&e)))
+        })?;
         if state.version != SNAPSHOT_VERSION {
             return Err(PlatformError::InvalidInput(format!(
                 "snapshot: unsupported version {}",
