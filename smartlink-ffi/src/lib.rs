@@ -12,8 +12,8 @@
 //!   buffer (`UNDELIVERED`), so that asking again with a bigger buffer never
 //!   runs the operation twice. A `smartlink_call` or `ExecInClientDLL` on
 //!   that thread takes it (and delivers it when it is the same request on
-//!   the same handle); other functions leave it. It may hold a secret (the
-//!   response of `credentials` or `access_token`);
+//!   the same handle); other functions leave it. It never holds a secret:
+//!   the answers of `credentials` and `access_token` are not kept;
 //! - the process-wide counter `NEXT_SERIAL`, which numbers every handle
 //!   uniquely in the process, so that a kept response is delivered on its
 //!   own handle only;
