@@ -55,19 +55,24 @@
 //! symlinks are not refused, the directory is not fsynced (Windows has no
 //! such operation), and the lock is a `LockFileEx` lock through `fs4`. See
 //! `windows_acl.rs` and docs/state.md.
+//!
+//! The module reads in parts: this file (opening, checks, load, save, lock),
+//! `format` (the envelope and the upgrade of older versions), `leftovers`
+//! (temporary files of interrupted saves, files kept aside) and `inspect`
+//! (the read-only look of `status`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime};
-
-use serde::Serialize;
-use serde_json::Value;
+use std::time::Duration;
 
 use super::{LocalState, StateError, StateLock, StateStore};
 use crate::json_error::describe;
 
+mod format;
 mod inspect;
+mod leftovers;
+use format::{DecodeError, EnvelopeRef, decode};
 pub use inspect::Inspection;
 
 /// The format tag of the envelope.
@@ -92,22 +97,6 @@ pub struct FileStateStore {
     lock_path: PathBuf,
     temp_prefix: String,
     file_name: String,
-}
-
-/// The envelope as written.
-#[derive(Serialize)]
-struct EnvelopeRef<'a> {
-    format: &'static str,
-    version: u64,
-    state: &'a LocalState,
-}
-
-/// What decoding a file's bytes found wrong.
-enum DecodeError {
-    /// Not understandable; the detail names no contents.
-    Corrupt(String),
-    /// A version newer than [`FORMAT_VERSION`].
-    Newer(u64),
 }
 
 impl FileStateStore {
@@ -136,36 +125,6 @@ impl FileStateStore {
         };
         store.remove_leftover_temps();
         Ok(store)
-    }
-
-    /// Removes the temporary files that saves interrupted by a crash left
-    /// next to the state file: they hold a whole state, secret included.
-    /// When the store's lock is free no save of the configurator is under
-    /// way (it saves only while holding the lock), so every one goes; when
-    /// it is held, only those older than a minute. Best effort: a failure
-    /// here never fails the open.
-    fn remove_leftover_temps(&self) {
-        if !self.has_temps() {
-            return;
-        }
-        match self.try_lock() {
-            Ok(Some(guard)) => {
-                self.remove_temps(Duration::ZERO);
-                drop(guard);
-            }
-            _ => self.remove_temps(STALE_TEMP_AGE),
-        }
-    }
-
-    fn has_temps(&self) -> bool {
-        fs::read_dir(self.dir()).is_ok_and(|entries| {
-            entries.flatten().any(|entry| {
-                entry
-                    .file_name()
-                    .to_str()
-                    .is_some_and(|n| n.starts_with(&self.temp_prefix))
-            })
-        })
     }
 
     /// The file's path.
@@ -307,39 +266,6 @@ impl FileStateStore {
         Ok(())
     }
 
-    /// Removes temporary files of interrupted saves older than a minute.
-    /// Best effort: failures are ignored.
-    fn clean_stale_temps(&self) {
-        self.remove_temps(STALE_TEMP_AGE);
-    }
-
-    /// Removes temporary files of saves older than `min_age`.
-    fn remove_temps(&self, min_age: Duration) {
-        let Ok(entries) = fs::read_dir(self.dir()) else {
-            return;
-        };
-        let now = SystemTime::now();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(name) = name.to_str() else { continue };
-            if !name.starts_with(&self.temp_prefix) {
-                continue;
-            }
-            let Ok(meta) = entry.metadata() else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let stale = meta
-                .modified()
-                .ok()
-                .and_then(|m| now.duration_since(m).ok())
-                .is_some_and(|age| age >= min_age);
-            if stale {
-                let _ = fs::remove_file(entry.path());
-            }
-        }
-    }
-
     /// Opens the state file for reading without following a symlink.
     fn open_for_read(&self) -> io::Result<File> {
         let mut options = OpenOptions::new();
@@ -466,99 +392,6 @@ impl FileStateStore {
         }
         result
     }
-
-    /// Renames the file aside to `<name>.corrupt-<UTC timestamp>-<random>`
-    /// and returns where it went. `opened` is the metadata of the file that
-    /// was read: when the path names another file by now (a concurrent save
-    /// replaced it) nothing is moved and an error is returned instead.
-    fn keep_aside(&self, opened: &fs::Metadata) -> Result<PathBuf, StateError> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            match fs::symlink_metadata(&self.path) {
-                Ok(now) if now.dev() == opened.dev() && now.ino() == opened.ino() => {}
-                Ok(_) => {
-                    return Err(self.io_err(
-                        "keep corrupt file aside (it was replaced meanwhile; retry the load)",
-                        &self.path,
-                        io::Error::from(io::ErrorKind::Interrupted),
-                    ));
-                }
-                Err(e) => return Err(self.io_err("keep corrupt file aside", &self.path, e)),
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = opened;
-        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let random = uuid::Uuid::new_v4().simple().to_string();
-        let kept = self.path.with_file_name(format!(
-            "{}.corrupt-{stamp}-{}",
-            self.file_name,
-            &random[..12]
-        ));
-        fs::rename(&self.path, &kept)
-            .map_err(|e| self.io_err("keep corrupt file aside", &self.path, e))?;
-        self.sync_dir()?;
-        Ok(kept)
-    }
-}
-
-/// Upgrades a document of format `version` to `version + 1`.
-///
-/// Version 0 is a bare [`LocalState`] object (no envelope); version 1 wraps
-/// it in the envelope. A future version 2 adds its step here, so files of
-/// every older version keep loading. Errors name no contents.
-fn migrate(version: u64, value: Value) -> Result<Value, String> {
-    match version {
-        0 => {
-            if !value.is_object() {
-                return Err("version 0 document is not an object".into());
-            }
-            Ok(serde_json::json!({
-                "format": FORMAT_TAG,
-                "version": 1,
-                "state": value,
-            }))
-        }
-        other => Err(format!("no migration from version {other}")),
-    }
-}
-
-/// Decodes a file's bytes, upgrading older versions.
-fn decode(bytes: &[u8]) -> Result<LocalState, DecodeError> {
-    let mut value: Value =
-        serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(describe(&e)))?;
-    let Some(object) = value.as_object() else {
-        return Err(DecodeError::Corrupt("not a JSON object".into()));
-    };
-    let mut version = match object.get("format") {
-        Some(Value::String(tag)) if tag == FORMAT_TAG => match object.get("version") {
-            Some(v) => v
-                .as_u64()
-                .ok_or_else(|| DecodeError::Corrupt("version is not an unsigned integer".into()))?,
-            None => return Err(DecodeError::Corrupt("version missing".into())),
-        },
-        Some(_) => return Err(DecodeError::Corrupt("wrong format tag".into())),
-        // Version 0: a bare state, recognised by its mandatory field.
-        None if object.contains_key("installation_id") => 0,
-        None => return Err(DecodeError::Corrupt("no format tag".into())),
-    };
-    if version > FORMAT_VERSION {
-        return Err(DecodeError::Newer(version));
-    }
-    while version < FORMAT_VERSION {
-        value = migrate(version, value)
-            .map_err(|d| DecodeError::Corrupt(format!("upgrade from version {version}: {d}")))?;
-        version += 1;
-    }
-    let state = match value {
-        Value::Object(mut map) => map
-            .remove("state")
-            .ok_or_else(|| DecodeError::Corrupt("state missing".into()))?,
-        _ => return Err(DecodeError::Corrupt("not a JSON object".into())),
-    };
-    serde_json::from_value(state)
-        .map_err(|e| DecodeError::Corrupt(format!("invalid state ({})", describe(&e))))
 }
 
 /// Releases the lock when dropped (closing the file releases it too).
@@ -722,40 +555,5 @@ impl StateStore for FileStateStore {
                 .map_or(0, |d| d.as_nanos());
             Some((mtime_ns << 64) ^ meta.len() as u128)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn migrate_wraps_a_bare_state() {
-        let bare = serde_json::json!({"installation_id": "x", "line": "rm"});
-        let up = migrate(0, bare.clone()).unwrap();
-        assert_eq!(up["format"], FORMAT_TAG);
-        assert_eq!(up["version"], 1);
-        assert_eq!(up["state"], bare);
-        assert!(migrate(0, Value::Null).is_err());
-        assert!(migrate(1, bare).is_err());
-    }
-
-    #[test]
-    fn error_details_never_quote_contents() {
-        let secret = r#"{"format":"smartlink-state","version":1,"state":{"installation_id":"i","line":"s3cr3t-value"}}"#;
-        match decode(secret.as_bytes()) {
-            Err(DecodeError::Corrupt(d)) => assert!(!d.contains("s3cr3t"), "{d}"),
-            _ => panic!("expected corrupt"),
-        }
-        match decode(b"{\"s3cr3t\": tru") {
-            Err(DecodeError::Corrupt(d)) => assert!(!d.contains("s3cr3t"), "{d}"),
-            _ => panic!("expected corrupt"),
-        }
-    }
-
-    #[test]
-    fn newer_versions_are_recognised() {
-        let doc = br#"{"format":"smartlink-state","version":7,"state":{}}"#;
-        assert!(matches!(decode(doc), Err(DecodeError::Newer(7))));
     }
 }
