@@ -20,8 +20,8 @@ use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
 use tokio::sync::Semaphore;
 
-mod token_fixtures;
-use token_fixtures::{HookedTokens, ManualClock, TokenHook, memory_platform};
+mod fixtures;
+use fixtures::{Hook, Hooked, ManualClock, memory_platform};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_prd","name":"Produção","kind":"production","bindings":[
@@ -64,14 +64,14 @@ impl Controlled {
 }
 
 #[async_trait]
-impl TokenHook for Controlled {
-    async fn before_request(&self) {
+impl Hook for Controlled {
+    async fn before_token_request(&self) {
         self.entered.fetch_add(1, Ordering::SeqCst);
         if self.hold.load(Ordering::SeqCst) {
             self.permits.acquire().await.unwrap().forget();
         }
     }
-    fn granted(&self, grant: &TokenGrant) {
+    fn token_granted(&self, grant: &TokenGrant) {
         self.handed_out
             .lock()
             .unwrap()
@@ -92,7 +92,7 @@ async fn wait_until(mut done: impl FnMut() -> bool) {
 
 struct Setup {
     memory: Arc<InMemoryPlatform>,
-    platform: Arc<HookedTokens<Controlled>>,
+    platform: Arc<Hooked<Controlled>>,
     store: MemoryStateStore,
     cfg: Configurator,
     clock: ManualClock,
@@ -106,12 +106,11 @@ fn spec() -> InstallationSpec {
 /// `ensure_configured` (credentials issued, proven and stored).
 async fn configured() -> Setup {
     let memory = memory_platform(SEED);
-    let platform = HookedTokens::new(memory.clone(), Controlled::new());
+    let platform = Hooked::new(memory.clone(), Controlled::new());
     let store = MemoryStateStore::new();
     let clock = ManualClock::new();
     let cfg =
-        token_fixtures::configured("erp-1", platform.clone(), Arc::new(store.clone()), &clock)
-            .await;
+        fixtures::configured("erp-1", platform.clone(), Arc::new(store.clone()), &clock).await;
     Setup {
         memory,
         platform,

@@ -12,9 +12,9 @@ use smartlink_core::*;
 use smartlink_sandbox::Sandbox;
 use smartlink_tests::{TOKEN, configurator_with};
 
-#[path = "../../smartlink-core/tests/token_fixtures/mod.rs"]
-mod token_fixtures;
-use token_fixtures::{HookedTokens, ManualClock, TokenHook, memory_platform};
+#[path = "../../smartlink-core/tests/fixtures/mod.rs"]
+mod fixtures;
+use fixtures::{Hook, Hooked, ManualClock, memory_platform};
 
 use crate::{Row, fmt_us, median};
 
@@ -61,8 +61,8 @@ async fn bound(url: &str, id: &str) -> Configurator {
 struct Delay(Duration);
 
 #[async_trait]
-impl TokenHook for Delay {
-    async fn before_request(&self) {
+impl Hook for Delay {
+    async fn before_token_request(&self) {
         tokio::time::sleep(self.0).await;
     }
 }
@@ -276,9 +276,9 @@ fn bench_refresh_p99(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: b
                 {"installation_id":"bench-p99","installation_name":"B","line":"protheus",
                  "bound_at":"2026-01-01T00:00:00Z"}]}]}"#,
     );
-    let platform = HookedTokens::new(memory, Delay(Duration::from_millis(50)));
+    let platform = Hooked::new(memory, Delay(Duration::from_millis(50)));
     let clock = ManualClock::new();
-    let cfg = rt.block_on(token_fixtures::configured(
+    let cfg = rt.block_on(fixtures::configured(
         "bench-p99",
         platform,
         Arc::new(MemoryStateStore::new()),
