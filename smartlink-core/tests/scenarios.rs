@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+use smartlink_core::platform;
 use smartlink_core::platform::memory::Operation;
-use smartlink_core::platform::{self, BindTarget};
 use smartlink_core::state::{LocalState, TaskOutcome};
 use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep};
 use smartlink_core::*;
+
+mod fixtures;
+use fixtures::{Hook, Hooked};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -625,7 +628,7 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
         tokio::task::yield_now().await;
     }
     assert!(!second.is_finished(), "the second run waits for the lock");
-    gated.gate.add_permits(100);
+    gated.release(100);
     let first = first.await.unwrap().unwrap();
     let second = second.await.unwrap().unwrap();
     assert!(!first.nothing_to_do);
@@ -703,23 +706,35 @@ async fn a_401_is_final_whatever_its_body_says() {
     }
 }
 
-/// The in-memory platform, with every binding held back until released.
-struct GatedBind {
-    inner: Arc<InMemoryPlatform>,
+/// Every bind held back until released.
+struct BindGate {
     gate: tokio::sync::Semaphore,
     /// A permit for every bind that reached the gate.
     arrived: tokio::sync::Semaphore,
 }
 
+#[async_trait::async_trait]
+impl Hook for BindGate {
+    async fn before_bind(&self) {
+        self.arrived.add_permits(1);
+        let _permit = self.gate.acquire().await.expect("gate open");
+    }
+}
+
+/// The in-memory platform, with every binding held back until released.
+type GatedBind = Hooked<BindGate>;
+
 /// The seeded platform, and the same behind a [`GatedBind`] whose gate is
 /// closed.
 fn gated_platform() -> (Arc<InMemoryPlatform>, Arc<GatedBind>) {
     let p = platform();
-    let gated = Arc::new(GatedBind {
-        inner: p.clone(),
-        gate: tokio::sync::Semaphore::new(0),
-        arrived: tokio::sync::Semaphore::new(0),
-    });
+    let gated = Hooked::new(
+        p.clone(),
+        BindGate {
+            gate: tokio::sync::Semaphore::new(0),
+            arrived: tokio::sync::Semaphore::new(0),
+        },
+    );
     (p, gated)
 }
 
@@ -729,48 +744,22 @@ impl GatedBind {
         Configurator::new(spec("new-inst"), self.clone(), Arc::new(store.clone())).unwrap()
     }
 
+    /// Opens the gate for `n` binds.
+    fn release(&self, n: usize) {
+        self.hook.gate.add_permits(n);
+    }
+
     /// Waits until a bind reached the gate: the task's steps before it are
     /// done, and it is held there.
     async fn wait_for_a_bind(&self) {
-        tokio::time::timeout(std::time::Duration::from_secs(5), self.arrived.acquire())
-            .await
-            .expect("no bind reached the gate")
-            .unwrap()
-            .forget();
-    }
-}
-
-#[async_trait::async_trait]
-impl Platform for GatedBind {
-    async fn list_environments(
-        &self,
-        line: ErpLine,
-        id: &InstallationId,
-    ) -> Result<Vec<Environment>, PlatformError> {
-        self.inner.list_environments(line, id).await
-    }
-    async fn create_environment(
-        &self,
-        r: &platform::CreateEnvironment,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.create_environment(r).await
-    }
-    async fn bind(&self, i: &Installation, t: &BindTarget) -> Result<Environment, PlatformError> {
-        self.arrived.add_permits(1);
-        let _permit = self.gate.acquire().await.expect("gate open");
-        self.inner.bind(i, t).await
-    }
-    async fn issue_credentials(
-        &self,
-        r: &platform::IssueCredentials,
-    ) -> Result<IssuedCredentials, PlatformError> {
-        self.inner.issue_credentials(r).await
-    }
-    async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
-        self.inner.verify_credentials(c).await
-    }
-    async fn unbind(&self, r: &platform::Unbind) -> Result<(), PlatformError> {
-        self.inner.unbind(r).await
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.hook.arrived.acquire(),
+        )
+        .await
+        .expect("no bind reached the gate")
+        .unwrap()
+        .forget();
     }
 }
 
@@ -804,7 +793,7 @@ async fn progress_is_observable_on_the_finishing_screen_until_done() {
         cfg.needs_configuration(),
         "not configured while the task runs"
     );
-    gated.gate.add_permits(1);
+    gated.release(1);
     assert!(matches!(
         cfg.wait_for_task().await,
         TaskStatus::Succeeded { .. }
