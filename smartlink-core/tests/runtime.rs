@@ -10,11 +10,11 @@ use std::thread::{self, Thread};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use smartlink_core::platform::{
-    BindTarget, CreateEnvironment, IssueCredentials, TokenGrant, Unbind, WhoAmI,
-};
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
+
+mod fixtures;
+use fixtures::{Hook, Hooked};
 
 /// The smallest executor: polls on this thread, parks until woken. Not tokio.
 fn block_on<F: Future>(future: F) -> F::Output {
@@ -146,63 +146,28 @@ async fn a_lock_wait_too_long_to_represent_waits_for_good() {
     waiting.await.unwrap().unwrap();
 }
 
-/// The in-memory platform, except that binding panics (a bug).
+/// Binding panics once (a bug in a platform implementation).
 struct PanickingBind {
-    inner: Arc<InMemoryPlatform>,
     armed: AtomicBool,
 }
 
 #[async_trait]
-impl Platform for PanickingBind {
-    async fn list_environments(
-        &self,
-        line: ErpLine,
-        id: &InstallationId,
-    ) -> Result<Vec<Environment>, PlatformError> {
-        self.inner.list_environments(line, id).await
-    }
-    async fn create_environment(
-        &self,
-        request: &CreateEnvironment,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.create_environment(request).await
-    }
-    async fn bind(
-        &self,
-        installation: &Installation,
-        target: &BindTarget,
-    ) -> Result<Environment, PlatformError> {
+impl Hook for PanickingBind {
+    async fn before_bind(&self) {
         if self.armed.swap(false, Ordering::SeqCst) {
             panic!("a bug in a platform implementation");
         }
-        self.inner.bind(installation, target).await
-    }
-    async fn issue_credentials(
-        &self,
-        request: &IssueCredentials,
-    ) -> Result<IssuedCredentials, PlatformError> {
-        self.inner.issue_credentials(request).await
-    }
-    async fn verify_credentials(&self, credentials: &Credentials) -> Result<(), PlatformError> {
-        self.inner.verify_credentials(credentials).await
-    }
-    async fn unbind(&self, request: &Unbind) -> Result<(), PlatformError> {
-        self.inner.unbind(request).await
-    }
-    async fn request_token(&self, credentials: &Credentials) -> Result<TokenGrant, PlatformError> {
-        self.inner.request_token(credentials).await
-    }
-    async fn whoami(&self, access_token: &SecretString) -> Result<WhoAmI, PlatformError> {
-        self.inner.whoami(access_token).await
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_background_task_that_panics_still_ends_and_the_next_attempt_finishes() {
-    let platform = Arc::new(PanickingBind {
-        inner: seeded(),
-        armed: AtomicBool::new(true),
-    });
+    let platform = Hooked::new(
+        seeded(),
+        PanickingBind {
+            armed: AtomicBool::new(true),
+        },
+    );
     let store = Arc::new(MemoryStateStore::new());
     let cfg = Configurator::new(spec("rt-panic"), platform.clone(), store.clone()).unwrap();
     cfg.apply(Action::Start).await.unwrap();

@@ -2,11 +2,14 @@
 
 use std::sync::Arc;
 
+use smartlink_core::platform;
 use smartlink_core::platform::memory::Operation;
-use smartlink_core::platform::{self, BindTarget};
 use smartlink_core::state::{LocalState, TaskOutcome};
 use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep};
 use smartlink_core::*;
+
+mod fixtures;
+use fixtures::{Hook, Hooked};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -59,11 +62,43 @@ async fn to_list(cfg: &Configurator) -> Screen {
     .unwrap()
 }
 
-#[tokio::test]
-async fn first_binding_by_selection() {
+/// A new installation, "new-inst", with nothing stored yet, on the seeded
+/// platform: the start of most scenarios.
+fn new_installation() -> (Arc<InMemoryPlatform>, MemoryStateStore, Configurator) {
     let p = platform();
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
+    (p, store, cfg)
+}
+
+/// Picks `environment_id` on the environment list.
+async fn select(cfg: &Configurator, environment_id: &str) -> Screen {
+    cfg.apply(Action::Select {
+        environment_id: eid(environment_id),
+    })
+    .await
+    .unwrap()
+}
+
+/// A connection lost in the middle of a request.
+fn connection_lost(detail: &str) -> PlatformError {
+    PlatformError::Transport {
+        detail: detail.into(),
+        request_id: None,
+    }
+}
+
+/// How many of the platform's environments are named `name`.
+fn named(p: &InMemoryPlatform, name: &str) -> usize {
+    p.environments()
+        .iter()
+        .filter(|e| e.name.as_str() == name)
+        .count()
+}
+
+#[tokio::test]
+async fn first_binding_by_selection() {
+    let (p, _, cfg) = new_installation();
     assert!(cfg.needs_configuration());
     let screen = to_list(&cfg).await;
     assert!(matches!(
@@ -74,11 +109,7 @@ async fn first_binding_by_selection() {
             ..
         }
     ));
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     let status = cfg.wait_for_task().await;
     assert!(
         matches!(
@@ -115,9 +146,7 @@ async fn first_binding_by_selection() {
 
 #[tokio::test]
 async fn first_binding_by_creation() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
     cfg.apply(Action::Create {
         name: "Produção 2027".into(),
@@ -153,15 +182,9 @@ async fn first_binding_by_creation() {
 
 #[tokio::test]
 async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_invalid_ones() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     to_list(&cfg).await;
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     cfg.wait_for_task().await;
     let first = cfg.credentials().unwrap().unwrap();
 
@@ -183,11 +206,7 @@ async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_inval
         }
     );
     assert!(!create_offered);
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     assert!(matches!(cfg.screen(), Screen::ConfirmRegeneration { .. }));
     cfg.apply(Action::Confirm).await.unwrap();
     assert!(matches!(
@@ -203,11 +222,7 @@ async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_inval
     p.revoke_credentials(&InstallationId::new("new-inst").unwrap());
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     cfg.apply(Action::Confirm).await.unwrap();
     assert!(matches!(
         cfg.wait_for_task().await,
@@ -221,15 +236,9 @@ async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_inval
 
 #[tokio::test]
 async fn replacement_overwrites_only_with_the_typed_name() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
-    cfg.apply(Action::Select {
-        environment_id: eid("env_old"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_old").await;
     assert!(matches!(
         cfg.apply(Action::Confirm).await,
         Err(ConfiguratorError::Wizard(wizard::WizardError::Decision(
@@ -277,9 +286,7 @@ async fn replacement_overwrites_only_with_the_typed_name() {
 
 #[tokio::test]
 async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
     // Someone else binds the free environment for this line meanwhile.
     let other = configurator("rival", &p, &MemoryStateStore::new());
@@ -291,11 +298,7 @@ async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
         })
         .await
         .unwrap();
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     let status = cfg.wait_for_task().await;
     assert!(
         matches!(&status, TaskStatus::Failed { code, .. } if code == "precondition_failed"),
@@ -333,19 +336,13 @@ async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
 
 #[tokio::test]
 async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     to_list(&cfg).await;
     p.fail_next(
         Operation::Verify,
         PlatformError::api(ErrorCode::InvalidClient),
     );
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     let status = cfg.wait_for_task().await;
     let TaskStatus::Failed { task_id, code, .. } = status else {
         panic!("{status:?}")
@@ -377,9 +374,7 @@ fn unattended(target: UnattendedTarget) -> UnattendedRequest {
 async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_same_keys() {
     // One retry layer: the platform client retries requests; the
     // configurator does not retry steps on top of it.
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
     p.fail_after_next(
         Operation::Bind,
@@ -388,11 +383,7 @@ async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_sam
             request_id: None,
         },
     );
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     assert!(matches!(
         cfg.wait_for_task().await,
         TaskStatus::Failed { .. }
@@ -415,16 +406,10 @@ async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_sam
 
 #[tokio::test]
 async fn a_transient_failure_of_a_step_fails_the_task_without_a_second_attempt() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
     p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     let TaskStatus::Failed { code, .. } = cfg.wait_for_task().await else {
         panic!("the task must fail")
     };
@@ -434,17 +419,9 @@ async fn a_transient_failure_of_a_step_fails_the_task_without_a_second_attempt()
 
 #[tokio::test]
 async fn a_lost_create_response_creates_the_environment_once() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     to_list(&cfg).await;
-    p.fail_after_next(
-        Operation::Create,
-        PlatformError::Transport {
-            detail: "reset".into(),
-            request_id: None,
-        },
-    );
+    p.fail_after_next(Operation::Create, connection_lost("reset"));
     cfg.apply(Action::Create {
         name: "Nova".into(),
     })
@@ -461,32 +438,33 @@ async fn a_lost_create_response_creates_the_environment_once() {
         .await
         .unwrap();
     assert!(matches!(outcome.status, TaskStatus::Succeeded { .. }));
-    assert_eq!(
-        p.environments()
-            .iter()
-            .filter(|e| e.name.as_str() == "Nova")
-            .count(),
-        1
-    );
+    assert_eq!(named(&p, "Nova"), 1);
     assert_eq!(p.calls(Operation::Create), 2);
+}
+
+/// A new installation's unattended run creating "Nova" whose `step` loses
+/// its connection (`detail`): the run fails and leaves its pending task.
+async fn a_create_broken_at(
+    step: Operation,
+    detail: &str,
+) -> (
+    Arc<InMemoryPlatform>,
+    MemoryStateStore,
+    Configurator,
+    UnattendedRequest,
+) {
+    let (p, store, cfg) = new_installation();
+    p.fail_next(step, connection_lost(detail));
+    let request = unattended(UnattendedTarget::Create("Nova".into()));
+    assert!(cfg.configure_unattended(&request).await.is_err());
+    (p, store, cfg, request)
 }
 
 #[tokio::test]
 async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
     // The create is made, then the bind's connection breaks.
-    p.fail_next(
-        Operation::Bind,
-        PlatformError::Transport {
-            detail: "reset".into(),
-            request_id: None,
-        },
-    );
-    let request = unattended(UnattendedTarget::Create("Nova".into()));
-    assert!(cfg.configure_unattended(&request).await.is_err());
-    assert!(p.environments().iter().any(|e| e.name.as_str() == "Nova"));
+    let (p, store, cfg, request) = a_create_broken_at(Operation::Bind, "reset").await;
+    assert!(named(&p, "Nova") > 0);
     let kept = store.load().unwrap().unwrap();
     assert!(
         kept.pending_task_id().is_some(),
@@ -503,27 +481,16 @@ async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
     let outcome = again.configure_unattended(&request).await.unwrap();
     assert!(outcome.resumed, "{outcome:?}");
     assert!(matches!(outcome.status, TaskStatus::Succeeded { .. }));
-    assert_eq!(
-        p.environments()
-            .iter()
-            .filter(|e| e.name.as_str() == "Nova")
-            .count(),
-        1,
-        "one environment, whatever happened"
-    );
+    assert_eq!(named(&p, "Nova"), 1, "one environment, whatever happened");
     assert!(!again.needs_configuration());
     assert!(store.load().unwrap().unwrap().pending_task_id().is_none());
 }
 
 #[tokio::test]
 async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
-    let p = platform();
-    let gated = Arc::new(GatedBind {
-        inner: p.clone(),
-        gate: tokio::sync::Semaphore::new(0),
-    });
+    let (p, gated) = gated_platform();
     let store = MemoryStateStore::new();
-    let cfg = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
+    let cfg = gated.configurator(&store);
     let request = unattended(UnattendedTarget::Create("Nova".into()));
     // Run until the bind is held, then abandon the run: the state keeps the
     // pending task with its keys, exactly as after a SIGKILL.
@@ -532,14 +499,8 @@ async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
         let request = request.clone();
         async move { cfg.configure_unattended(&request).await }
     });
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !p.environments().iter().any(|e| e.name.as_str() == "Nova") {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the task never created"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
+    gated.wait_for_a_bind().await;
+    assert_eq!(named(&p, "Nova"), 1, "the task never created");
     run.abort();
     let _ = run.await;
     let kept = store.load().unwrap().unwrap();
@@ -557,13 +518,7 @@ async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
         2,
         "the create was sent again with its key"
     );
-    assert_eq!(
-        p.environments()
-            .iter()
-            .filter(|e| e.name.as_str() == "Nova")
-            .count(),
-        1
-    );
+    assert_eq!(named(&p, "Nova"), 1);
     let state = store.load().unwrap().unwrap();
     assert!(state.pending_task_id().is_none());
     assert!(state.credentials.is_some());
@@ -582,19 +537,8 @@ async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
 
 #[tokio::test]
 async fn unattended_killed_after_the_bind_finishes_on_the_rerun() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
     // The bind is made, then the process dies before credentials.
-    p.fail_next(
-        Operation::Issue,
-        PlatformError::Transport {
-            detail: "killed".into(),
-            request_id: None,
-        },
-    );
-    let request = unattended(UnattendedTarget::Create("Nova".into()));
-    assert!(cfg.configure_unattended(&request).await.is_err());
+    let (p, store, _cfg, request) = a_create_broken_at(Operation::Issue, "killed").await;
     let again = configurator("new-inst", &p, &store);
     let outcome = again.configure_unattended(&request).await.unwrap();
     assert!(
@@ -602,20 +546,12 @@ async fn unattended_killed_after_the_bind_finishes_on_the_rerun() {
         "{outcome:?}"
     );
     assert!(!again.needs_configuration());
-    assert_eq!(
-        p.environments()
-            .iter()
-            .filter(|e| e.name.as_str() == "Nova")
-            .count(),
-        1
-    );
+    assert_eq!(named(&p, "Nova"), 1);
 }
 
 #[tokio::test]
 async fn the_same_unattended_command_again_has_nothing_to_do() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     for target in [
         UnattendedTarget::Environment("Produção Nova".into()),
         UnattendedTarget::Create("Nova".into()),
@@ -670,25 +606,18 @@ fn upper(target: &UnattendedTarget) -> UnattendedTarget {
 
 #[tokio::test]
 async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
-    let p = platform();
-    let gated = Arc::new(GatedBind {
-        inner: p.clone(),
-        gate: tokio::sync::Semaphore::new(0),
-    });
+    let (p, gated) = gated_platform();
     let store = MemoryStateStore::new();
     let request = unattended(UnattendedTarget::Create("Nova".into()));
-    let a = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
-    let b = Configurator::new(spec("new-inst"), gated.clone(), Arc::new(store.clone())).unwrap();
+    let a = gated.configurator(&store);
+    let b = gated.configurator(&store);
     let first = tokio::spawn({
         let request = request.clone();
         async move { a.configure_unattended(&request).await }
     });
     // Wait until the first holds the lock and has created the environment.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !p.environments().iter().any(|e| e.name.as_str() == "Nova") {
-        assert!(tokio::time::Instant::now() < deadline);
-        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-    }
+    gated.wait_for_a_bind().await;
+    assert_eq!(named(&p, "Nova"), 1);
     let second = tokio::spawn({
         let request = request.clone();
         async move { b.configure_unattended(&request).await }
@@ -699,7 +628,7 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
         tokio::task::yield_now().await;
     }
     assert!(!second.is_finished(), "the second run waits for the lock");
-    gated.gate.add_permits(100);
+    gated.release(100);
     let first = first.await.unwrap().unwrap();
     let second = second.await.unwrap().unwrap();
     assert!(!first.nothing_to_do);
@@ -719,21 +648,14 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
 
 #[tokio::test]
 async fn a_refused_task_never_overwrites_a_valid_configuration() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     bind_to_the_free_environment(&cfg).await;
     let before = store.load().unwrap().unwrap().last_task.unwrap();
     // A wizard session of the configured installation asks to regenerate;
     // the platform refuses the bind before changing anything.
     let cfg = configurator("new-inst", &p, &store);
     to_list(&cfg).await;
-    let screen = cfg
-        .apply(Action::Select {
-            environment_id: eid("env_free"),
-        })
-        .await
-        .unwrap();
+    let screen = select(&cfg, "env_free").await;
     assert!(
         matches!(screen, Screen::ConfirmRegeneration { .. }),
         "{screen:?}"
@@ -754,15 +676,9 @@ async fn a_refused_task_never_overwrites_a_valid_configuration() {
 #[tokio::test]
 async fn waiting_for_a_task_ends_after_it_released_the_state_lock() {
     for _ in 0..20 {
-        let p = platform();
-        let store = MemoryStateStore::new();
-        let cfg = configurator("new-inst", &p, &store);
+        let (_p, _store, cfg) = new_installation();
         to_list(&cfg).await;
-        cfg.apply(Action::Select {
-            environment_id: eid("env_free"),
-        })
-        .await
-        .unwrap();
+        select(&cfg, "env_free").await;
         assert!(matches!(
             cfg.wait_for_task().await,
             TaskStatus::Succeeded { .. }
@@ -790,80 +706,82 @@ async fn a_401_is_final_whatever_its_body_says() {
     }
 }
 
-/// The in-memory platform, with every binding held back until released.
-struct GatedBind {
-    inner: Arc<InMemoryPlatform>,
+/// Every bind held back until released.
+struct BindGate {
     gate: tokio::sync::Semaphore,
+    /// A permit for every bind that reached the gate.
+    arrived: tokio::sync::Semaphore,
 }
 
 #[async_trait::async_trait]
-impl Platform for GatedBind {
-    async fn list_environments(
-        &self,
-        line: ErpLine,
-        id: &InstallationId,
-    ) -> Result<Vec<Environment>, PlatformError> {
-        self.inner.list_environments(line, id).await
-    }
-    async fn create_environment(
-        &self,
-        r: &platform::CreateEnvironment,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.create_environment(r).await
-    }
-    async fn bind(&self, i: &Installation, t: &BindTarget) -> Result<Environment, PlatformError> {
+impl Hook for BindGate {
+    async fn before_bind(&self) {
+        self.arrived.add_permits(1);
         let _permit = self.gate.acquire().await.expect("gate open");
-        self.inner.bind(i, t).await
     }
-    async fn issue_credentials(
-        &self,
-        r: &platform::IssueCredentials,
-    ) -> Result<IssuedCredentials, PlatformError> {
-        self.inner.issue_credentials(r).await
+}
+
+/// The in-memory platform, with every binding held back until released.
+type GatedBind = Hooked<BindGate>;
+
+/// The seeded platform, and the same behind a [`GatedBind`] whose gate is
+/// closed.
+fn gated_platform() -> (Arc<InMemoryPlatform>, Arc<GatedBind>) {
+    let p = platform();
+    let gated = Hooked::new(
+        p.clone(),
+        BindGate {
+            gate: tokio::sync::Semaphore::new(0),
+            arrived: tokio::sync::Semaphore::new(0),
+        },
+    );
+    (p, gated)
+}
+
+impl GatedBind {
+    /// A configurator for "new-inst" on this platform and `store`.
+    fn configurator(self: &Arc<Self>, store: &MemoryStateStore) -> Configurator {
+        Configurator::new(spec("new-inst"), self.clone(), Arc::new(store.clone())).unwrap()
     }
-    async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
-        self.inner.verify_credentials(c).await
+
+    /// Opens the gate for `n` binds.
+    fn release(&self, n: usize) {
+        self.hook.gate.add_permits(n);
     }
-    async fn unbind(&self, r: &platform::Unbind) -> Result<(), PlatformError> {
-        self.inner.unbind(r).await
+
+    /// Waits until a bind reached the gate: the task's steps before it are
+    /// done, and it is held there.
+    async fn wait_for_a_bind(&self) {
+        tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            self.hook.arrived.acquire(),
+        )
+        .await
+        .expect("no bind reached the gate")
+        .unwrap()
+        .forget();
     }
 }
 
 #[tokio::test]
 async fn progress_is_observable_on_the_finishing_screen_until_done() {
-    let gated = Arc::new(GatedBind {
-        inner: platform(),
-        gate: tokio::sync::Semaphore::new(0),
-    });
-    let cfg = Configurator::new(
-        spec("new-inst"),
-        gated.clone(),
-        Arc::new(MemoryStateStore::new()),
-    )
-    .unwrap();
+    let (_, gated) = gated_platform();
+    let cfg = gated.configurator(&MemoryStateStore::new());
     to_list(&cfg).await;
-    cfg.apply(Action::Select {
-        environment_id: eid("env_free"),
-    })
-    .await
-    .unwrap();
+    select(&cfg, "env_free").await;
     // The task is held at the bind: both the status and the screen say so.
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        if let TaskStatus::Running {
-            step: TaskStep::Binding,
-            ..
-        } = cfg.task_status()
-        {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{:?}",
-            cfg.task_status()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
+    gated.wait_for_a_bind().await;
+    assert!(
+        matches!(
+            cfg.task_status(),
+            TaskStatus::Running {
+                step: TaskStep::Binding,
+                ..
+            }
+        ),
+        "{:?}",
+        cfg.task_status()
+    );
     assert!(matches!(
         cfg.screen(),
         Screen::Finishing {
@@ -875,7 +793,7 @@ async fn progress_is_observable_on_the_finishing_screen_until_done() {
         cfg.needs_configuration(),
         "not configured while the task runs"
     );
-    gated.gate.add_permits(1);
+    gated.release(1);
     assert!(matches!(
         cfg.wait_for_task().await,
         TaskStatus::Succeeded { .. }
@@ -886,8 +804,7 @@ async fn progress_is_observable_on_the_finishing_screen_until_done() {
 
 #[tokio::test]
 async fn listing_failure_shows_a_retryable_error_with_a_support_id() {
-    let p = platform();
-    let cfg = configurator("new-inst", &p, &MemoryStateStore::new());
+    let (p, _, cfg) = new_installation();
     cfg.apply(Action::Start).await.unwrap();
     p.fail_next(Operation::List, PlatformError::api(ErrorCode::Unauthorized));
     let screen = cfg
@@ -941,8 +858,7 @@ async fn ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin() {
 
 #[tokio::test]
 async fn unattended_overwrite_needs_the_exact_name() {
-    let p = platform();
-    let cfg = configurator("new-inst", &p, &MemoryStateStore::new());
+    let (p, _, cfg) = new_installation();
     let mut request = UnattendedRequest {
         installation_name: Some("Matriz".into()),
         target: UnattendedTarget::Environment("produção".into()),
@@ -972,8 +888,7 @@ async fn unattended_overwrite_needs_the_exact_name() {
 
 #[tokio::test]
 async fn unattended_refusals_are_typed() {
-    let p = platform();
-    let cfg = configurator("new-inst", &p, &MemoryStateStore::new());
+    let (_, _, cfg) = new_installation();
     let req = |target| UnattendedRequest {
         installation_name: Some("M".into()),
         target,
@@ -1053,9 +968,7 @@ async fn a_cloned_state_is_never_used_nor_sent() {
 
 #[tokio::test]
 async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (_, _, cfg) = new_installation();
     bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     let new = cfg.rotate_credentials().await.unwrap();
@@ -1073,9 +986,7 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
 
 #[tokio::test]
 async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, _, cfg) = new_installation();
     bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     // The platform issues (revoking the old set), then the proof fails.
@@ -1148,17 +1059,9 @@ async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
 
 #[tokio::test]
 async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     bind_to_the_free_environment(&cfg).await;
-    p.fail_after_next(
-        Operation::Unbind,
-        PlatformError::Transport {
-            detail: "reset".into(),
-            request_id: None,
-        },
-    );
+    p.fail_after_next(Operation::Unbind, connection_lost("reset"));
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
     assert!(store.load().unwrap().is_none());
@@ -1170,9 +1073,7 @@ async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
 
 #[tokio::test]
 async fn unbind_and_forget() {
-    let p = platform();
-    let store = MemoryStateStore::new();
-    let cfg = configurator("new-inst", &p, &store);
+    let (p, store, cfg) = new_installation();
     bind_to_the_free_environment(&cfg).await;
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
@@ -1241,13 +1142,7 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
         .unwrap()
         .status;
     assert!(matches!(status, TaskStatus::Succeeded { .. }));
-    assert_eq!(
-        p.environments()
-            .iter()
-            .filter(|e| e.name.as_str() == "Nova")
-            .count(),
-        1
-    );
+    assert_eq!(named(&p, "Nova"), 1);
 }
 
 /// A memory store that notes which threads saved and loaded.

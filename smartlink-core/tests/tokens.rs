@@ -6,22 +6,22 @@
 //! them at a gate the test opens, and time is a manual clock: nothing here
 //! waits on wall-clock time to decide an outcome.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
-use secrecy::{ExposeSecret, SecretString};
-use smartlink_core::credentials::IssuedCredentials;
+use chrono::{TimeDelta, Utc};
+use secrecy::ExposeSecret;
 use smartlink_core::platform::memory::Operation;
 use smartlink_core::platform::memory::wire::BindBody;
-use smartlink_core::platform::{
-    BindTarget, CreateEnvironment, ErrorCode, IssueCredentials, TokenGrant, Unbind, WhoAmI,
-};
+use smartlink_core::platform::{ErrorCode, TokenGrant};
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
 use tokio::sync::Semaphore;
+
+mod fixtures;
+use fixtures::{Hook, Hooked, ManualClock, memory_platform};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_prd","name":"Produção","kind":"production","bindings":[
@@ -29,9 +29,8 @@ const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"}
 ]}"#;
 
-/// The in-memory platform, with token requests that can be held at a gate.
+/// Token requests that can be held at a gate, counted and noted.
 struct Controlled {
-    inner: Arc<InMemoryPlatform>,
     hold: AtomicBool,
     permits: Semaphore,
     /// Token requests that arrived (held or not).
@@ -41,14 +40,13 @@ struct Controlled {
 }
 
 impl Controlled {
-    fn new(inner: Arc<InMemoryPlatform>) -> Arc<Self> {
-        Arc::new(Self {
-            inner,
+    fn new() -> Self {
+        Self {
             hold: AtomicBool::new(false),
             permits: Semaphore::new(0),
             entered: AtomicUsize::new(0),
             handed_out: Mutex::new(Vec::new()),
-        })
+        }
     }
 
     fn entered(&self) -> usize {
@@ -65,6 +63,22 @@ impl Controlled {
     }
 }
 
+#[async_trait]
+impl Hook for Controlled {
+    async fn before_token_request(&self) {
+        self.entered.fetch_add(1, Ordering::SeqCst);
+        if self.hold.load(Ordering::SeqCst) {
+            self.permits.acquire().await.unwrap().forget();
+        }
+    }
+    fn token_granted(&self, grant: &TokenGrant) {
+        self.handed_out
+            .lock()
+            .unwrap()
+            .push(grant.access_token.expose_secret().to_owned());
+    }
+}
+
 async fn wait_until(mut done: impl FnMut() -> bool) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while !done() {
@@ -76,93 +90,12 @@ async fn wait_until(mut done: impl FnMut() -> bool) {
     }
 }
 
-#[async_trait]
-impl Platform for Controlled {
-    async fn list_environments(
-        &self,
-        line: ErpLine,
-        id: &InstallationId,
-    ) -> Result<Vec<Environment>, PlatformError> {
-        self.inner.list_environments(line, id).await
-    }
-    async fn create_environment(
-        &self,
-        request: &CreateEnvironment,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.create_environment(request).await
-    }
-    async fn bind(
-        &self,
-        installation: &Installation,
-        target: &BindTarget,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.bind(installation, target).await
-    }
-    async fn issue_credentials(
-        &self,
-        request: &IssueCredentials,
-    ) -> Result<IssuedCredentials, PlatformError> {
-        self.inner.issue_credentials(request).await
-    }
-    async fn verify_credentials(&self, credentials: &Credentials) -> Result<(), PlatformError> {
-        self.inner.verify_credentials(credentials).await
-    }
-    async fn unbind(&self, request: &Unbind) -> Result<(), PlatformError> {
-        self.inner.unbind(request).await
-    }
-    async fn request_token(&self, credentials: &Credentials) -> Result<TokenGrant, PlatformError> {
-        self.entered.fetch_add(1, Ordering::SeqCst);
-        if self.hold.load(Ordering::SeqCst) {
-            self.permits.acquire().await.unwrap().forget();
-        }
-        let grant = self.inner.request_token(credentials).await?;
-        self.handed_out
-            .lock()
-            .unwrap()
-            .push(grant.access_token.expose_secret().to_owned());
-        Ok(grant)
-    }
-    async fn whoami(&self, token: &SecretString) -> Result<WhoAmI, PlatformError> {
-        self.inner.whoami(token).await
-    }
-}
-
-/// A manual clock for the token cache.
-#[derive(Clone)]
-struct Clock {
-    base: DateTime<Utc>,
-    offset_ms: Arc<AtomicI64>,
-}
-
-impl Clock {
-    fn new() -> Self {
-        Self {
-            base: Utc::now(),
-            offset_ms: Arc::new(AtomicI64::new(0)),
-        }
-    }
-    fn advance(&self, d: Duration) {
-        self.offset_ms
-            .fetch_add(d.as_millis() as i64, Ordering::SeqCst);
-    }
-    fn now(&self) -> DateTime<Utc> {
-        self.base + TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
-    }
-    fn options(&self) -> TokenOptions {
-        let me = self.clone();
-        TokenOptions {
-            clock: Some(Arc::new(move || me.now())),
-            ..TokenOptions::default()
-        }
-    }
-}
-
 struct Setup {
     memory: Arc<InMemoryPlatform>,
-    platform: Arc<Controlled>,
+    platform: Arc<Hooked<Controlled>>,
     store: MemoryStateStore,
     cfg: Configurator,
-    clock: Clock,
+    clock: ManualClock,
 }
 
 fn spec() -> InstallationSpec {
@@ -172,21 +105,12 @@ fn spec() -> InstallationSpec {
 /// An installation already bound on the platform, configured by
 /// `ensure_configured` (credentials issued, proven and stored).
 async fn configured() -> Setup {
-    let memory =
-        Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap());
-    let platform = Controlled::new(memory.clone());
+    let memory = memory_platform(SEED);
+    let platform = Hooked::new(memory.clone(), Controlled::new());
     let store = MemoryStateStore::new();
-    let cfg = Configurator::builder(spec(), platform.clone(), Arc::new(store.clone()))
-        .runtime(tokio::runtime::Handle::current())
-        .build()
-        .expect("a runtime is given");
-    let clock = Clock::new();
-    cfg.set_token_options(clock.options());
-    assert!(matches!(
-        cfg.ensure_configured().await.unwrap(),
-        EnsureOutcome::Configured { .. }
-    ));
-    assert!(!cfg.needs_configuration());
+    let clock = ManualClock::new();
+    let cfg =
+        fixtures::configured("erp-1", platform.clone(), Arc::new(store.clone()), &clock).await;
     Setup {
         memory,
         platform,
@@ -231,25 +155,25 @@ async fn not_configured_is_a_typed_error_without_a_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_on_a_cold_cache_share_one_request() {
     let s = configured().await;
-    let before = s.platform.entered();
-    s.platform.hold.store(true, Ordering::SeqCst);
+    let before = s.platform.hook.entered();
+    s.platform.hook.hold.store(true, Ordering::SeqCst);
     let mut callers = Vec::new();
     for _ in 0..200 {
         let cfg = s.cfg.clone();
         callers.push(tokio::spawn(async move { cfg.access_token().await }));
     }
-    s.platform.wait_entered(before + 1).await;
+    s.platform.hook.wait_entered(before + 1).await;
     // Let every caller reach the flight while the request is held.
     for _ in 0..50 {
         tokio::task::yield_now().await;
     }
-    s.platform.permits.add_permits(1);
+    s.platform.hook.permits.add_permits(1);
     let mut tokens = Vec::new();
     for c in callers {
         tokens.push(c.await.unwrap().unwrap());
     }
     assert_eq!(
-        s.platform.entered(),
+        s.platform.hook.entered(),
         before + 1,
         "exactly one token request"
     );
@@ -260,59 +184,63 @@ async fn concurrent_callers_on_a_cold_cache_share_one_request() {
 async fn the_refresh_starts_before_expiry_while_callers_keep_the_valid_token() {
     let s = configured().await;
     let first = s.cfg.access_token().await.unwrap();
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
     // One hour tokens: the margin is 5 minutes. Just before it, no refresh.
     s.clock.advance(Duration::from_secs(3600 - 301));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
-    assert_eq!(s.platform.entered(), requests);
+    assert_eq!(s.platform.hook.entered(), requests);
     // Inside the margin: one refresh, held; every caller gets the valid token.
-    s.platform.hold.store(true, Ordering::SeqCst);
+    s.platform.hook.hold.store(true, Ordering::SeqCst);
     s.clock.advance(Duration::from_secs(2));
     for _ in 0..1000 {
         assert_eq!(s.cfg.access_token().await.unwrap(), first);
     }
-    s.platform.wait_entered(requests + 1).await;
-    assert_eq!(s.platform.entered(), requests + 1, "one caller refreshes");
-    s.platform.permits.add_permits(1);
+    s.platform.hook.wait_entered(requests + 1).await;
+    assert_eq!(
+        s.platform.hook.entered(),
+        requests + 1,
+        "one caller refreshes"
+    );
+    s.platform.hook.permits.add_permits(1);
     wait_until(|| s.cfg.cached_access_token().is_some_and(|t| t != first)).await;
     let second = s.cfg.access_token().await.unwrap();
-    assert_eq!(second.expose_secret(), s.platform.last_handed_out());
+    assert_eq!(second.expose_secret(), s.platform.hook.last_handed_out());
     assert!(second.expires_at() > first.expires_at());
-    assert_eq!(s.platform.entered(), requests + 1);
+    assert_eq!(s.platform.hook.entered(), requests + 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_refresh_keeps_the_valid_token_and_retries_after_a_backoff() {
     let s = configured().await;
     let first = s.cfg.access_token().await.unwrap();
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
     s.memory.fail_next(
         Operation::Verify,
         PlatformError::api(ErrorCode::Unavailable),
     );
     s.clock.advance(Duration::from_secs(3600 - 200));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
-    s.platform.wait_entered(requests + 1).await;
+    s.platform.hook.wait_entered(requests + 1).await;
     // Until the backoff (1 s) passes, nobody tries again.
     wait_until(|| s.cfg.token_stats().failures == 1).await;
     for _ in 0..100 {
         assert_eq!(s.cfg.access_token().await.unwrap(), first);
     }
     assert_eq!(
-        s.platform.entered(),
+        s.platform.hook.entered(),
         requests + 1,
         "no retry within the backoff"
     );
     s.clock.advance(Duration::from_millis(1001));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
     wait_until(|| s.cfg.cached_access_token().is_some_and(|t| t != first)).await;
-    assert_eq!(s.platform.entered(), requests + 2);
+    assert_eq!(s.platform.hook.entered(), requests + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_cold_request_is_reported_and_not_repeated_within_the_backoff() {
     let s = configured().await;
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
     s.memory.fail_next(
         Operation::Verify,
         PlatformError::api(ErrorCode::Unavailable),
@@ -323,31 +251,31 @@ async fn a_failed_cold_request_is_reported_and_not_repeated_within_the_backoff()
         "{err:?}"
     );
     assert_eq!(s.cfg.access_token().await.unwrap_err(), err);
-    assert_eq!(s.platform.entered(), requests + 1);
+    assert_eq!(s.platform.hook.entered(), requests + 1);
     s.clock.advance(Duration::from_millis(1001));
     s.cfg.access_token().await.unwrap();
-    assert_eq!(s.platform.entered(), requests + 2);
+    assert_eq!(s.platform.hook.entered(), requests + 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refresh_started_before_an_invalidation_never_publishes() {
     let s = configured().await;
     let first = s.cfg.access_token().await.unwrap();
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
     // A proactive refresh starts and is held at the platform.
-    s.platform.hold.store(true, Ordering::SeqCst);
+    s.platform.hook.hold.store(true, Ordering::SeqCst);
     s.clock.advance(Duration::from_secs(3600 - 100));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
-    s.platform.wait_entered(requests + 1).await;
+    s.platform.hook.wait_entered(requests + 1).await;
     // The platform refused `first` (401 invalid_token): the host invalidates it.
     assert!(s.cfg.invalidate_token(&first));
     assert!(s.cfg.cached_access_token().is_none());
     // The held refresh now completes, with a token obtained before the
     // invalidation: it must not be published.
-    s.platform.permits.add_permits(1);
-    wait_until(|| s.platform.handed_out.lock().unwrap().len() == requests + 1).await;
-    let stale = s.platform.last_handed_out();
-    s.platform.hold.store(false, Ordering::SeqCst);
+    s.platform.hook.permits.add_permits(1);
+    wait_until(|| s.platform.hook.handed_out.lock().unwrap().len() == requests + 1).await;
+    let stale = s.platform.hook.last_handed_out();
+    s.platform.hook.hold.store(false, Ordering::SeqCst);
     let fresh = s.cfg.access_token().await.unwrap();
     assert_ne!(
         fresh.expose_secret(),
@@ -355,7 +283,7 @@ async fn a_refresh_started_before_an_invalidation_never_publishes() {
         "the stale refresh was published"
     );
     assert_ne!(fresh, first);
-    assert_eq!(fresh.expose_secret(), s.platform.last_handed_out());
+    assert_eq!(fresh.expose_secret(), s.platform.hook.last_handed_out());
     // Invalidating an older token never drops the newer one.
     assert!(!s.cfg.invalidate_token(&first));
     assert!(!s.cfg.invalidate_token_value(&stale));
@@ -368,10 +296,10 @@ async fn a_refresh_started_before_an_invalidation_never_publishes() {
 async fn callers_waiting_on_a_request_that_turned_stale_get_a_fresh_token() {
     let s = configured().await;
     let first = s.cfg.access_token().await.unwrap();
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
     assert!(s.cfg.invalidate_token(&first));
     // Cold request held; callers wait on it.
-    s.platform.hold.store(true, Ordering::SeqCst);
+    s.platform.hook.hold.store(true, Ordering::SeqCst);
     // Each waiter is polled once: it has joined the request before the
     // state changes.
     let mut waiters: Vec<_> = (0..20)
@@ -383,7 +311,7 @@ async fn callers_waiting_on_a_request_that_turned_stale_get_a_fresh_token() {
     for w in &mut waiters {
         assert!(tokio::time::timeout(Duration::ZERO, w).await.is_err());
     }
-    s.platform.wait_entered(requests + 1).await;
+    s.platform.hook.wait_entered(requests + 1).await;
     assert_eq!(s.cfg.token_stats().requests, 2, "one request for all");
     // The local state changes (another save by this process): the request
     // in flight belongs to an older generation.
@@ -392,13 +320,13 @@ async fn callers_waiting_on_a_request_that_turned_stale_get_a_fresh_token() {
     s.store.save(&state).unwrap();
     // forget_local + save: same credentials stored again; the waiters must
     // not get the stale request's token, but one obtained afterwards.
-    s.platform.hold.store(false, Ordering::SeqCst);
-    s.platform.permits.add_permits(1);
+    s.platform.hook.hold.store(false, Ordering::SeqCst);
+    s.platform.hook.permits.add_permits(1);
     let mut got = Vec::new();
     for w in waiters {
         got.push(w.await.unwrap());
     }
-    let handed = s.platform.handed_out.lock().unwrap().clone();
+    let handed = s.platform.hook.handed_out.lock().unwrap().clone();
     let stale = &handed[requests];
     assert!(got.iter().all(|t| t.expose_secret() != stale));
     assert!(got.iter().all(|t| t == &got[0]));
@@ -558,9 +486,9 @@ async fn rotation_before_expiry_has_no_gap() {
     let old_token = s.cfg.access_token().await.unwrap();
     let old = s.cfg.credentials().unwrap().unwrap();
     age_credentials(&s);
-    let requests = s.platform.entered();
+    let requests = s.platform.hook.entered();
 
-    s.platform.hold.store(true, Ordering::SeqCst);
+    s.platform.hook.hold.store(true, Ordering::SeqCst);
     let rotation = {
         let cfg = s.cfg.clone();
         tokio::spawn(async move { cfg.ensure_configured().await })
@@ -568,7 +496,7 @@ async fn rotation_before_expiry_has_no_gap() {
     // New credentials issued (the platform revoked the old ones); their
     // proof is held. Meanwhile the installation stays configured and the
     // cached token is still served.
-    s.platform.wait_entered(requests + 1).await;
+    s.platform.hook.wait_entered(requests + 1).await;
     assert!(!s.cfg.needs_configuration());
     assert_eq!(s.cfg.access_token().await.unwrap(), old_token);
     // The ERP's request with the old token is refused; it asks for a new
@@ -579,8 +507,8 @@ async fn rotation_before_expiry_has_no_gap() {
         let cfg = s.cfg.clone();
         tokio::spawn(async move { cfg.access_token().await })
     };
-    s.platform.wait_entered(requests + 2).await;
-    s.platform.permits.add_permits(1); // the rotation's proof (first in line)
+    s.platform.hook.wait_entered(requests + 2).await;
+    s.platform.hook.permits.add_permits(1); // the rotation's proof (first in line)
     let outcome = rotation.await.unwrap().unwrap();
     assert!(matches!(
         outcome,
@@ -589,8 +517,8 @@ async fn rotation_before_expiry_has_no_gap() {
             ..
         }
     ));
-    s.platform.hold.store(false, Ordering::SeqCst);
-    s.platform.permits.add_permits(1); // the caller's request
+    s.platform.hook.hold.store(false, Ordering::SeqCst);
+    s.platform.hook.permits.add_permits(1); // the caller's request
     let token = caller
         .await
         .unwrap()
@@ -602,9 +530,9 @@ async fn rotation_before_expiry_has_no_gap() {
     let who = s.memory.endpoints().whoami(token.expose_secret()).unwrap();
     assert_eq!(who.client_id, new.client_id);
     // The rotation's own token was published: no extra request needed.
-    let seen = s.platform.entered();
+    let seen = s.platform.hook.entered();
     let again = s.cfg.access_token().await.unwrap();
-    assert_eq!(s.platform.entered(), seen);
+    assert_eq!(s.platform.hook.entered(), seen);
     assert!(s.memory.endpoints().whoami(again.expose_secret()).is_ok());
 }
 

@@ -3,19 +3,18 @@
 //! refresh is under way, and a run across many expiries.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{DateTime, TimeDelta, Utc};
-use secrecy::SecretString;
-use smartlink_core::credentials::IssuedCredentials;
-use smartlink_core::platform::{
-    BindTarget, CreateEnvironment, IssueCredentials, Operation, TokenGrant, Unbind, WhoAmI,
-};
+use chrono::Utc;
+use smartlink_core::platform::Operation;
 use smartlink_core::*;
 use smartlink_sandbox::Sandbox;
 use smartlink_tests::{TOKEN, configurator_with};
+
+#[path = "../../smartlink-core/tests/fixtures/mod.rs"]
+mod fixtures;
+use fixtures::{Hook, Hooked, ManualClock, memory_platform};
 
 use crate::{Row, fmt_us, median};
 
@@ -58,48 +57,13 @@ async fn bound(url: &str, id: &str) -> Configurator {
     cfg
 }
 
-/// The in-memory platform with token requests that take `delay`.
-struct SlowTokens {
-    inner: Arc<InMemoryPlatform>,
-    delay: Duration,
-}
+/// Token requests that take this long.
+struct Delay(Duration);
 
 #[async_trait]
-impl Platform for SlowTokens {
-    async fn list_environments(
-        &self,
-        line: ErpLine,
-        id: &InstallationId,
-    ) -> Result<Vec<Environment>, PlatformError> {
-        self.inner.list_environments(line, id).await
-    }
-    async fn create_environment(
-        &self,
-        r: &CreateEnvironment,
-    ) -> Result<Environment, PlatformError> {
-        self.inner.create_environment(r).await
-    }
-    async fn bind(&self, i: &Installation, t: &BindTarget) -> Result<Environment, PlatformError> {
-        self.inner.bind(i, t).await
-    }
-    async fn issue_credentials(
-        &self,
-        r: &IssueCredentials,
-    ) -> Result<IssuedCredentials, PlatformError> {
-        self.inner.issue_credentials(r).await
-    }
-    async fn verify_credentials(&self, c: &Credentials) -> Result<(), PlatformError> {
-        self.inner.verify_credentials(c).await
-    }
-    async fn unbind(&self, r: &Unbind) -> Result<(), PlatformError> {
-        self.inner.unbind(r).await
-    }
-    async fn request_token(&self, c: &Credentials) -> Result<TokenGrant, PlatformError> {
-        tokio::time::sleep(self.delay).await;
-        self.inner.request_token(c).await
-    }
-    async fn whoami(&self, t: &SecretString) -> Result<WhoAmI, PlatformError> {
-        self.inner.whoami(t).await
+impl Hook for Delay {
+    async fn before_token_request(&self) {
+        tokio::time::sleep(self.0).await;
     }
 }
 
@@ -307,39 +271,19 @@ fn bench_ffi_token(rows: &mut Vec<Row>, url: &str, iterations: usize) {
 /// Callers' p99 with a cached token, then while one refresh (50 ms at the
 /// token endpoint) is in flight; a manual clock moves into the margin.
 fn bench_refresh_p99(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
-    let memory = Arc::new(
-        InMemoryPlatform::from_seed(
-            &serde_json::from_str(
-                r#"{"environments":[{"id":"env_b","name":"B","kind":"production","bindings":[
+    let memory = memory_platform(
+        r#"{"environments":[{"id":"env_b","name":"B","kind":"production","bindings":[
                 {"installation_id":"bench-p99","installation_name":"B","line":"protheus",
                  "bound_at":"2026-01-01T00:00:00Z"}]}]}"#,
-            )
-            .unwrap(),
-        )
-        .unwrap(),
     );
-    let platform = Arc::new(SlowTokens {
-        inner: memory.clone(),
-        delay: Duration::from_millis(50),
-    });
-    let cfg = Configurator::builder(
-        InstallationSpec::parse("bench-p99", "protheus", "production", None).unwrap(),
+    let platform = Hooked::new(memory, Delay(Duration::from_millis(50)));
+    let clock = ManualClock::new();
+    let cfg = rt.block_on(fixtures::configured(
+        "bench-p99",
         platform,
         Arc::new(MemoryStateStore::new()),
-    )
-    .runtime(rt.handle().clone())
-    .build()
-    .expect("a runtime is given");
-    let base: DateTime<Utc> = Utc::now();
-    let offset = Arc::new(AtomicI64::new(0));
-    let clock_offset = offset.clone();
-    cfg.set_token_options(TokenOptions {
-        clock: Some(Arc::new(move || {
-            base + TimeDelta::milliseconds(clock_offset.load(Ordering::Relaxed))
-        })),
-        ..TokenOptions::default()
-    });
-    rt.block_on(cfg.ensure_configured()).unwrap();
+        &clock,
+    ));
     let first = rt.block_on(cfg.access_token()).unwrap();
     let n = if quick { 20_000 } else { 200_000 };
     let sample = |cfg: &Configurator| {
@@ -355,7 +299,7 @@ fn bench_refresh_p99(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: b
     let cached = sample(&cfg);
     // Into the margin: the first call starts the refresh; measure while it
     // is in flight (it takes 50 ms; stop sampling when it lands).
-    offset.store((3600 - 200) * 1000, Ordering::Relaxed);
+    clock.advance(Duration::from_secs(3600 - 200));
     let requests = cfg.token_stats().requests;
     let mut during = Vec::with_capacity(n);
     let deadline = Instant::now() + Duration::from_secs(5);

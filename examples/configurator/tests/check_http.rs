@@ -3,10 +3,11 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
+mod support;
+use support::{ServedSandbox, run};
+
 const TOKEN: &str = "check-http-token";
 
 /// A plain HTTP forward proxy on 127.0.0.1 that notes the path of every
@@ -67,23 +68,12 @@ fn forward(mut client: TcpStream, seen: &Mutex<Vec<String>>) {
 
 #[test]
 fn check_sends_every_request_through_the_configured_proxy() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let sandbox = runtime.block_on(async {
-        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
-    });
+    let sandbox = ServedSandbox::start(TOKEN);
     let (proxy, seen) = counting_proxy();
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let output = Command::new(BIN)
-        .args([
+    let out = run(
+        &[
             "check",
             "--state",
             state.to_str().unwrap(),
@@ -95,22 +85,11 @@ fn check_sends_every_request_through_the_configured_proxy() {
             TOKEN,
             "--proxy",
             &proxy,
-        ])
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("NO_PROXY")
-        .env_remove("no_proxy")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
+        "",
     );
+    let stdout = &out.stdout;
+    assert_eq!(out.code, 0, "{out:?}");
     assert!(
         stdout.contains("--proxy"),
         "the proxy in use is shown: {stdout}"
@@ -135,8 +114,8 @@ fn check_sends_every_request_through_the_configured_proxy() {
 fn an_unreadable_ca_file_is_a_usage_error_naming_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
-    let output = Command::new(BIN)
-        .args([
+    let out = run(
+        &[
             "check",
             "--state",
             state.to_str().unwrap(),
@@ -148,16 +127,11 @@ fn an_unreadable_ca_file_is_a_usage_error_naming_no_secret() {
             TOKEN,
             "--ca-file",
             "/nonexistent/ca.pem",
-        ])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let all = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
+        ],
+        "",
     );
-    assert_eq!(output.status.code(), Some(2), "{all}");
+    let all = out.all();
+    assert_eq!(out.code, 2, "{all}");
     assert!(!all.contains(TOKEN), "{all}");
     // The usage error is the configuration's, not a missing flag's.
     assert!(!all.contains("--state"), "{all}");

@@ -8,71 +8,11 @@
 
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
-
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-impl std::fmt::Debug for Out {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("SMARTLINK_LOCALE")
-        .env_remove("SMARTLINK_TOKEN")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-/// Runs the binary with `input` on stdin (one answer per line).
-fn run(args: &[&str], input: &str) -> Out {
-    let mut child = command(args).spawn().expect("the binary starts");
-    {
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        // The binary may exit before reading everything: ignore EPIPE.
-        let _ = stdin.write_all(input.as_bytes());
-    }
-    let output = child.wait_with_output().expect("the binary runs");
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn with<S: AsRef<str>>(base: &[S], extra: &[&str]) -> Vec<String> {
-    base.iter()
-        .map(|s| s.as_ref().to_owned())
-        .chain(extra.iter().map(|s| s.to_string()))
-        .collect()
-}
-
-fn run_v(args: &[String], input: &str) -> Out {
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    run(&args, input)
-}
+mod support;
+use support::{BIND_MATRIZ_SP, ServedSandbox, command, run, run_v, with};
 
 const MEMORY: &[&str] = &["--state", "memory"];
 
@@ -80,18 +20,7 @@ const MEMORY: &[&str] = &["--state", "memory"];
 
 #[test]
 fn unattended_first_binding_names_the_environment() {
-    let out = run(
-        &[
-            "--unattended",
-            "--state",
-            "memory",
-            "--installation-name",
-            "Matriz SP",
-            "--environment",
-            "Produção Nova",
-        ],
-        "",
-    );
+    let out = run_v(&with(MEMORY, BIND_MATRIZ_SP), "");
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Configuração concluída"), "{out:?}");
     assert!(
@@ -825,14 +754,7 @@ fn ctrl_c_exits_130_with_the_catalogue_message() {
 fn check_reports_a_refused_token_against_a_real_platform_url() {
     // A platform the configurator does not embed: the sandbox binary's
     // library, started here, with a token the configurator does not have.
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let running = rt.block_on(async {
-        smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), "the-right-token")
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
-    });
+    let running = ServedSandbox::start("the-right-token");
     let url = running.url();
     let out = run(
         &[

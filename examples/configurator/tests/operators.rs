@@ -5,117 +5,11 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
 use std::sync::mpsc;
 
-const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
-
-#[derive(Debug)]
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Out {
-    fn all(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-}
-
-fn command(args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("SMARTLINK_LOCALE")
-        .env_remove("SMARTLINK_TOKEN")
-        .env_remove("HTTPS_PROXY")
-        .env_remove("https_proxy")
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
-        .env_remove("ALL_PROXY")
-        .env_remove("all_proxy")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
-fn run_with(mut cmd: Command, input: &str) -> Out {
-    let mut child = cmd.spawn().expect("the binary starts");
-    {
-        let mut stdin = child.stdin.take().unwrap();
-        let _ = stdin.write_all(input.as_bytes());
-    }
-    let output = child.wait_with_output().unwrap();
-    Out {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
-fn run(args: &[&str], input: &str) -> Out {
-    run_with(command(args), input)
-}
-
-/// A state file and a persistent sandbox, shared by consecutive runs.
-struct World {
-    dir: tempfile::TempDir,
-}
-
-impl World {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("state.json")
-    }
-    fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<String> {
-        let mut v = vec![
-            "--state".to_owned(),
-            self.state().to_str().unwrap().to_owned(),
-            "--sandbox-state".to_owned(),
-            self.dir
-                .path()
-                .join("sandbox.json")
-                .to_str()
-                .unwrap()
-                .to_owned(),
-        ];
-        v.extend(extra.iter().map(|s| s.to_string()));
-        v
-    }
-    fn run(&self, extra: &[&str], input: &str) -> Out {
-        let args = self.args(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        run(&args, input)
-    }
-    fn bind(&self) {
-        let out = self.run(
-            &[
-                "--unattended",
-                "--installation-name",
-                "Matriz SP",
-                "--environment",
-                "Produção Nova",
-            ],
-            "",
-        );
-        assert_eq!(out.code, 0, "{out:?}");
-    }
-}
-
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+mod support;
+use support::{Out, World, command, listing, run, run_with};
 
 // ---------------------------------------------------------------- pipes
 
@@ -636,7 +530,7 @@ fn unbind_needs_the_name_typed_or_confirmed() {
     let status = w.run(&["status"], "");
     assert_eq!(status.code, 3, "{status:?}");
     // Released on the platform: another installation binds without confirmation.
-    let sandbox = w.dir.path().join("sandbox.json");
+    let sandbox = w.sandbox();
     let other = run(
         &[
             "--sandbox-state",

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
 
-const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
+mod support;
+use support::{BIN, World, host_variables};
+
 const ROWS: u16 = 24;
 const COLS: u16 = 80;
 const DOWN: &str = "\x1b[B";
@@ -44,8 +46,9 @@ impl Tty {
         let mut cmd = CommandBuilder::new(BIN);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
-        cmd.env_remove("SMARTLINK_LOCALE");
-        cmd.env_remove("SMARTLINK_TOKEN");
+        for name in host_variables() {
+            cmd.env_remove(name);
+        }
         let child = pair.slave.spawn_command(cmd).expect("the binary starts");
         drop(pair.slave);
         let parser = Arc::new(Mutex::new(vt100::Parser::new(
@@ -389,38 +392,20 @@ fn an_overwrite_says_who_lost_access_and_where_the_credentials_are() {
     );
 }
 
-fn bind_unattended(state: &Path, sandbox: &Path) {
-    let out = std::process::Command::new(BIN)
-        .args([
-            "--state",
-            state.to_str().unwrap(),
-            "--sandbox-state",
-            sandbox.to_str().unwrap(),
-            "--unattended",
-            "--installation-name",
-            "Matriz SP",
-            "--environment",
-            "Produção Nova",
-        ])
-        .env_remove("SMARTLINK_LOCALE")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+/// The configurator on a terminal, for an installation bound (unattended,
+/// beforehand) to "Produção Nova" as "Matriz SP".
+/// The world is returned with it: it must outlive the program.
+fn configured_on_a_tty() -> (World, Tty) {
+    let w = World::new();
+    w.bind();
+    let args = w.args(&[]);
+    let tty = Tty::spawn(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    (w, tty)
 }
 
 #[test]
 fn a_configured_installation_opens_with_what_is_configured() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let sandbox = dir.path().join("sandbox.json");
-    bind_unattended(&state, &sandbox);
-    let args = [
-        "--state",
-        state.to_str().unwrap(),
-        "--sandbox-state",
-        sandbox.to_str().unwrap(),
-    ];
-    let mut tty = Tty::spawn(&args);
+    let (_world, mut tty) = configured_on_a_tty();
     // The heading is drawn before the menu under it: wait for the whole
     // menu (its default highlighted) before reading the screen.
     tty.wait_for("Já configurado: Produção Nova desde ");
@@ -491,16 +476,7 @@ fn a_configured_installation_opens_with_what_is_configured() {
 
 #[test]
 fn a_configured_installation_exits_0_on_esc() {
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state.json");
-    let sandbox = dir.path().join("sandbox.json");
-    bind_unattended(&state, &sandbox);
-    let mut tty = Tty::spawn(&[
-        "--state",
-        state.to_str().unwrap(),
-        "--sandbox-state",
-        sandbox.to_str().unwrap(),
-    ]);
+    let (_world, mut tty) = configured_on_a_tty();
     tty.wait_for("Já configurado: Produção Nova desde ");
     tty.wait_until("the menu", |_| tty.highlighted().is_some());
     tty.send(ESC);

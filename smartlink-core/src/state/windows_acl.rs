@@ -31,17 +31,19 @@ use windows_sys::Win32::Foundation::{
     CloseHandle, ERROR_ACCESS_DENIED, ERROR_ALREADY_EXISTS, ERROR_INSUFFICIENT_BUFFER,
     ERROR_INVALID_FUNCTION, ERROR_INVALID_PARAMETER, ERROR_NOT_SUPPORTED, ERROR_SHARING_VIOLATION,
     GENERIC_ALL, GENERIC_READ, GENERIC_WRITE, HANDLE, HLOCAL, INVALID_HANDLE_VALUE, LocalFree,
+    WIN32_ERROR,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW,
-    GetNamedSecurityInfoW, GetSecurityInfo, SDDL_REVISION_1, SE_FILE_OBJECT,
+    GetNamedSecurityInfoW, GetSecurityInfo, SDDL_REVISION_1, SE_FILE_OBJECT, SE_OBJECT_TYPE,
 };
 use windows_sys::Win32::Security::{
     ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_SIZE_INFORMATION, AclSizeInformation,
     CreateWellKnownSid, DACL_SECURITY_INFORMATION, EqualSid, GetAce, GetAclInformation,
-    GetTokenInformation, PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, SECURITY_MAX_SID_SIZE,
-    TOKEN_QUERY, TOKEN_USER, TokenUser, WELL_KNOWN_SID_TYPE, WinAnonymousSid,
-    WinAuthenticatedUserSid, WinBuiltinGuestsSid, WinBuiltinUsersSid, WinWorldSid,
+    GetTokenInformation, OBJECT_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID,
+    SECURITY_ATTRIBUTES, SECURITY_MAX_SID_SIZE, TOKEN_QUERY, TOKEN_USER, TokenUser,
+    WELL_KNOWN_SID_TYPE, WinAnonymousSid, WinAuthenticatedUserSid, WinBuiltinGuestsSid,
+    WinBuiltinUsersSid, WinWorldSid,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CREATE_NEW, CreateDirectoryW, CreateFileW, DELETE, FILE_APPEND_DATA, FILE_ATTRIBUTE_NORMAL,
@@ -344,16 +346,38 @@ fn exposure(dacl: *const ACL, directory: bool) -> io::Result<Option<u32>> {
     Ok(Some(mode))
 }
 
-/// The exposure of an open file (see [`exposure`]). The handle needs
-/// `READ_CONTROL` (any open for reading has it).
-pub(crate) fn file_exposure(file: &File) -> io::Result<Option<u32>> {
+/// `GetSecurityInfo` (of a handle) or `GetNamedSecurityInfoW` (of a
+/// NUL-terminated wide path): the same arguments after the object.
+type GetInfo<T> = unsafe extern "system" fn(
+    T,
+    SE_OBJECT_TYPE,
+    OBJECT_SECURITY_INFORMATION,
+    *mut PSID,
+    *mut PSID,
+    *mut *mut ACL,
+    *mut *mut ACL,
+    *mut PSECURITY_DESCRIPTOR,
+) -> WIN32_ERROR;
+
+/// The exposure of the file or directory `object`, its DACL read by
+/// `get_info` (see [`exposure`]).
+///
+/// # Safety
+///
+/// `object` is what `get_info` takes: a live handle with `READ_CONTROL`,
+/// or a pointer to a NUL-terminated wide path that outlives the call.
+unsafe fn object_exposure<T>(
+    get_info: GetInfo<T>,
+    object: T,
+    directory: bool,
+) -> io::Result<Option<u32>> {
     let mut dacl: *mut ACL = null_mut();
     let mut sd: PSECURITY_DESCRIPTOR = null_mut();
-    // SAFETY: the handle is live; sd receives a LocalAlloc'ed block that
-    // owns dacl and is freed after the DACL was read.
+    // SAFETY: `object` is valid (this function's contract); sd receives a
+    // LocalAlloc'ed block that owns dacl and is freed after the DACL was read.
     let rc = unsafe {
-        GetSecurityInfo(
-            file.as_raw_handle() as HANDLE,
+        get_info(
+            object,
             SE_FILE_OBJECT,
             DACL_SECURITY_INFORMATION,
             null_mut(),
@@ -367,32 +391,21 @@ pub(crate) fn file_exposure(file: &File) -> io::Result<Option<u32>> {
         return Err(io::Error::from_raw_os_error(rc as i32));
     }
     let _sd = Local(sd);
-    exposure(dacl, false)
+    exposure(dacl, directory)
+}
+
+/// The exposure of an open file (see [`exposure`]). The handle needs
+/// `READ_CONTROL` (any open for reading has it).
+pub(crate) fn file_exposure(file: &File) -> io::Result<Option<u32>> {
+    // SAFETY: the handle is live while `file` is borrowed.
+    unsafe { object_exposure(GetSecurityInfo, file.as_raw_handle() as HANDLE, false) }
 }
 
 /// The exposure of a directory (see [`exposure`]).
 pub(crate) fn dir_exposure(dir: &Path) -> io::Result<Option<u32>> {
     let name = wide_path(dir)?;
-    let mut dacl: *mut ACL = null_mut();
-    let mut sd: PSECURITY_DESCRIPTOR = null_mut();
-    // SAFETY: as in file_exposure, with a NUL-terminated name.
-    let rc = unsafe {
-        GetNamedSecurityInfoW(
-            name.as_ptr(),
-            SE_FILE_OBJECT,
-            DACL_SECURITY_INFORMATION,
-            null_mut(),
-            null_mut(),
-            &mut dacl,
-            null_mut(),
-            &mut sd,
-        )
-    };
-    if rc != 0 {
-        return Err(io::Error::from_raw_os_error(rc as i32));
-    }
-    let _sd = Local(sd);
-    exposure(dacl, true)
+    // SAFETY: `name` is NUL-terminated and lives until the call returns.
+    unsafe { object_exposure(GetNamedSecurityInfoW, name.as_ptr(), true) }
 }
 
 /// Puts `from` (a temporary file in the same directory, open as `file`
