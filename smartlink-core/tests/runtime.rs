@@ -64,7 +64,9 @@ fn every_async_method_can_be_awaited_outside_tokio() {
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
     // A file store: its I/O runs on the blocking pool of the given runtime.
-    let store = Arc::new(FileStateStore::open(dir.path().join("state.json")).unwrap());
+    // In a directory the store creates, so that it is private on Windows too.
+    let store =
+        Arc::new(FileStateStore::open(dir.path().join("private").join("state.json")).unwrap());
     let cfg = Configurator::builder(spec("rt-outside"), seeded(), store)
         .runtime(runtime.handle().clone())
         .build()

@@ -551,7 +551,7 @@ impl StateStore for FileStateStore {
             let mtime_ns = meta
                 .modified()
                 .ok()
-                .and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok())
+                .and_then(|m| m.duration_since(std::time::SystemTime::UNIX_EPOCH).ok())
                 .map_or(0, |d| d.as_nanos());
             Some((mtime_ns << 64) ^ meta.len() as u128)
         }
