@@ -18,31 +18,19 @@ use smartlink::*;
 use smartlink_core::platform::Operation;
 use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::{ErpLine, InstallationId, InstallationName, Kind, StateStore};
-use smartlink_sandbox::{RunningSandbox, Sandbox, demo_seed};
+use smartlink_sandbox::{BackgroundSandbox, Sandbox, demo_seed};
 
 struct Platform {
-    running: RunningSandbox,
-    _runtime: tokio::runtime::Runtime,
+    running: BackgroundSandbox,
 }
 
 impl Platform {
     fn start() -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
+        let running = Sandbox::from_seed(&demo_seed(), common::TOKEN)
+            .unwrap()
+            .serve_in_background("127.0.0.1:0")
             .unwrap();
-        let running = runtime.block_on(async {
-            Sandbox::from_seed(&demo_seed(), common::TOKEN)
-                .unwrap()
-                .serve("127.0.0.1:0")
-                .await
-                .unwrap()
-        });
-        Self {
-            running,
-            _runtime: runtime,
-        }
+        Self { running }
     }
 
     fn memory(&self) -> &Arc<smartlink_core::InMemoryPlatform> {

@@ -202,6 +202,24 @@ impl Sandbox {
         })
     }
 
+    /// Serves on `addr` from a runtime of its own (one worker thread), for
+    /// a program or test without a tokio runtime (a C host's test harness,
+    /// a synchronous test). It stops when the returned value is dropped.
+    pub fn serve_in_background(
+        self: &Arc<Self>,
+        addr: &str,
+    ) -> std::io::Result<BackgroundSandbox> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()?;
+        let running = runtime.block_on(self.serve(addr))?;
+        Ok(BackgroundSandbox {
+            running: Some(running),
+            runtime: Some(runtime),
+        })
+    }
+
     fn persist(&self) {
         let Some(path) = &self.state_file else { return };
         let _guard = self.persist_lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -254,6 +272,60 @@ impl RunningSandbox {
         }
         if let Some(join) = self.join.take() {
             let _ = join.await;
+        }
+    }
+}
+
+/// A sandbox served from a runtime of its own
+/// ([`Sandbox::serve_in_background`]). Dropping it stops the server, lets
+/// the requests under way finish, and stops the runtime.
+pub struct BackgroundSandbox {
+    running: Option<RunningSandbox>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl BackgroundSandbox {
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.running().addr()
+    }
+
+    /// Its base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        self.running().url()
+    }
+
+    /// The sandbox.
+    pub fn sandbox(&self) -> &Arc<Sandbox> {
+        self.running().sandbox()
+    }
+
+    fn running(&self) -> &RunningSandbox {
+        // Taken only by `drop`.
+        self.running.as_ref().expect("a BackgroundSandbox serves until dropped")
+    }
+}
+
+impl std::fmt::Debug for BackgroundSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackgroundSandbox")
+            .field("addr", &self.running.as_ref().map(RunningSandbox::addr))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for BackgroundSandbox {
+    fn drop(&mut self) {
+        let (Some(running), Some(runtime)) = (self.running.take(), self.runtime.take()) else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            // Inside another runtime, blocking on this one is not allowed:
+            // stop without waiting for requests under way.
+            drop(running);
+            runtime.shutdown_background();
+        } else {
+            runtime.block_on(running.shutdown());
         }
     }
 }

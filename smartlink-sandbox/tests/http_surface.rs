@@ -205,3 +205,27 @@ async fn state_file_survives_a_restart() {
             .any(|e| e.name.as_str() == "Persistida")
     );
 }
+
+/// Served from a runtime of its own, for a caller without one: it answers
+/// on its port while it lives, and the port is closed once it is dropped.
+#[test]
+fn a_sandbox_served_in_the_background_answers_until_dropped() {
+    use std::io::{Read, Write};
+    assert!(tokio::runtime::Handle::try_current().is_err());
+    let served = Sandbox::from_seed(&demo_seed(), "tok")
+        .unwrap()
+        .serve_in_background("127.0.0.1:0")
+        .unwrap();
+    let addr = served.addr();
+    assert_eq!(served.url(), format!("http://{addr}"));
+    assert!(!served.sandbox().platform().environments().is_empty());
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .write_all(b"GET /v1/whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    drop(served);
+    assert!(std::net::TcpStream::connect(addr).is_err(), "still listening");
+}

@@ -110,8 +110,7 @@ pub fn compile_c(sources: &[&Path], out: &Path, link_smartlink: bool, extra: &[&
 /// A sandbox serving the demo data on a loopback port, on its own runtime.
 pub struct Sandbox {
     pub url: String,
-    _running: smartlink_sandbox::RunningSandbox,
-    _runtime: tokio::runtime::Runtime,
+    _served: smartlink_sandbox::BackgroundSandbox,
 }
 
 pub fn sandbox() -> Sandbox {
@@ -120,22 +119,13 @@ pub fn sandbox() -> Sandbox {
 
 /// A sandbox serving `seed`.
 pub fn sandbox_with_seed(seed: &smartlink_core::Seed) -> Sandbox {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
+    let served = smartlink_sandbox::Sandbox::from_seed(seed, TOKEN)
+        .unwrap()
+        .serve_in_background("127.0.0.1:0")
         .unwrap();
-    let running = runtime.block_on(async {
-        smartlink_sandbox::Sandbox::from_seed(seed, TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
-    });
     Sandbox {
-        url: running.url(),
-        _running: running,
-        _runtime: runtime,
+        url: served.url(),
+        _served: served,
     }
 }
 

@@ -8,7 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use smartlink_sandbox::RunningSandbox;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
 
@@ -163,34 +162,20 @@ impl World {
 
 /// A sandbox with the demo's environments, accepting `token`, served on a
 /// free port of 127.0.0.1 by a runtime of its own while this lives.
-pub struct ServedSandbox {
-    // Declared first: it shuts down before the runtime that serves it.
-    running: RunningSandbox,
-    _runtime: tokio::runtime::Runtime,
-}
+pub struct ServedSandbox(smartlink_sandbox::BackgroundSandbox);
 
 impl ServedSandbox {
     pub fn start(token: &str) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let running = runtime.block_on(async {
+        Self(
             smartlink_sandbox::Sandbox::from_seed(&smartlink_sandbox::demo_seed(), token)
                 .unwrap()
-                .serve("127.0.0.1:0")
-                .await
-                .unwrap()
-        });
-        Self {
-            running,
-            _runtime: runtime,
-        }
+                .serve_in_background("127.0.0.1:0")
+                .unwrap(),
+        )
     }
 
     pub fn url(&self) -> String {
-        self.running.url()
+        self.0.url()
     }
 }
 

@@ -8,9 +8,8 @@ use super::*;
 impl InMemoryPlatform {
     // ----- raw operations: one per endpoint -------------------------------
 
-    /// `GET /v1/environments?line=&installation_id=[&cursor=]`: one page of
-    /// every environment (bindings of all lines), in creation order.
-    /// A cursor this platform did not hand out is `400 invalid_request`.
+    /// `GET /v1/environments?line=&installation_id=[&cursor=]`
+    /// (its rules: `wire::Endpoints::list`).
     pub(crate) fn list_page(
         &self,
         line: ErpLine,
@@ -41,10 +40,8 @@ impl InMemoryPlatform {
         st.finish(Operation::List, result)
     }
 
-    /// `POST /v1/environments` with `Idempotency-Key`: creates an
-    /// environment without bindings. `403 forbidden`, `422 invalid_name`,
-    /// `409 name_taken` (case-insensitive); the first answer for a key is
-    /// replayed for 24 h, and `422 idempotency_key_reused` for another body.
+    /// `POST /v1/environments`
+    /// (its rules: `wire::Endpoints::create`).
     pub(crate) fn create_raw(
         &self,
         name: &str,
@@ -70,11 +67,8 @@ impl InMemoryPlatform {
         st.finish(Operation::Create, result)
     }
 
-    /// `PUT /v1/environments/{environment_id}/bindings/{line}` with
-    /// `If-Match`, checked in the contract's order: `404`, idempotent `200`,
-    /// `428`, `412`, `422 kind_mismatch`, `409 installation_bound_elsewhere`,
-    /// `409 binding_exists` (or, with `overwrite`, the old binding replaced
-    /// and its installation's credentials for this environment revoked).
+    /// `PUT /v1/environments/{environment_id}/bindings/{line}`
+    /// (its rules: `wire::Endpoints::bind`).
     pub(crate) fn bind_raw(
         &self,
         environment_id: &str,
@@ -89,10 +83,8 @@ impl InMemoryPlatform {
         st.finish(Operation::Bind, result)
     }
 
-    /// `POST /v1/environments/{environment_id}/credentials` with
-    /// `Idempotency-Key`. `404 not_found`, `409 not_bound`; with
-    /// `reuse_if_valid` the installation's valid current set is returned
-    /// (`reused: true`), otherwise a new set is issued and older ones revoked.
+    /// `POST /v1/environments/{environment_id}/credentials`
+    /// (its rules: `wire::Endpoints::issue`).
     pub(crate) fn issue_raw(
         &self,
         environment_id: &str,
@@ -120,10 +112,8 @@ impl InMemoryPlatform {
         st.finish(Operation::Issue, result)
     }
 
-    /// `DELETE /v1/environments/{environment_id}/bindings/{line}` with
-    /// `If-Match`: `404`, `428`, `412`, `409 not_bound` (another
-    /// installation, or nobody, holds the line); on success the binding is
-    /// removed and the installation's credentials for it revoked.
+    /// `DELETE /v1/environments/{environment_id}/bindings/{line}`
+    /// (its rules: `wire::Endpoints::unbind`).
     pub(crate) fn unbind_raw(
         &self,
         environment_id: &str,
@@ -137,8 +127,8 @@ impl InMemoryPlatform {
         st.finish(Operation::Unbind, result)
     }
 
-    /// `POST /oauth2/token` (`client_credentials`). `401 invalid_client` for
-    /// an unknown, revoked or expired client or a wrong secret.
+    /// `POST /oauth2/token`
+    /// (its rules: `wire::Endpoints::token`).
     pub(crate) fn token(
         &self,
         client_id: &str,
@@ -188,9 +178,8 @@ impl InMemoryPlatform {
         st.finish(Operation::Verify, result)
     }
 
-    /// `GET /v1/whoami` with the access token presented as bearer: whose
-    /// token it is. `401 invalid_token` when the token is unknown, expired,
-    /// or its credentials were revoked or expired since.
+    /// `GET /v1/whoami`
+    /// (its rules: `wire::Endpoints::whoami`).
     pub(crate) fn whoami_raw(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
         let now = self.now();
         let mut st = self.lock();
