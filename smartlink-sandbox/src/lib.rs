@@ -205,10 +205,7 @@ impl Sandbox {
     /// Serves on `addr` from a runtime of its own (one worker thread), for
     /// a program or test without a tokio runtime (a C host's test harness,
     /// a synchronous test). It stops when the returned value is dropped.
-    pub fn serve_in_background(
-        self: &Arc<Self>,
-        addr: &str,
-    ) -> std::io::Result<BackgroundSandbox> {
+    pub fn serve_in_background(self: &Arc<Self>, addr: &str) -> std::io::Result<BackgroundSandbox> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -302,7 +299,9 @@ impl BackgroundSandbox {
 
     fn running(&self) -> &RunningSandbox {
         // Taken only by `drop`.
-        self.running.as_ref().expect("a BackgroundSandbox serves until dropped")
+        self.running
+            .as_ref()
+            .expect("a BackgroundSandbox serves until dropped")
     }
 }
 

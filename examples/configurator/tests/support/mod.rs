@@ -8,7 +8,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-
 pub const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
 
 /// Variables of the environment the tests run in that would change what the
