@@ -177,6 +177,14 @@ impl HandleInner {
             )
         })?;
 
+        let locale = match config.locale.as_deref() {
+            None => Locale::default(),
+            Some(tag) => Locale::try_parse(tag).ok_or_else(|| {
+                invalid_config(format!(
+                    "`locale`: {tag:?} is not a language of the catalogue (pt-BR, es, en)"
+                ))
+            })?,
+        };
         let (http, default_deadline) = http_config(&config, token)?;
         let platform =
             HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
@@ -225,7 +233,7 @@ impl HandleInner {
             .map_err(|e| FfiError::new(smartlink_result::Runtime, e.to_string()))?;
         Ok(Arc::new(Self {
             configurator,
-            locale: Locale::parse(config.locale.as_deref().unwrap_or("pt-BR")),
+            locale,
             default_deadline,
             runtime: RwLock::new(Some(runtime)),
             cancel: watch::Sender::new(0),

@@ -226,6 +226,46 @@ fn plain(e: FfiError) -> (FfiError, Option<Map<String, Value>>) {
     (e, None)
 }
 
+/// The fields each operation reads besides `op` and `deadline_ms`. A field
+/// it does not read is refused: a misspelt `confirm` or a `locale` sent
+/// with `screen` would otherwise be ignored without a word.
+fn fields_of(op: &str) -> Option<&'static [&'static str]> {
+    Some(match op {
+        "apply" => &["action"],
+        "wait_task" => &["timeout_ms"],
+        "configure_unattended" => &["target", "installation_name", "confirm"],
+        "messages" => &["locale"],
+        "invalidate_token" => &["access_token"],
+        // Unknown operations are refused by the dispatch with their own code.
+        _ if !OPERATIONS.contains(&op) => return None,
+        _ => &[],
+    })
+}
+
+fn check_fields(op: &str, req: &Map<String, Value>) -> Result<(), FfiError> {
+    let Some(own) = fields_of(op) else {
+        return Ok(());
+    };
+    match req
+        .keys()
+        .find(|k| !matches!(k.as_str(), "op" | "deadline_ms") && !own.contains(&k.as_str()))
+    {
+        None => Ok(()),
+        Some(unknown) => {
+            let mut expected = vec!["op", "deadline_ms"];
+            expected.extend_from_slice(own);
+            Err(invalid_request(format!(
+                "`{unknown}`: unknown field for `{op}`; its fields are {}",
+                expected
+                    .iter()
+                    .map(|f| format!("`{f}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )))
+        }
+    }
+}
+
 fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
     let value: Value = serde_json::from_str(request).map_err(|e| {
         plain(FfiError::new(
@@ -241,6 +281,7 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
         .and_then(Value::as_str)
         .ok_or_else(|| plain(invalid_request("`op` (a string) is required")))?
         .to_owned();
+    check_fields(&op, &req).map_err(plain)?;
     let deadline = deadline_of(&req).map_err(plain)?;
     let cfg = handle.configurator();
     let locale = handle.locale();
@@ -375,7 +416,14 @@ fn dispatch(handle: &HandleInner, request: &str) -> OpResult {
             }
             let r: Req = from_value_named(Value::Object(req.clone()))
                 .map_err(|e| plain(invalid_request(format!("messages: {e}"))))?;
-            let loc = r.locale.as_deref().map(Locale::parse).unwrap_or(locale);
+            let loc = match r.locale.as_deref() {
+                None => locale,
+                Some(tag) => Locale::try_parse(tag).ok_or_else(|| {
+                    plain(invalid_request(format!(
+                        "`locale`: {tag:?} is not a language of the catalogue (pt-BR, es, en)"
+                    )))
+                })?,
+            };
             let catalogue: Map<String, Value> = messages::keys()
                 .map(|k| (k.to_owned(), json!(text(loc, k))))
                 .collect();

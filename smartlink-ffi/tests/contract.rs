@@ -283,6 +283,82 @@ fn invalid_configuration_is_a_typed_error_without_the_token() {
     }
 }
 
+/// A field an operation does not read is refused, not ignored: a misspelt
+/// `confirm`, or a `locale` sent with `screen` (the locale is the handle's),
+/// would otherwise change nothing without a word. The same for a language
+/// the catalogue does not have.
+#[test]
+fn fields_an_operation_does_not_read_are_refused() {
+    let h = new_handle(&memory_config("http://127.0.0.1:9"));
+    for (request, field) in [
+        (r#"{"op":"screen","locale":"es"}"#, "locale"),
+        (r#"{"op":"status","extra":1}"#, "extra"),
+        (r#"{"op":"version","deadline":5}"#, "deadline"),
+        (
+            r#"{"op":"apply","action":{"action":"start"},"actoin":1}"#,
+            "actoin",
+        ),
+        (
+            r#"{"op":"configure_unattended","installation_name":"X","target":{"mode":"environment","name":"Prod"},"confim":"Prod"}"#,
+            "confim",
+        ),
+        (r#"{"op":"wait_task","timeout":10}"#, "timeout"),
+        (r#"{"op":"access_token","handle":1}"#, "handle"),
+    ] {
+        let r = call(&h, request);
+        assert_eq!(r["ok"], false, "{request}: {r}");
+        assert_eq!(r["error"]["kind"], "invalid_request", "{request}: {r}");
+        let message = r["error"]["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("`{field}`")),
+            "{request}: {message}"
+        );
+        assert_eq!(smartlink_last_error_code(), R::InvalidRequest);
+    }
+    // What each operation reads, and the common fields, still pass.
+    for request in [
+        r#"{"op":"screen","deadline_ms":1000}"#,
+        r#"{"op":"messages","locale":"es-AR"}"#,
+        r#"{"op":"wait_task","timeout_ms":1}"#,
+    ] {
+        let r = call(&h, request);
+        assert_eq!(r["ok"], true, "{request}: {r}");
+    }
+    let r = call(&h, r#"{"op":"messages","locale":"xx"}"#);
+    assert_eq!(r["error"]["kind"], "invalid_request", "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().contains("locale"),
+        "{r}"
+    );
+    // An unknown operation keeps its own code.
+    let r = call(&h, r#"{"op":"nope","x":1}"#);
+    assert_eq!(r["error"]["kind"], "unknown_operation", "{r}");
+
+    // The handle's locale: lenient spellings, but not another language.
+    for (tag, ok) in [
+        ("es-AR", true),
+        ("en_US.UTF-8", true),
+        ("PT", true),
+        ("xx", false),
+        ("", false),
+    ] {
+        let c = CString::new(format!(
+            r#"{{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","locale":"{tag}","installation":{{"id":"x","line":"rm","kind":"custom"}}}}"#
+        ))
+        .unwrap();
+        let mut out = null_mut();
+        let rc = unsafe { smartlink_configurator_new(c.as_ptr(), &mut out) };
+        if ok {
+            assert_eq!(rc, R::Ok, "{tag}: {}", last_error());
+            drop(Handle(out));
+        } else {
+            assert_eq!(rc, R::InvalidConfig, "{tag}");
+            assert!(last_error().contains("`locale`"), "{}", last_error());
+            assert!(out.is_null());
+        }
+    }
+}
+
 #[test]
 fn configuration_type_errors_name_the_field() {
     let cases = [

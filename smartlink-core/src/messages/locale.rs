@@ -24,6 +24,13 @@ impl Locale {
     /// Parses a locale tag leniently (`pt`, `pt_BR`, `es-AR`, `en-US`, ...);
     /// anything unknown falls back to pt-BR.
     pub fn parse(tag: &str) -> Locale {
+        Self::try_parse(tag).unwrap_or_default()
+    }
+
+    /// Parses a locale tag leniently (`pt`, `pt_BR`, `es-AR`, `en-US`,
+    /// `en_US.UTF-8`, ...): `None` for a language the catalogue does not
+    /// have, for callers that refuse it rather than fall back.
+    pub fn try_parse(tag: &str) -> Option<Locale> {
         let lang = tag
             .trim()
             .split(['-', '_', '.'])
@@ -31,9 +38,10 @@ impl Locale {
             .unwrap_or("")
             .to_ascii_lowercase();
         match lang.as_str() {
-            "es" => Locale::Es,
-            "en" => Locale::En,
-            _ => Locale::PtBr,
+            "pt" => Some(Locale::PtBr),
+            "es" => Some(Locale::Es),
+            "en" => Some(Locale::En),
+            _ => None,
         }
     }
 
