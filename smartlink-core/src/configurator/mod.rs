@@ -315,24 +315,24 @@ impl Configurator {
     /// never waits on the disk (the C ABI's runtime has one worker).
     async fn own_state_async(&self) -> Result<Option<LocalState>, StateError> {
         let this = self.clone();
-        blocking(move || this.own_state()).await
+        self.blocking(move || this.own_state()).await
     }
 
     async fn own_or_new_state_async(&self) -> Result<LocalState, StateError> {
         let this = self.clone();
-        blocking(move || this.own_or_new_state()).await
+        self.blocking(move || this.own_or_new_state()).await
     }
 
     /// Saves on the blocking pool (a save fsyncs twice).
     async fn save_state(&self, state: &LocalState) -> Result<(), StateError> {
         let store = self.inner.store.clone();
         let state = state.clone();
-        blocking(move || store.save(&state)).await
+        self.blocking(move || store.save(&state)).await
     }
 
     async fn clear_state(&self) -> Result<(), StateError> {
         let store = self.inner.store.clone();
-        blocking(move || store.clear()).await
+        self.blocking(move || store.clear()).await
     }
 
     /// A new state was written: earlier problems are history.
@@ -510,6 +510,28 @@ impl Configurator {
 }
 
 impl Configurator {
+    /// Runs state I/O on the runtime's blocking pool, or in place for a
+    /// store that never blocks ([`StateStore::may_block`]).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, StateError> + Send + 'static,
+    ) -> Result<T, StateError> {
+        if !self.inner.store.may_block() {
+            return work();
+        }
+        self.inner
+            .runtime
+            .spawn_blocking(work)
+            .await
+            .unwrap_or_else(|e| {
+                Err(StateError::Io {
+                    op: "state I/O (the worker thread failed)",
+                    path: std::path::PathBuf::new(),
+                    source: std::io::Error::other(e.to_string()),
+                })
+            })
+    }
+
     /// Runs `work` on the caller's tokio runtime when there is one, else on
     /// the configurator's own (the handle given to the builder, or current
     /// when it was built): the async methods can be awaited from any
@@ -523,28 +545,31 @@ impl Configurator {
         if Handle::try_current().is_ok() {
             return Some(work(self.clone()).await);
         }
-        match self.inner.runtime.spawn(work(self.clone())).await {
-            Ok(value) => Some(value),
-            Err(e) => match e.try_into_panic() {
-                Ok(panic) => std::panic::resume_unwind(panic),
-                Err(_) => None,
-            },
-        }
+        let future = work(self.clone());
+        // Erased, so that one spawned task type serves every method (each
+        // spawned type costs its own copy of the task machinery).
+        let erased: ErasedFuture = Box::pin(async move { Box::new(future.await) as ErasedValue });
+        let value = spawn_erased(&self.inner.runtime, erased).await?;
+        value.downcast::<T>().ok().map(|v| *v)
     }
 }
 
-/// Runs state I/O on the runtime's blocking pool.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StateError> + Send + 'static,
-) -> Result<T, StateError> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(StateError::Io {
-            op: "state I/O (the worker thread failed)",
-            path: std::path::PathBuf::new(),
-            source: std::io::Error::other(e.to_string()),
-        })
-    })
+type ErasedValue = Box<dyn std::any::Any + Send>;
+type ErasedFuture = std::pin::Pin<Box<dyn std::future::Future<Output = ErasedValue> + Send>>;
+
+/// Runs `future` as a task of `runtime` and waits for it (see
+/// `Configurator::on_runtime`). `None` when the runtime is shutting down; a
+/// panic of the task is resumed here.
+async fn spawn_erased(runtime: &Handle, future: ErasedFuture) -> Option<ErasedValue> {
+    match runtime.spawn(future).await {
+        Ok(value) => Some(value),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        },
+    }
 }
+
 /// The code of a failed task.
 fn failure_code(e: &ConfiguratorError) -> FailureCode {
     match e {

@@ -349,6 +349,14 @@ pub trait StateStore: Send + Sync {
     /// file: its size, modification time and inode). The login gate reloads
     /// only when it differs from the last one seen.
     fn stamp(&self) -> Option<u128>;
+
+    /// Whether `load`, `save` and `clear` may wait on a disk or anything
+    /// slow. The configurator then runs them on the runtime's blocking pool,
+    /// so an async worker never waits; a store that answers from memory says
+    /// `false` and is called in place. `true` unless a store says otherwise.
+    fn may_block(&self) -> bool {
+        true
+    }
 }
 
 /// A state store in memory: for tests, and for hosts that persist the state
@@ -390,6 +398,10 @@ impl MemoryStateStore {
 }
 
 impl StateStore for MemoryStateStore {
+    fn may_block(&self) -> bool {
+        false
+    }
+
     fn load(&self) -> Result<Option<LocalState>, StateError> {
         Ok(self
             .inner
