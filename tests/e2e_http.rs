@@ -85,7 +85,10 @@ async fn first_binding_by_creation_over_http() {
         5,
         "list, create, bind, credentials, token"
     );
-    assert_eq!(sb.sandbox().stats().connections, 1);
+    // As in the first binding above: the listing runs in the caller's task
+    // and the rest in the background task, which may start before the pool
+    // has the listing's connection back.
+    assert!(sb.sandbox().stats().connections <= 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
