@@ -1,16 +1,14 @@
-//! The raw methods, one per endpoint: what the sandbox calls (through
-//! `wire::Endpoints`) with what arrived in a request, and what the
-//! [`Platform`] implementation calls too.
+//! The endpoints, one method each: what the sandbox calls with what arrived
+//! in a request, and what the [`Platform`] implementation calls too.
 
 #[allow(unused_imports)]
 use super::*;
 
-impl InMemoryPlatform {
-    // ----- raw operations: one per endpoint -------------------------------
-
-    /// `GET /v1/environments?line=&installation_id=[&cursor=]`
-    /// (its rules: `wire::Endpoints::list`).
-    pub(crate) fn list_page(
+impl Endpoints<'_> {
+    /// `GET /v1/environments?line=&installation_id=[&cursor=]`: one page of
+    /// every environment (bindings of all lines), in creation order. A
+    /// cursor this platform did not hand out is `400 invalid_request`.
+    pub fn list(
         &self,
         line: ErpLine,
         installation_id: &InstallationId,
@@ -19,7 +17,7 @@ impl InMemoryPlatform {
         // The contract lets the server narrow what it says with these; this
         // platform lists everything.
         let _ = (line, installation_id);
-        let mut st = self.lock();
+        let mut st = self.platform.lock();
         st.begin(Operation::List)?;
         let result = (|| {
             let total = st.environments.len();
@@ -40,16 +38,19 @@ impl InMemoryPlatform {
         st.finish(Operation::List, result)
     }
 
-    /// `POST /v1/environments`
-    /// (its rules: `wire::Endpoints::create`).
-    pub(crate) fn create_raw(
+    /// `POST /v1/environments` with `Idempotency-Key`: creates an
+    /// environment without bindings. `403 forbidden`, `422 invalid_name`,
+    /// `409 name_taken` (the name rule's uniqueness key); the first answer
+    /// for a key is replayed for 24 h, and `422 idempotency_key_reused` for
+    /// another body.
+    pub fn create(
         &self,
         name: &str,
         kind: Kind,
         key: IdempotencyKey,
     ) -> Result<Environment, PlatformError> {
-        let now = self.now();
-        let mut st = self.lock();
+        let now = self.platform.now();
+        let mut st = self.platform.lock();
         st.begin(Operation::Create)?;
         st.purge_expired_keys(now);
         let request = CreateRequest {
@@ -67,33 +68,38 @@ impl InMemoryPlatform {
         st.finish(Operation::Create, result)
     }
 
-    /// `PUT /v1/environments/{environment_id}/bindings/{line}`
-    /// (its rules: `wire::Endpoints::bind`).
-    pub(crate) fn bind_raw(
+    /// `PUT /v1/environments/{environment_id}/bindings/{line}` with
+    /// `If-Match`: `404`, idempotent `200`, `428`, `412`,
+    /// `422 kind_mismatch`, `409 installation_bound_elsewhere`,
+    /// `409 binding_exists` (or, with `overwrite`, the old binding replaced
+    /// and its installation's credentials for this environment revoked).
+    pub fn bind(
         &self,
         environment_id: &str,
         line: ErpLine,
         body: &BindBody,
         if_match: Option<&str>,
     ) -> Result<Environment, PlatformError> {
-        let now = self.now();
-        let mut st = self.lock();
+        let now = self.platform.now();
+        let mut st = self.platform.lock();
         st.begin(Operation::Bind)?;
         let result = bind_work(&mut st, now, environment_id, line, body, if_match);
         st.finish(Operation::Bind, result)
     }
 
-    /// `POST /v1/environments/{environment_id}/credentials`
-    /// (its rules: `wire::Endpoints::issue`).
-    pub(crate) fn issue_raw(
+    /// `POST /v1/environments/{environment_id}/credentials` with
+    /// `Idempotency-Key`: `404 not_found`, `409 not_bound`; with
+    /// `reuse_if_valid` the installation's valid current set is returned
+    /// (`reused: true`), otherwise a new set is issued and older ones revoked.
+    pub fn issue(
         &self,
         environment_id: &str,
         installation_id: &InstallationId,
         reuse_if_valid: bool,
         key: IdempotencyKey,
     ) -> Result<IssuedCredentials, PlatformError> {
-        let now = self.now();
-        let mut st = self.lock();
+        let now = self.platform.now();
+        let mut st = self.platform.lock();
         st.begin(Operation::Issue)?;
         st.purge_expired_keys(now);
         let request = IssueRequest {
@@ -112,30 +118,31 @@ impl InMemoryPlatform {
         st.finish(Operation::Issue, result)
     }
 
-    /// `DELETE /v1/environments/{environment_id}/bindings/{line}`
-    /// (its rules: `wire::Endpoints::unbind`).
-    pub(crate) fn unbind_raw(
+    /// `DELETE /v1/environments/{environment_id}/bindings/{line}` with
+    /// `If-Match`: `404`, `428`, `412`, `409 not_bound`; on success the
+    /// binding is removed and the installation's credentials for it revoked.
+    pub fn unbind(
         &self,
         environment_id: &str,
         line: ErpLine,
         installation_id: &InstallationId,
         if_match: Option<&str>,
     ) -> Result<(), PlatformError> {
-        let mut st = self.lock();
+        let mut st = self.platform.lock();
         st.begin(Operation::Unbind)?;
         let result = unbind_work(&mut st, environment_id, line, installation_id, if_match);
         st.finish(Operation::Unbind, result)
     }
 
-    /// `POST /oauth2/token`
-    /// (its rules: `wire::Endpoints::token`).
-    pub(crate) fn token(
+    /// `POST /oauth2/token` (`client_credentials`): `401 invalid_client`
+    /// for an unknown, revoked or expired client or a wrong secret.
+    pub fn token(
         &self,
         client_id: &str,
         client_secret: &str,
     ) -> Result<TokenAnswer, PlatformError> {
-        let now = self.now();
-        let mut st = self.lock();
+        let now = self.platform.now();
+        let mut st = self.platform.lock();
         let attempts = st
             .hooks
             .token_attempts
@@ -178,11 +185,12 @@ impl InMemoryPlatform {
         st.finish(Operation::Verify, result)
     }
 
-    /// `GET /v1/whoami`
-    /// (its rules: `wire::Endpoints::whoami`).
-    pub(crate) fn whoami_raw(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
-        let now = self.now();
-        let mut st = self.lock();
+    /// `GET /v1/whoami` with the access token presented as bearer: whose
+    /// token it is; `401 invalid_token` when the token is unknown, expired,
+    /// or its credentials were revoked or expired since.
+    pub fn whoami(&self, access_token: &str) -> Result<WhoAmI, PlatformError> {
+        let now = self.platform.now();
+        let mut st = self.platform.lock();
         st.begin(Operation::Whoami)?;
         let result = (|| {
             let issued = st

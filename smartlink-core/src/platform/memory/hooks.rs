@@ -5,7 +5,7 @@
 use super::*;
 
 impl InMemoryPlatform {
-    /// How many calls of `op` were made (through the trait or raw; a listing
+    /// How many calls of `op` were made (through the trait or the endpoints; a listing
     /// counts one call per page; injected failures count too).
     pub fn calls(&self, op: Operation) -> usize {
         self.lock().hooks.calls[op.index()]

@@ -19,10 +19,11 @@
 //!
 //! The module reads in parts: `state` (what the platform keeps, its
 //! invariants and the one idempotency-replay rule), `semantics` (what each
-//! endpoint does, in the contract's order of checks), `endpoints` (the raw
-//! methods the sandbox serves), `wire` (the request and answer bodies, and
-//! the endpoints' public face with the `server` feature), and `hooks` (call
-//! counters and fault injection, with the `testing` feature).
+//! endpoint does, in the contract's order of checks), `endpoints` (one
+//! method per endpoint, which the sandbox serves and the `Platform`
+//! implementation calls), `wire` (the request and answer bodies, public with
+//! the `server` feature), and `hooks` (call counters and fault injection,
+//! with the `testing` feature).
 
 mod endpoints;
 #[cfg(feature = "testing")]
@@ -126,7 +127,7 @@ impl Operation {
 
 use semantics::*;
 use state::*;
-use wire::{BindBody, Page, TokenAnswer};
+use wire::{BindBody, Endpoints, Page, TokenAnswer};
 
 /// Time as the platform sees it.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
@@ -324,7 +325,9 @@ impl Platform for InMemoryPlatform {
         let mut all = Vec::new();
         let mut cursor: Option<String> = None;
         loop {
-            let page = self.list_page(line, installation_id, cursor.as_deref())?;
+            let page = self
+                .endpoints()
+                .list(line, installation_id, cursor.as_deref())?;
             all.extend(page.environments);
             match page.next_cursor {
                 Some(next) => cursor = Some(next),
@@ -337,7 +340,8 @@ impl Platform for InMemoryPlatform {
         &self,
         request: &CreateEnvironment,
     ) -> Result<Environment, PlatformError> {
-        self.create_raw(request.name.as_str(), request.kind, request.idempotency_key)
+        self.endpoints()
+            .create(request.name.as_str(), request.kind, request.idempotency_key)
     }
 
     async fn bind(
@@ -351,7 +355,7 @@ impl Platform for InMemoryPlatform {
             installation_kind: installation.kind,
             overwrite: target.is_overwrite(),
         };
-        self.bind_raw(
+        self.endpoints().bind(
             target.environment_id().as_str(),
             installation.line,
             &body,
@@ -363,7 +367,7 @@ impl Platform for InMemoryPlatform {
         &self,
         request: &IssueCredentials,
     ) -> Result<IssuedCredentials, PlatformError> {
-        self.issue_raw(
+        self.endpoints().issue(
             request.environment_id.as_str(),
             &request.installation_id,
             request.reuse_if_valid,
@@ -372,12 +376,13 @@ impl Platform for InMemoryPlatform {
     }
 
     async fn verify_credentials(&self, credentials: &Credentials) -> Result<(), PlatformError> {
-        self.token(credentials.client_id.as_str(), credentials.secret())
+        self.endpoints()
+            .token(credentials.client_id.as_str(), credentials.secret())
             .map(|_| ())
     }
 
     async fn unbind(&self, request: &Unbind) -> Result<(), PlatformError> {
-        self.unbind_raw(
+        self.endpoints().unbind(
             request.environment_id.as_str(),
             request.line,
             &request.installation_id,
@@ -386,7 +391,9 @@ impl Platform for InMemoryPlatform {
     }
 
     async fn request_token(&self, credentials: &Credentials) -> Result<TokenGrant, PlatformError> {
-        let token = self.token(credentials.client_id.as_str(), credentials.secret())?;
+        let token = self
+            .endpoints()
+            .token(credentials.client_id.as_str(), credentials.secret())?;
         Ok(TokenGrant {
             access_token: SecretString::from(token.access_token),
             expires_in: token.expires_in,
@@ -395,7 +402,7 @@ impl Platform for InMemoryPlatform {
 
     async fn whoami(&self, access_token: &SecretString) -> Result<WhoAmI, PlatformError> {
         use secrecy::ExposeSecret as _;
-        self.whoami_raw(access_token.expose_secret())
+        self.endpoints().whoami(access_token.expose_secret())
     }
 }
 
@@ -409,7 +416,8 @@ mod tests {
     fn bound_platform() -> (InMemoryPlatform, InstallationId) {
         let p = InMemoryPlatform::new();
         let env = p
-            .create_raw("Prod", Kind::Production, IdempotencyKey::new())
+            .endpoints()
+            .create("Prod", Kind::Production, IdempotencyKey::new())
             .unwrap();
         let id = InstallationId::new("inst-1").unwrap();
         let body = BindBody {
@@ -418,13 +426,14 @@ mod tests {
             installation_kind: Kind::Production,
             overwrite: false,
         };
-        p.bind_raw(
-            env.id.as_str(),
-            ErpLine::Protheus,
-            &body,
-            Some(env.etag.as_str()),
-        )
-        .unwrap();
+        p.endpoints()
+            .bind(
+                env.id.as_str(),
+                ErpLine::Protheus,
+                &body,
+                Some(env.etag.as_str()),
+            )
+            .unwrap();
         (p, id)
     }
 
@@ -439,7 +448,8 @@ mod tests {
     fn etags_are_quoted_and_change_with_bindings() {
         let p = InMemoryPlatform::new();
         let env = p
-            .create_raw("A", Kind::Custom, IdempotencyKey::new())
+            .endpoints()
+            .create("A", Kind::Custom, IdempotencyKey::new())
             .unwrap();
         let tag = env.etag.as_str();
         assert!(tag.starts_with('"') && tag.ends_with('"') && tag.len() > 2);
@@ -451,10 +461,13 @@ mod tests {
     fn nothing_prints_a_secret() {
         let (p, id) = bound_platform();
         let issued = p
-            .issue_raw("env_1", &id, true, IdempotencyKey::new())
+            .endpoints()
+            .issue("env_1", &id, true, IdempotencyKey::new())
             .unwrap();
         let secret = issued.credentials.secret().to_owned();
-        let wrong = p.token(issued.credentials.client_id.as_str(), "nope");
+        let wrong = p
+            .endpoints()
+            .token(issued.credentials.client_id.as_str(), "nope");
         let texts = [
             format!("{p:?}"),
             format!("{issued:?}"),
@@ -465,6 +478,7 @@ mod tests {
             assert!(!text.contains(&secret), "{text}");
         }
         let token = p
+            .endpoints()
             .token(issued.credentials.client_id.as_str(), &secret)
             .unwrap();
         assert!(!format!("{token:?}").contains(&token.access_token));
@@ -515,23 +529,30 @@ mod tests {
             overwrite: true,
         };
         for env in ["", "env/../1", "%", "env_999", &"e".repeat(10_000)] {
-            assert!(p.bind_raw(env, ErpLine::Rm, &body, Some("\"1\"")).is_err());
-            assert!(p.unbind_raw(env, ErpLine::Rm, &id, None).is_err());
             assert!(
-                p.issue_raw(env, &id, true, IdempotencyKey::new())
+                p.endpoints()
+                    .bind(env, ErpLine::Rm, &body, Some("\"1\""))
+                    .is_err()
+            );
+            assert!(p.endpoints().unbind(env, ErpLine::Rm, &id, None).is_err());
+            assert!(
+                p.endpoints()
+                    .issue(env, &id, true, IdempotencyKey::new())
                     .unwrap_err()
                     .is(ErrorCode::NotFound)
             );
         }
-        assert!(p.token("", "").is_err());
+        assert!(p.endpoints().token("", "").is_err());
         p.set_page_size(0);
         let page = p
-            .list_page(ErpLine::Rm, &id, None)
+            .endpoints()
+            .list(ErpLine::Rm, &id, None)
             .expect("page size 0 is clamped to 1");
         assert_eq!(page.environments.len(), 1);
         p.set_credential_lifetime(Some(TimeDelta::MAX));
         let issued = p
-            .issue_raw("env_1", &id, false, IdempotencyKey::new())
+            .endpoints()
+            .issue("env_1", &id, false, IdempotencyKey::new())
             .unwrap();
         assert_eq!(
             issued.credentials.expires_at, None,

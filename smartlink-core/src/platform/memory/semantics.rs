@@ -1,5 +1,5 @@
 //! What each endpoint does to the state, in the contract's order of checks
-//! (`docs/platform-api.md`): the work behind the raw methods.
+//! (`docs/platform-api.md`): the work behind the endpoints.
 
 #[allow(unused_imports)]
 use super::*;
