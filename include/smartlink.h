@@ -2,8 +2,13 @@
  * smartlink.h: the C ABI of the SmartLink Configurator.
  *
  * Conventions (details in docs/c-api.md):
- *  - Every function returns a smartlink_result: SMARTLINK_RESULT_OK (0) or an
- *    error in 7000-7099. Codes are never renumbered.
+ *  - Results: the functions return a smartlink_result, SMARTLINK_RESULT_OK
+ *    (0) or an error in 7000-7099 (codes are never renumbered), except:
+ *    smartlink_version and smartlink_result_message return a static string;
+ *    smartlink_configurator_free and smartlink_string_free return nothing;
+ *    smartlink_last_error_code returns the last failed call's code;
+ *    ExecInClientDLL returns an int, 0 or a smartlink_result code. Each
+ *    function's comment says what it returns.
  *  - Every pointer argument is checked: NULL where a value is required gives
  *    SMARTLINK_RESULT_NULL_ARGUMENT, never a crash. Outputs are written only
  *    on success (the size needed is reported even when a buffer is too small).
@@ -39,15 +44,8 @@
 #define SMARTLINK_VERSION_PATCH 0
 #define SMARTLINK_VERSION "0.1.0"
 
-
-// `ExecInClientDLL` id: open a handle.
-#define SMARTLINK_EXEC_OPEN 1
-
-// `ExecInClientDLL` id: close a handle.
-#define SMARTLINK_EXEC_CLOSE 2
-
-// `ExecInClientDLL` id: any JSON operation (`op` in the request).
-#define SMARTLINK_EXEC_CALL 3
+// The JSON operations' `ExecInClientDLL` ids (each also runs with
+// `SMARTLINK_EXEC_CALL` and its `op` name).
 
 // `ExecInClientDLL` id: the `version` operation.
 #define SMARTLINK_EXEC_VERSION 10
@@ -70,7 +68,7 @@
 // `ExecInClientDLL` id: the `wait_task` operation.
 #define SMARTLINK_EXEC_WAIT_TASK 16
 
-// `ExecInClientDLL` id: the `credentials` operation.
+// `ExecInClientDLL` id: the `credentials` operation (the response holds a secret: never log it).
 #define SMARTLINK_EXEC_CREDENTIALS 17
 
 // `ExecInClientDLL` id: the `status` operation.
@@ -94,8 +92,7 @@
 // `ExecInClientDLL` id: the `cancel` operation.
 #define SMARTLINK_EXEC_CANCEL 24
 
-// `ExecInClientDLL` id: the `access_token` operation (the response holds the
-// token: never log it).
+// `ExecInClientDLL` id: the `access_token` operation (the response holds a secret: never log it).
 #define SMARTLINK_EXEC_ACCESS_TOKEN 25
 
 // `ExecInClientDLL` id: the `invalidate_token` operation.
@@ -103,6 +100,19 @@
 
 // `ExecInClientDLL` id: the `whoami` operation.
 #define SMARTLINK_EXEC_WHOAMI 27
+
+// `ExecInClientDLL` id: the `reverify_credentials` operation.
+#define SMARTLINK_EXEC_REVERIFY_CREDENTIALS 28
+
+
+// `ExecInClientDLL` id: open a handle.
+#define SMARTLINK_EXEC_OPEN 1
+
+// `ExecInClientDLL` id: close a handle.
+#define SMARTLINK_EXEC_CLOSE 2
+
+// `ExecInClientDLL` id: any JSON operation (`op` in the request).
+#define SMARTLINK_EXEC_CALL 3
 
 // `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
 // SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
@@ -164,8 +174,10 @@ enum smartlink_result
   SMARTLINK_RESULT_TASK_FAILED = 7019,
   // An unexpected internal error.
   SMARTLINK_RESULT_INTERNAL = 7020,
-  // The platform refused this installation's credentials (revoked or
-  // expired): no access token until the configurator runs again.
+  // The platform refused this installation's credentials (revoked,
+  // expired, or a wrong token URL or client authentication method): no
+  // access token until the configurator runs again or they are verified
+  // anew (`reverify_credentials`); they are kept, marked refused.
   SMARTLINK_RESULT_CREDENTIALS_REVOKED = 7021,
 };
 #ifndef __cplusplus
@@ -223,18 +235,24 @@ extern "C" {
 // The library's version, e.g. `"0.1.0"` (equal to `SMARTLINK_VERSION` of
 // the header the caller was compiled with, unless they were mixed up).
 //
-// Ownership: a static string (never NULL); never free it. Thread-safe.
+// - Returns a static string (never NULL), not a `smartlink_result`; never
+//   free it.
+// - Thread-safe.
 const char *smartlink_version(void);
 
 // The English message of a result code (a static string; an unknown code
 // gives "unknown result code").
 //
-// Ownership: a static string (never NULL); never free it. Thread-safe.
+// - Returns a static string (never NULL), not a `smartlink_result`; never
+//   free it.
+// - Thread-safe.
 const char *smartlink_result_message(uint32_t code);
 
 // The code of the last failed call on this thread, or `SMARTLINK_RESULT_OK`
 // when none failed yet. No pointer arguments (nothing can be NULL).
-// Thread-safe (the last error is thread-local).
+//
+// - Returns that code (not the success of this call, which cannot fail).
+// - Thread-safe (the last error is thread-local).
 smartlink_result smartlink_last_error_code(void);
 
 // Copies the detail of the last failed call on this thread (an empty
@@ -242,23 +260,25 @@ smartlink_result smartlink_last_error_code(void);
 //
 // - `buf`: `buf_len` writable bytes; may be NULL only when `buf_len` is 0
 //   (to ask for the size).
-// - `needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the size needed, terminating NUL included,
-//   whether or not it fit.
-// - Returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes nothing into
-//   `buf` when it is too small. This function never changes the last error.
-//
-// Thread-safe (the last error is thread-local).
-smartlink_result smartlink_last_error_message(char *buf,
-                                              size_t buf_len,
-                                              size_t *needed);
+// - `needed` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`):
+//   receives the size needed, terminating NUL included, whether or not it
+//   fit.
+// - Returns `SMARTLINK_RESULT_OK`, or `SMARTLINK_RESULT_BUFFER_TOO_SMALL`
+//   writing nothing into `buf` when it is too small, or
+//   `SMARTLINK_RESULT_NULL_ARGUMENT`. This function never changes the last
+//   error.
+// - Thread-safe (the last error is thread-local).
+smartlink_result smartlink_last_error_message(char *buf, size_t buf_len, size_t *needed);
 
 // Like `smartlink_last_error_message`, into a string the library allocates.
 //
-// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the string on success.
+// - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives
+//   the string on success.
+// - Returns `SMARTLINK_RESULT_OK` or `SMARTLINK_RESULT_NULL_ARGUMENT`. This
+//   function never changes the last error.
 // - Ownership: the caller owns `*out` and must free it with
-//   `smartlink_string_free`. This function never changes the last error.
-//
-// Thread-safe.
+//   `smartlink_string_free`.
+// - Thread-safe.
 smartlink_result smartlink_last_error_message_alloc(char **out);
 
 // Creates a configurator from its JSON configuration:
@@ -276,8 +296,9 @@ smartlink_result smartlink_last_error_message_alloc(char **out);
 //
 // - `config_json` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8; borrowed for the call.
 // - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the handle, only on success.
-// - Errors: `INVALID_JSON`, `INVALID_CONFIG`, `INVALID_INSTALLATION` (with
-//   the detail in the last error; the token never appears in it), `RUNTIME`.
+// - Returns `SMARTLINK_RESULT_OK`, or `NULL_ARGUMENT`, `INVALID_UTF8`,
+//   `INVALID_JSON`, `INVALID_CONFIG`, `INVALID_INSTALLATION` (with the
+//   detail in the last error; the token never appears in it), `RUNTIME`.
 // - Ownership: the caller owns `*out` and must free it with
 //   `smartlink_configurator_free`.
 // - Starts one worker thread. Thread-safe.
@@ -289,6 +310,7 @@ smartlink_result smartlink_configurator_new(const char *config_json,
 // and releases the handle.
 //
 // - `handle`: from `smartlink_configurator_new`; NULL is a no-op.
+// - Returns nothing.
 // - Before freeing, no other call on this handle may be running: to end
 //   calls blocked on other threads, call `smartlink_cancel(handle)`, wait
 //   until every other call on the handle has returned, then free. Freeing
@@ -304,6 +326,7 @@ void smartlink_configurator_free(struct smartlink_configurator *handle);
 // task, once started, is not cancelled: it finishes or fails on its own.
 //
 // - `handle` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
+// - Returns `SMARTLINK_RESULT_OK` or `SMARTLINK_RESULT_NULL_ARGUMENT`.
 // - Thread-safe: meant to be called from another thread than the blocked one.
 smartlink_result smartlink_cancel(const struct smartlink_configurator *handle);
 
@@ -334,7 +357,8 @@ smartlink_result smartlink_call(const struct smartlink_configurator *handle,
 //
 // - `handle`, `request`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`).
 // - Returns `SMARTLINK_RESULT_OK` when `*out` was set, including for
-//   `{"ok": false, ...}` responses.
+//   `{"ok": false, ...}` responses; else an error code (NULL or non-UTF-8
+//   arguments, a panic), setting nothing.
 // - Ownership: the caller owns `*out` and must free it with
 //   `smartlink_string_free` (a `credentials` response holds the secret:
 //   overwrite it before freeing if your policy asks for it).
@@ -344,18 +368,21 @@ smartlink_result smartlink_call_alloc(const struct smartlink_configurator *handl
                                       char **out);
 
 // Frees a string returned by this library (`smartlink_call_alloc`,
-// `smartlink_last_error_message_alloc`). NULL is a no-op.
+// `smartlink_last_error_message_alloc`, `smartlink_access_token_alloc`).
+// NULL is a no-op.
 //
-// Ownership: takes ownership; never pass a string from anywhere else, nor
-// the static strings of `smartlink_version`/`smartlink_result_message`.
-// Thread-safe: a string may be freed on another thread than the one that
-// received it.
+// - Returns nothing.
+// - Ownership: takes ownership; never pass a string from anywhere else, nor
+//   the static strings of `smartlink_version`/`smartlink_result_message`.
+// - Thread-safe: a string may be freed on another thread than the one that
+//   received it.
 void smartlink_string_free(char *s);
 
 // The login gate: whether the configurator must be shown (or
 // `smartlink_ensure_configured` run). Reads local state only, no network.
 //
 // - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*out` is written only on success.
+// - Returns `SMARTLINK_RESULT_OK` or `SMARTLINK_RESULT_NULL_ARGUMENT`.
 // - When the state file was found corrupt or of a newer version (and set
 //   aside), or was refused (permissions), the result is still
 //   `SMARTLINK_RESULT_OK` with `*out` true, and the last error holds
@@ -370,12 +397,39 @@ smartlink_result smartlink_needs_configuration(const struct smartlink_configurat
 // platform already binds this installation, or reports that an
 // administrator is needed.
 //
-// - `handle`, `outcome` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*outcome` (a `smartlink_outcome`) is
+// - `handle`, `outcome` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*outcome` is
 //   written only on success.
+// - Returns `SMARTLINK_RESULT_OK`, or the failure: `TIMEOUT` when the
+//   handle's deadline or a platform operation's own budget ran out,
+//   `CANCELLED`, `PLATFORM` (the platform failed or refused), `STATE`,
+//   `BUSY`, `TASK_FAILED`, `RUNTIME`, `NULL_ARGUMENT`.
 // - Blocks on the network, up to the handle's deadline; cancellable.
 // - Thread-safe.
 smartlink_result smartlink_ensure_configured(const struct smartlink_configurator *handle,
-                                             int32_t *outcome);
+                                             smartlink_outcome *outcome);
+
+// The background task's state, without waiting.
+//
+// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` is
+//   written only on success. The details (step, failure code, support id)
+//   are in the JSON `task_status` operation.
+// - Returns `SMARTLINK_RESULT_OK` or `SMARTLINK_RESULT_NULL_ARGUMENT`.
+// - Thread-safe.
+smartlink_result smartlink_task_status(const struct smartlink_configurator *handle,
+                                       smartlink_task_state *status);
+
+// Waits until the background task has ended (or none runs), at most
+// `timeout_ms` milliseconds (0: the handle's deadline).
+//
+// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` is written only on success.
+// - Returns `SMARTLINK_RESULT_OK` once the task has ended (its state in
+//   `*status`), `SMARTLINK_RESULT_TIMEOUT` when it is still running at the
+//   timeout, `SMARTLINK_RESULT_CANCELLED` after `smartlink_cancel`, or
+//   `NULL_ARGUMENT`, `RUNTIME`.
+// - Thread-safe.
+smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle,
+                                     uint32_t timeout_ms,
+                                     smartlink_task_state *status);
 
 // The access token for the ERP's requests to the platform (`Authorization:
 // Bearer <token>`), copied into the caller's buffer.
@@ -395,11 +449,13 @@ smartlink_result smartlink_ensure_configured(const struct smartlink_configurator
 //   `SMARTLINK_RESULT_BUFFER_TOO_SMALL` (nothing else is written then).
 // - `expires_at` (optional, may be NULL): receives the token's expiry in
 //   seconds since the Unix epoch, on success.
-// - Errors: `SMARTLINK_RESULT_NOT_CONFIGURED` while the login gate is
-//   open, `SMARTLINK_RESULT_CREDENTIALS_REVOKED` once the platform refused
-//   the credentials (show the configurator), `SMARTLINK_RESULT_PLATFORM`,
-//   `SMARTLINK_RESULT_TIMEOUT`, `SMARTLINK_RESULT_CANCELLED`. The token is
-//   in no error message.
+// - Returns `SMARTLINK_RESULT_OK`, or `SMARTLINK_RESULT_NOT_CONFIGURED`
+//   while the login gate is open, `SMARTLINK_RESULT_CREDENTIALS_REVOKED`
+//   once the platform refused the credentials (show the configurator, or
+//   fix `token_url` / `client_auth`: see `reverify_credentials`),
+//   `SMARTLINK_RESULT_PLATFORM`, `SMARTLINK_RESULT_TIMEOUT`,
+//   `SMARTLINK_RESULT_CANCELLED`, `BUFFER_TOO_SMALL`, `NULL_ARGUMENT`. The
+//   token is in no error message.
 // - Thread-safe.
 smartlink_result smartlink_access_token(const struct smartlink_configurator *handle,
                                         char *out,
@@ -411,6 +467,8 @@ smartlink_result smartlink_access_token(const struct smartlink_configurator *han
 //
 // - `handle`, `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`);
 //   `expires_at` optional. `*out` is set only on success.
+// - Returns the same codes as `smartlink_access_token` (but
+//   `BUFFER_TOO_SMALL`).
 // - Ownership: the caller owns `*out` and must free it with
 //   `smartlink_string_free` (it is a bearer token: overwrite it before
 //   freeing if your policy asks for it).
@@ -428,49 +486,35 @@ smartlink_result smartlink_access_token_alloc(const struct smartlink_configurato
 //   `token` is NUL-terminated, borrowed for the call.
 // - `invalidated` (optional, may be NULL): receives whether the cached token
 //   was dropped.
+// - Returns `SMARTLINK_RESULT_OK`, `NULL_ARGUMENT` or `INVALID_UTF8`.
 // - Never blocks. Thread-safe.
 smartlink_result smartlink_invalidate_token(const struct smartlink_configurator *handle,
                                             const char *token,
                                             bool *invalidated);
-
-// The background task's state, without waiting.
-//
-// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` (a `smartlink_task_state`) is
-//   written only on success. The details (step, failure code, support id)
-//   are in the JSON `task_status` operation.
-// - Thread-safe.
-smartlink_result smartlink_task_status(const struct smartlink_configurator *handle,
-                                       int32_t *status);
-
-// Waits until the background task has ended (or none runs), at most
-// `timeout_ms` milliseconds (0: the handle's deadline).
-//
-// - `handle`, `status` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`); `*status` is written only on success.
-// - Returns `SMARTLINK_RESULT_TIMEOUT` when the task is still running at the
-//   timeout, `SMARTLINK_RESULT_CANCELLED` after `smartlink_cancel`.
-// - Thread-safe.
-smartlink_result smartlink_wait_task(const struct smartlink_configurator *handle,
-                                     uint32_t timeout_ms,
-                                     int32_t *status);
 
 // The Protheus entry point (`ExecInDLLOpen`/`ExecInDllRun`, TLPP DynCall):
 // runs the operation named by `id` on the JSON in `input` and copies the
 // JSON response into `out`.
 //
 // - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127): the same call in
+// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-128): the same call in
 //   Windows-1252, both ways: `input` is read as CP1252, the response is
 //   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 //   rules below count the converted bytes.
 // - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
-// - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
-//   `smartlink_result` code; the JSON response (`"ok": false` with the
+// - Returns an `int`, not a `smartlink_result`: 0 (`SMARTLINK_RESULT_OK`)
+//   when the operation succeeded, else its `smartlink_result` code (also
+//   `NULL_ARGUMENT`, `INVALID_UTF8`, `PANIC` for the call itself); the JSON
+//   response (`"ok": false` with the
 //   error) is written in both cases when it fits. When it does not fit,
 //   returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes instead the short
 //   `{"ok":false,"error":{…,"needed":N}}` if that fits, else nothing; calling
 //   again with the same id and input on the same thread delivers the kept
 //   response without running the operation twice.
-// - Thread-safe; integer handles may be shared between threads.
+// - Thread-safe; integer handles may be shared between threads. Each OPEN
+//   of a configuration counts (the same number for the same configuration)
+//   and each CLOSE ends one: the handle lives until the last CLOSE, so each
+//   user thread may OPEN and CLOSE on its own.
 int ExecInClientDLL(int id,
                     char *input,
                     char *out,

@@ -433,6 +433,7 @@ wine_tests() { # NAME CARGO-TEST-ARGS...
   note "tests under Wine, $name: ${passed:-0} passed ($((SECONDS - t0)) s)"
 }
 wine_tests smartlink-core -p smartlink-core --tests
+wine_tests smartlink-sandbox -p smartlink-sandbox --test memory_platform
 wine_tests smartlink-ffi -p smartlink-ffi --test contract --test bad_input --test threads
 
 stop_sandbox

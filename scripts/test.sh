@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project. Installs what the tests need when missing.
+# After the workspace's tests, scripts/test-web.sh checks the browser
+# configurator's committed page against a fresh build and runs its browser
+# tests in Chromium.
 #
 # Then builds the library for 64- and 32-bit Windows and exercises it under
 # Wine (scripts/test-windows.sh). A developer may skip that part with
@@ -7,7 +10,32 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-test-deps.sh
+
+# The core's features must not change with what is built beside it (the
+# 64-bit DLL is built together with the configurator, the 32-bit one alone),
+# and a build of the library and the configurator turns on none of them.
+core_features() { # EDGES PACKAGES...
+  local edges=$1
+  shift
+  cargo tree --locked -e "$edges" "$@" --target x86_64-unknown-linux-gnu |
+    grep -o 'smartlink-core feature "[^"]*"' | sort -u | tr '\n' ' '
+}
+for edges in features features,normal; do
+  alone=$(core_features "$edges" -p smartlink-ffi)
+  beside=$(core_features "$edges" -p smartlink-ffi -p smartlink-configurator)
+  if [ "$alone" != "$beside" ]; then
+    echo "test.sh: smartlink-core's features ($edges) differ: smartlink-ffi alone: $alone;" \
+      "with smartlink-configurator: $beside" >&2
+    exit 1
+  fi
+done
+if [ "$beside" != 'smartlink-core feature "default" ' ]; then
+  echo "test.sh: building smartlink-ffi and smartlink-configurator turns on core features: $beside" >&2
+  exit 1
+fi
+
 cargo test --workspace --locked
+./scripts/test-web.sh
 if [ "${SMARTLINK_SKIP_WINDOWS:-}" = 1 ]; then
   if [ "${CI:-}" = true ]; then
     echo "test.sh: SMARTLINK_SKIP_WINDOWS=1 is not allowed in CI" >&2

@@ -1,11 +1,14 @@
 //! Every scenario of the configurator through `HttpPlatform` against the
-//! sandbox on 127.0.0.1, over real HTTP.
+//! sandbox on 127.0.0.1, over real HTTP; the scenarios written once for
+//! both platforms run here on the in-memory platform too
+//! (`on_both_platforms!`).
 
-use smartlink_core::platform::Operation;
-use smartlink_core::wizard::{Action, Screen};
+use smartlink_core::wizard::{Action, Screen, WizardError};
 use smartlink_core::*;
+use smartlink_sandbox::Operation;
+use smartlink_sandbox::Seed;
 use smartlink_sandbox::demo_seed;
-use smartlink_tests::*;
+use smartlink_testkit::platforms::*;
 
 fn eid(s: &str) -> EnvironmentId {
     EnvironmentId::new(s).unwrap()
@@ -20,15 +23,23 @@ async fn to_list(cfg: &Configurator) -> Screen {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_binding_by_selection_over_http_takes_four_requests() {
-    let sb = sandbox(&demo_seed()).await;
-    let cfg = configurator("http-first", &sb.url());
+/// The calls a scenario made, per operation, as the platform counted them.
+fn calls(platform: &TestPlatform, ops: [Operation; 5]) -> [usize; 5] {
+    ops.map(|o| platform.memory.calls(o))
+}
+
+/// First binding by selection: the fewest calls (list, bind, issue, verify)
+/// and, over HTTP, as many requests.
+async fn first_binding_by_selection(reach: Reach) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
+    let cfg = platform.configurator("new-inst");
+    assert!(cfg.needs_configuration());
     let screen = to_list(&cfg).await;
     assert!(matches!(
         screen,
         Screen::ChooseEnvironment {
             scenario: Scenario::Replacement,
+            create_offered: true,
             ..
         }
     ));
@@ -38,64 +49,101 @@ async fn first_binding_by_selection_over_http_takes_four_requests() {
     .await
     .unwrap();
     let status = cfg.wait_for_task().await;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    assert!(
+        matches!(
+            status,
+            TaskStatus::Succeeded {
+                reused_credentials: false,
+                ..
+            }
+        ),
+        "{status:?}"
+    );
+    assert!(!cfg.needs_configuration());
     let creds = cfg.credentials().unwrap().unwrap();
-    let platform = sb.sandbox().platform();
+    assert_eq!(creds.environment_id, eid("env_prd_nova"));
     assert_eq!(
         platform
-            .live_credentials(&InstallationId::new("http-first").unwrap())
+            .memory
+            .live_credentials(&InstallationId::new("new-inst").unwrap())
             .unwrap(),
         creds
     );
-    // list, bind, credentials, token check — on the pool's connection. The
-    // listing runs in the caller's task and the rest in the background task:
-    // when the second request starts before the pool has taken the first
-    // connection back, hyper opens a second one, so allow that here (the
-    // bench, which runs everything in one task, records the usual single one).
-    assert_eq!(sb.sandbox().stats().requests, 4);
-    assert!(sb.sandbox().stats().connections <= 2);
-    assert_eq!(platform.calls(Operation::Create), 0);
+    assert!(matches!(cfg.screen(), Screen::Done { .. }));
+    use Operation::*;
+    assert_eq!(
+        calls(&platform, [List, Bind, Issue, Verify, Create]),
+        [1, 1, 1, 1, 0]
+    );
+    if let Some(sb) = platform.sandbox() {
+        // list, bind, credentials, token check — on the pool's connection.
+        // The listing runs in the caller's task and the rest in the
+        // background task: when the second request starts before the pool
+        // has taken the first connection back, hyper opens a second one, so
+        // allow that here (the bench, which runs everything in one task,
+        // records the usual single one).
+        assert_eq!(sb.sandbox().stats().requests, 4);
+        assert!(sb.sandbox().stats().connections <= 2);
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_binding_by_creation_over_http() {
-    let sb = sandbox(&demo_seed()).await;
-    let cfg = configurator("http-create", &sb.url());
+/// First binding by creation: the environment is created with the
+/// installation's kind and bound under the name typed on the first screen.
+async fn first_binding_by_creation(reach: Reach) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
+    let cfg = platform.configurator("new-inst");
     to_list(&cfg).await;
     cfg.apply(Action::Create {
-        name: "Nova Produção".into(),
+        name: "Produção 2027".into(),
     })
     .await
     .unwrap();
     let status = cfg.wait_for_task().await;
-    let TaskStatus::Succeeded { environment_id, .. } = status else {
+    let TaskStatus::Succeeded {
+        environment_id,
+        environment_name,
+        ..
+    } = status
+    else {
         panic!("{status:?}")
     };
-    let env = sb
-        .sandbox()
-        .platform()
+    assert_eq!(environment_name.as_str(), "Produção 2027");
+    let env = platform
+        .memory
         .environments()
         .into_iter()
         .find(|e| e.id == environment_id)
         .unwrap();
-    assert_eq!(env.name.as_str(), "Nova Produção");
+    assert_eq!(env.name.as_str(), "Produção 2027");
     assert_eq!(env.kind, Kind::Production);
     assert_eq!(
-        sb.sandbox().stats().requests,
-        5,
-        "list, create, bind, credentials, token"
+        env.binding_for(ErpLine::Protheus)
+            .unwrap()
+            .installation_name
+            .as_str(),
+        "Filial São Paulo"
     );
-    // As in the first binding above: the listing runs in the caller's task
-    // and the rest in the background task, which may start before the pool
-    // has the listing's connection back.
-    assert!(sb.sandbox().stats().connections <= 2);
+    assert_eq!(platform.memory.calls(Operation::Create), 1);
+    assert!(!cfg.needs_configuration());
+    if let Some(sb) = platform.sandbox() {
+        assert_eq!(
+            sb.sandbox().stats().requests,
+            5,
+            "list, create, bind, credentials, token"
+        );
+        // As in the first binding above: the listing runs in the caller's
+        // task and the rest in the background task, which may start before
+        // the pool has the listing's connection back.
+        assert!(sb.sandbox().stats().connections <= 2);
+    }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn already_bound_over_http_regenerates_reusing_valid_credentials() {
-    let sb = sandbox(&demo_seed()).await;
+/// Already bound: no create tab, an alert before regenerating, valid
+/// credentials reused; once they are revoked, new ones issued.
+async fn already_bound_regenerates_reusing_valid_credentials(reach: Reach) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
     let store = std::sync::Arc::new(MemoryStateStore::new());
-    let cfg = configurator_with("http-bound", &sb.url(), store.clone());
+    let cfg = platform.configurator_with("new-inst", store.clone());
     to_list(&cfg).await;
     cfg.apply(Action::Select {
         environment_id: eid("env_prd_nova"),
@@ -105,21 +153,29 @@ async fn already_bound_over_http_regenerates_reusing_valid_credentials() {
     cfg.wait_for_task().await;
     let first = cfg.credentials().unwrap().unwrap();
 
-    let cfg = configurator_with("http-bound", &sb.url(), store.clone());
+    let cfg = platform.configurator_with("new-inst", store.clone());
     let screen = to_list(&cfg).await;
-    assert!(matches!(
-        screen,
-        Screen::ChooseEnvironment {
-            create_offered: false,
-            scenario: Scenario::AlreadyBound { .. },
-            ..
+    let Screen::ChooseEnvironment {
+        scenario,
+        create_offered,
+        ..
+    } = screen
+    else {
+        panic!()
+    };
+    assert_eq!(
+        scenario,
+        Scenario::AlreadyBound {
+            environment_id: eid("env_prd_nova")
         }
-    ));
+    );
+    assert!(!create_offered);
     cfg.apply(Action::Select {
         environment_id: eid("env_prd_nova"),
     })
     .await
     .unwrap();
+    assert!(matches!(cfg.screen(), Screen::ConfirmRegeneration { .. }));
     cfg.apply(Action::Confirm).await.unwrap();
     assert!(matches!(
         cfg.wait_for_task().await,
@@ -130,10 +186,10 @@ async fn already_bound_over_http_regenerates_reusing_valid_credentials() {
     ));
     assert!(cfg.credentials().unwrap().unwrap().same_as(&first));
 
-    sb.sandbox()
-        .platform()
-        .revoke_credentials(&InstallationId::new("http-bound").unwrap());
-    let cfg = configurator_with("http-bound", &sb.url(), store);
+    platform
+        .memory
+        .revoke_credentials(&InstallationId::new("new-inst").unwrap());
+    let cfg = platform.configurator_with("new-inst", store);
     to_list(&cfg).await;
     cfg.apply(Action::Select {
         environment_id: eid("env_prd_nova"),
@@ -151,61 +207,81 @@ async fn already_bound_over_http_regenerates_reusing_valid_credentials() {
     assert!(!cfg.credentials().unwrap().unwrap().same_as(&first));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn replacement_over_http_needs_the_typed_name() {
-    let sb = sandbox(&demo_seed()).await;
-    let cfg = configurator("http-replace", &sb.url());
+smartlink_testkit::on_both_platforms!(
+    first_binding_by_selection,
+    first_binding_by_creation,
+    already_bound_regenerates_reusing_valid_credentials,
+);
+
+/// The replacement scenario, written once and run on the in-memory
+/// platform and over HTTP: another installation's line is taken only with
+/// the environment's name typed exactly (case included, surrounding spaces
+/// and Unicode normalisation aside), the other line's binding stays (R2) and
+/// the replaced installation's credentials are revoked.
+async fn replacement_overwrites_only_with_the_typed_name(reach: Reach) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
+    let cfg = platform.configurator("new-inst");
     to_list(&cfg).await;
     cfg.apply(Action::Select {
         environment_id: eid("env_prd_matriz"),
     })
     .await
     .unwrap();
+    assert!(matches!(
+        cfg.apply(Action::Confirm).await,
+        Err(ConfiguratorError::Wizard(WizardError::Decision(
+            DecisionError::ConfirmationMismatch(_)
+        )))
+    ));
     cfg.apply(Action::TypeConfirmation {
         text: "Produção matriz".into(),
     })
     .await
     .unwrap();
     assert!(cfg.apply(Action::Confirm).await.is_err());
+    assert_eq!(platform.memory.calls(Operation::Bind), 0);
     cfg.apply(Action::TypeConfirmation {
-        text: "Produção Matriz".into(),
+        text: " Produção Matriz ".into(),
     })
     .await
     .unwrap();
     cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(
-        cfg.wait_for_task().await,
-        TaskStatus::Succeeded { .. }
-    ));
-    let env = sb
-        .sandbox()
-        .platform()
+    let status = cfg.wait_for_task().await;
+    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    let env = platform
+        .memory
         .environments()
         .into_iter()
         .find(|e| e.id == eid("env_prd_matriz"))
         .unwrap();
-    assert_eq!(
-        env.binding_for(ErpLine::Protheus)
+    let holder = |line| {
+        env.binding_for(line)
             .unwrap()
             .installation_id
-            .as_str(),
-        "http-replace"
-    );
+            .as_str()
+            .to_owned()
+    };
+    assert_eq!(holder(ErpLine::Protheus), "new-inst");
     assert_eq!(
-        env.binding_for(ErpLine::Rm)
-            .unwrap()
-            .installation_id
-            .as_str(),
-        "rm-prd-01"
+        holder(ErpLine::Rm),
+        "rm-prd-01",
+        "R2: the RM line keeps its binding"
     );
-    // The replaced installation's credentials no longer exist.
     assert!(
-        sb.sandbox()
-            .platform()
+        platform
+            .memory
             .live_credentials(&InstallationId::new("old-protheus-prd").unwrap())
             .is_none()
     );
+    assert_eq!(
+        platform
+            .memory
+            .live_credentials(&InstallationId::new("new-inst").unwrap()),
+        cfg.credentials().unwrap()
+    );
 }
+
+smartlink_testkit::on_both_platforms!(replacement_overwrites_only_with_the_typed_name);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_conflict() {

@@ -6,11 +6,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use smartlink_core::platform::Operation;
 use smartlink_core::*;
+use smartlink_sandbox::Operation;
 use smartlink_sandbox::demo_seed;
-use smartlink_tests::fault_proxy::{Fault, FaultProxy};
-use smartlink_tests::*;
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::fault_proxy::{Fault, FaultProxy};
+use smartlink_testkit::fixtures::{open_fds, threads};
+use smartlink_testkit::platforms::*;
 
 fn platform(url: &str, deadline: Duration, attempts: u32) -> Arc<HttpPlatform> {
     Arc::new(

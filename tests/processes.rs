@@ -7,12 +7,13 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use smartlink_core::platform::{
-    BindTarget, CreateEnvironment, IssueCredentials, Operation, Platform, PlatformError, Unbind,
-};
 use smartlink_core::*;
+use smartlink_core::{
+    BindTarget, CreateEnvironment, IssueCredentials, Platform, PlatformError, Unbind,
+};
 use smartlink_sandbox::demo_seed;
-use smartlink_tests::*;
+use smartlink_sandbox::{InMemoryPlatform, Operation};
+use smartlink_testkit::platforms::*;
 
 fn spawn_child(role: &str, envs: &[(&str, String)]) -> std::process::Child {
     let mut cmd = Command::new(std::env::current_exe().unwrap());
@@ -389,7 +390,7 @@ async fn two_identical_unattended_processes_at_once_both_succeed() {
         assert!(!status.needs_configuration, "{status:?}");
         assert!(matches!(
             status.last_task.unwrap().outcome,
-            smartlink_core::state::TaskOutcome::Succeeded { .. }
+            smartlink_core::TaskOutcome::Succeeded { .. }
         ));
     }
 }

@@ -14,9 +14,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use smartlink_core::platform::{BindTarget, IssueCredentials, Platform, PlatformError};
 use smartlink_core::*;
-use smartlink_tests::*;
+use smartlink_core::{BindTarget, IssueCredentials, Platform, PlatformError};
+use smartlink_sandbox::{InMemoryPlatform, Seed};
+use smartlink_testkit::platforms::*;
 use tokio::sync::Barrier;
 
 const ENV_ID: &str = "env_race";

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use secrecy::SecretString;
-use smartlink_core::platform::Operation;
 use smartlink_core::wizard::Action;
 use smartlink_core::*;
+use smartlink_sandbox::Operation;
 use smartlink_sandbox::{Sandbox, demo_seed};
-use smartlink_tests::fault_proxy::{Fault, FaultProxy};
+use smartlink_testkit::fault_proxy::{Fault, FaultProxy};
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);

@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use smartlink_core::platform::Operation;
-use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::*;
+use smartlink_sandbox::Operation;
 use smartlink_sandbox::demo_seed;
-use smartlink_tests::*;
+use smartlink_sandbox::memory::wire::BindBody;
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::platforms::*;
 
 /// A configurator bound to "Produção Nova" over HTTP.
 async fn bound(

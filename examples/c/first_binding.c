@@ -177,7 +177,7 @@ int main(int argc, char **argv) {
   printf("login gate: configuration needed\n");
 
   /* 2. The transparent configuration: nothing is bound, so an admin is needed. */
-  int32_t outcome = -1;
+  smartlink_outcome outcome = -1;
   rc = smartlink_ensure_configured(h, &outcome);
   CHECK(rc == SMARTLINK_RESULT_OK, "ensure_configured: %u", rc);
   CHECK(outcome == SMARTLINK_OUTCOME_ADMIN_NEEDED, "outcome %d", outcome);
@@ -212,7 +212,7 @@ int main(int argc, char **argv) {
   smartlink_string_free(r);
 
   /* 4. The background task. */
-  int32_t state = -1;
+  smartlink_task_state state = -1;
   CHECK(smartlink_task_status(h, &state) == SMARTLINK_RESULT_OK, "task_status");
   rc = smartlink_wait_task(h, 30000, &state);
   CHECK(rc == SMARTLINK_RESULT_OK, "wait_task: %u", rc);

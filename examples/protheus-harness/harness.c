@@ -83,7 +83,8 @@ int main(int argc, char **argv) {
   CHECK(p != NULL && sscanf(p, "\"handle\":%ld", &handle) == 1, "handle in %s", out);
   printf("OPEN -> handle %ld\n", handle);
 
-  /* The same configuration gives the same handle (one handle per configuration). */
+  /* The same configuration gives the same handle (one handle per
+   * configuration); each OPEN counts, and each needs its CLOSE. */
   CHECK(run(OPEN, req) == 0 && strstr(out, "\"handle\":") != NULL, "OPEN again");
   long again = 0;
   sscanf(strstr(out, "\"handle\":"), "\"handle\":%ld", &again);
@@ -149,6 +150,9 @@ int main(int argc, char **argv) {
   CHECK(run(999, h) == 7007, "unknown id");
   CHECK(exec_in_client_dll(SCREEN, NULL, out, (int)sizeof out) == 7000, "NULL input");
 
+  /* The second OPEN is still open after one CLOSE. */
+  CHECK(run(CLOSE, h) == 0, "CLOSE: %s", out);
+  CHECK(run(SCREEN, h) == 0, "after one CLOSE of two OPENs: %s", out);
   CHECK(run(CLOSE, h) == 0, "CLOSE: %s", out);
   /* The number is dead now: generation counters catch the use after close. */
   CHECK(run(SCREEN, h) == 7006 && strstr(out, "invalid_handle"), "stale handle: %s", out);

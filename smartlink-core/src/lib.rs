@@ -5,13 +5,14 @@
 //! credentials for it.
 //!
 //! - domain types ([`Installation`], [`Environment`], [`Credentials`], ...) validated at construction;
-//! - [`rules::classify`], the one place the binding rules R1–R5 are decided;
-//! - [`Platform`], spoken over HTTP by [`HttpPlatform`] and served in memory
-//!   by [`InMemoryPlatform`];
+//! - [`classify`], the one place the binding rules R1–R5 are decided;
+//! - [`Platform`], spoken over HTTP by [`HttpPlatform`] (the in-memory
+//!   platform of `smartlink-sandbox` implements it too, for tests and
+//!   offline development);
 //! - [`wizard`], the headless screens and actions;
 //! - [`Configurator`], which ties an installation, a platform and a
 //!   [`StateStore`] into the login gate, the wizard and the background task.
-//! - [`token`], the runtime half: [`Configurator::access_token`] serves the
+//! - the runtime half: [`Configurator::access_token`] serves the
 //!   ERP's access tokens to all its threads, refreshed before expiry, and
 //!   revocation reopens the login gate.
 #![deny(missing_docs)]
@@ -24,49 +25,73 @@
 // from inside it.
 extern crate self as smartlink_core;
 
-pub mod backoff;
-pub mod configurator;
-pub mod confirmation;
-pub mod credentials;
-pub mod environment;
-pub mod error;
-pub mod failure;
-pub mod installation;
+// Every module is private but the screens (`wizard`) and the texts
+// (`messages`), which hosts drawing the wizard use as namespaces. Everything
+// else an integrator uses is re-exported below, once: each public item has
+// exactly one path.
+mod backoff;
+mod configurator;
+mod confirmation;
+mod credentials;
+mod environment;
+mod error;
+mod failure;
+mod installation;
 mod json_error;
 pub mod messages;
-pub mod platform;
-pub mod rules;
-pub mod state;
+mod platform;
+mod rules;
+mod state;
 mod text;
-pub mod token;
+mod token;
 pub mod wizard;
 
+// The configurator: the facade hosts hold, and what it answers.
 pub use configurator::{
     ConfigStatus, Configurator, ConfiguratorBuilder, ConfiguratorError, ConfiguratorOptions,
-    DecisionError, EnsureOutcome, InstallationSpec, NeedsReason, StateProblem, StateProblemCode,
+    CredentialsCheck, EnsureOutcome, InstallationSpec, NeedsReason, StateProblem, StateProblemCode,
     TaskStatus, UnattendedOutcome, UnattendedRequest, UnattendedTarget,
 };
-pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation};
+// The domain, validated at construction.
+pub use confirmation::{ConfirmationMismatch, OverwriteConfirmation, confirmation_matches};
 pub use credentials::{ClientId, Credentials, IssuedCredentials};
 pub use environment::{Binding, Environment, EnvironmentId, EnvironmentName, Etag};
 pub use error::ValidationError;
-pub use failure::FailureCode;
+pub use failure::{FailureCode, Refusal};
 pub use installation::{
     ErpLine, IdentityComponents, Installation, InstallationId, InstallationName, Kind,
 };
-pub use platform::{
-    BindTarget, CreateEnvironment, ErrorCode, HttpPlatform, HttpPlatformConfig, IdempotencyKey,
-    InMemoryPlatform, IssueCredentials, Platform, PlatformError, Seed, StaticToken, TokenGrant,
-    TokenSource, Unbind, WhoAmI,
-};
+// The binding rules.
 pub use rules::{
-    Availability, Classification, Inconsistency, Scenario, UnavailableReason, classify,
+    Availability, Choice, Classification, DecisionError, EnvironmentChoice, Inconsistency,
+    Scenario, UnavailableReason, classify,
 };
+// The platform: the trait, its HTTP client and the contract's vocabulary.
+pub use platform::{
+    BindTarget, ClientAuthMethod, CreateEnvironment, ErrorCode, HttpPlatform, HttpPlatformConfig,
+    IdempotencyKey, IssueCredentials, Platform, PlatformError, StaticToken, TokenGrant,
+    TokenSource, Unbind, WhoAmI, is_transient_status,
+};
+// Local state.
+pub use state::file::{FileStoreOptions, Inspection};
+/// The PostgreSQL connection and table (feature `postgres`).
+#[cfg(feature = "postgres")]
+pub use state::postgres::{PgConnection, PgError, PgTarget, SCHEMA_VERSION, ensure_schema};
+/// The sealed secret: the key a host deploys, and why a sealed state was refused.
+pub use state::seal::{SealError, SealKey};
+pub use state::{
+    FileStateStore, LocalBinding, LocalState, MemoryStateStore, Revocation, StateError, StateLock,
+    StateStore, TaskOutcome, TaskRecord,
+};
+// Runtime access tokens.
 /// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so
 /// hosts need no direct dependency to build a configuration.
 pub use secrecy::{ExposeSecret, SecretString};
-pub use state::{FileStateStore, LocalState, MemoryStateStore, Revocation, StateError, StateStore};
-pub use token::{AccessToken, TokenError, TokenOptions};
+pub use token::{AccessToken, DEFAULT_TOKEN_LIFETIME, TokenError, TokenStats};
+/// Test hooks of the token cache (the `testing` feature), set with
+/// [`ConfiguratorBuilder::token_options`].
+#[cfg(feature = "testing")]
+pub use token::{TokenClock, TokenOptions};
 
 /// The README's Rust examples, compiled as doctests.
 #[cfg(doctest)]

@@ -199,7 +199,7 @@ pub enum TaskTarget {
 /// Why a decision (unattended, or checked again before acting) was refused.
 ///
 /// Serialized as `{"refusal": "<code>", "message": "<English detail>"}`, the
-/// code being [`DecisionError::code`].
+/// code being its [`crate::failure::Refusal`].
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 #[non_exhaustive]
 pub enum DecisionError {
@@ -239,42 +239,11 @@ pub enum DecisionError {
     NameRequired,
 }
 
-impl DecisionError {
-    /// The stable, machine-readable code of this refusal, as the C ABI and
-    /// the documents spell it.
-    pub fn code(&self) -> &'static str {
-        match self {
-            DecisionError::EnvironmentNotFound(_) => "environment_not_found",
-            DecisionError::NotSelectable { .. } => "not_selectable",
-            DecisionError::ConfirmationRequired(_) => "confirmation_required",
-            DecisionError::ConfirmationMismatch(_) => "confirmation_mismatch",
-            DecisionError::CreateNotOffered => "create_not_offered",
-            DecisionError::NameTaken => "name_taken",
-            DecisionError::Inconsistent(_) => "inconsistent",
-            DecisionError::Invalid(_) => "invalid_name",
-            DecisionError::NameRequired => "name_required",
-        }
-    }
-
-    /// Every refusal code, for documents and tests.
-    pub const CODES: [&'static str; 9] = [
-        "environment_not_found",
-        "not_selectable",
-        "confirmation_required",
-        "confirmation_mismatch",
-        "create_not_offered",
-        "name_taken",
-        "inconsistent",
-        "invalid_name",
-        "name_required",
-    ];
-}
-
 impl Serialize for DecisionError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("refusal", self.code())?;
+        map.serialize_entry("refusal", crate::failure::Refusal::from(self).as_str())?;
         map.serialize_entry("message", &self.to_string())?;
         map.end()
     }

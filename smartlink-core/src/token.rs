@@ -13,23 +13,31 @@
 //!   5 minutes before it expires, a 2-second token after 1 second. The first
 //!   caller to see this starts one refresh in the background and, like every
 //!   other caller, gets the still-valid token at once.
+//! - **One retry layer.** A token request is one call of the platform
+//!   client, which makes its own attempts within its budget (the library's
+//!   only retries). The cache adds pacing between *whole* requests only.
 //! - **Failure fallback.** A proactive refresh that fails keeps the valid
-//!   token in service and is tried again after a backoff
-//!   ([`TokenOptions::retry_backoff`], doubling up to
-//!   [`TokenOptions::retry_backoff_cap`], never later than half the time
-//!   left).
+//!   token in service; the next refresh comes [`refresh_retry_step`] later
+//!   (a fifth of the refresh window), so at most [`REFRESH_TRIES`] refreshes
+//!   spread evenly over the window, none bunched near expiry.
 //! - **Single flight.** When no valid token exists, every caller waits for
 //!   the same one token request. After a failed one, callers get that error
-//!   without a new request until the backoff has passed.
+//!   without a new request for a pause ([`TokenOptions::retry_backoff`],
+//!   1 s, doubling up to [`TokenOptions::retry_backoff_cap`], 4 s): after
+//!   the endpoint recovers, the next caller gets a token within that pause
+//!   plus one request.
 //! - **Invalidation.** After the platform answered `401 invalid_token` to a
 //!   token, [`crate::Configurator::invalidate_token`] drops *that* token:
 //!   invalidating an older one never drops a newer one. Every invalidation
 //!   (and every change of the local state) starts a new *generation*; a
 //!   request started in an older generation never publishes its token.
-//! - **Revocation.** When the token endpoint answers `invalid_client` for the
-//!   stored credentials, they were revoked or expired: the state records it,
+//! - **Revocation.** When the token endpoint answers `invalid_client` (401
+//!   or 400) for the stored credentials, the state records the refusal and
+//!   keeps the credentials marked refused (see [`crate::state::Revocation`]),
 //!   the login gate opens, and callers get [`TokenError::Revoked`] without
-//!   any further request.
+//!   any further request, until a token request with them succeeds again
+//!   (after the host changed its token URL or authentication method, or
+//!   through [`crate::Configurator::reverify_credentials`]).
 //!
 //! A token handed out is never expired: its expiry is counted from the
 //! moment the request was sent, and the cache stops handing it out at that
@@ -52,8 +60,21 @@ use crate::platform::PlatformError;
 pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 /// Default first backoff after a failed token request.
 pub const DEFAULT_RETRY_BACKOFF: Duration = Duration::from_secs(1);
-/// Default longest backoff after failed token requests.
-pub const DEFAULT_RETRY_BACKOFF_CAP: Duration = Duration::from_secs(30);
+/// Default longest pause after failed token requests while no valid token
+/// exists: after the endpoint recovers, the next caller gets a token at
+/// most this long (plus one request) later.
+pub const DEFAULT_RETRY_BACKOFF_CAP: Duration = Duration::from_secs(4);
+/// How many whole refreshes a refresh window holds at most while they fail:
+/// they are spread evenly over it, one every window / 5 (a 1-hour token's
+/// 5-minute window: one a minute; a 6-second token's 3-second window: one
+/// every 0.6 s), the last one a step before expiry.
+pub const REFRESH_TRIES: u32 = 5;
+/// Lifetime given to an access token whose answer has no `expires_in`
+/// (RFC 6749 §5.1 makes it RECOMMENDED only): 5 minutes, shorter than what
+/// authorization servers hand out in practice, so the token is renewed before
+/// the server stops taking it. A token refused earlier (`invalid_token`) is
+/// dropped by [`crate::Configurator::invalidate_token`] all the same.
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// Credentials are rotated when this much, or a third of their lifetime,
 /// whichever is less, remains.
 pub const ROTATION_LEAD: TimeDelta = TimeDelta::days(7);
@@ -136,9 +157,11 @@ pub struct TokenOptions {
     /// Upper bound of the refresh margin (the margin is the smaller of this
     /// and half the token's lifetime).
     pub refresh_margin: Duration,
-    /// First wait after a failed token request.
+    /// While no valid token exists: the first pause after a failed token
+    /// request (callers get its error without a new request meanwhile),
+    /// doubling with each further failure.
     pub retry_backoff: Duration,
-    /// Longest wait after failed token requests.
+    /// The longest such pause.
     pub retry_backoff_cap: Duration,
     /// The clock (`None`: the system clock). Tests use a controllable one.
     pub clock: Option<TokenClock>,
@@ -170,6 +193,15 @@ impl fmt::Debug for TokenOptions {
 /// `max_margin` and half the lifetime.
 pub fn refresh_margin(lifetime: Duration, max_margin: Duration) -> Duration {
     max_margin.min(lifetime / 2)
+}
+
+/// The pause between two failed proactive refreshes of a token whose
+/// refresh window (the time from its refresh point to its expiry) is
+/// `window`: a fifth of it ([`REFRESH_TRIES`]), at least 50 ms. Each refresh
+/// is one token request with the HTTP client's own attempts; this pacing is
+/// the only thing the cache adds.
+pub fn refresh_retry_step(window: Duration) -> Duration {
+    (window / REFRESH_TRIES).max(Duration::from_millis(50))
 }
 
 /// How long before their expiry credentials of `lifetime` (when known) are
@@ -206,9 +238,11 @@ pub enum TokenError {
     #[error("this installation is not configured")]
     NotConfigured,
     /// The token endpoint refused the stored credentials (`invalid_client`):
-    /// they were revoked or expired. The configurator is needed again.
+    /// revoked or expired, or asked for with a token URL or authentication
+    /// method the server does not take. They are kept, marked refused; the
+    /// configurator (or a corrected setup) is needed.
     #[error(
-        "the platform refused this installation's credentials (client {client_id}): they were revoked or expired; the configurator is needed again"
+        "the platform refused this installation's credentials (client {client_id}): revoked or expired, or the token URL or client authentication method is not what the server expects; they are kept, marked refused, until the configurator runs again or they are verified anew"
     )]
     Revoked {
         /// The refused credentials' client id.
@@ -225,20 +259,6 @@ pub enum TokenError {
     /// The token request was abandoned (the runtime is shutting down).
     #[error("the token request was abandoned")]
     Abandoned,
-}
-
-impl TokenError {
-    /// A stable code: `not_configured`, `credentials_revoked`, `state`,
-    /// `abandoned`, or the platform error's code.
-    pub fn code(&self) -> &'static str {
-        match self {
-            TokenError::NotConfigured => "not_configured",
-            TokenError::Revoked { .. } => crate::failure::FailureCode::CredentialsRevoked.as_str(),
-            TokenError::Platform(e) => crate::failure::FailureCode::of_platform(e).as_str(),
-            TokenError::State(_) => crate::failure::FailureCode::State.as_str(),
-            TokenError::Abandoned => "abandoned",
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -346,7 +366,8 @@ impl TokenCache {
     }
 
     /// Replaces the options. The clock can be set once, before the first
-    /// token: a later clock is ignored.
+    /// token: a later clock is ignored. Set by the builder's test hook.
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     pub(crate) fn set_options(&self, options: TokenOptions) {
         if let Some(clock) = &options.clock {
             let _ = self.clock.set(clock.clone());
@@ -476,7 +497,8 @@ impl TokenCache {
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
-    /// The wait after `failures` consecutive failures.
+    /// The pause after `failures` consecutive failures with no valid token
+    /// (and the step of a proactive refresh when the window is unknown).
     pub(crate) fn backoff(&self, failures: u32) -> Duration {
         let options = self.options();
         let exponent = failures.saturating_sub(1).min(16);

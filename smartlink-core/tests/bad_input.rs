@@ -8,7 +8,7 @@
 //! Cases: 256–512 per property (`SMARTLINK_LONG=1`: 10,000). See
 //! `docs/reliability.md`, "Bad input".
 
-mod corpus;
+use smartlink_testkit::corpus;
 
 use std::io::Write;
 use std::time::Duration;
@@ -20,15 +20,15 @@ use secrecy::SecretString;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
-use smartlink_core::platform::memory::Seed;
 use smartlink_core::wizard::Action;
 use smartlink_core::{
     BindTarget, ClientId, CreateEnvironment, Credentials, Environment, EnvironmentId,
     EnvironmentName, ErpLine, Etag, FileStateStore, HttpPlatform, HttpPlatformConfig,
-    IdempotencyKey, InMemoryPlatform, Installation, InstallationId, InstallationName,
-    IssueCredentials, IssuedCredentials, Kind, LocalState, Platform, PlatformError, StateError,
-    StateStore,
+    IdempotencyKey, Installation, InstallationId, InstallationName, IssueCredentials,
+    IssuedCredentials, Kind, LocalState, Platform, PlatformError, StateError, StateStore,
 };
+use smartlink_sandbox::InMemoryPlatform;
+use smartlink_sandbox::Seed;
 use uuid::Uuid;
 
 const TOKEN: &str = "tok-BEARER-51c9e2a7";

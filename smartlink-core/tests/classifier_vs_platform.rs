@@ -6,14 +6,14 @@
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
-use smartlink_core::platform::memory::SeedEnvironment;
-use smartlink_core::rules::EnvironmentChoice;
+use smartlink_core::EnvironmentChoice;
 use smartlink_core::{
     Availability, BindTarget, Binding, EnvironmentName, ErpLine, ErrorCode, IdempotencyKey,
-    InMemoryPlatform, Inconsistency, Installation, InstallationId, InstallationName,
-    IssueCredentials, Kind, OverwriteConfirmation, Platform, PlatformError, Scenario, Seed,
-    UnavailableReason, classify,
+    Inconsistency, Installation, InstallationId, InstallationName, IssueCredentials, Kind,
+    OverwriteConfirmation, Platform, PlatformError, Scenario, UnavailableReason, classify,
 };
+use smartlink_sandbox::SeedEnvironment;
+use smartlink_sandbox::{InMemoryPlatform, Seed};
 
 const POOL: usize = 6;
 

@@ -15,8 +15,8 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use smartlink_core::state::{TaskOutcome, TaskRecord};
 use smartlink_core::{ErpLine, FileStateStore, InstallationId, LocalState, StateError, StateStore};
+use smartlink_core::{TaskOutcome, TaskRecord};
 use uuid::Uuid;
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, HLOCAL, LocalFree};
 use windows_sys::Win32::Security::Authorization::{

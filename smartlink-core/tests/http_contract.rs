@@ -9,10 +9,10 @@ use mockito::{Matcher, Server, ServerGuard};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 use smartlink_core::{
-    BindTarget, ClientId, CreateEnvironment, Credentials, EnvironmentId, EnvironmentName, ErpLine,
-    ErrorCode, Etag, HttpPlatform, HttpPlatformConfig, IdempotencyKey, Installation,
-    InstallationId, InstallationName, IssueCredentials, Kind, OverwriteConfirmation, Platform,
-    PlatformError, Unbind,
+    BindTarget, ClientAuthMethod, ClientId, CreateEnvironment, Credentials, EnvironmentId,
+    EnvironmentName, ErpLine, ErrorCode, Etag, HttpPlatform, HttpPlatformConfig, IdempotencyKey,
+    Installation, InstallationId, InstallationName, IssueCredentials, Kind, OverwriteConfirmation,
+    Platform, PlatformError, Unbind,
 };
 use uuid::Uuid;
 
@@ -354,6 +354,72 @@ async fn unbind_deletes_with_if_match_and_the_installation() {
     mock.assert_async().await;
 }
 
+/// RFC 6749 §2.3.1: HTTP Basic by default, each of id and secret
+/// form-urlencoded before Base64; nothing of them in the body.
+#[tokio::test]
+async fn token_requests_authenticate_with_http_basic_by_default() {
+    use base64::Engine as _;
+    let mut server = Server::new_async().await;
+    let secret = "s3cr3t &=+:/é";
+    let id = "cli:1+";
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD
+            .encode("cli%3A1%2B:s3cr3t%20%26%3D%2B%3A%2F%C3%A9")
+    );
+    let mock = server
+        .mock("POST", "/oauth2/token")
+        .match_header("authorization", expected.as_str())
+        .match_header("content-type", "application/x-www-form-urlencoded")
+        .match_body("grant_type=client_credentials")
+        .with_status(200)
+        .with_body(r#"{"access_token":"at-1","token_type":"bearer","expires_in":3600}"#)
+        .expect(2)
+        .create_async()
+        .await;
+    let mut creds = credentials(secret);
+    creds.client_id = ClientId::new(id).unwrap();
+    let platform = platform(&server);
+    assert_eq!(platform.client_auth(), ClientAuthMethod::ClientSecretBasic);
+    platform.verify_credentials(&creds).await.unwrap();
+    let grant = platform.request_token(&creds).await.unwrap();
+    assert_eq!(grant.expires_in, 3600);
+    mock.assert_async().await;
+}
+
+/// `expires_in` is RECOMMENDED only (RFC 6749 §5.1): its absence gives the
+/// documented default lifetime; a token type other than Bearer is refused.
+#[tokio::test]
+async fn token_answers_without_expires_in_get_the_default_lifetime() {
+    let mut server = Server::new_async().await;
+    let _ok = server
+        .mock("POST", "/oauth2/token")
+        .with_status(200)
+        .with_body(r#"{"access_token":"at-1","token_type":"BEARER"}"#)
+        .create_async()
+        .await;
+    let grant = platform(&server)
+        .request_token(&credentials("x"))
+        .await
+        .unwrap();
+    assert_eq!(
+        grant.expires_in,
+        smartlink_core::DEFAULT_TOKEN_LIFETIME.as_secs()
+    );
+    let mut server = Server::new_async().await;
+    let _mac = server
+        .mock("POST", "/oauth2/token")
+        .with_status(200)
+        .with_body(r#"{"access_token":"at-1","token_type":"mac","expires_in":60}"#)
+        .create_async()
+        .await;
+    let err = platform(&server)
+        .request_token(&credentials("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, PlatformError::Protocol { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn verify_credentials_posts_the_client_credentials_form_without_bearer() {
     let mut server = Server::new_async().await;
@@ -372,7 +438,8 @@ async fn verify_credentials_posts_the_client_credentials_form_without_bearer() {
         .create_async()
         .await;
 
-    platform(&server)
+    HttpPlatform::new(config(&server).with_client_auth(ClientAuthMethod::ClientSecretPost))
+        .unwrap()
         .verify_credentials(&credentials("s3cr3t &=+"))
         .await
         .unwrap();
@@ -882,6 +949,7 @@ async fn secrets_echoed_by_the_server_never_reach_errors() {
         .await;
 
     let config = HttpPlatformConfig::new(server.url(), SecretString::from(CANARY_TOKEN))
+        .with_client_auth(ClientAuthMethod::ClientSecretPost)
         .with_max_attempts(1);
     assert_no_canary("config Debug", &format!("{config:?}"));
     let platform = HttpPlatform::new(config).unwrap();
@@ -972,7 +1040,12 @@ async fn form_encoded_and_basic_spellings_of_the_secret_are_redacted() {
                 .await,
         );
     }
-    let platform = HttpPlatform::new(config(&server).with_max_attempts(1)).unwrap();
+    let platform = HttpPlatform::new(
+        config(&server)
+            .with_max_attempts(1)
+            .with_client_auth(ClientAuthMethod::ClientSecretPost),
+    )
+    .unwrap();
     let mut leaks = Vec::new();
     for (n, (what, spelling)) in echoed_spellings("cli_0").iter().enumerate() {
         let client_id = format!("cli_{n}");

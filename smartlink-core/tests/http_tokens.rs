@@ -17,13 +17,14 @@ use uuid::Uuid;
 const ADMIN_TOKEN: &str = "admin-session-token";
 const SECRET: &str = "client-secret-value-1";
 
+fn config(server: &ServerGuard) -> HttpPlatformConfig {
+    HttpPlatformConfig::new(server.url(), SecretString::from(ADMIN_TOKEN))
+        .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
+        .without_proxy()
+}
+
 fn platform(server: &ServerGuard) -> HttpPlatform {
-    HttpPlatform::new(
-        HttpPlatformConfig::new(server.url(), SecretString::from(ADMIN_TOKEN))
-            .with_backoff(Duration::from_millis(1), Duration::from_millis(5))
-            .without_proxy(),
-    )
-    .unwrap()
+    HttpPlatform::new(config(server)).unwrap()
 }
 
 fn credentials() -> Credentials {
@@ -61,10 +62,13 @@ async fn the_token_request_returns_the_grant_with_its_lifetime() {
         )
         .create_async()
         .await;
-    let grant = platform(&server)
-        .request_token(&credentials())
-        .await
-        .unwrap();
+    let grant = HttpPlatform::new(
+        config(&server).with_client_auth(smartlink_core::ClientAuthMethod::ClientSecretPost),
+    )
+    .unwrap()
+    .request_token(&credentials())
+    .await
+    .unwrap();
     mock.assert_async().await;
     assert_eq!(grant.access_token.expose_secret(), "at_123");
     assert_eq!(grant.expires_in, 120);
@@ -74,7 +78,7 @@ async fn the_token_request_returns_the_grant_with_its_lifetime() {
 #[tokio::test]
 async fn answers_outside_the_contract_are_protocol_errors_without_the_token() {
     let bodies = [
-        json!({"access_token": "at_leak_1", "token_type": "Bearer"}),
+        json!({"access_token": "at_leak_1", "token_type": "Bearer", "expires_in": "soon"}),
         json!({"access_token": "at_leak_2", "token_type": "Bearer", "expires_in": 0}),
         json!({"access_token": "at_leak_3", "token_type": "mac", "expires_in": 60}),
         json!({"access_token": "at leak 4", "token_type": "Bearer", "expires_in": 60}),
@@ -171,4 +175,37 @@ async fn whoami_refused_is_invalid_token_without_the_token() {
         .unwrap_err();
     assert!(matches!(e, PlatformError::InvalidInput(_)));
     assert_clean(&e, &["bad\ntoken"]);
+}
+
+/// OAuth2's `error` is taken when this version knows it; other values are
+/// typed by the status (a 500 `server_error` is `internal`, never
+/// `unknown`), and `invalid_client` comes with 401 or 400 (RFC 6749 §5.2).
+#[tokio::test]
+async fn oauth2_errors_are_typed_by_their_code_or_their_status() {
+    use ErrorCode::*;
+    for (status, error, expected) in [
+        (401u16, "invalid_client", InvalidClient),
+        (400, "invalid_client", InvalidClient),
+        (400, "invalid_grant", InvalidRequest),
+        (400, "unsupported_grant_type", InvalidRequest),
+        (500, "server_error", Internal),
+        (503, "temporarily_unavailable", Unavailable),
+    ] {
+        let mut server = Server::new_async().await;
+        let _mock = server
+            .mock("POST", "/oauth2/token")
+            .with_status(usize::from(status))
+            .with_body(json!({ "error": error }).to_string())
+            .create_async()
+            .await;
+        let e = HttpPlatform::new(config(&server).with_max_attempts(1))
+            .unwrap()
+            .request_token(&credentials())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&e, PlatformError::Api { status: s, code, .. } if *s == status && *code == expected),
+            "{status} {error}: {e:?}"
+        );
+    }
 }

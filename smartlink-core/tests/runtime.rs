@@ -12,9 +12,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
+use smartlink_sandbox::{InMemoryPlatform, Seed};
 
-mod fixtures;
 use fixtures::{Hook, Hooked};
+use smartlink_testkit::fixtures;
 
 /// The smallest executor: polls on this thread, parks until woken. Not tokio.
 fn block_on<F: Future>(future: F) -> F::Output {

@@ -1,15 +1,16 @@
-//! The configurator's scenarios end to end on the in-memory platform.
+//! The configurator's scenarios end to end on the in-memory platform
+//! (those written once for both platforms are in tests/e2e_http.rs).
 
 use std::sync::Arc;
 
-use smartlink_core::platform;
-use smartlink_core::platform::memory::Operation;
-use smartlink_core::state::{LocalState, TaskOutcome};
 use smartlink_core::wizard::{Action, ErrorReason, Screen, TaskStep};
 use smartlink_core::*;
+use smartlink_core::{LocalState, TaskOutcome};
+use smartlink_sandbox::InMemoryPlatform;
+use smartlink_sandbox::Operation;
 
-mod fixtures;
 use fixtures::{Hook, Hooked};
+use smartlink_testkit::fixtures;
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -96,193 +97,9 @@ fn named(p: &InMemoryPlatform, name: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn first_binding_by_selection() {
-    let (p, _, cfg) = new_installation();
-    assert!(cfg.needs_configuration());
-    let screen = to_list(&cfg).await;
-    assert!(matches!(
-        screen,
-        Screen::ChooseEnvironment {
-            scenario: Scenario::Replacement,
-            create_offered: true,
-            ..
-        }
-    ));
-    select(&cfg, "env_free").await;
-    let status = cfg.wait_for_task().await;
-    assert!(
-        matches!(
-            status,
-            TaskStatus::Succeeded {
-                reused_credentials: false,
-                ..
-            }
-        ),
-        "{status:?}"
-    );
-    assert!(!cfg.needs_configuration());
-    let creds = cfg.credentials().unwrap().unwrap();
-    assert_eq!(creds.environment_id, eid("env_free"));
-    assert_eq!(
-        p.live_credentials(&InstallationId::new("new-inst").unwrap())
-            .unwrap(),
-        creds
-    );
-    assert!(matches!(cfg.screen(), Screen::Done { .. }));
-    // Minimum calls: list, bind, issue, verify.
-    assert_eq!(
-        [
-            Operation::List,
-            Operation::Bind,
-            Operation::Issue,
-            Operation::Verify,
-            Operation::Create
-        ]
-        .map(|o| p.calls(o)),
-        [1, 1, 1, 1, 0]
-    );
-}
-
-#[tokio::test]
-async fn first_binding_by_creation() {
-    let (p, _, cfg) = new_installation();
-    to_list(&cfg).await;
-    cfg.apply(Action::Create {
-        name: "Produção 2027".into(),
-    })
-    .await
-    .unwrap();
-    let status = cfg.wait_for_task().await;
-    let TaskStatus::Succeeded {
-        environment_id,
-        environment_name,
-        ..
-    } = status
-    else {
-        panic!("{status:?}")
-    };
-    assert_eq!(environment_name.as_str(), "Produção 2027");
-    let env = p
-        .environments()
-        .into_iter()
-        .find(|e| e.id == environment_id)
-        .unwrap();
-    assert_eq!(env.kind, Kind::Production);
-    assert_eq!(
-        env.binding_for(ErpLine::Protheus)
-            .unwrap()
-            .installation_name
-            .as_str(),
-        "Matriz SP"
-    );
-    assert_eq!(p.calls(Operation::Create), 1);
-    assert!(!cfg.needs_configuration());
-}
-
-#[tokio::test]
-async fn already_bound_regenerates_reusing_valid_credentials_and_replacing_invalid_ones() {
-    let (p, store, cfg) = new_installation();
-    to_list(&cfg).await;
-    select(&cfg, "env_free").await;
-    cfg.wait_for_task().await;
-    let first = cfg.credentials().unwrap().unwrap();
-
-    // A second visit: already bound, no create tab, an alert before regenerating.
-    let cfg = configurator("new-inst", &p, &store);
-    let screen = to_list(&cfg).await;
-    let Screen::ChooseEnvironment {
-        scenario,
-        create_offered,
-        ..
-    } = screen
-    else {
-        panic!()
-    };
-    assert_eq!(
-        scenario,
-        Scenario::AlreadyBound {
-            environment_id: eid("env_free")
-        }
-    );
-    assert!(!create_offered);
-    select(&cfg, "env_free").await;
-    assert!(matches!(cfg.screen(), Screen::ConfirmRegeneration { .. }));
-    cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(
-        cfg.wait_for_task().await,
-        TaskStatus::Succeeded {
-            reused_credentials: true,
-            ..
-        }
-    ));
-    assert!(cfg.credentials().unwrap().unwrap().same_as(&first));
-
-    // Once revoked, regeneration issues new ones.
-    p.revoke_credentials(&InstallationId::new("new-inst").unwrap());
-    let cfg = configurator("new-inst", &p, &store);
-    to_list(&cfg).await;
-    select(&cfg, "env_free").await;
-    cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(
-        cfg.wait_for_task().await,
-        TaskStatus::Succeeded {
-            reused_credentials: false,
-            ..
-        }
-    ));
-    assert!(!cfg.credentials().unwrap().unwrap().same_as(&first));
-}
-
-#[tokio::test]
-async fn replacement_overwrites_only_with_the_typed_name() {
-    let (p, _, cfg) = new_installation();
-    to_list(&cfg).await;
-    select(&cfg, "env_old").await;
-    assert!(matches!(
-        cfg.apply(Action::Confirm).await,
-        Err(ConfiguratorError::Wizard(wizard::WizardError::Decision(
-            DecisionError::ConfirmationMismatch(_)
-        )))
-    ));
-    cfg.apply(Action::TypeConfirmation {
-        text: "produção".into(),
-    })
-    .await
-    .unwrap();
-    assert!(cfg.apply(Action::Confirm).await.is_err());
-    assert_eq!(p.calls(Operation::Bind), 0);
-    cfg.apply(Action::TypeConfirmation {
-        text: " Produção ".into(),
-    })
-    .await
-    .unwrap();
-    cfg.apply(Action::Confirm).await.unwrap();
-    assert!(matches!(
-        cfg.wait_for_task().await,
-        TaskStatus::Succeeded { .. }
-    ));
-    let env = p
-        .environments()
-        .into_iter()
-        .find(|e| e.id == eid("env_old"))
-        .unwrap();
-    assert_eq!(
-        env.binding_for(ErpLine::Protheus)
-            .unwrap()
-            .installation_id
-            .as_str(),
-        "new-inst"
-    );
-    // R2: the RM installation keeps its binding.
-    assert_eq!(
-        env.binding_for(ErpLine::Rm)
-            .unwrap()
-            .installation_id
-            .as_str(),
-        "rm-1"
-    );
-}
+// The first binding (by selection and by creation), the already-bound
+// regeneration and the replacement run on both platforms, in memory and over
+// HTTP: tests/e2e_http.rs (`on_both_platforms!`).
 
 #[tokio::test]
 async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
@@ -699,10 +516,10 @@ async fn a_401_is_final_whatever_its_body_says() {
     };
     assert!(!e.is_transient());
     for status in [408, 429, 500, 502, 503, 504, 599] {
-        assert!(platform::is_transient_status(status), "{status}");
+        assert!(is_transient_status(status), "{status}");
     }
     for status in [400, 401, 403, 404, 409, 412, 422, 428, 501, 505] {
-        assert!(!platform::is_transient_status(status), "{status}");
+        assert!(!is_transient_status(status), "{status}");
     }
 }
 
@@ -738,9 +555,16 @@ fn gated_platform() -> (Arc<InMemoryPlatform>, Arc<GatedBind>) {
     (p, gated)
 }
 
-impl GatedBind {
+/// What the scenarios do with a [`GatedBind`].
+trait Gate {
+    fn configurator(&self, store: &MemoryStateStore) -> Configurator;
+    fn release(&self, n: usize);
+    async fn wait_for_a_bind(&self);
+}
+
+impl Gate for Arc<GatedBind> {
     /// A configurator for "new-inst" on this platform and `store`.
-    fn configurator(self: &Arc<Self>, store: &MemoryStateStore) -> Configurator {
+    fn configurator(&self, store: &MemoryStateStore) -> Configurator {
         Configurator::new(spec("new-inst"), self.clone(), Arc::new(store.clone())).unwrap()
     }
 
@@ -1166,7 +990,7 @@ impl StateStore for ThreadNotingStore {
     fn clear(&self) -> Result<(), StateError> {
         self.inner.clear()
     }
-    fn try_lock(&self) -> Result<Option<state::StateLock>, StateError> {
+    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
         self.inner.try_lock()
     }
     fn stamp(&self) -> Option<u128> {

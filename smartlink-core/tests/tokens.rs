@@ -13,15 +13,16 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{TimeDelta, Utc};
 use secrecy::ExposeSecret;
-use smartlink_core::platform::memory::Operation;
-use smartlink_core::platform::memory::wire::BindBody;
-use smartlink_core::platform::{ErrorCode, TokenGrant};
 use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
+use smartlink_core::{ErrorCode, TokenGrant};
+use smartlink_sandbox::InMemoryPlatform;
+use smartlink_sandbox::Operation;
+use smartlink_sandbox::memory::wire::BindBody;
 use tokio::sync::Semaphore;
 
-mod fixtures;
 use fixtures::{Hook, Hooked, ManualClock, memory_platform};
+use smartlink_testkit::fixtures;
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_prd","name":"Produção","kind":"production","bindings":[
@@ -210,7 +211,7 @@ async fn the_refresh_starts_before_expiry_while_callers_keep_the_valid_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_refresh_keeps_the_valid_token_and_retries_after_a_backoff() {
+async fn a_failed_refresh_keeps_the_valid_token_and_retries_one_step_later() {
     let s = configured().await;
     let first = s.cfg.access_token().await.unwrap();
     let requests = s.platform.hook.entered();
@@ -221,17 +222,22 @@ async fn a_failed_refresh_keeps_the_valid_token_and_retries_after_a_backoff() {
     s.clock.advance(Duration::from_secs(3600 - 200));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
     s.platform.hook.wait_entered(requests + 1).await;
-    // Until the backoff (1 s) passes, nobody tries again.
+    // The refresh window of a 1-hour token is 5 minutes: the next whole
+    // refresh comes a fifth of it (60 s) later, not sooner.
     wait_until(|| s.cfg.token_stats().failures == 1).await;
+    for _ in 0..100 {
+        assert_eq!(s.cfg.access_token().await.unwrap(), first);
+    }
+    s.clock.advance(Duration::from_millis(59_900));
     for _ in 0..100 {
         assert_eq!(s.cfg.access_token().await.unwrap(), first);
     }
     assert_eq!(
         s.platform.hook.entered(),
         requests + 1,
-        "no retry within the backoff"
+        "no retry within the step"
     );
-    s.clock.advance(Duration::from_millis(1001));
+    s.clock.advance(Duration::from_millis(200));
     assert_eq!(s.cfg.access_token().await.unwrap(), first);
     wait_until(|| s.cfg.cached_access_token().is_some_and(|t| t != first)).await;
     assert_eq!(s.platform.hook.entered(), requests + 2);
@@ -377,7 +383,7 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
     for c in callers {
         let err = c.await.unwrap().unwrap_err();
         assert!(matches!(err, TokenError::Revoked { .. }), "{err:?}");
-        assert_eq!(err.code(), "credentials_revoked");
+        assert_eq!(FailureCode::from(&err), "credentials_revoked");
         assert!(!err.to_string().contains(&secret));
     }
     assert_eq!(
@@ -393,18 +399,21 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
         ));
     }
     assert_eq!(s.memory.token_attempts_with_secret(&secret) - before, 1);
-    // The gate is open, with the reason; the secret is gone from the state.
+    // The gate is open, with the reason; the credentials are kept in the
+    // state, marked refused, and handed to nobody.
     assert!(s.cfg.needs_configuration());
     let status = s.cfg.status().unwrap();
     assert!(status.needs_configuration);
     let revoked = status
         .credentials_revoked
         .expect("the reason is in the status");
-    assert!(
-        !serde_json::to_string(&s.store.load().unwrap())
-            .unwrap()
-            .contains(&secret)
+    let stored = s.store.load().unwrap().unwrap();
+    assert_eq!(stored.credentials.as_ref().unwrap().secret(), secret);
+    assert_eq!(
+        stored.refused_credentials().map(|c| c.client_id.clone()),
+        Some(revoked.client_id.clone())
     );
+    assert_eq!(stored.revocation.as_ref().unwrap().status, Some(401));
     assert!(s.cfg.credentials().unwrap().is_none());
     // The unattended path does not guess: an administrator must decide.
     assert!(matches!(
@@ -588,4 +597,45 @@ async fn tokens_expire_in_the_cache_never_in_a_callers_hands() {
         s.clock.advance(Duration::from_millis(10));
     }
     assert!((19..=22).contains(&refreshes), "{refreshes} tokens in 20 s");
+}
+
+/// One retry layer, paced: with a 6-second token (refresh window 3 s) and
+/// a failing endpoint, whole refreshes come a fifth of the window (0.6 s)
+/// apart — at 3, 3.6, 4.2, 4.8 and 5.4 s — never bunched near expiry, and
+/// the valid token stays in service until it expires.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_refreshes_are_spread_evenly_over_the_refresh_window() {
+    let s = configured().await;
+    s.memory.set_token_lifetime(Duration::from_secs(6));
+    // The token obtained now lives 6 s (counted from this instant).
+    let token = {
+        let t = s.cfg.access_token().await.unwrap();
+        if t.expires_at() - s.clock.now() > chrono::TimeDelta::seconds(6) {
+            assert!(s.cfg.invalidate_token(&t));
+            s.cfg.access_token().await.unwrap()
+        } else {
+            t
+        }
+    };
+    for _ in 0..10 {
+        s.memory.fail_next(
+            Operation::Verify,
+            PlatformError::api(ErrorCode::Unavailable),
+        );
+    }
+    let start = s.platform.hook.entered();
+    let mut tried_at = Vec::new();
+    // Walk the clock in 100 ms steps to 5.9 s, asking at every step.
+    for step in 1..=59 {
+        s.clock.advance(Duration::from_millis(100));
+        let before = s.cfg.token_stats();
+        assert_eq!(s.cfg.access_token().await.unwrap(), token, "step {step}");
+        // A refresh starts (counted at once) and fails in the background.
+        if s.cfg.token_stats().requests > before.requests {
+            wait_until(|| s.cfg.token_stats().failures > before.failures).await;
+            tried_at.push(step * 100);
+        }
+    }
+    assert_eq!(s.platform.hook.entered() - start, tried_at.len());
+    assert_eq!(tried_at, vec![3000, 3600, 4200, 4800, 5400], "{tried_at:?}");
 }

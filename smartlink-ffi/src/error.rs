@@ -7,6 +7,9 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
+use smartlink_core::ConfiguratorError;
+use smartlink_core::{FailureCode, Refusal, TokenError};
+
 /// The result of every `smartlink_*` function.
 ///
 /// `SMARTLINK_RESULT_OK` (0) is success; every error is in 7000–7099. Codes
@@ -60,8 +63,10 @@ pub enum smartlink_result {
     TaskFailed = 7019,
     /// An unexpected internal error.
     Internal = 7020,
-    /// The platform refused this installation's credentials (revoked or
-    /// expired): no access token until the configurator runs again.
+    /// The platform refused this installation's credentials (revoked,
+    /// expired, or a wrong token URL or client authentication method): no
+    /// access token until the configurator runs again or they are verified
+    /// anew (`reverify_credentials`); they are kept, marked refused.
     CredentialsRevoked = 7021,
 }
 
@@ -148,8 +153,32 @@ impl smartlink_result {
             Self::TaskFailed => "the configuration task failed\0",
             Self::Internal => "unexpected internal error\0",
             Self::CredentialsRevoked => {
-                "the platform refused this installation's credentials (revoked or expired); the configurator is needed again\0"
+                "the platform refused this installation's credentials (revoked or expired, or a wrong token URL or client authentication method); they are kept, marked refused\0"
             }
+        }
+    }
+
+    /// The result of a failure of the platform or the core, by its code:
+    /// the one place where a [`FailureCode`] becomes a result. An operation
+    /// that ran out of time is `Timeout` whichever deadline fired first
+    /// (the call's or the HTTP client's own).
+    pub fn of_failure(code: &FailureCode) -> Self {
+        match code {
+            FailureCode::Timeout => Self::Timeout,
+            FailureCode::Cancelled => Self::Cancelled,
+            FailureCode::State => Self::State,
+            FailureCode::Busy => Self::Busy,
+            FailureCode::Decision => Self::DecisionRefused,
+            FailureCode::CredentialsRevoked => Self::CredentialsRevoked,
+            FailureCode::NotConfigured => Self::NotConfigured,
+            FailureCode::Abandoned => Self::Runtime,
+            FailureCode::Platform(_)
+            | FailureCode::Transport
+            | FailureCode::Protocol
+            | FailureCode::ResponseTooLarge
+            | FailureCode::Config
+            | FailureCode::InvalidInput => Self::Platform,
+            _ => Self::Internal,
         }
     }
 
@@ -194,6 +223,55 @@ impl FfiError {
     pub fn with_support_id(mut self, id: impl Into<String>) -> Self {
         self.support_id = Some(id.into());
         self
+    }
+}
+
+impl From<TokenError> for FfiError {
+    /// Keeps the stable sub-code and the support id; the message never
+    /// holds the token.
+    fn from(e: TokenError) -> Self {
+        let code = FailureCode::from(&e);
+        let mut out = FfiError::new(smartlink_result::of_failure(&code), e.to_string())
+            .with_sub_code(code.as_str());
+        if let TokenError::Platform(p) = &e
+            && let Some(id) = p.request_id()
+        {
+            out = out.with_support_id(id);
+        }
+        out
+    }
+}
+
+impl From<ConfiguratorError> for FfiError {
+    /// Keeps the stable sub-code (the failure's code, or the refusal's) and
+    /// the support id.
+    fn from(e: ConfiguratorError) -> Self {
+        let message = e.to_string();
+        match e {
+            ConfiguratorError::Wizard(w) => FfiError::new(smartlink_result::WizardRefused, message)
+                .with_sub_code(Refusal::from(&w).as_str()),
+            ConfiguratorError::Decision(d) => {
+                FfiError::new(smartlink_result::DecisionRefused, message)
+                    .with_sub_code(Refusal::from(&d).as_str())
+            }
+            ConfiguratorError::NoRuntime => FfiError::new(smartlink_result::Runtime, message),
+            ConfiguratorError::TaskFailed { task_id, code, .. } => {
+                FfiError::new(smartlink_result::TaskFailed, message)
+                    .with_sub_code(code.as_str())
+                    .with_support_id(task_id.to_string())
+            }
+            other => {
+                let code = FailureCode::from(&other);
+                let mut out = FfiError::new(smartlink_result::of_failure(&code), message)
+                    .with_sub_code(code.as_str());
+                if let ConfiguratorError::Platform(p) = &other
+                    && let Some(id) = p.request_id()
+                {
+                    out = out.with_support_id(id);
+                }
+                out
+            }
+        }
     }
 }
 
@@ -250,5 +328,48 @@ mod tests {
             assert!(c.message_nul().ends_with('\0'));
             assert_eq!(smartlink_result::from_u32(n), Some(c));
         }
+    }
+
+    #[test]
+    fn every_kind_has_a_text_in_all_three_languages() {
+        use smartlink_core::messages::{Locale, code_text};
+        let unknown = code_text(Locale::En, "no_such_code");
+        for c in smartlink_result::ALL.into_iter().skip(1) {
+            for locale in [Locale::PtBr, Locale::Es, Locale::En] {
+                assert_ne!(
+                    code_text(locale, c.name()),
+                    code_text(locale, "no_such_code"),
+                    "{c:?} in {locale:?}"
+                );
+            }
+            assert_ne!(code_text(Locale::En, c.name()), unknown, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_timeout_is_a_timeout_whichever_deadline_fired() {
+        use smartlink_core::PlatformError;
+        let http = PlatformError::Timeout {
+            elapsed: std::time::Duration::from_millis(1500),
+            request_id: Some("r-1".into()),
+        };
+        let e = FfiError::from(ConfiguratorError::Platform(http.clone()));
+        assert_eq!(e.code, smartlink_result::Timeout);
+        assert_eq!(e.sub_code.as_deref(), Some("timeout"));
+        assert_eq!(e.support_id.as_deref(), Some("r-1"));
+        assert!(e.message.contains("(1.5 s)"), "{}", e.message);
+        let e = FfiError::from(TokenError::Platform(http));
+        assert_eq!(e.code, smartlink_result::Timeout);
+        // Other platform failures stay PLATFORM.
+        let e = FfiError::from(ConfiguratorError::Platform(PlatformError::api(
+            smartlink_core::ErrorCode::Internal,
+        )));
+        assert_eq!(e.code, smartlink_result::Platform);
+        assert_eq!(e.sub_code.as_deref(), Some("internal"));
+        let e = FfiError::from(TokenError::Abandoned);
+        assert_eq!(
+            (e.code, e.sub_code.as_deref()),
+            (smartlink_result::Runtime, Some("abandoned"))
+        );
     }
 }

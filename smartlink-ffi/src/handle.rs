@@ -10,8 +10,9 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde_json::Value;
-use smartlink_core::messages::Locale;
-use smartlink_core::platform::http::{HttpPlatform, HttpPlatformConfig};
+use smartlink_core::FailureCode;
+use smartlink_core::messages::{Locale, duration_text};
+use smartlink_core::{ClientAuthMethod, HttpPlatform, HttpPlatformConfig};
 use smartlink_core::{
     Configurator, FileStateStore, InstallationSpec, MemoryStateStore, StateStore,
 };
@@ -38,6 +39,8 @@ struct Config {
     platform_url: String,
     #[serde(default)]
     token_url: Option<String>,
+    #[serde(default)]
+    client_auth: Option<String>,
     #[serde(default)]
     connect_timeout_ms: Option<u64>,
     #[serde(default)]
@@ -117,6 +120,14 @@ fn http_config(
     if let Some(url) = &config.token_url {
         http = http.with_token_url(url.clone());
     }
+    if let Some(name) = &config.client_auth {
+        let method = ClientAuthMethod::parse(name).ok_or_else(|| {
+            invalid_config(format!(
+                "`client_auth`: {name:?} is not a client authentication method (client_secret_basic, client_secret_post)"
+            ))
+        })?;
+        http = http.with_client_auth(method);
+    }
     if let Some(d) = ms("connect_timeout_ms", config.connect_timeout_ms)? {
         http = http.with_connect_timeout(d);
     }
@@ -152,18 +163,16 @@ impl HandleInner {
             Some(_) => return Err(invalid_config("`token` must be a non-empty string")),
             None => return Err(invalid_config("`token` is required")),
         };
-        let mut config: Config = crate::json_api::from_value_named(value)
+        let mut config: Config = crate::de::from_value_named(value)
             .map_err(|e| invalid_config(format!("configuration: {e}")))?;
 
-        let installation: InstallationConfig = crate::json_api::from_value_named(std::mem::take(
-            &mut config.installation,
-        ))
-        .map_err(|e| {
-            FfiError::new(
-                smartlink_result::InvalidInstallation,
-                format!("installation: {e}"),
-            )
-        })?;
+        let installation: InstallationConfig =
+            crate::de::from_value_named(std::mem::take(&mut config.installation)).map_err(|e| {
+                FfiError::new(
+                    smartlink_result::InvalidInstallation,
+                    format!("installation: {e}"),
+                )
+            })?;
         let spec = InstallationSpec::parse(
             &installation.id,
             &installation.line,
@@ -264,6 +273,7 @@ impl HandleInner {
         fut: impl Future<Output = T>,
     ) -> Result<T, FfiError> {
         let deadline = deadline.unwrap_or(self.default_deadline);
+        let started = std::time::Instant::now();
         let mut cancelled = self.cancel.subscribe();
         let guard = self.runtime.read().unwrap_or_else(|e| e.into_inner());
         // `close` marks the handle before cancelling: a call that subscribed
@@ -287,8 +297,11 @@ impl HandleInner {
                 ).with_sub_code("cancelled")),
                 _ = tokio::time::sleep(deadline) => Err(FfiError::new(
                     smartlink_result::Timeout,
-                    format!("the call's deadline ({} ms) passed", deadline.as_millis()),
-                ).with_sub_code("timeout")),
+                    format!(
+                        "the call did not finish within its deadline ({})",
+                        duration_text(started.elapsed())
+                    ),
+                ).with_sub_code(FailureCode::Timeout.as_str())),
             }
         })
     }

@@ -17,12 +17,12 @@
 //!
 //! | id | in | out |
 //! |----|----|-----|
-//! | 1 `OPEN` | the configuration JSON | `{"ok":true,"handle":N}` (the same N for the same configuration while open) |
-//! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` |
+//! | 1 `OPEN` | the configuration JSON | `{"ok":true,"handle":N}` (the same N for the same configuration while open; each OPEN counts) |
+//! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` (ends one OPEN; the handle ends with the last) |
 //! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
-//! | 10–27 | `{"handle":N,…}` | the response of the operation named by the id (see [`OP_IDS`]) |
+//! | 10–28 | `{"handle":N,…}` | the response of the operation of that id (see [`crate::operations::OPERATIONS`]) |
 //!
-//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–127) does the same
+//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–128) does the same
 //! in Windows-1252 instead of UTF-8, for Protheus installations on that code
 //! page: `in` is read as CP1252, `out` receives CP1252 (a character CP1252
 //! lacks becomes `?`), and the size rule applies to the converted bytes.
@@ -47,70 +47,11 @@ pub const SMARTLINK_EXEC_OPEN: c_int = 1;
 pub const SMARTLINK_EXEC_CLOSE: c_int = 2;
 /// `ExecInClientDLL` id: any JSON operation (`op` in the request).
 pub const SMARTLINK_EXEC_CALL: c_int = 3;
-/// `ExecInClientDLL` id: the `version` operation.
-pub const SMARTLINK_EXEC_VERSION: c_int = 10;
-/// `ExecInClientDLL` id: the `needs_configuration` operation.
-pub const SMARTLINK_EXEC_NEEDS_CONFIGURATION: c_int = 11;
-/// `ExecInClientDLL` id: the `ensure_configured` operation.
-pub const SMARTLINK_EXEC_ENSURE_CONFIGURED: c_int = 12;
-/// `ExecInClientDLL` id: the `screen` operation.
-pub const SMARTLINK_EXEC_SCREEN: c_int = 13;
-/// `ExecInClientDLL` id: the `apply` operation.
-pub const SMARTLINK_EXEC_APPLY: c_int = 14;
-/// `ExecInClientDLL` id: the `task_status` operation.
-pub const SMARTLINK_EXEC_TASK_STATUS: c_int = 15;
-/// `ExecInClientDLL` id: the `wait_task` operation.
-pub const SMARTLINK_EXEC_WAIT_TASK: c_int = 16;
-/// `ExecInClientDLL` id: the `credentials` operation.
-pub const SMARTLINK_EXEC_CREDENTIALS: c_int = 17;
-/// `ExecInClientDLL` id: the `status` operation.
-pub const SMARTLINK_EXEC_STATUS: c_int = 18;
-/// `ExecInClientDLL` id: the `configure_unattended` operation.
-pub const SMARTLINK_EXEC_CONFIGURE_UNATTENDED: c_int = 19;
-/// `ExecInClientDLL` id: the `forget_local` operation.
-pub const SMARTLINK_EXEC_FORGET_LOCAL: c_int = 20;
-/// `ExecInClientDLL` id: the `unbind` operation.
-pub const SMARTLINK_EXEC_UNBIND: c_int = 21;
-/// `ExecInClientDLL` id: the `rotate_credentials` operation.
-pub const SMARTLINK_EXEC_ROTATE_CREDENTIALS: c_int = 22;
-/// `ExecInClientDLL` id: the `messages` operation.
-pub const SMARTLINK_EXEC_MESSAGES: c_int = 23;
-/// `ExecInClientDLL` id: the `cancel` operation.
-pub const SMARTLINK_EXEC_CANCEL: c_int = 24;
-/// `ExecInClientDLL` id: the `access_token` operation (the response holds the
-/// token: never log it).
-pub const SMARTLINK_EXEC_ACCESS_TOKEN: c_int = 25;
-/// `ExecInClientDLL` id: the `invalidate_token` operation.
-pub const SMARTLINK_EXEC_INVALIDATE_TOKEN: c_int = 26;
-/// `ExecInClientDLL` id: the `whoami` operation.
-pub const SMARTLINK_EXEC_WHOAMI: c_int = 27;
 /// `ExecInClientDLL`: add to any id (`SMARTLINK_EXEC_CP1252 +
 /// SMARTLINK_EXEC_SCREEN` is 113) for the same call in Windows-1252: `in` is
 /// read as CP1252 and `out` receives CP1252 (characters CP1252 lacks become
 /// `?`; the size rule applies to the converted bytes).
 pub const SMARTLINK_EXEC_CP1252: c_int = 100;
-/// `ExecInClientDLL` ids bound to one operation each.
-pub const OP_IDS: &[(c_int, &str)] = &[
-    (SMARTLINK_EXEC_VERSION, "version"),
-    (SMARTLINK_EXEC_NEEDS_CONFIGURATION, "needs_configuration"),
-    (SMARTLINK_EXEC_ENSURE_CONFIGURED, "ensure_configured"),
-    (SMARTLINK_EXEC_SCREEN, "screen"),
-    (SMARTLINK_EXEC_APPLY, "apply"),
-    (SMARTLINK_EXEC_TASK_STATUS, "task_status"),
-    (SMARTLINK_EXEC_WAIT_TASK, "wait_task"),
-    (SMARTLINK_EXEC_CREDENTIALS, "credentials"),
-    (SMARTLINK_EXEC_STATUS, "status"),
-    (SMARTLINK_EXEC_CONFIGURE_UNATTENDED, "configure_unattended"),
-    (SMARTLINK_EXEC_FORGET_LOCAL, "forget_local"),
-    (SMARTLINK_EXEC_UNBIND, "unbind"),
-    (SMARTLINK_EXEC_ROTATE_CREDENTIALS, "rotate_credentials"),
-    (SMARTLINK_EXEC_MESSAGES, "messages"),
-    (SMARTLINK_EXEC_CANCEL, "cancel"),
-    (SMARTLINK_EXEC_ACCESS_TOKEN, "access_token"),
-    (SMARTLINK_EXEC_INVALIDATE_TOKEN, "invalidate_token"),
-    (SMARTLINK_EXEC_WHOAMI, "whoami"),
-];
-
 struct Slot {
     generation: u32,
     entry: Option<Entry>,
@@ -120,6 +61,8 @@ struct Entry {
     handle: Arc<HandleInner>,
     serial: u64,
     config_hash: u64,
+    /// OPENs not yet matched by a CLOSE: the handle lives while any is.
+    opens: usize,
 }
 
 /// The handle table. Numbers are `generation << 16 | (index + 1)`: positive,
@@ -171,39 +114,28 @@ fn config_hash(json: &str) -> u64 {
     h.finish()
 }
 
-/// Opens a handle (or finds the open one of the same configuration).
+/// Opens a handle, or counts one more OPEN of the open handle of the same
+/// configuration (same number).
 pub fn open(config_json: &str) -> Result<i64, FfiError> {
     let hash = config_hash(config_json);
-    {
-        let t = table();
-        for (i, slot) in t.slots.iter().enumerate() {
-            if let Some(e) = &slot.entry
-                && e.config_hash == hash
-            {
-                return Ok(encode(i, slot.generation));
-            }
-        }
+    if let Some(n) = reopen(&mut table(), hash) {
+        return Ok(n);
     }
     let handle = HandleInner::from_json(config_json)?;
     let mut t = table();
     // Another thread may have opened the same configuration meanwhile.
-    let existing = t.slots.iter().enumerate().find_map(|(i, slot)| {
-        slot.entry
-            .as_ref()
-            .filter(|e| e.config_hash == hash)
-            .map(|_| encode(i, slot.generation))
-    });
-    if let Some(code) = existing {
+    if let Some(n) = reopen(&mut t, hash) {
         // Shutting our duplicate down joins its thread: never under the
         // table's lock, which every other call needs.
         drop(t);
         drop(handle);
-        return Ok(code);
+        return Ok(n);
     }
     let entry = Entry {
         handle,
-        serial: crate::next_serial(),
+        serial: crate::stash::next_serial(),
         config_hash: hash,
+        opens: 1,
     };
     if let Some(i) = t.slots.iter().position(|s| s.entry.is_none()) {
         let slot = &mut t.slots[i];
@@ -223,6 +155,15 @@ pub fn open(config_json: &str) -> Result<i64, FfiError> {
     Ok(encode(t.slots.len() - 1, 1))
 }
 
+/// Counts one more OPEN of the open handle of this configuration, if any.
+fn reopen(t: &mut Table, hash: u64) -> Option<i64> {
+    t.slots.iter_mut().enumerate().find_map(|(i, slot)| {
+        let e = slot.entry.as_mut().filter(|e| e.config_hash == hash)?;
+        e.opens += 1;
+        Some(encode(i, slot.generation))
+    })
+}
+
 fn get(n: i64) -> Result<(Arc<HandleInner>, u64), FfiError> {
     let (index, generation) = decode(n).ok_or_else(invalid_handle)?;
     let t = table();
@@ -235,15 +176,22 @@ fn get(n: i64) -> Result<(Arc<HandleInner>, u64), FfiError> {
     }
 }
 
-/// Closes a handle: its number becomes invalid at once; its threads are
-/// joined once calls in flight on other threads have returned.
+/// Ends one OPEN of a handle. The last one closes it: its number becomes
+/// invalid at once, and its threads are joined once calls in flight on
+/// other threads have returned. Before that, the number stays valid for the
+/// threads that opened it too.
 pub fn close(n: i64) -> Result<(), FfiError> {
     let (index, generation) = decode(n).ok_or_else(invalid_handle)?;
     let entry = {
         let mut t = table();
         let slot = t.slots.get_mut(index).ok_or_else(invalid_handle)?;
-        if slot.entry.is_none() || slot.generation & GENERATION_MASK != generation {
+        if slot.generation & GENERATION_MASK != generation {
             return Err(invalid_handle());
+        }
+        let entry = slot.entry.as_mut().ok_or_else(invalid_handle)?;
+        entry.opens -= 1;
+        if entry.opens > 0 {
+            return Ok(());
         }
         slot.generation = slot.generation.wrapping_add(1) & GENERATION_MASK;
         if slot.generation == 0 {
@@ -311,8 +259,8 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             let op = if id == SMARTLINK_EXEC_CALL {
                 None
             } else {
-                match OP_IDS.iter().find(|(i, _)| *i == id) {
-                    Some((_, op)) => Some(*op),
+                match crate::operations::by_id(id) {
+                    Some(op) => Some(op.name),
                     None => {
                         return fail(
                             FfiError::new(
@@ -337,7 +285,8 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
                 req.insert("op".into(), json!(op));
             }
             let request = Value::Object(req).to_string();
-            let response = crate::run_request(serial, &handle, &stash_key(id, input), &request);
+            let response =
+                crate::stash::run_request(serial, &handle, &stash_key(id, input), &request);
             let keep = (!response.holds_secret).then_some(serial);
             (response.code, response.body, keep)
         }
@@ -349,19 +298,24 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 /// JSON response into `out`.
 ///
 /// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-127): the same call in
+/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-128): the same call in
 ///   Windows-1252, both ways: `input` is read as CP1252, the response is
 ///   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 ///   rules below count the converted bytes.
 /// - `out` (may be NULL only when `out_size` is 0): `out_size` writable bytes.
-/// - Returns 0 (`SMARTLINK_RESULT_OK`) when the operation succeeded, else its
-///   `smartlink_result` code; the JSON response (`"ok": false` with the
+/// - Returns an `int`, not a `smartlink_result`: 0 (`SMARTLINK_RESULT_OK`)
+///   when the operation succeeded, else its `smartlink_result` code (also
+///   `NULL_ARGUMENT`, `INVALID_UTF8`, `PANIC` for the call itself); the JSON
+///   response (`"ok": false` with the
 ///   error) is written in both cases when it fits. When it does not fit,
 ///   returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes instead the short
 ///   `{"ok":false,"error":{…,"needed":N}}` if that fits, else nothing; calling
 ///   again with the same id and input on the same thread delivers the kept
 ///   response without running the operation twice.
-/// - Thread-safe; integer handles may be shared between threads.
+/// - Thread-safe; integer handles may be shared between threads. Each OPEN
+///   of a configuration counts (the same number for the same configuration)
+///   and each CLOSE ends one: the handle lives until the last CLOSE, so each
+///   user thread may OPEN and CLOSE on its own.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ExecInClientDLL(
     id: c_int,
@@ -377,12 +331,7 @@ pub unsafe extern "C" fn ExecInClientDLL(
                 "argument `input` is NULL",
             ));
         }
-        if out.is_null() && out_len != 0 {
-            return Err(FfiError::new(
-                smartlink_result::NullArgument,
-                "argument `out` is NULL",
-            ));
-        }
+        crate::buffer::check_buffer(out, out_len, "out", "out_size")?;
         let (id, cp1252) = split_id(id);
         // SAFETY: non-NULL, NUL-terminated (caller's promise).
         let raw = unsafe { std::ffi::CStr::from_ptr(input) }.to_bytes();
@@ -405,7 +354,7 @@ pub unsafe extern "C" fn ExecInClientDLL(
             Cow::Borrowed(response.as_bytes())
         };
         let mut needed = 0usize;
-        let copied = crate::copy_out_bytes(&bytes, out, out_len, &mut needed);
+        let copied = crate::buffer::copy_out_bytes(&bytes, out, out_len, &mut needed);
         if let Cow::Owned(encoded) = &mut bytes {
             encoded.zeroize();
         }
@@ -420,7 +369,7 @@ pub unsafe extern "C" fn ExecInClientDLL(
                 match serial {
                     // Keyed like smartlink_call's stash, so the retry with a
                     // bigger buffer does not run the operation again.
-                    Some(serial) => crate::stash_undelivered(
+                    Some(serial) => crate::stash::stash_undelivered(
                         serial,
                         &stash_key(id, input),
                         crate::json_api::Response {
@@ -436,7 +385,7 @@ pub unsafe extern "C" fn ExecInClientDLL(
                     "result": smartlink_result::BufferTooSmall as u32,
                     "code": "buffer_too_small", "needed": needed}})
                 .to_string();
-                let _ = crate::copy_out(&short, out, out_len, std::ptr::null_mut());
+                let _ = crate::buffer::copy_out(&short, out, out_len, std::ptr::null_mut());
                 Ok(smartlink_result::BufferTooSmall)
             }
         }
@@ -463,7 +412,7 @@ fn split_id(id: c_int) -> (c_int, bool) {
             if matches!(
                 base,
                 SMARTLINK_EXEC_OPEN | SMARTLINK_EXEC_CLOSE | SMARTLINK_EXEC_CALL
-            ) || OP_IDS.iter().any(|(i, _)| *i == base) =>
+            ) || crate::operations::by_id(base).is_some() =>
         {
             (base, true)
         }
@@ -483,11 +432,14 @@ mod tests {
     fn cp1252_ids_map_to_their_base() {
         assert_eq!(split_id(101), (SMARTLINK_EXEC_OPEN, true));
         assert_eq!(split_id(103), (SMARTLINK_EXEC_CALL, true));
-        assert_eq!(split_id(113), (SMARTLINK_EXEC_SCREEN, true));
-        assert_eq!(split_id(124), (SMARTLINK_EXEC_CANCEL, true));
-        assert_eq!(split_id(125), (SMARTLINK_EXEC_ACCESS_TOKEN, true));
-        assert_eq!(split_id(127), (SMARTLINK_EXEC_WHOAMI, true));
-        for id in [13, 100, 104, 109, 128, 201, i32::MIN, i32::MAX] {
+        assert_eq!(split_id(102), (SMARTLINK_EXEC_CLOSE, true));
+        for op in crate::operations::OPERATIONS {
+            assert_eq!(split_id(op.id + SMARTLINK_EXEC_CP1252), (op.id, true));
+        }
+        assert_eq!(split_id(113), (13, true));
+        assert_eq!(split_id(127), (27, true));
+        assert_eq!(split_id(128), (28, true));
+        for id in [13, 100, 104, 109, 129, 201, i32::MIN, i32::MAX] {
             assert_eq!(split_id(id), (id, false), "{id}");
         }
     }

@@ -10,8 +10,7 @@
 //! deadline. See `docs/reliability.md`, "Bad input".
 
 mod common;
-#[path = "../../smartlink-core/tests/corpus/mod.rs"]
-mod corpus;
+use smartlink_testkit::corpus;
 
 use std::ffi::{CStr, c_char};
 use std::ptr::null_mut;
@@ -20,8 +19,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use serde_json::{Map, Value, json};
 use smartlink::error::smartlink_result as R;
-use smartlink::json_api::OPERATIONS;
 use smartlink::*;
+use smartlink_testkit::ffi::Handle;
 
 /// The token of the configurations: must never appear in an error.
 const SECRET_TOKEN: &str = "tok-SECRET-7f3a9c41d2";
@@ -47,6 +46,14 @@ const CONFIG_CODES: &[R] = &[
     R::InvalidConfig,
     R::InvalidInstallation,
 ];
+
+/// Every JSON operation's name.
+fn operation_names() -> Vec<&'static str> {
+    smartlink::operations::OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .collect()
+}
 
 fn cases(bounded: u32) -> Config {
     Config::with_cases(corpus::cases(bounded, 10_000))
@@ -109,23 +116,9 @@ fn try_config(bytes: &[u8], what: &str) -> R {
     rc
 }
 
-/// A handle on the C ABI, freed on drop.
-struct Handle(*mut smartlink_configurator);
-
-impl Handle {
-    fn new(config: &Map<String, Value>) -> Self {
-        let text = format!("{}\0", Value::Object(config.clone()));
-        let mut h = null_mut();
-        let rc = unsafe { smartlink_configurator_new(text.as_ptr().cast(), &mut h) };
-        assert_eq!(rc, R::Ok, "{}", last_error_message());
-        Self(h)
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        unsafe { smartlink_configurator_free(self.0) };
-    }
+/// A handle on the C ABI for `config`, freed on drop.
+fn handle(config: &Map<String, Value>) -> Handle {
+    Handle::new(&Value::Object(config.clone()).to_string())
 }
 
 /// Checks one response body against the contract; returns `ok`.
@@ -279,7 +272,7 @@ fn config_field() -> impl Strategy<Value = Vec<String>> {
         4 => prop::sample::select(vec![
             "platform_url", "token", "token_url", "state", "state_file", "installation",
             "locale", "connect_timeout_ms", "read_timeout_ms", "deadline_ms", "proxy",
-            "ca_file",
+            "ca_file", "client_auth",
         ])
         .prop_map(|k| vec![k.to_owned()]),
         3 => prop::sample::select(vec!["id", "line", "kind", "name"])
@@ -396,7 +389,7 @@ fn action() -> impl Strategy<Value = Value> {
 
 fn op() -> impl Strategy<Value = Value> {
     prop_oneof![
-        6 => prop::sample::select(OPERATIONS.to_vec()).prop_map(Value::from),
+        6 => prop::sample::select(operation_names()).prop_map(Value::from),
         1 => prop::sample::select(vec!["__test_panic", "VERSION", "version ", "", "op"])
             .prop_map(Value::from),
         1 => leaf(),
@@ -508,6 +501,7 @@ fn nasty_configurations_are_typed_errors() {
         &["deadline_ms"],
         &["proxy"],
         &["ca_file"],
+        &["client_auth"],
         &["\u{0}unknown"],
     ];
     let placeholder = "\u{1}PLACEHOLDER\u{1}";
@@ -534,7 +528,7 @@ fn nasty_configurations_are_typed_errors() {
 // ---------------------------------------------------------------------------
 
 fn dead_handle(id: &str) -> Handle {
-    Handle::new(&base_config(DEAD_URL, id, 200))
+    handle(&base_config(DEAD_URL, id, 200))
 }
 
 proptest! {
@@ -556,7 +550,7 @@ proptest! {
                         .and_then(|r| r.get("op").and_then(Value::as_str).map(str::to_owned));
                     if v["ok"] == true {
                         let op = op.expect("ok without an op");
-                        prop_assert!(OPERATIONS.contains(&op.as_str()), "{op:?} succeeded");
+                        prop_assert!(operation_names().contains(&op.as_str()), "{op:?} succeeded");
                     }
                 }
             } else {
@@ -568,15 +562,15 @@ proptest! {
 
 struct SandboxHandle {
     handle: Handle,
-    _sandbox: common::Sandbox,
+    _sandbox: smartlink_sandbox::BackgroundSandbox,
 }
 
 fn sandbox_handle(id: &str) -> SandboxHandle {
     let sandbox = common::sandbox();
-    let mut config = base_config(&sandbox.url, id, 3000);
+    let mut config = base_config(&sandbox.url(), id, 3000);
     config.insert("token".into(), json!(common::TOKEN));
     SandboxHandle {
-        handle: Handle::new(&config),
+        handle: handle(&config),
         _sandbox: sandbox,
     }
 }
@@ -725,11 +719,16 @@ fn exec_open(id: &str) -> i64 {
 }
 
 fn exec_id() -> impl Strategy<Value = i32> {
+    let ops: Vec<i32> = smartlink::operations::OPERATIONS
+        .iter()
+        .map(|o| o.id)
+        .collect();
+    let last = ops.iter().copied().max().unwrap_or(27);
     prop_oneof![
-        // Every id (see `OP_IDS`): OPEN, CLOSE, CALL and the operations 10-27.
-        6 => prop::sample::select([1, 2, 3].into_iter().chain(10..=27).collect::<Vec<i32>>()),
+        // Every id: OPEN, CLOSE, CALL and the operations' (10 up).
+        6 => prop::sample::select([1, 2, 3].into_iter().chain(ops).collect::<Vec<i32>>()),
         1 => any::<i32>(),
-        1 => prop::sample::select(vec![0, -1, 4, 9, 28, 100, 128, i32::MIN, i32::MAX]),
+        1 => prop::sample::select(vec![0, -1, 4, 9, last + 1, 100, last + 101, i32::MIN, i32::MAX]),
     ]
 }
 

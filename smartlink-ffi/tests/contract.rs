@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use smartlink::error::smartlink_result as R;
 use smartlink::*;
+use smartlink_testkit::ffi::{Handle, call, last_error};
 
 fn memory_config(url: &str) -> CString {
     CString::new(format!(
@@ -21,45 +22,8 @@ fn memory_config(url: &str) -> CString {
     .unwrap()
 }
 
-struct Handle(*mut smartlink_configurator);
-unsafe impl Send for Handle {}
-unsafe impl Sync for Handle {}
-impl Drop for Handle {
-    fn drop(&mut self) {
-        unsafe { smartlink_configurator_free(self.0) };
-    }
-}
-
 fn new_handle(config: &CStr) -> Handle {
-    let mut h = null_mut();
-    let rc = unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) };
-    assert_eq!(rc, R::Ok, "{}", last_error());
-    Handle(h)
-}
-
-fn last_error() -> String {
-    let mut needed = 0usize;
-    unsafe { smartlink_last_error_message(null_mut(), 0, &mut needed) };
-    let mut buf = vec![0u8; needed];
-    let rc = unsafe { smartlink_last_error_message(buf.as_mut_ptr().cast(), needed, &mut needed) };
-    assert_eq!(rc, R::Ok);
-    CStr::from_bytes_until_nul(&buf)
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
-fn call(h: &Handle, request: &str) -> serde_json::Value {
-    let req = CString::new(request).unwrap();
-    let mut out: *mut c_char = null_mut();
-    assert_eq!(
-        unsafe { smartlink_call_alloc(h.0, req.as_ptr(), &mut out) },
-        R::Ok
-    );
-    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
-    unsafe { smartlink_string_free(out) };
-    serde_json::from_str(&text).unwrap()
+    Handle::new(config.to_str().unwrap())
 }
 
 #[test]
@@ -116,14 +80,23 @@ fn every_function_refuses_null_pointers() {
             smartlink_needs_configuration(h.0, null_mut()),
             R::NullArgument
         );
-        assert_eq!(smartlink_ensure_configured(null(), &mut i), R::NullArgument);
+        assert_eq!(
+            smartlink_ensure_configured(null(), (&raw mut i).cast()),
+            R::NullArgument
+        );
         assert_eq!(
             smartlink_ensure_configured(h.0, null_mut()),
             R::NullArgument
         );
-        assert_eq!(smartlink_task_status(null(), &mut i), R::NullArgument);
+        assert_eq!(
+            smartlink_task_status(null(), (&raw mut i).cast()),
+            R::NullArgument
+        );
         assert_eq!(smartlink_task_status(h.0, null_mut()), R::NullArgument);
-        assert_eq!(smartlink_wait_task(null(), 1, &mut i), R::NullArgument);
+        assert_eq!(
+            smartlink_wait_task(null(), 1, (&raw mut i).cast()),
+            R::NullArgument
+        );
         assert_eq!(smartlink_wait_task(h.0, 1, null_mut()), R::NullArgument);
         assert_eq!(
             smartlink_last_error_message(buf.as_mut_ptr(), 256, null_mut()),
@@ -319,7 +292,7 @@ fn fields_an_operation_does_not_read_are_refused() {
     for request in [
         r#"{"op":"screen","deadline_ms":1000}"#,
         r#"{"op":"messages","locale":"es-AR"}"#,
-        r#"{"op":"wait_task","timeout_ms":1}"#,
+        r#"{"op":"wait_task","timeout_ms":1000}"#,
     ] {
         let r = call(&h, request);
         assert_eq!(r["ok"], true, "{request}: {r}");
@@ -417,9 +390,9 @@ fn result_codes_have_messages_and_a_fixed_range() {
 #[test]
 fn every_json_operation_answers() {
     let sb = common::sandbox();
-    let h = new_handle(&memory_config(&sb.url));
-    for op in smartlink::json_api::OPERATIONS {
-        if *op == "cancel" {
+    let h = new_handle(&memory_config(&sb.url()));
+    for op in smartlink::operations::OPERATIONS.iter().map(|o| o.name) {
+        if op == "cancel" {
             continue;
         }
         let r = call(&h, &format!(r#"{{"op":"{op}"}}"#));
@@ -486,11 +459,85 @@ fn a_deadline_and_a_cancel_end_a_stalled_call() {
     });
     let started = Instant::now();
     let mut outcome = -1;
-    let rc = unsafe { smartlink_ensure_configured(h.0, &mut outcome) };
+    let rc = unsafe { smartlink_ensure_configured(h.0, (&raw mut outcome).cast()) };
     assert_eq!(rc, R::Cancelled);
     assert_eq!(outcome, -1);
     assert!(started.elapsed() < Duration::from_secs(5));
     canceller.join().unwrap();
+}
+
+/// The seconds in a detail's `(1.5 s)` (or `(40 ms)`).
+fn seconds_in(detail: &str) -> f64 {
+    let inner = detail
+        .rsplit_once('(')
+        .and_then(|(_, rest)| rest.split_once(')'))
+        .map(|(inner, _)| inner)
+        .unwrap_or_else(|| panic!("no duration in {detail:?}"));
+    match inner.split_once(' ') {
+        Some((n, "s")) => n.parse().unwrap(),
+        Some((n, "ms")) => n.parse::<f64>().unwrap() / 1000.0,
+        _ => panic!("no duration in {detail:?}"),
+    }
+}
+
+#[test]
+fn a_platform_that_never_answers_is_a_timeout_every_time() {
+    // Whichever deadline fires first, the call's or the HTTP client's own,
+    // the call ran out of time: SMARTLINK_RESULT_TIMEOUT, never PLATFORM,
+    // and the detail says how long it ran.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let _keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming() {
+            held.push(s);
+        }
+    });
+    let config = |extra: &str| {
+        CString::new(format!(
+            r#"{{"platform_url":"{url}","token":"{}","state":"memory",
+                "installation":{{"id":"timeout-01","line":"protheus","kind":"production"}},
+                {extra}}}"#,
+            common::TOKEN
+        ))
+        .unwrap()
+    };
+    // Both deadlines equal (the race seen from outside), and the HTTP
+    // client's read timeout well before the call's deadline.
+    let raced = new_handle(&config(r#""deadline_ms":250"#));
+    let read_first = new_handle(&config(r#""deadline_ms":400,"read_timeout_ms":60"#));
+    for run in 0..20 {
+        let (h, deadline) = if run % 2 == 0 {
+            (&raced, 0.25)
+        } else {
+            (&read_first, 0.4)
+        };
+        let mut outcome = -1;
+        let rc = unsafe { smartlink_ensure_configured(h.0, (&raw mut outcome).cast()) };
+        let detail = last_error();
+        assert_eq!(rc, R::Timeout, "run {run}: {detail}");
+        assert_eq!(outcome, -1);
+        let took = seconds_in(&detail);
+        assert!(took < 5.0, "run {run}: {detail}");
+        if run % 2 == 0 {
+            // The deadline fired: at least the deadline ran (one decimal).
+            assert!(took >= deadline - 0.05, "run {run}: {detail}");
+        }
+        // The JSON operation says the same.
+        let r = call(h, r#"{"op":"ensure_configured"}"#);
+        assert_eq!(r["error"]["result"], 7010, "run {run}: {r}");
+        assert_eq!(r["error"]["code"], "timeout", "run {run}: {r}");
+    }
+
+    // The case seen from outside: 1500 ms is 1.5 s, not "1s".
+    let h = new_handle(&config(r#""deadline_ms":1500"#));
+    let mut outcome = -1;
+    let rc = unsafe { smartlink_ensure_configured(h.0, (&raw mut outcome).cast()) };
+    let detail = last_error();
+    assert_eq!(rc, R::Timeout, "{detail}");
+    assert!(!detail.contains("(1s)"), "{detail}");
+    let took = seconds_in(&detail);
+    assert!((1.5..3.0).contains(&took), "{detail}");
 }
 
 #[test]
@@ -542,10 +589,69 @@ fn stale_integer_handles_are_refused() {
     );
 }
 
+/// `ExecInClientDLL(id, input)` into a 64 KiB buffer: (result, response).
+fn exec_dll(id: i32, input: &str) -> (i32, serde_json::Value) {
+    let mut input = CString::new(input).unwrap().into_bytes_with_nul();
+    let mut out = vec![0 as c_char; 65536];
+    let rc = unsafe { ExecInClientDLL(id, input.as_mut_ptr().cast(), out.as_mut_ptr(), 65536) };
+    let text = unsafe { CStr::from_ptr(out.as_ptr()) }.to_str().unwrap();
+    (rc, serde_json::from_str(text).unwrap())
+}
+
+#[test]
+fn each_open_counts_and_the_handle_lives_until_the_last_close() {
+    let config = r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"refcount-01","line":"rm","kind":"custom"}}"#;
+    let screen = |n: i64| exec_dll(13, &format!(r#"{{"handle":{n}}}"#));
+    let close = |n: i64| exec_dll(2, &format!(r#"{{"handle":{n}}}"#)).0;
+
+    // One thread: two OPENs need two CLOSEs.
+    let (rc, v) = exec_dll(1, config);
+    assert_eq!(rc, 0, "{v}");
+    let n = v["handle"].as_i64().unwrap();
+    assert_eq!(exec_dll(1, config).1["handle"], n, "the same number");
+    assert_eq!(close(n), 0);
+    assert_eq!(screen(n).0, 0, "one OPEN is still open");
+    assert_eq!(close(n), 0);
+    assert_eq!(screen(n).0, R::InvalidHandle as i32);
+    assert_eq!(close(n), R::InvalidHandle as i32);
+
+    // Eight user threads each OPEN the same configuration; half of them
+    // CLOSE while the others still use the number.
+    const THREADS: usize = 8;
+    let opened = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let half_closed = std::sync::Arc::new(std::sync::Barrier::new(THREADS));
+    let threads: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (opened, half_closed) = (opened.clone(), half_closed.clone());
+            std::thread::spawn(move || {
+                let (rc, v) = exec_dll(1, config);
+                assert_eq!(rc, 0, "{v}");
+                let n = v["handle"].as_i64().unwrap();
+                opened.wait();
+                if t % 2 == 0 {
+                    assert_eq!(close(n), 0);
+                }
+                half_closed.wait();
+                if t % 2 == 1 {
+                    let (rc, r) = screen(n);
+                    assert_eq!(rc, 0, "thread {t}: {r}");
+                    assert_eq!(r["ok"], true, "{r}");
+                    assert_eq!(close(n), 0);
+                }
+                n
+            })
+        })
+        .collect();
+    let numbers: Vec<i64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    assert!(numbers.iter().all(|m| *m == numbers[0]), "{numbers:?}");
+    // The last CLOSE ended it.
+    assert_eq!(screen(numbers[0]).0, R::InvalidHandle as i32);
+}
+
 #[test]
 fn one_handle_shared_by_eight_threads_answers_every_call() {
     let sb = common::sandbox();
-    let h = std::sync::Arc::new(new_handle(&memory_config(&sb.url)));
+    let h = std::sync::Arc::new(new_handle(&memory_config(&sb.url())));
     let workers: Vec<_> = (0..8)
         .map(|t| {
             let h = h.clone();
@@ -621,7 +727,7 @@ fn unattended(
 fn every_documented_unattended_refusal_comes_back_with_its_code() {
     use serde_json::json;
     let sb = common::sandbox();
-    let h = new_handle(&memory_config(&sb.url));
+    let h = new_handle(&memory_config(&sb.url()));
     let env = |name: &str| json!({"mode": "environment", "name": name});
     let create = |name: &str| json!({"mode": "create", "name": name});
     let cases: Vec<(&str, serde_json::Value)> = vec![
@@ -679,20 +785,25 @@ fn every_documented_unattended_refusal_comes_back_with_its_code() {
     assert_eq!(refusal(&r), ("decision_refused", "create_not_offered"));
 
     // Inconsistent platform data (this installation bound under another line).
-    let seed: smartlink_core::Seed = serde_json::from_value(json!({"environments": [
+    let seed: smartlink_sandbox::Seed = serde_json::from_value(json!({"environments": [
         {"id": "env_x", "name": "X", "kind": "production", "bindings": [
             {"installation_id": "contract-01", "installation_name": "C",
              "line": "rm", "bound_at": "2025-01-01T00:00:00Z"}]}]}))
     .unwrap();
     let odd = common::sandbox_with_seed(&seed);
-    let h = new_handle(&memory_config(&odd.url));
+    let h = new_handle(&memory_config(&odd.url()));
     let r = unattended(&h, Some("C"), env("X"), None);
     assert_eq!(refusal(&r), ("decision_refused", "inconsistent"));
     // Every refusal code the core can give is one of those tested here.
     let mut tested: Vec<&str> = cases.iter().map(|(c, _)| *c).collect();
     tested.extend(["create_not_offered", "inconsistent"]);
     tested.sort();
-    let mut all = smartlink_core::DecisionError::CODES.to_vec();
+    // (`not_allowed` is the wizard's refusal, not a decision's.)
+    let mut all: Vec<&str> = smartlink_core::Refusal::ALL
+        .iter()
+        .map(|r| r.as_str())
+        .filter(|r| *r != "not_allowed")
+        .collect();
     all.sort();
     assert_eq!(tested, all);
 }
@@ -728,7 +839,7 @@ fn a_response_delivered_after_buffer_too_small_puts_its_failure_in_the_last_erro
 fn wait_task_returns_after_the_task_released_the_state() {
     for round in 0..5 {
         let sb = common::sandbox();
-        let h = new_handle(&memory_config(&sb.url));
+        let h = new_handle(&memory_config(&sb.url()));
         let screen = call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
         assert_eq!(screen["ok"], true, "{screen}");
         let r = call(
@@ -742,7 +853,7 @@ fn wait_task_returns_after_the_task_released_the_state() {
         );
         assert_eq!(r["ok"], true, "{r}");
         let mut state = 0i32;
-        let rc = unsafe { smartlink_wait_task(h.0, 10_000, &mut state) };
+        let rc = unsafe { smartlink_wait_task(h.0, 10_000, (&raw mut state).cast()) };
         assert_eq!(rc, R::Ok);
         assert_eq!(
             state,
@@ -835,10 +946,10 @@ fn a_screen_grows_by_about_350_bytes_per_environment_as_documented() {
                 "kind": "production", "bindings": bindings})
         })
         .collect();
-    let seed: smartlink_core::Seed =
+    let seed: smartlink_sandbox::Seed =
         serde_json::from_value(serde_json::json!({ "environments": environments })).unwrap();
     let sb = common::sandbox_with_seed(&seed);
-    let h = new_handle(&memory_config(&sb.url));
+    let h = new_handle(&memory_config(&sb.url()));
     call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
     let req =
         CString::new(r#"{"op":"apply","action":{"action":"set_name","name":"Big"}}"#).unwrap();

@@ -7,7 +7,16 @@ use std::ffi::c_int;
 
 use serde_json::Value;
 use smartlink::error::smartlink_result as R;
+use smartlink::operations::exec_id;
 use smartlink::protheus::*;
+
+fn screen_id() -> i32 {
+    exec_id("screen").unwrap()
+}
+
+fn apply_id() -> i32 {
+    exec_id("apply").unwrap()
+}
 
 const CANARY: u8 = 0xEE;
 const GUARD: usize = 32;
@@ -97,11 +106,7 @@ fn the_offset_is_100() {
 fn screens_come_back_in_cp1252() {
     let (_, handle) = open_1252("cp1252-screens");
     // The welcome screen (pt-BR): "aplicações ... instalação" as CP1252.
-    let (rc, out) = exec(
-        SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_SCREEN,
-        &handle,
-        65536,
-    );
+    let (rc, out) = exec(SMARTLINK_EXEC_CP1252 + screen_id(), &handle, 65536);
     let out = out.unwrap();
     assert_eq!(rc, 0);
     assert!(!has_utf8_latin(&out), "UTF-8 in a CP1252 response");
@@ -119,7 +124,7 @@ fn screens_come_back_in_cp1252() {
     assert_eq!(v["texts"]["title"], "Configurador SmartLink");
 
     // The same through the UTF-8 id: the same document, other bytes.
-    let (rc, utf8) = exec(SMARTLINK_EXEC_SCREEN, &handle, 65536);
+    let (rc, utf8) = exec(screen_id(), &handle, 65536);
     assert_eq!(rc, 0);
     let utf8 = utf8.unwrap();
     assert!(contains(&utf8, "aplicações".as_bytes()));
@@ -132,7 +137,7 @@ fn screens_come_back_in_cp1252() {
     // Start: the name screen, pre-filled with the host's CP1252 name.
     let mut start = handle[..handle.len() - 1].to_vec();
     start.extend_from_slice(br#","action":{"action":"start"}}"#);
-    let (rc, out) = exec(SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_APPLY, &start, 65536);
+    let (rc, out) = exec(SMARTLINK_EXEC_CP1252 + apply_id(), &start, 65536);
     let out = out.unwrap();
     assert_eq!(rc, 0, "{}", String::from_utf8_lossy(&out));
     assert!(!has_utf8_latin(&out));
@@ -151,10 +156,7 @@ fn characters_cp1252_lacks_become_question_marks() {
     let (_, handle) = open_1252("cp1252-unmappable");
     let mut start = handle[..handle.len() - 1].to_vec();
     start.extend_from_slice(br#","action":{"action":"start"}}"#);
-    assert_eq!(
-        exec(SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_APPLY, &start, 65536).0,
-        0
-    );
+    assert_eq!(exec(SMARTLINK_EXEC_CP1252 + apply_id(), &start, 65536).0, 0);
     // A name too long (so the screen echoes it with the error): "€" is
     // CP1252 0x80 (sent raw), "✓" has no CP1252 byte (sent as a JSON escape).
     let mut set = handle[..handle.len() - 1].to_vec();
@@ -163,7 +165,7 @@ fn characters_cp1252_lacks_become_question_marks() {
     );
     set.extend_from_slice(&[b'x'; 90]);
     set.extend_from_slice(br#""}}"#);
-    let (rc, out) = exec(SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_APPLY, &set, 65536);
+    let (rc, out) = exec(SMARTLINK_EXEC_CP1252 + apply_id(), &set, 65536);
     let out = out.unwrap();
     assert_ne!(rc, 0, "the name is refused");
     assert!(
@@ -183,10 +185,10 @@ fn characters_cp1252_lacks_become_question_marks() {
 #[test]
 fn the_size_rule_counts_the_converted_bytes() {
     let (_, handle) = open_1252("cp1252-sizes");
-    let id = SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_SCREEN;
+    let id = SMARTLINK_EXEC_CP1252 + screen_id();
     let full = exec(id, &handle, 65536).1.unwrap();
     let need = full.len() + 1;
-    let utf8 = exec(SMARTLINK_EXEC_SCREEN, &handle, 65536).1.unwrap();
+    let utf8 = exec(screen_id(), &handle, 65536).1.unwrap();
     assert!(utf8.len() + 1 > need, "UTF-8 is longer than CP1252");
 
     // One byte short: 7005 and the short answer with the CP1252 size.
@@ -207,7 +209,7 @@ fn the_size_rule_counts_the_converted_bytes() {
     assert_eq!(out.unwrap(), full);
 
     // The UTF-8 size would not do for the UTF-8 id.
-    let (rc, out) = exec(SMARTLINK_EXEC_SCREEN, &handle, need);
+    let (rc, out) = exec(screen_id(), &handle, need);
     assert_eq!(rc, R::BufferTooSmall as i32);
     assert_eq!(json_1252(&out.unwrap())["error"]["needed"], utf8.len() + 1);
     close(&handle);
@@ -216,7 +218,7 @@ fn the_size_rule_counts_the_converted_bytes() {
 #[test]
 fn only_known_ids_take_the_offset() {
     let (_, handle) = open_1252("cp1252-ids");
-    for id in [104, 109, 128, 200] {
+    for id in [104, 109, 129, 200] {
         let (rc, out) = exec(id, &handle, 4096);
         assert_eq!(rc, R::UnknownOperation as i32, "{id}");
         let v = json_1252(&out.unwrap());
@@ -235,7 +237,7 @@ fn only_known_ids_take_the_offset() {
     assert_eq!(rc, 0);
     let a = json_1252(&out.unwrap());
     let (rc, out) = exec(
-        SMARTLINK_EXEC_CP1252 + SMARTLINK_EXEC_VERSION,
+        SMARTLINK_EXEC_CP1252 + exec_id("version").unwrap(),
         &handle,
         4096,
     );

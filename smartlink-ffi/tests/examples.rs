@@ -36,7 +36,7 @@ fn c_example_runs_a_first_binding() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("erp").join("smartlink.json");
     let out = run_ok(
-        Command::new(&exe).args([&sb.url, TOKEN]).arg(&state),
+        Command::new(&exe).args([&sb.url(), TOKEN]).arg(&state),
         "C example",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
@@ -63,7 +63,7 @@ fn c_example_escapes_the_state_path_it_puts_into_json() {
         .join(r#"C:\ERP\Produção "matriz""#)
         .join("smartlink.json");
     let out = run_ok(
-        Command::new(&exe).args([&sb.url, TOKEN]).arg(&state),
+        Command::new(&exe).args([&sb.url(), TOKEN]).arg(&state),
         "C example with a Windows-like path",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
@@ -87,7 +87,7 @@ fn c_example_is_clean_under_valgrind() {
                 "--quiet",
             ])
             .arg(&exe)
-            .args([&sb.url, TOKEN])
+            .args([&sb.url(), TOKEN])
             .arg(&state),
         "C example under valgrind",
     );
@@ -110,7 +110,7 @@ fn protheus_harness_walks_a_first_binding_through_exec_in_client_dll() {
     );
     let sb = sandbox();
     let out = run_ok(
-        Command::new(&exe).arg(&so).args([&sb.url, TOKEN]),
+        Command::new(&exe).arg(&so).args([&sb.url(), TOKEN]),
         "Protheus harness",
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("protheus harness done"));
@@ -127,7 +127,7 @@ fn python_example_runs_a_first_binding() {
         Command::new("python3")
             .arg(workspace().join("examples/python/first_binding.py"))
             .arg(&so)
-            .args([&sb.url, TOKEN])
+            .args([&sb.url(), TOKEN])
             .arg(&state),
         "Python example",
     );
@@ -153,7 +153,7 @@ fn csharp_example_runs_a_first_binding_under_mono() {
     let out = run_ok(
         Command::new("mono")
             .arg(&exe)
-            .args([&sb.url, TOKEN])
+            .args([&sb.url(), TOKEN])
             .env("LD_LIBRARY_PATH", so.parent().unwrap()),
         "C# example",
     );

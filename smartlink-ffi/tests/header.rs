@@ -15,8 +15,12 @@ fn header_path() -> PathBuf {
 }
 
 fn generate() -> String {
-    let config = cbindgen::Config::from_file(crate_dir().join("cbindgen.toml"))
+    let mut config = cbindgen::Config::from_file(crate_dir().join("cbindgen.toml"))
         .expect("cbindgen.toml parses");
+    // The operations' ExecInClientDLL ids come from their one description
+    // (smartlink-ffi/src/operations.rs), not from constants of their own.
+    let after = config.after_includes.take().unwrap_or_default();
+    config.after_includes = Some(after + &smartlink::operations::header_defines());
     let bindings = cbindgen::Builder::new()
         .with_crate(crate_dir())
         .with_config(config)

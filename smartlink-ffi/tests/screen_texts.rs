@@ -5,15 +5,11 @@
 
 mod common;
 
-use std::ffi::{CStr, CString, c_char};
-use std::ptr::null_mut;
-
 use serde_json::{Map, Value, json};
-use smartlink::error::smartlink_result as R;
-use smartlink::*;
 use smartlink_core::messages::{Locale, screen_texts};
 use smartlink_core::wizard::{DOCUMENTATION_URL, Screen};
 use smartlink_core::{EnvironmentName, InstallationName};
+use smartlink_testkit::ffi::{Handle, call};
 
 fn from<T: serde::de::DeserializeOwned>(v: Value) -> T {
     serde_json::from_value(v).unwrap()
@@ -36,7 +32,7 @@ fn screens() -> Vec<(&'static str, Screen)> {
         "production",
         vec![binding("old-01", "Filial SP", "protheus")],
     );
-    let choices: Vec<smartlink_core::rules::EnvironmentChoice> = from(json!([
+    let choices: Vec<smartlink_core::EnvironmentChoice> = from(json!([
         {"environment": environment("env_free", "Livre", "production", vec![]),
          "availability": {"availability": "selectable"}},
         {"environment": environment("env_own", "Meu", "production",
@@ -52,15 +48,14 @@ fn screens() -> Vec<(&'static str, Screen)> {
          "availability": {"availability": "unavailable",
                           "reason": {"why": "installation_bound_elsewhere"}}},
     ]));
-    let choose =
-        |scenario: Value, choices: &[smartlink_core::rules::EnvironmentChoice], create, lost| {
-            Screen::ChooseEnvironment {
-                scenario: from(scenario),
-                choices: choices.to_vec(),
-                create_offered: create,
-                local_binding_lost: lost,
-            }
-        };
+    let choose = |scenario: Value, choices: &[smartlink_core::EnvironmentChoice], create, lost| {
+        Screen::ChooseEnvironment {
+            scenario: from(scenario),
+            choices: choices.to_vec(),
+            create_offered: create,
+            local_binding_lost: lost,
+        }
+    };
     let overwrite = |typed: &str, enabled| Screen::ConfirmOverwrite {
         environment: from(prod.clone()),
         replaces: from(binding("old-01", "Filial SP", "protheus")),
@@ -229,7 +224,7 @@ fn screens() -> Vec<(&'static str, Screen)> {
 /// The texts of a screen response, as the C ABI builds them.
 fn abi_texts(screen: &Screen, locale: Locale) -> Value {
     let mut out = Map::new();
-    smartlink::json_api::screen_response(&mut out, screen, locale);
+    smartlink::operations::screen_response(&mut out, screen, locale);
     assert_eq!(out["screen"], serde_json::to_value(screen).unwrap());
     out.remove("texts").expect("a screen response has texts")
 }
@@ -284,44 +279,27 @@ fn the_error_screens_detail_is_its_lines_joined() {
     }
 }
 
-fn call(h: *mut smartlink_configurator, request: &str) -> Value {
-    let req = CString::new(request).unwrap();
-    let mut out: *mut c_char = null_mut();
-    let rc = unsafe { smartlink_call_alloc(h, req.as_ptr(), &mut out) };
-    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
-    unsafe { smartlink_string_free(out) };
-    let v: Value = serde_json::from_str(&text).unwrap();
-    assert!(rc == R::Ok || v["ok"] == false, "{v}");
-    v
-}
-
 #[test]
 fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     let sb = common::sandbox();
-    let config = CString::new(format!(
+    let h = Handle::new(&format!(
         r#"{{"platform_url":"{}","token":"{}","state":"memory",
             "installation":{{"id":"texts-01","line":"protheus","kind":"production"}},
             "locale":"es"}}"#,
-        sb.url,
+        sb.url(),
         common::TOKEN
-    ))
-    .unwrap();
-    let mut h = null_mut();
-    assert_eq!(
-        unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) },
-        R::Ok
-    );
+    ));
     let loc = Locale::Es;
     let texts_of = |screen: &Screen| serde_json::to_value(screen_texts(loc, screen)).unwrap();
 
-    let v = call(h, r#"{"op":"screen"}"#);
+    let v = call(&h, r#"{"op":"screen"}"#);
     assert_eq!(v["screen"]["screen"], "welcome");
     let welcome = Screen::Welcome {
         documentation_url: from(v["screen"]["documentation_url"].clone()),
     };
     assert_eq!(v["texts"], texts_of(&welcome));
 
-    let v = call(h, r#"{"op":"apply","action":{"action":"start"}}"#);
+    let v = call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
     assert_eq!(v["screen"]["screen"], "name_installation");
     let name = Screen::NameInstallation {
         name: from(v["screen"]["name"].clone()),
@@ -331,7 +309,7 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert_eq!(v["texts"], texts_of(&name));
 
     let v = call(
-        h,
+        &h,
         r#"{"op":"apply","action":{"action":"set_name","name":""}}"#,
     );
     assert_eq!(v["ok"], false);
@@ -343,7 +321,7 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert_eq!(v["texts"], texts_of(&refused));
 
     let v = call(
-        h,
+        &h,
         r#"{"op":"apply","action":{"action":"set_name","name":"Textos"}}"#,
     );
     assert_eq!(v["screen"]["screen"], "choose_environment", "{v}");
@@ -357,8 +335,6 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
     assert_eq!(serde_json::to_value(&choose).unwrap(), v["screen"]);
     assert_eq!(v["texts"], texts_of(&choose));
     assert!(!v["texts"]["choices"].as_array().unwrap().is_empty());
-
-    unsafe { smartlink_configurator_free(h) };
 }
 
 #[test]

@@ -21,7 +21,7 @@ fn a_handle_holds_at_most_two_threads_idle_and_none_after_free() {
     let before = threads();
     let config = CString::new(format!(
         r#"{{"platform_url":"{}","token":"{}","state":"memory","installation":{{"id":"threads-01","line":"protheus","kind":"production"}}}}"#,
-        sb.url,
+        sb.url(),
         common::TOKEN
     ))
     .unwrap();
@@ -45,7 +45,10 @@ fn a_handle_holds_at_most_two_threads_idle_and_none_after_free() {
         unsafe { smartlink_string_free(out) };
     }
     let mut state = -1;
-    assert_eq!(unsafe { smartlink_wait_task(h, 30_000, &mut state) }, R::Ok);
+    assert_eq!(
+        unsafe { smartlink_wait_task(h, 30_000, (&raw mut state).cast()) },
+        R::Ok
+    );
     assert_eq!(state, smartlink_task_state::Succeeded as i32);
     // Blocking-pool threads retire after their keep-alive: poll, within a
     // bound, until the handle is down to what it holds while idle.

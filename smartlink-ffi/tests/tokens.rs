@@ -15,10 +15,11 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use smartlink::error::smartlink_result as R;
 use smartlink::*;
-use smartlink_core::platform::Operation;
-use smartlink_core::platform::memory::wire::BindBody;
 use smartlink_core::{ErpLine, InstallationId, InstallationName, Kind, StateStore};
+use smartlink_sandbox::Operation;
+use smartlink_sandbox::memory::wire::BindBody;
 use smartlink_sandbox::{BackgroundSandbox, Sandbox, demo_seed};
+use smartlink_testkit::ffi::{Handle, call};
 
 struct Platform {
     running: BackgroundSandbox,
@@ -33,17 +34,8 @@ impl Platform {
         Self { running }
     }
 
-    fn memory(&self) -> &Arc<smartlink_core::InMemoryPlatform> {
+    fn memory(&self) -> &Arc<smartlink_sandbox::InMemoryPlatform> {
         self.running.sandbox().platform()
-    }
-}
-
-struct Handle(*mut smartlink_configurator);
-unsafe impl Send for Handle {}
-unsafe impl Sync for Handle {}
-impl Drop for Handle {
-    fn drop(&mut self) {
-        unsafe { smartlink_configurator_free(self.0) };
     }
 }
 
@@ -59,18 +51,6 @@ fn open(p: &Platform, id: &str, state: &str) -> Handle {
     let rc = unsafe { smartlink_configurator_new(config.as_ptr(), &mut h) };
     assert_eq!(rc, R::Ok);
     Handle(h)
-}
-
-fn call(h: &Handle, request: &str) -> serde_json::Value {
-    let req = CString::new(request).unwrap();
-    let mut out: *mut c_char = null_mut();
-    assert_eq!(
-        unsafe { smartlink_call_alloc(h.0, req.as_ptr(), &mut out) },
-        R::Ok
-    );
-    let text = unsafe { CStr::from_ptr(out) }.to_str().unwrap().to_owned();
-    unsafe { smartlink_string_free(out) };
-    serde_json::from_str(&text).unwrap()
 }
 
 fn bind(h: &Handle) {
@@ -563,6 +543,7 @@ fn the_documented_token_examples_are_what_the_library_answers() {
         "### `access_token`",
         "### `invalidate_token`",
         "### `whoami`",
+        "### `reverify_credentials`",
     ] {
         let start = doc
             .find(section)
@@ -603,7 +584,17 @@ fn the_documented_token_examples_are_what_the_library_answers() {
     );
     let revoked = call(&h, r#"{"op":"access_token"}"#);
     assert_eq!(revoked["error"]["result"], 7021, "{revoked}");
-    let actual = [unconfigured, ok, who, invalidated, revoked];
+    // Re-verification of working credentials (another installation).
+    let h2 = open(&p, "doc-tok-2", r#""state":"memory""#);
+    let r = call(
+        &h2,
+        r#"{"op":"configure_unattended","target":{"mode":"create","name":"Doc Dois"},"installation_name":"ABI 2"}"#,
+    );
+    assert_eq!(r["task"]["status"], "succeeded", "{r}");
+    let reverified = call(&h2, r#"{"op":"reverify_credentials"}"#);
+    assert_eq!(reverified["ok"], true, "{reverified}");
+    assert_eq!(reverified["reverified"]["refusal_cleared"], false);
+    let actual = [unconfigured, ok, who, invalidated, revoked, reverified];
     for (request, documented) in examples {
         let found = actual.iter().find(|a| {
             a["ok"] == documented["ok"]

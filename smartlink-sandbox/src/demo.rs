@@ -1,6 +1,6 @@
 //! The demo data the terminal configurator starts with.
 
-use smartlink_core::Seed;
+use crate::Seed;
 
 /// A customer with environments of every kind: one free production
 /// environment, one production environment holding an older Protheus

@@ -1,9 +1,11 @@
 //! # smartlink-sandbox
 //!
-//! The platform contract (`docs/platform-api.md`) served over HTTP on
-//! [`InMemoryPlatform`], for tests, demos and ERP teams developing offline.
-//! Every rule is the in-memory platform's; this crate only translates HTTP
-//! (headers, bodies, problem+json) to its raw operations.
+//! The in-memory platform ([`InMemoryPlatform`], module [`memory`]: every
+//! rule of the platform contract, `docs/platform-api.md`, with seeds,
+//! snapshots, call counters and fault injection) and the contract served
+//! over HTTP on it ([`Sandbox`]), for tests, demos and ERP teams developing
+//! offline. Every rule is the in-memory platform's; the HTTP layer only
+//! translates HTTP (headers, bodies, problem+json) to its endpoints.
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
@@ -33,17 +35,21 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
-use smartlink_core::platform::memory::wire::BindBody;
+use smartlink_contract::{
+    CLIENT_CREDENTIALS, CreateBody, IssueBody, ListQuery, TokenForm, UnbindBody,
+};
 use smartlink_core::{
-    ErpLine, ErrorCode, IdempotencyKey, InMemoryPlatform, InstallationId, Kind, PlatformError, Seed,
+    ClientAuthMethod, ErpLine, ErrorCode, IdempotencyKey, InstallationId, Kind, PlatformError,
 };
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 mod demo;
+pub mod memory;
 pub use demo::demo_seed;
+use memory::wire::BindBody;
+pub use memory::{Clock, InMemoryPlatform, Operation, Seed, SeedEnvironment};
 
 /// Requests and TCP connections the sandbox has served.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -63,6 +69,9 @@ pub struct Sandbox {
     requests: AtomicU64,
     peers: Mutex<HashSet<SocketAddr>>,
     persist_lock: Mutex<()>,
+    /// The one client authentication method the token endpoint takes, when
+    /// restricted (both by default).
+    client_auth: Mutex<Option<ClientAuthMethod>>,
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -104,6 +113,7 @@ impl Sandbox {
             requests: AtomicU64::new(0),
             peers: Mutex::new(HashSet::new()),
             persist_lock: Mutex::new(()),
+            client_auth: Mutex::new(None),
         })
     }
 
@@ -137,12 +147,25 @@ impl Sandbox {
             requests: AtomicU64::new(0),
             peers: Mutex::new(HashSet::new()),
             persist_lock: Mutex::new(()),
+            client_auth: Mutex::new(None),
         }))
     }
 
     /// The platform behind the HTTP surface (for tests to inspect).
     pub fn platform(&self) -> &Arc<InMemoryPlatform> {
         &self.platform
+    }
+
+    /// Restricts the token endpoint to one client authentication method, as
+    /// a server whose client is registered for it (`401 invalid_client` for
+    /// the other); `None` (the default) takes both `client_secret_basic`
+    /// and `client_secret_post`.
+    pub fn set_client_auth(&self, only: Option<ClientAuthMethod>) {
+        *self.client_auth.lock().unwrap_or_else(|e| e.into_inner()) = only;
+    }
+
+    fn client_auth(&self) -> Option<ClientAuthMethod> {
+        *self.client_auth.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Requests and connections served so far.
@@ -167,7 +190,7 @@ impl Sandbox {
             .route("/v1/environments", get(list).post(create))
             .route(
                 "/v1/environments/{id}/bindings/{line}",
-                put(bind).delete(unbind),
+                put(binding).delete(binding),
             )
             .route("/v1/environments/{id}/credentials", post(issue))
             .route_layer(middleware::from_fn_with_state(self.clone(), require_bearer))
@@ -448,13 +471,6 @@ fn parse_line(line: &str) -> Result<ErpLine, Response> {
         .map_err(|_| problem(ErrorCode::NotFound, "unknown ERP line"))
 }
 
-#[derive(Deserialize)]
-struct ListQuery {
-    line: Option<String>,
-    installation_id: Option<String>,
-    cursor: Option<String>,
-}
-
 async fn list(
     State(sb): State<Arc<Sandbox>>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
@@ -482,19 +498,13 @@ async fn list(
     }
 }
 
-#[derive(Deserialize)]
-struct CreateBody {
-    name: String,
-    kind: Kind,
-}
-
 async fn create(
     State(sb): State<Arc<Sandbox>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Response> {
     let key = idempotency_key(&headers)?;
-    let body: CreateBody = parse_json(&body)?;
+    let body: CreateBody<String, Kind> = parse_json(&body)?;
     let env = sb
         .platform
         .endpoints()
@@ -503,49 +513,30 @@ async fn create(
     Ok((StatusCode::CREATED, Json(env)).into_response())
 }
 
-async fn bind(
+/// `PUT` (bind) and `DELETE` (unbind) of
+/// `/v1/environments/{id}/bindings/{line}`, with `If-Match`.
+async fn binding(
     State(sb): State<Arc<Sandbox>>,
+    method: axum::http::Method,
     Path((id, line)): Path<(String, String)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Response> {
     let line = parse_line(&line)?;
     let if_match = if_match(&headers)?;
+    let endpoints = sb.platform.endpoints();
+    if method == axum::http::Method::DELETE {
+        let body: UnbindBody<InstallationId> = parse_json(&body)?;
+        endpoints
+            .unbind(&id, line, &body.installation_id, if_match)
+            .map_err(platform_problem)?;
+        return Ok(StatusCode::NO_CONTENT.into_response());
+    }
     let body: BindBody = parse_json(&body)?;
-    let env = sb
-        .platform
-        .endpoints()
+    let env = endpoints
         .bind(&id, line, &body, if_match)
         .map_err(platform_problem)?;
     Ok(Json(env).into_response())
-}
-
-#[derive(Deserialize)]
-struct UnbindBody {
-    installation_id: InstallationId,
-}
-
-async fn unbind(
-    State(sb): State<Arc<Sandbox>>,
-    Path((id, line)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Response, Response> {
-    let line = parse_line(&line)?;
-    let if_match = if_match(&headers)?;
-    let body: UnbindBody = parse_json(&body)?;
-    sb.platform
-        .endpoints()
-        .unbind(&id, line, &body.installation_id, if_match)
-        .map_err(platform_problem)?;
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-#[derive(Deserialize)]
-struct IssueBody {
-    installation_id: InstallationId,
-    #[serde(default)]
-    reuse_if_valid: bool,
 }
 
 async fn issue(
@@ -555,7 +546,7 @@ async fn issue(
     body: Bytes,
 ) -> Result<Response, Response> {
     let key = idempotency_key(&headers)?;
-    let body: IssueBody = parse_json(&body)?;
+    let body: IssueBody<InstallationId> = parse_json(&body)?;
     let issued = sb
         .platform
         .endpoints()
@@ -564,23 +555,31 @@ async fn issue(
     Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
 
-#[derive(Deserialize)]
-struct TokenForm {
-    grant_type: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+/// The client credentials of HTTP Basic authentication (RFC 6749 §2.3.1):
+/// `None` without a Basic `Authorization` header, `Some(None)` for one that
+/// does not decode, else the id and secret, each form-urldecoded.
+fn basic_credentials(headers: &HeaderMap) -> Option<Option<(String, String)>> {
     use base64::Engine as _;
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (id, secret) = text.split_once(':')?;
-    Some((id.to_owned(), secret.to_owned()))
+    let (scheme, encoded) = value.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decode = || {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(encoded.trim())
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (id, secret) = text.split_once(':')?;
+        let unescape = |part: &str| -> String {
+            url::form_urlencoded::parse(format!("x={part}").as_bytes())
+                .next()
+                .map(|(_, v)| v.into_owned())
+                .unwrap_or_default()
+        };
+        Some((unescape(id), unescape(secret)))
+    };
+    Some(decode())
 }
 
 fn oauth_error(status: StatusCode, error: &str) -> Response {
@@ -590,21 +589,42 @@ fn oauth_error(status: StatusCode, error: &str) -> Response {
 async fn token(
     State(sb): State<Arc<Sandbox>>,
     headers: HeaderMap,
-    form: Result<Form<TokenForm>, FormRejection>,
+    form: Result<Form<TokenForm<String>>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
         return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
     };
-    if form.grant_type.as_deref() != Some("client_credentials") {
+    if form.grant_type.as_deref() != Some(CLIENT_CREDENTIALS) {
         return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type");
     }
-    let pair = match (form.client_id, form.client_secret) {
-        (Some(id), Some(secret)) => Some((id, secret)),
-        _ => basic_credentials(&headers),
+    // Either method (client_secret_basic, client_secret_post), never both
+    // in one request (RFC 6749 §2.3).
+    let in_body = form.client_secret.is_some();
+    let pair = match (
+        basic_credentials(&headers),
+        form.client_id,
+        form.client_secret,
+    ) {
+        (Some(_), _, Some(_)) => {
+            return oauth_error(StatusCode::BAD_REQUEST, "invalid_request");
+        }
+        (Some(basic), _, None) => basic,
+        (None, Some(id), Some(secret)) => Some((id, secret)),
+        (None, _, _) => None,
     };
     let Some((id, secret)) = pair else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
     };
+    if sb.client_auth().is_some_and(|only| {
+        only != if in_body {
+            ClientAuthMethod::ClientSecretPost
+        } else {
+            ClientAuthMethod::ClientSecretBasic
+        }
+    }) {
+        // A server registered for the other method, as real ones are.
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client");
+    }
     match sb.platform.endpoints().token(&id, &secret) {
         Ok(token) => Json(token).into_response(),
         Err(_) => oauth_error(StatusCode::UNAUTHORIZED, "invalid_client"),

@@ -232,3 +232,94 @@ fn a_sandbox_served_in_the_background_answers_until_dropped() {
         "still listening"
     );
 }
+
+/// RFC 6749 §2.3.1: the token endpoint takes HTTP Basic (id and secret
+/// form-urlencoded first) and the form body, never both in one request; a
+/// sandbox restricted to one method refuses the other with `invalid_client`.
+#[tokio::test]
+async fn token_endpoint_takes_basic_and_post_and_can_be_restricted_to_one() {
+    use secrecy::SecretString;
+    use smartlink_core::{
+        BindTarget, ClientAuthMethod, CreateEnvironment, EnvironmentName, ErpLine, ErrorCode,
+        HttpPlatform, HttpPlatformConfig, IdempotencyKey, Installation, InstallationId,
+        InstallationName, IssueCredentials, Kind, Platform,
+    };
+    let sandbox = Sandbox::from_seed(&demo_seed(), TOKEN).unwrap();
+    let sb = sandbox.serve("127.0.0.1:0").await.unwrap();
+    let platform = |method| {
+        HttpPlatform::new(
+            HttpPlatformConfig::new(sb.url(), SecretString::from(TOKEN))
+                .without_proxy()
+                .with_client_auth(method),
+        )
+        .unwrap()
+    };
+    let basic = platform(ClientAuthMethod::ClientSecretBasic);
+    let post = platform(ClientAuthMethod::ClientSecretPost);
+    let env = basic
+        .create_environment(&CreateEnvironment {
+            name: EnvironmentName::new("Autenticação").unwrap(),
+            kind: Kind::Custom,
+            idempotency_key: IdempotencyKey::new(),
+        })
+        .await
+        .unwrap();
+    let installation = Installation::new(
+        InstallationId::new("auth-1").unwrap(),
+        InstallationName::new("Auth").unwrap(),
+        ErpLine::Protheus,
+        Kind::Custom,
+    );
+    basic
+        .bind(&installation, &BindTarget::plain(&env))
+        .await
+        .unwrap();
+    let issued = basic
+        .issue_credentials(&IssueCredentials {
+            environment_id: env.id.clone(),
+            installation_id: installation.id.clone(),
+            reuse_if_valid: false,
+            idempotency_key: IdempotencyKey::new(),
+        })
+        .await
+        .unwrap();
+    let creds = issued.credentials;
+    basic.request_token(&creds).await.unwrap();
+    post.request_token(&creds).await.unwrap();
+
+    sandbox.set_client_auth(Some(ClientAuthMethod::ClientSecretPost));
+    let err = basic.request_token(&creds).await.unwrap_err();
+    assert!(err.is(ErrorCode::InvalidClient), "{err:?}");
+    post.request_token(&creds).await.unwrap();
+    sandbox.set_client_auth(Some(ClientAuthMethod::ClientSecretBasic));
+    let err = post.request_token(&creds).await.unwrap_err();
+    assert!(err.is(ErrorCode::InvalidClient), "{err:?}");
+    basic.request_token(&creds).await.unwrap();
+    sandbox.set_client_auth(None);
+
+    // Both methods in one request: invalid_request.
+    use base64::Engine as _;
+    let r = client()
+        .post(format!("{}/oauth2/token", sb.url()))
+        .header(
+            "authorization",
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!(
+                    "{}:{}",
+                    creds.client_id,
+                    creds.secret()
+                ))
+            ),
+        )
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", creds.client_id.as_str()),
+            ("client_secret", creds.secret()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_request");
+}

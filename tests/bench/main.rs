@@ -8,10 +8,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
-use smartlink_core::platform::SeedEnvironment;
 use smartlink_core::*;
 use smartlink_sandbox::Sandbox;
-use smartlink_tests::{TOKEN, http_platform};
+use smartlink_sandbox::SeedEnvironment;
+use smartlink_sandbox::{InMemoryPlatform, Seed};
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::platforms::http_platform;
 
 mod tokens;
 
@@ -37,7 +39,7 @@ fn fmt_ms(d: Duration) -> String {
 fn configured_state(store: &dyn StateStore, id: &str) {
     let env = EnvironmentId::new("env_1").unwrap();
     let mut state = LocalState::new(InstallationId::new(id).unwrap(), ErpLine::Protheus);
-    state.binding = Some(smartlink_core::state::LocalBinding {
+    state.binding = Some(smartlink_core::LocalBinding {
         environment_id: env.clone(),
         environment_name: EnvironmentName::new("Produção").unwrap(),
         environment_kind: Kind::Production,
@@ -315,7 +317,7 @@ fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
             .unwrap()
     });
     std::thread::sleep(Duration::from_millis(300));
-    let threads_before = smartlink_tests::threads();
+    let threads_before = smartlink_testkit::fixtures::threads();
     let dir = tempfile::tempdir().unwrap();
     let config = CString::new(format!(
         r#"{{"platform_url":"{}","token":"{TOKEN}","state_file":"{}","installation":{{"id":"bench-ffi","line":"protheus","kind":"production"}}}}"#,
@@ -343,10 +345,10 @@ fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
     assert!(done.contains("\"ok\":true"), "{done}");
     assert!(call(r#"{"op":"needs_configuration"}"#).contains("false"));
     std::thread::sleep(Duration::from_millis(1_000)); // past the blocking pool's keep-alive
-    let idle = smartlink_tests::threads() - threads_before;
+    let idle = smartlink_testkit::fixtures::threads() - threads_before;
     let rss = vm_rss_kib();
     unsafe { smartlink_configurator_free(handle) };
-    let after = smartlink_tests::threads().saturating_sub(threads_before);
+    let after = smartlink_testkit::fixtures::threads().saturating_sub(threads_before);
     rows.push(Row {
         what: "C ABI: threads held while idle after a first binding / after free".into(),
         figure: format!("{idle} / {after}"),

@@ -7,14 +7,14 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use chrono::Utc;
-use smartlink_core::platform::Operation;
 use smartlink_core::*;
+use smartlink_sandbox::Operation;
 use smartlink_sandbox::Sandbox;
-use smartlink_tests::{TOKEN, configurator_with};
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::platforms::configurator_with;
 
-#[path = "../../smartlink-core/tests/fixtures/mod.rs"]
-mod fixtures;
 use fixtures::{Hook, Hooked, ManualClock, memory_platform};
+use smartlink_testkit::fixtures;
 
 use crate::{Row, fmt_us, median};
 

@@ -2,6 +2,7 @@
 //! configuration, credential rotation, forgetting and unbinding.
 
 use super::*;
+use crate::state::PendingRotation;
 
 impl Configurator {
     /// What an ERP calls at start-up, with no administrator present:
@@ -30,6 +31,12 @@ impl Configurator {
             return Ok(rotated);
         }
         if !self.needs_configuration() {
+            return Ok(EnsureOutcome::AlreadyConfigured);
+        }
+        // Credentials refused under another token request setup than the
+        // host runs now (it fixed its token URL or authentication method):
+        // one token request with them; a success clears the refusal.
+        if self.retry_after_new_setup().is_some() && self.access_token_slow().await.is_ok() {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }
         let task_id = Uuid::new_v4();
@@ -106,23 +113,43 @@ impl Configurator {
             .ok_or(ConfiguratorError::NotConfigured)?;
         let task_id = Uuid::new_v4();
         let installation = self.installation_named(None);
+        // The request's key is stored before anything is sent: a rotation
+        // whose answer was lost (or whose process died) is asked again with
+        // the same key, and the platform answers with the same credentials.
+        let rotation = state
+            .pending_rotation
+            .clone()
+            .unwrap_or_else(|| PendingRotation {
+                issue_key: IdempotencyKey::new(),
+                started_at: Utc::now(),
+            });
+        let issue_key = rotation.issue_key;
+        state.pending_rotation = Some(rotation);
+        self.save_state(&state).await?;
         let obtained = self
             .obtain_credentials(
                 task_id,
                 &installation,
                 &binding.environment_id,
                 false,
-                IdempotencyKey::new(),
+                issue_key,
                 &mut state,
             )
             .await;
+        // Kept only when trying again may finish this very rotation (the
+        // platform unreachable, slow or overloaded); a final answer ends it.
+        let retry_same =
+            matches!(&obtained, Err(ConfiguratorError::Platform(e)) if e.is_transient());
+        if !retry_same {
+            state.pending_rotation = None;
+        }
         let outcome = match &obtained {
             Ok(_) => TaskOutcome::Succeeded {
                 environment_id: binding.environment_id.clone(),
                 reused_credentials: false,
             },
             Err(e) => TaskOutcome::Failed {
-                code: failure_code(e),
+                code: FailureCode::from(e),
                 detail: e.to_string(),
             },
         };
@@ -136,7 +163,7 @@ impl Configurator {
         drop(guard);
         self.invalidate_gate();
         if let Err(e) = obtained {
-            let (code, detail) = (failure_code(&e), e.to_string());
+            let (code, detail) = (FailureCode::from(&e), e.to_string());
             tracing::warn!(%task_id, %code, %detail, "credential rotation failed");
             self.inner.status.send_replace(TaskStatus::Failed {
                 task_id,

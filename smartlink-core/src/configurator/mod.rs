@@ -39,6 +39,7 @@ use crate::wizard::{
 mod lifecycle;
 mod task;
 mod tokens;
+pub use tokens::CredentialsCheck;
 mod types;
 mod unattended;
 
@@ -76,9 +77,11 @@ struct Inner {
 /// use std::sync::Arc;
 /// use smartlink_core::*;
 /// use smartlink_core::wizard::{Action, Screen};
+/// use smartlink_sandbox::{InMemoryPlatform, Seed};
 ///
 /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
-/// // A platform with one free production environment.
+/// // A platform with one free production environment (the sandbox's
+/// // in-memory platform; a host uses `HttpPlatform`).
 /// let seed: Seed = serde_json::from_str(r#"{"environments":[
 ///     {"id":"env_prd","name":"Produção","kind":"production"}]}"#).unwrap();
 /// let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
@@ -118,6 +121,8 @@ pub struct ConfiguratorBuilder {
     store: Arc<dyn StateStore>,
     runtime: Option<Handle>,
     options: ConfiguratorOptions,
+    #[cfg(feature = "testing")]
+    token_options: Option<crate::token::TokenOptions>,
 }
 
 impl std::fmt::Debug for ConfiguratorBuilder {
@@ -150,6 +155,14 @@ impl ConfiguratorBuilder {
         self
     }
 
+    /// Test hook (the `testing` feature): tunes the token cache (refresh
+    /// margin, backoff, and a clock the test controls).
+    #[cfg(feature = "testing")]
+    pub fn token_options(mut self, options: crate::token::TokenOptions) -> Self {
+        self.token_options = Some(options);
+        self
+    }
+
     /// The configurator. [`ConfiguratorError::NoRuntime`] when no runtime
     /// was given and none is current.
     pub fn build(self) -> Result<Configurator, ConfiguratorError> {
@@ -157,13 +170,13 @@ impl ConfiguratorBuilder {
             Some(handle) => handle,
             None => Handle::try_current().map_err(|_| ConfiguratorError::NoRuntime)?,
         };
-        Ok(Configurator::assemble(
-            self.spec,
-            self.platform,
-            self.store,
-            runtime,
-            self.options,
-        ))
+        let configurator =
+            Configurator::assemble(self.spec, self.platform, self.store, runtime, self.options);
+        #[cfg(feature = "testing")]
+        if let Some(options) = self.token_options {
+            configurator.inner.tokens.set_options(options);
+        }
+        Ok(configurator)
     }
 }
 
@@ -186,6 +199,7 @@ impl Configurator {
     /// ```
     /// # use std::{sync::Arc, time::Duration};
     /// # use smartlink_core::*;
+    /// # use smartlink_sandbox::InMemoryPlatform;
     /// let runtime = tokio::runtime::Runtime::new().unwrap();
     /// let spec = InstallationSpec::parse("erp-01", "rm", "production", None).unwrap();
     /// let cfg = Configurator::builder(spec, Arc::new(InMemoryPlatform::new()), Arc::new(MemoryStateStore::new()))
@@ -206,6 +220,8 @@ impl Configurator {
             store,
             runtime: None,
             options: ConfiguratorOptions::default(),
+            #[cfg(feature = "testing")]
+            token_options: None,
         }
     }
 
@@ -490,7 +506,7 @@ impl Configurator {
                 wizard.platform_failed(
                     support_id,
                     ErrorReason::Platform {
-                        code: error_code(&e),
+                        code: FailureCode::from(&e),
                         detail: e.to_string(),
                         request_id: e.request_id().map(str::to_owned),
                     },
@@ -568,21 +584,4 @@ async fn spawn_erased(runtime: &Handle, future: ErasedFuture) -> Option<ErasedVa
             Err(_) => None,
         },
     }
-}
-
-/// The code of a failed task.
-fn failure_code(e: &ConfiguratorError) -> FailureCode {
-    match e {
-        ConfiguratorError::Platform(p) => FailureCode::of_platform(p),
-        ConfiguratorError::State(_) => FailureCode::State,
-        ConfiguratorError::Decision(_) | ConfiguratorError::Wizard(_) => FailureCode::Decision,
-        ConfiguratorError::Busy => FailureCode::Busy,
-        ConfiguratorError::TaskFailed { code, .. } => code.clone(),
-        _ => FailureCode::Internal,
-    }
-}
-
-/// The code of a platform error, for task outcomes and screens.
-pub fn error_code(e: &PlatformError) -> FailureCode {
-    FailureCode::of_platform(e)
 }

@@ -122,7 +122,7 @@ impl Configurator {
         let result = match result {
             Ok(status) => Ok(status),
             Err(e) => {
-                let code = failure_code(&e);
+                let code = FailureCode::from(&e);
                 let detail = e.to_string();
                 // A refusal before anything reached the platform changed
                 // nothing: a configuration that was valid stays valid, and its
@@ -273,6 +273,11 @@ impl Configurator {
             .await?;
         let reused = issued.reused;
         state.credentials = Some(issued.credentials);
+        if state.refused_credentials().is_some() {
+            // Reused credentials the token endpoint had refused, proven
+            // just now: the mark is lifted.
+            state.revocation = None;
+        }
 
         self.progress(task_id, TaskStep::Storing);
         state.binding = Some(LocalBinding {
@@ -328,6 +333,11 @@ impl Configurator {
             .verify_credentials(&issued.credentials)
             .await?;
         state.credentials = Some(issued.credentials);
+        if state.refused_credentials().is_some() {
+            // Reused credentials the token endpoint had refused, proven
+            // just now: the mark is lifted.
+            state.revocation = None;
+        }
         Ok(issued.reused)
     }
 

@@ -15,8 +15,8 @@ use crate::credentials::{ClientId, Credentials};
 use crate::platform::{ErrorCode, IdempotencyKey, IssueCredentials, PlatformError, WhoAmI};
 use crate::state::{LocalState, Revocation, TaskOutcome, TaskRecord};
 use crate::token::{
-    AccessToken, Flight, FlightOutcome, FlightReceiver, Lookup, TokenError, TokenOptions,
-    duration_ms, rotation_lead,
+    AccessToken, Flight, FlightOutcome, FlightReceiver, Lookup, TokenError, duration_ms,
+    rotation_lead,
 };
 
 /// How many times a caller asks again after its request turned out stale
@@ -28,6 +28,22 @@ struct Fetched {
     token: AccessToken,
     lifetime: Duration,
     client_id: ClientId,
+    /// Set when the request cleared a refusal mark (a state change of its
+    /// own): the generation to publish in.
+    generation: Option<u64>,
+}
+
+/// What [`Configurator::reverify_credentials`] found.
+#[derive(Debug, Clone)]
+pub struct CredentialsCheck {
+    /// The credentials' client id.
+    pub client_id: ClientId,
+    /// Whether they were marked refused before, and the mark is now cleared.
+    pub refusal_cleared: bool,
+    /// When the access token obtained with them expires.
+    pub token_expires_at: chrono::DateTime<Utc>,
+    /// How long the token request took, retries included.
+    pub elapsed: Duration,
 }
 
 /// Ends a flight exactly once: with its outcome, or — when the task is
@@ -43,9 +59,16 @@ struct FlightGuard {
 
 impl FlightGuard {
     fn finish(mut self, fetched: Result<Fetched, TokenError>) {
+        let generation = match &fetched {
+            Ok(Fetched {
+                generation: Some(g),
+                ..
+            }) => *g,
+            _ => self.generation,
+        };
         let outcome = self
             .cfg
-            .conclude_flight(self.generation, self.proactive, fetched);
+            .conclude_flight(generation, self.proactive, fetched);
         self.release();
         if let Some(tx) = self.tx.take() {
             tx.send_replace(Some(outcome));
@@ -74,8 +97,9 @@ impl Drop for FlightGuard {
 
 impl Configurator {
     /// An access token for the ERP's requests to the platform (`Authorization:
-    /// Bearer …`), from the cache shared by every thread: see [`crate::token`]
-    /// for when it is refreshed and what happens on failure.
+    /// Bearer …`), from the cache shared by every thread: see *Runtime
+    /// tokens* in `docs/platform-api.md` for when it is refreshed and what
+    /// happens on failure.
     ///
     /// Errors: [`TokenError::NotConfigured`] while the login gate is open,
     /// [`TokenError::Revoked`] once the platform refused the credentials,
@@ -129,11 +153,6 @@ impl Configurator {
         self.inner.tokens.stats()
     }
 
-    /// Tunes the token cache (margins, backoff, clock).
-    pub fn set_token_options(&self, options: TokenOptions) {
-        self.inner.tokens.set_options(options);
-    }
-
     /// `GET /v1/whoami` with this installation's access token: the smallest
     /// authenticated call, for diagnostics. A token the platform refuses
     /// (`invalid_token`) is invalidated and the call made once more with a
@@ -160,7 +179,7 @@ impl Configurator {
         }
     }
 
-    async fn access_token_slow(&self) -> Result<AccessToken, TokenError> {
+    pub(super) async fn access_token_slow(&self) -> Result<AccessToken, TokenError> {
         for _ in 0..MAX_STALE_ROUNDS {
             let mut rx = self.join_or_start_flight()?;
             let outcome = match rx.wait_for(Option::is_some).await {
@@ -182,7 +201,7 @@ impl Configurator {
         if let Some(token) = self.cached_access_token() {
             return Ok(watch::channel(Some(FlightOutcome::Token(token))).1);
         }
-        if self.needs_configuration() {
+        if self.needs_configuration() && self.retry_after_new_setup().is_none() {
             return Err(self.unconfigured_error());
         }
         let cache = &self.inner.tokens;
@@ -293,15 +312,25 @@ impl Configurator {
                         cache.clear(&mut slow)
                     }
                     _ if proactive => {
-                        // Keep serving the valid token; try again before it expires.
-                        let left = cache
-                            .current()
-                            .map_or(0, |entry| entry.expires_ms.saturating_sub(now));
-                        let wait = delay.min(left / 2).max(1);
+                        // Keep serving the valid token. The next whole refresh
+                        // comes one step later, the steps spreading the tries
+                        // evenly over the refresh window (see
+                        // `refresh_retry_step`): no bunching near expiry.
+                        let entry = cache.current();
+                        let left = entry
+                            .as_ref()
+                            .map_or(0, |e| e.expires_ms.saturating_sub(now));
+                        let step = entry.as_ref().map_or(delay, |e| {
+                            duration_ms(crate::token::refresh_retry_step(Duration::from_millis(
+                                u64::try_from(e.expires_ms.saturating_sub(e.refresh_at_ms))
+                                    .unwrap_or(0),
+                            )))
+                        });
+                        let wait = step.max(1);
                         cache
                             .retry_at_ms
                             .store(now.saturating_add(wait), Ordering::Release);
-                        tracing::warn!(error = %e, retry_in_ms = wait,
+                        tracing::warn!(error = %e, retry_in_ms = wait, left_ms = left,
                             "refreshing the access token failed; the current one stays in use");
                     }
                     _ => {
@@ -318,27 +347,35 @@ impl Configurator {
 
     /// The token request itself (in a background task).
     async fn fetch_token(&self) -> Result<Fetched, TokenError> {
-        let mut credentials = self.stored_credentials()?;
+        let (mut credentials, mut retrying_refused) = match self.stored_credentials() {
+            Ok(c) => (c, false),
+            Err(e) => match self.retry_after_new_setup() {
+                Some(c) => (c, true),
+                None => return Err(e),
+            },
+        };
         // A second round only when the stored credentials changed while
         // the first was refused (rotated by another process).
         for _ in 0..2 {
             let started = self.inner.tokens.now();
             match self.inner.platform.request_token(&credentials).await {
                 Ok(grant) => {
-                    let lifetime = Duration::from_secs(grant.expires_in);
-                    let expires_at = i64::try_from(grant.expires_in)
-                        .ok()
-                        .and_then(TimeDelta::try_seconds)
-                        .and_then(|d| started.checked_add_signed(d))
-                        .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC);
+                    let (token, lifetime) = grant_token(grant, started);
+                    let generation = if retrying_refused {
+                        self.refusal_lifted(&credentials).await?
+                    } else {
+                        None
+                    };
                     return Ok(Fetched {
-                        token: AccessToken::new(grant.access_token, expires_at),
+                        token,
                         lifetime,
                         client_id: credentials.client_id.clone(),
+                        generation,
                     });
                 }
                 Err(e) if e.is(ErrorCode::InvalidClient) => {
                     credentials = self.credentials_refused(&credentials, &e).await?;
+                    retrying_refused = false;
                 }
                 Err(e) => return Err(TokenError::Platform(e)),
             }
@@ -346,6 +383,146 @@ impl Configurator {
         Err(TokenError::Platform(PlatformError::api(
             ErrorCode::InvalidClient,
         )))
+    }
+
+    /// The refused credentials, when the host now runs another token
+    /// request setup (token URL, authentication method) than the one they
+    /// were refused under, and clearing the mark would leave the state
+    /// configured: they get one token request. `None` otherwise.
+    pub(super) fn retry_after_new_setup(&self) -> Option<Credentials> {
+        let state = self.own_state().ok().flatten()?;
+        let refused = state.refused_credentials()?.clone();
+        let recorded = state.revocation.as_ref()?.token_request_setup.as_deref()?;
+        let current = self.inner.platform.token_request_setup()?;
+        if recorded == current {
+            return None;
+        }
+        let mut cleared = state;
+        cleared.revocation = None;
+        cleared.is_configured_at(Utc::now()).then_some(refused)
+    }
+
+    /// A token request with `credentials` succeeded while they were marked
+    /// refused: clears the mark (under the state lock, unless other
+    /// credentials were stored meanwhile) and reopens the gate. Returns the
+    /// generation the token may be published in.
+    async fn refusal_lifted(&self, credentials: &Credentials) -> Result<Option<u64>, TokenError> {
+        let guard = self
+            .acquire_lock(None)
+            .await
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        let state = self
+            .own_state()
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        let Some(mut state) = state else {
+            return Err(TokenError::NotConfigured);
+        };
+        if !state
+            .refused_credentials()
+            .is_some_and(|c| c.same_as(credentials))
+        {
+            // Replaced or already cleared: nothing of ours to publish into.
+            return Ok(None);
+        }
+        state.revocation = None;
+        self.save_state(&state)
+            .await
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        drop(guard);
+        self.invalidate_gate();
+        tracing::info!(client_id = %credentials.client_id,
+            "the platform accepted the credentials it had refused: the refusal is cleared");
+        Ok(Some(self.inner.tokens.slow().generation))
+    }
+
+    /// Explicit re-verification: one new token request with the stored
+    /// credentials, even while they are marked refused (see
+    /// [`crate::state::Revocation`]), after the host fixed its token URL or
+    /// authentication method, or to prove them (the terminal
+    /// configurator's `check`). A success clears a refusal mark and
+    /// publishes the token; `invalid_client` records (or renews) the mark;
+    /// any other failure changes nothing. The platform client retries what
+    /// is transient, as for every token request.
+    ///
+    /// Errors: [`TokenError::NotConfigured`] when no credentials are
+    /// stored, [`TokenError::Revoked`] on `invalid_client`,
+    /// [`TokenError::Platform`] otherwise.
+    pub async fn reverify_credentials(&self) -> Result<CredentialsCheck, TokenError> {
+        self.on_runtime(|c| async move { c.reverify_here().await })
+            .await
+            .unwrap_or(Err(TokenError::Abandoned))
+    }
+
+    async fn reverify_here(&self) -> Result<CredentialsCheck, TokenError> {
+        let credentials = self
+            .own_state_async()
+            .await
+            .map_err(|e| TokenError::State(e.to_string()))?
+            .and_then(|s| s.credentials)
+            .ok_or(TokenError::NotConfigured)?;
+        let clock = std::time::Instant::now();
+        let started = self.inner.tokens.now();
+        match self.inner.platform.request_token(&credentials).await {
+            Ok(grant) => {
+                let elapsed = clock.elapsed();
+                let (token, lifetime) = grant_token(grant, started);
+                let was_refused = self
+                    .own_state_async()
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_some_and(|s| {
+                        s.refused_credentials()
+                            .is_some_and(|c| c.same_as(&credentials))
+                    });
+                let generation = if was_refused {
+                    self.refusal_lifted(&credentials).await?
+                } else {
+                    None
+                };
+                let cache = &self.inner.tokens;
+                {
+                    let mut slow = cache.slow();
+                    if generation.is_none_or(|g| g == slow.generation) {
+                        cache.publish(&mut slow, &token, lifetime, &credentials.client_id);
+                    }
+                }
+                Ok(CredentialsCheck {
+                    client_id: credentials.client_id,
+                    refusal_cleared: generation.is_some(),
+                    token_expires_at: token.expires_at(),
+                    elapsed,
+                })
+            }
+            Err(e) if e.is(ErrorCode::InvalidClient) => {
+                match self.credentials_refused(&credentials, &e).await {
+                    // Other credentials were stored meanwhile.
+                    Ok(_) => Err(TokenError::Platform(e)),
+                    Err(refused) => Err(refused),
+                }
+            }
+            Err(e) => Err(TokenError::Platform(e)),
+        }
+    }
+
+    /// A token request with the stored credentials (refused or not) through
+    /// `platform` instead of the configured one, changing nothing: for
+    /// diagnostics that try another setup (the other client authentication
+    /// method, say) without adopting it.
+    pub async fn probe_credentials_with(
+        &self,
+        platform: &dyn crate::platform::Platform,
+    ) -> Result<(), TokenError> {
+        let credentials = self
+            .own_state()
+            .map_err(|e| TokenError::State(e.to_string()))?
+            .and_then(|s| s.credentials)
+            .ok_or(TokenError::NotConfigured)?;
+        platform
+            .request_token(&credentials)
+            .await
+            .map(drop)
+            .map_err(TokenError::Platform)
     }
 
     fn stored_credentials(&self) -> Result<Credentials, TokenError> {
@@ -386,7 +563,7 @@ impl Configurator {
             return Err(TokenError::NotConfigured);
         };
         match &state.credentials {
-            Some(c) if c.client_id != used.client_id => {
+            Some(c) if !c.same_as(used) => {
                 return if state.is_configured_at(Utc::now()) {
                     Ok(c.clone())
                 } else {
@@ -400,8 +577,15 @@ impl Configurator {
             client_id: used.client_id.clone(),
             detected_at: Utc::now(),
             request_id: refusal.request_id().map(str::to_owned),
+            status: match refusal {
+                PlatformError::Api { status, .. } => Some(*status),
+                _ => None,
+            },
+            token_request_setup: self.inner.platform.token_request_setup(),
         };
-        state.credentials = None;
+        // The credentials stay, marked refused: the refusal may come from
+        // a wrong token URL or authentication method, not from the platform
+        // revoking them (see `Revocation`).
         state.revocation = Some(revocation.clone());
         self.save_state(&state)
             .await
@@ -410,7 +594,9 @@ impl Configurator {
         self.invalidate_gate();
         tracing::warn!(client_id = %used.client_id,
             request_id = revocation.request_id.as_deref().unwrap_or("-"),
-            "the platform refused this installation's credentials (invalid_client): recorded as revoked; the configurator is needed again");
+            status = revocation.status.unwrap_or(0),
+            setup = revocation.token_request_setup.as_deref().unwrap_or("-"),
+            "the platform refused this installation's credentials (invalid_client): kept but marked refused; the configurator (or a corrected token URL or authentication method) is needed");
         Err(TokenError::Revoked {
             client_id: revocation.client_id,
             detected_at: revocation.detected_at,
@@ -497,13 +683,7 @@ impl Configurator {
         drop(guard);
         self.invalidate_gate();
         if let Some(grant) = grant {
-            let lifetime = Duration::from_secs(grant.expires_in);
-            let expires_at = i64::try_from(grant.expires_in)
-                .ok()
-                .and_then(TimeDelta::try_seconds)
-                .and_then(|d| started.checked_add_signed(d))
-                .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC);
-            let token = AccessToken::new(grant.access_token, expires_at);
+            let (token, lifetime) = grant_token(grant, started);
             let cache = &self.inner.tokens;
             let mut slow = cache.slow();
             cache.publish(&mut slow, &token, lifetime, &credentials.client_id);
@@ -534,6 +714,21 @@ fn rotation_due(state: &LocalState, now: chrono::DateTime<Utc>) -> bool {
     };
     let lead = rotation_lead(stored_at.map(|s| expires_at - s));
     expires_at - now <= lead
+}
+
+/// A grant as the cache keeps it: the token, expiring `expires_in` after
+/// `started` (when the request was sent), and its lifetime.
+fn grant_token(
+    grant: crate::platform::TokenGrant,
+    started: chrono::DateTime<Utc>,
+) -> (AccessToken, Duration) {
+    let lifetime = Duration::from_secs(grant.expires_in);
+    let expires_at = i64::try_from(grant.expires_in)
+        .ok()
+        .and_then(TimeDelta::try_seconds)
+        .and_then(|d| started.checked_add_signed(d))
+        .unwrap_or(chrono::DateTime::<Utc>::MAX_UTC);
+    (AccessToken::new(grant.access_token, expires_at), lifetime)
 }
 
 fn revoked_error(state: &LocalState) -> Option<TokenError> {

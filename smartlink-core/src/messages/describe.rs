@@ -1,11 +1,14 @@
 //! Texts of the core's values: kinds, lines, refused values, task steps,
-//! inconsistencies, availabilities, bindings, scenarios and error reasons.
+//! inconsistencies, availabilities, refusals, bindings, scenarios and error
+//! reasons.
 
 use super::{Locale, code_text, render, text};
 use crate::environment::Binding;
 use crate::error::ValidationError;
 use crate::installation::{ErpLine, Kind};
-use crate::rules::{Availability, EnvironmentChoice, Inconsistency, Scenario, UnavailableReason};
+use crate::rules::{
+    Availability, DecisionError, EnvironmentChoice, Inconsistency, Scenario, UnavailableReason,
+};
 use crate::wizard::{ErrorReason, TaskStep};
 
 /// The label of a kind.
@@ -80,16 +83,64 @@ pub fn availability_text(locale: Locale, availability: &Availability) -> String 
             "availability.needs_confirmation",
             &[("line", line_label(replaces.line))],
         ),
-        Availability::Unavailable {
-            reason: UnavailableReason::KindMismatch { environment_kind },
-        } => render(
+        Availability::Unavailable { reason } => unavailable_text(locale, reason),
+    }
+}
+
+/// Why an environment cannot be chosen, as a phrase ("different kind
+/// (Homologation)"): a listed environment's availability, and the reason
+/// inside [`refusal_text`].
+pub fn unavailable_text(locale: Locale, reason: &UnavailableReason) -> String {
+    match reason {
+        UnavailableReason::KindMismatch { environment_kind } => render(
             locale,
             "availability.kind_mismatch",
             &[("kind", kind_label(locale, *environment_kind))],
         ),
-        Availability::Unavailable {
-            reason: UnavailableReason::InstallationBoundElsewhere,
-        } => text(locale, "availability.bound_elsewhere").to_owned(),
+        UnavailableReason::InstallationBoundElsewhere => {
+            text(locale, "availability.bound_elsewhere").to_owned()
+        }
+    }
+}
+
+/// The sentence for a refused decision, with what the refusal knows (the
+/// name not found, why the environment cannot be chosen, what is wrong with
+/// a name): the one text of each refusal, for the wizard's and the
+/// unattended mode's refusals alike. The screen responses of the C ABI
+/// carry it for each environment that cannot be chosen
+/// ([`ChoiceTexts::refusal`](super::ChoiceTexts::refusal)); without the
+/// refusal at hand, [`code_text`] of its [`Refusal`](crate::failure::Refusal) says the same
+/// more briefly.
+///
+/// ```
+/// use smartlink_core::messages::{Locale, refusal_text};
+/// use smartlink_core::{DecisionError, EnvironmentId, Kind, UnavailableReason};
+/// let refused = DecisionError::NotSelectable {
+///     environment_id: EnvironmentId::new("env_hml").unwrap(),
+///     reason: UnavailableReason::KindMismatch { environment_kind: Kind::Homologation },
+/// };
+/// assert_eq!(
+///     refusal_text(Locale::En, &refused),
+///     "This environment cannot be chosen: different kind (Homologation)."
+/// );
+/// ```
+pub fn refusal_text(locale: Locale, refusal: &DecisionError) -> String {
+    match refusal {
+        DecisionError::EnvironmentNotFound(name) => {
+            render(locale, "refusal.environment_not_found", &[("name", name)])
+        }
+        DecisionError::NotSelectable { reason, .. } => render(
+            locale,
+            "refusal.not_selectable",
+            &[("reason", &unavailable_text(locale, reason))],
+        ),
+        DecisionError::Inconsistent(inconsistency) => format!(
+            "{} {}",
+            text(locale, "error.inconsistent"),
+            inconsistency_text(locale, inconsistency)
+        ),
+        DecisionError::Invalid(e) => validation_text(locale, e),
+        other => code_text(locale, crate::failure::Refusal::from(other).as_str()),
     }
 }
 
@@ -143,5 +194,69 @@ pub fn error_reason_text(locale: Locale, reason: &ErrorReason) -> String {
         ErrorReason::Platform { code, .. } | ErrorReason::TaskFailed { code, .. } => {
             code_text(locale, code.as_str())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::EnvironmentId;
+    use crate::messages::keys;
+
+    /// One refusal of each code, with what it knows.
+    fn refusals() -> Vec<DecisionError> {
+        let id = EnvironmentId::new("env_hml").unwrap();
+        vec![
+            DecisionError::EnvironmentNotFound("Produção Nova".into()),
+            DecisionError::NotSelectable {
+                environment_id: id.clone(),
+                reason: UnavailableReason::KindMismatch {
+                    environment_kind: Kind::Homologation,
+                },
+            },
+            DecisionError::NotSelectable {
+                environment_id: id.clone(),
+                reason: UnavailableReason::InstallationBoundElsewhere,
+            },
+            DecisionError::ConfirmationRequired(id),
+            DecisionError::CreateNotOffered,
+            DecisionError::NameTaken,
+            DecisionError::Invalid(crate::InstallationName::new("").unwrap_err()),
+            DecisionError::NameRequired,
+        ]
+    }
+
+    #[test]
+    fn every_refusal_has_its_own_text_in_every_language() {
+        for loc in Locale::ALL {
+            let unknown = code_text(loc, "unknown");
+            for refusal in refusals() {
+                let shown = refusal_text(loc, &refusal);
+                assert!(
+                    !shown.is_empty() && shown != unknown,
+                    "{refusal:?}: {shown}"
+                );
+                assert!(!shown.contains('{'), "{refusal:?}: unfilled {shown}");
+                assert!(!keys().any(|k| k == shown), "{refusal:?}: the key {shown}");
+            }
+            let not_found = refusal_text(loc, &refusals()[0]);
+            assert!(not_found.contains("\"Produção Nova\""), "{not_found}");
+            let kind = refusal_text(loc, &refusals()[1]);
+            assert!(kind.contains(kind_label(loc, Kind::Homologation)), "{kind}");
+            assert_ne!(kind, refusal_text(loc, &refusals()[2]));
+        }
+        assert_eq!(
+            refusal_text(
+                Locale::PtBr,
+                &DecisionError::Inconsistent(Inconsistency::DuplicateEnvironment {
+                    environment_id: EnvironmentId::new("env_x").unwrap(),
+                })
+            ),
+            format!(
+                "{} {}",
+                text(Locale::PtBr, "error.inconsistent"),
+                text(Locale::PtBr, "inconsistency.duplicate_environment")
+            )
+        );
     }
 }

@@ -53,28 +53,7 @@ mod tests {
 
     #[test]
     fn every_error_code_and_inconsistency_has_a_message() {
-        use crate::platform::ErrorCode;
-        for code in [
-            ErrorCode::InvalidRequest,
-            ErrorCode::Unauthorized,
-            ErrorCode::Forbidden,
-            ErrorCode::NotFound,
-            ErrorCode::NameTaken,
-            ErrorCode::BindingExists,
-            ErrorCode::InstallationBoundElsewhere,
-            ErrorCode::NotBound,
-            ErrorCode::PreconditionFailed,
-            ErrorCode::InvalidName,
-            ErrorCode::KindMismatch,
-            ErrorCode::IdempotencyKeyReused,
-            ErrorCode::PreconditionRequired,
-            ErrorCode::RateLimited,
-            ErrorCode::Internal,
-            ErrorCode::Unavailable,
-            ErrorCode::InvalidClient,
-            ErrorCode::InvalidToken,
-            ErrorCode::Unknown,
-        ] {
+        for code in crate::failure::tests::every_error_code() {
             assert!(
                 keys().any(|k| k == format!("code.{}", code.as_str())),
                 "{code}"
@@ -148,6 +127,9 @@ mod tests {
         assert_eq!(Locale::parse("EN_us"), Locale::En);
         assert_eq!(text(Locale::En, "no.such.key"), "no.such.key");
         assert_eq!(kind_label(Locale::Es, Kind::Custom), "Personalizado");
-        assert_eq!(code_text(Locale::En, "weird"), "Unexpected error.");
+        assert_eq!(
+            code_text(Locale::En, "weird"),
+            "The platform answered with an error this version does not know (see the detail and the support id)."
+        );
     }
 }

@@ -6,9 +6,10 @@ use serde::Serialize;
 
 use super::{
     Locale, availability_text, binding_text, error_reason_text, inconsistency_text, kind_label,
-    line_label, render, scenario_text, step_text, text, validation_text,
+    line_label, refusal_text, render, scenario_text, step_text, text, validation_text,
 };
 use crate::environment::EnvironmentId;
+use crate::rules::{Availability, DecisionError};
 use crate::wizard::{ErrorReason, Screen};
 
 /// The texts a host draws for one screen, by role, in one locale; the
@@ -154,6 +155,11 @@ pub struct ChoiceTexts {
     pub kind: String,
     /// What may be done with it ([`availability_text`]).
     pub availability: String,
+    /// Why it cannot be chosen, as the sentence the wizard refuses a pick
+    /// with ([`refusal_text`]); only for an environment that cannot be
+    /// chosen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
     /// Its bindings ([`binding_text`]), or `choose.bindings_none` alone.
     pub bindings: Vec<String>,
 }
@@ -219,6 +225,16 @@ pub fn screen_texts(locale: Locale, screen: &Screen) -> ScreenTexts {
                         name: c.environment.name.as_str().to_owned(),
                         kind: kind_label(locale, c.environment.kind).to_owned(),
                         availability: availability_text(locale, &c.availability),
+                        refusal: match &c.availability {
+                            Availability::Unavailable { reason } => Some(refusal_text(
+                                locale,
+                                &DecisionError::NotSelectable {
+                                    environment_id: c.environment.id.clone(),
+                                    reason: reason.clone(),
+                                },
+                            )),
+                            _ => None,
+                        },
                         bindings: if bindings.is_empty() {
                             vec![tx("choose.bindings_none")]
                         } else {

@@ -1,8 +1,9 @@
 //! The platform: what the configurator asks of TOTVS's cloud, as a trait.
 //!
 //! [`Platform`] is implemented by [`HttpPlatform`] (the contract over HTTP)
-//! and [`InMemoryPlatform`] (the same semantics in memory; the sandbox serves
-//! it). The contract is `docs/platform-api.md`.
+//! and, outside this crate, by the in-memory platform of `smartlink-sandbox`
+//! (the same semantics in memory, which the sandbox serves). The contract is
+//! `docs/platform-api.md`.
 
 use std::fmt;
 use std::time::Duration;
@@ -20,10 +21,8 @@ use crate::environment::{Environment, EnvironmentId, EnvironmentName, Etag};
 use crate::installation::{ErpLine, Installation, InstallationId, Kind};
 
 pub mod http;
-pub mod memory;
 
-pub use http::{HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource};
-pub use memory::{InMemoryPlatform, Operation, Seed, SeedEnvironment};
+pub use http::{ClientAuthMethod, HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource};
 
 /// Key that makes a creating `POST` safe to retry: generated once per logical
 /// operation and sent again with every retry (a UUID v4).
@@ -294,10 +293,13 @@ pub enum PlatformError {
         request_id: Option<String>,
     },
     /// The operation did not finish within its deadline.
-    #[error("the platform did not answer in time ({}s){}", elapsed.as_secs(),
+    #[error("the platform did not answer in time ({}){}", crate::messages::duration_text(*elapsed),
         request_id.as_deref().map(|r| format!(" [request {r}]")).unwrap_or_default())]
     Timeout {
-        /// How long it was given.
+        /// How long the operation ran before it was given up, as measured
+        /// (its deadline, or a little more); or its whole budget, when it
+        /// gave up early because the wait the platform asked for
+        /// (`Retry-After`) would have outlived it.
         elapsed: Duration,
         /// The request id, for support.
         request_id: Option<String>,
@@ -334,7 +336,7 @@ pub enum PlatformError {
 }
 
 impl PlatformError {
-    /// A contract error without detail (used by the in-memory platform).
+    /// A contract error without detail.
     pub fn api(code: ErrorCode) -> Self {
         PlatformError::Api {
             status: code.status(),
@@ -342,13 +344,6 @@ impl PlatformError {
             detail: None,
             request_id: None,
         }
-    }
-
-    /// The stable code of this error, as task failures, screens and the C
-    /// ABI spell it: the contract's code for API errors (`name_taken`), else
-    /// `transport`, `timeout`, `protocol`, … (see [`crate::FailureCode`]).
-    pub fn code(&self) -> &'static str {
-        crate::failure::FailureCode::of_platform(self).as_str()
     }
 
     /// The contract code, for API errors.
@@ -465,6 +460,16 @@ pub trait Platform: Send + Sync {
         Err(PlatformError::Config(
             "this platform does not hand out access tokens".into(),
         ))
+    }
+
+    /// How this platform requests tokens, for the record of a refusal: the
+    /// token URL and the client authentication method (never a secret).
+    /// When a refusal was recorded under one setup and the host now runs
+    /// another (it fixed its token URL or authentication method), the
+    /// refused credentials get one new token request. `None`: the setup
+    /// cannot change (the in-memory platform).
+    fn token_request_setup(&self) -> Option<String> {
+        None
     }
 
     /// Asks who an access token belongs to (`GET /v1/whoami`): the smallest

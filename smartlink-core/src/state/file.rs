@@ -72,8 +72,10 @@ use crate::json_error::describe;
 mod format;
 mod inspect;
 mod leftovers;
+mod sealed;
 use format::{DecodeError, EnvelopeRef, decode};
 pub use inspect::Inspection;
+pub use sealed::FileStoreOptions;
 
 /// The format tag of the envelope.
 pub const FORMAT_TAG: &str = "smartlink-state";
@@ -89,14 +91,16 @@ const STALE_TEMP_AGE: Duration = Duration::from_secs(60);
 
 /// Keeps the local state in one JSON file.
 ///
-/// See the [module documentation](self) for the format, the files kept next
-/// to it and what is (and is not) done on each platform.
+/// See `docs/state.md` for the format, the files kept next to it and what
+/// is (and is not) done on each platform.
 #[derive(Debug, Clone)]
 pub struct FileStateStore {
     path: PathBuf,
     lock_path: PathBuf,
     temp_prefix: String,
     file_name: String,
+    /// The key that seals the stored credentials (`sealed.rs`), if any.
+    seal: Option<std::sync::Arc<super::seal::SealKey>>,
 }
 
 impl FileStateStore {
@@ -122,6 +126,7 @@ impl FileStateStore {
             lock_path,
             file_name,
             path,
+            seal: None,
         };
         store.remove_leftover_temps();
         Ok(store)
@@ -394,6 +399,29 @@ impl FileStateStore {
     }
 }
 
+impl FileStateStore {
+    /// The body of [`StateStore::save`] after its check that the file may be
+    /// replaced (a rotation of the seal key skips that check).
+    fn write_state(&self, state: &LocalState) -> Result<(), StateError> {
+        let (sealed, unsealed) = self.seal_for_save(state)?;
+        let bytes = zeroize::Zeroizing::new(
+            serde_json::to_vec(&EnvelopeRef {
+                format: FORMAT_TAG,
+                version: FORMAT_VERSION,
+                sealed: sealed.as_ref(),
+                state: unsealed.as_ref().unwrap_or(state),
+            })
+            .map_err(|e| StateError::Encode(describe(&e)))?,
+        );
+
+        self.ensure_dir()?;
+        #[cfg(windows)]
+        return self.save_windows(&bytes);
+        #[cfg(not(windows))]
+        self.save_portable(&bytes)
+    }
+}
+
 /// Releases the lock when dropped (closing the file releases it too).
 struct FileLockGuard(File);
 
@@ -460,7 +488,7 @@ impl StateStore for FileStateStore {
         }
         drop(file);
         match decode(&bytes) {
-            Ok(state) => Ok(Some(state)),
+            Ok((state, sealed)) => self.unseal(state, sealed).map(Some),
             Err(DecodeError::Corrupt(detail)) => Err(corrupt(detail)),
             Err(DecodeError::Newer(found)) => match self.keep_aside(&meta) {
                 Ok(kept_at) => Err(StateError::UnsupportedVersion {
@@ -478,19 +506,16 @@ impl StateStore for FileStateStore {
     /// creation) in the same directory, fsyncs it, renames it over the state
     /// file and fsyncs the directory. Creates the directory (0700) when
     /// missing and removes stale temporary files of interrupted saves.
+    ///
+    /// With a seal key, the credentials are written sealed (see
+    /// [`FileStoreOptions`]). A file whose credentials are sealed is never
+    /// replaced by a store without its key: without a key
+    /// ([`SealError::KeyMissing`](super::seal::SealError::KeyMissing)) or
+    /// with another one ([`SealError::WrongKey`](super::seal::SealError::WrongKey)),
+    /// the save is refused and the file kept.
     fn save(&self, state: &LocalState) -> Result<(), StateError> {
-        let bytes = serde_json::to_vec(&EnvelopeRef {
-            format: FORMAT_TAG,
-            version: FORMAT_VERSION,
-            state,
-        })
-        .map_err(|e| StateError::Encode(describe(&e)))?;
-
-        self.ensure_dir()?;
-        #[cfg(windows)]
-        return self.save_windows(&bytes);
-        #[cfg(not(windows))]
-        self.save_portable(&bytes)
+        self.check_replaceable()?;
+        self.write_state(state)
     }
 
     /// Removes the file (a missing file is fine) and fsyncs the directory.

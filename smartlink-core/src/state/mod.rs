@@ -19,6 +19,9 @@ use crate::installation::{ErpLine, Installation, InstallationId, InstallationNam
 use crate::platform::IdempotencyKey;
 
 pub mod file;
+#[cfg(feature = "postgres")]
+pub mod postgres;
+pub mod seal;
 #[cfg(windows)]
 #[allow(unsafe_code)]
 mod windows_acl;
@@ -78,6 +81,21 @@ pub(crate) struct PendingTask {
     pub started_at: DateTime<Utc>,
 }
 
+/// A credential rotation under way, or interrupted before its answer was
+/// known: the idempotency key of its credentials request, stored before the
+/// request is sent, so that the next rotation (on this machine or another
+/// using the same state) asks again with the same key and receives the same
+/// credentials instead of a second set that would leave the first orphaned.
+/// It does not make the state unconfigured: the current credentials serve
+/// until new ones are verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct PendingRotation {
+    /// The key of the credentials request.
+    pub issue_key: IdempotencyKey,
+    /// When the first attempt started.
+    pub started_at: DateTime<Utc>,
+}
+
 /// How the last task ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -109,10 +127,23 @@ pub struct TaskRecord {
     pub finished_at: DateTime<Utc>,
 }
 
-/// Credentials the platform's token endpoint refused (`invalid_client`):
-/// revoked (another installation took the environment, R4, or they were
-/// unbound) or expired. The secret is dropped; the binding is kept so the
-/// next wizard can tell the administrator the local binding was lost.
+/// Credentials the platform's token endpoint refused (`invalid_client`, with
+/// HTTP 401 or 400): revoked (another installation took the environment,
+/// R4, or they were unbound), expired, or — just as likely — asked for the
+/// wrong way (a wrong token URL, an authentication method the server does
+/// not take, a proxy answering for the server).
+///
+/// The refused credentials are **kept** in [`LocalState::credentials`]:
+/// this record, naming their client id, marks them refused. While it
+/// applies ([`LocalState::active_revocation`]) the login gate is open and
+/// they are used for no request, except one token request when the host
+/// runs another token request setup than the one refused
+/// ([`Revocation::token_request_setup`]) or re-verifies them explicitly
+/// ([`crate::Configurator::reverify_credentials`]); a success clears the
+/// mark. Only new credentials (a rotation, a regeneration), an unbind or a
+/// forget replace or remove the secret. States written before the
+/// credentials were kept hold the record with no credentials (the secret
+/// was dropped then); they load unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Revocation {
     /// The client id of the refused credentials.
@@ -122,6 +153,13 @@ pub struct Revocation {
     /// The token request's id, for support.
     #[serde(default)]
     pub request_id: Option<String>,
+    /// The HTTP status of the refusal (401 or 400), when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// How the refused request was made: the client authentication method
+    /// and the token URL (see [`crate::Platform::token_request_setup`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_request_setup: Option<String>,
 }
 
 /// Everything the configurator keeps locally.
@@ -147,6 +185,10 @@ pub struct LocalState {
     /// (internal: see [`LocalState::pending_task_id`]).
     #[serde(default)]
     pub(crate) pending: Option<PendingTask>,
+    /// The credential rotation under way or interrupted, with its key
+    /// (internal: see [`LocalState::pending_rotation_started_at`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) pending_rotation: Option<PendingRotation>,
     /// How the last task ended.
     #[serde(default)]
     pub last_task: Option<TaskRecord>,
@@ -165,6 +207,7 @@ impl LocalState {
             binding: None,
             credentials: None,
             pending: None,
+            pending_rotation: None,
             last_task: None,
             revocation: None,
         }
@@ -178,6 +221,23 @@ impl LocalState {
                 .as_ref()
                 .is_none_or(|c| c.client_id == r.client_id)
         })
+    }
+
+    /// The stored credentials when the platform refused them and no others
+    /// replaced them since: kept, marked refused, used for no request (see
+    /// [`Revocation`]).
+    pub fn refused_credentials(&self) -> Option<&Credentials> {
+        let revocation = self.revocation.as_ref()?;
+        self.credentials
+            .as_ref()
+            .filter(|c| c.client_id == revocation.client_id)
+    }
+
+    /// When the credential rotation under way or interrupted started, if
+    /// one is (its request's idempotency key is stored with it and reused
+    /// by the next rotation).
+    pub fn pending_rotation_started_at(&self) -> Option<DateTime<Utc>> {
+        self.pending_rotation.as_ref().map(|r| r.started_at)
     }
 
     /// The id of the task running or interrupted (the process died while it
@@ -307,6 +367,16 @@ pub enum StateError {
     /// The state could not be encoded.
     #[error("state could not be encoded: {0}")]
     Encode(String),
+    /// The sealed secret could not be opened or sealed, or the seal key
+    /// could not be read (see [`seal`]). Nothing was written or moved.
+    #[error("state {path}: {source}")]
+    Sealed {
+        /// The state file (or the key file, when the key could not be read).
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: seal::SealError,
+    },
 }
 
 /// A held exclusive lock on a store; released when dropped.

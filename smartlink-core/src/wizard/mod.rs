@@ -227,22 +227,11 @@ pub enum WizardError {
     Decision(#[from] DecisionError),
 }
 
-impl WizardError {
-    /// The stable code of this refusal: `not_allowed`, or the decision's
-    /// [`DecisionError::code`].
-    pub fn code(&self) -> &'static str {
-        match self {
-            WizardError::NotAllowed { .. } => "not_allowed",
-            WizardError::Decision(d) => d.code(),
-        }
-    }
-}
-
 impl Serialize for WizardError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut map = serializer.serialize_map(Some(2))?;
-        map.serialize_entry("refusal", self.code())?;
+        map.serialize_entry("refusal", crate::failure::Refusal::from(self).as_str())?;
         map.serialize_entry("message", &self.to_string())?;
         map.end()
     }

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use smartlink_core::Seed;
+use smartlink_sandbox::Seed;
 use smartlink_sandbox::{Sandbox, demo_seed};
 
 const USAGE: &str =

@@ -1,5 +1,6 @@
 //! Errors: one message per stable code (the platform contract's, the
-//! library's and the C ABI's), and the messages of refused values.
+//! library's and the C ABI's), the messages of refused values, and the
+//! refusals that name what they know (`refusal_text`).
 
 use super::Entry;
 
@@ -116,9 +117,9 @@ pub(super) static CODES: &[Entry] = &[
     ),
     (
         "code.credentials_revoked",
-        "As credenciais desta instalação foram revogadas ou expiraram. Abra o configurador para vinculá-la novamente.",
-        "Las credenciales de esta instalación fueron revocadas o expiraron. Abra el configurador para vincularla de nuevo.",
-        "This installation's credentials were revoked or expired. Open the configurator to bind it again.",
+        "A plataforma recusou as credenciais desta instalação: foram revogadas ou expiraram, ou a URL de token ou o método de autenticação do cliente não é o que o servidor espera. Abra o configurador (ou corrija a configuração e verifique de novo).",
+        "La plataforma rechazó las credenciales de esta instalación: fueron revocadas o expiraron, o la URL de token o el método de autenticación del cliente no es el que el servidor espera. Abra el configurador (o corrija la configuración y verifique de nuevo).",
+        "The platform refused this installation's credentials: they were revoked or expired, or the token URL or client authentication method is not what the server expects. Open the configurator (or fix the configuration and verify again).",
     ),
     (
         "code.transport",
@@ -163,6 +164,18 @@ pub(super) static CODES: &[Entry] = &[
         "Another server of this installation is configuring it; try again shortly.",
     ),
     (
+        "code.invalid_input",
+        "O pedido não pôde ser montado com os dados informados.",
+        "La solicitud no pudo armarse con los datos informados.",
+        "The request could not be built from the data given.",
+    ),
+    (
+        "code.abandoned",
+        "A operação foi abandonada porque a biblioteca está encerrando; tente novamente.",
+        "La operación fue abandonada porque la biblioteca se está cerrando; intente de nuevo.",
+        "The operation was abandoned because the library is shutting down; try again.",
+    ),
+    (
         "code.cancelled",
         "Operação cancelada.",
         "Operación cancelada.",
@@ -200,9 +213,9 @@ pub(super) static CODES: &[Entry] = &[
     ),
     (
         "code.create_not_offered",
-        "Não é possível criar um ambiente: a instalação já está vinculada.",
-        "No es posible crear un ambiente: la instalación ya está vinculada.",
-        "An environment cannot be created: the installation is already bound.",
+        "Criar um ambiente não é oferecido: esta instalação já está vinculada.",
+        "Crear un ambiente no se ofrece: esta instalación ya está vinculada.",
+        "Creating an environment is not offered: this installation is already bound.",
     ),
     (
         "code.name_required",
@@ -295,6 +308,24 @@ pub(super) static CODES: &[Entry] = &[
         "The operation could not run (handle closed).",
     ),
     (
+        "code.platform",
+        "A plataforma falhou ou recusou o pedido.",
+        "La plataforma falló o rechazó la solicitud.",
+        "The platform failed or refused the request.",
+    ),
+    (
+        "code.wizard_refused",
+        "O assistente recusou a ação nesta tela.",
+        "El asistente rechazó la acción en esta pantalla.",
+        "The wizard refused the action on this screen.",
+    ),
+    (
+        "code.decision_refused",
+        "A escolha foi recusada.",
+        "La elección fue rechazada.",
+        "The choice was refused.",
+    ),
+    (
         "code.task_failed",
         "A configuração falhou.",
         "La configuración falló.",
@@ -308,9 +339,9 @@ pub(super) static CODES: &[Entry] = &[
     ),
     (
         "code.unknown",
-        "Erro inesperado.",
-        "Error inesperado.",
-        "Unexpected error.",
+        "A plataforma respondeu com um erro que esta versão não conhece (veja o detalhe e o código de suporte).",
+        "La plataforma respondió con un error que esta versión no conoce (vea el detalle y el código de soporte).",
+        "The platform answered with an error this version does not know (see the detail and the support id).",
     ),
     // Validation
     (
@@ -336,5 +367,18 @@ pub(super) static CODES: &[Entry] = &[
         "O valor contém caracteres não permitidos.",
         "El valor contiene caracteres no permitidos.",
         "The value contains characters that are not allowed.",
+    ),
+    // Refusals with what they know (`refusal_text`).
+    (
+        "refusal.environment_not_found",
+        "Nenhum ambiente chamado \"{name}\" foi listado.",
+        "Ningún ambiente llamado \"{name}\" fue listado.",
+        "No environment named \"{name}\" is listed.",
+    ),
+    (
+        "refusal.not_selectable",
+        "Este ambiente não pode ser escolhido: {reason}.",
+        "Este ambiente no puede elegirse: {reason}.",
+        "This environment cannot be chosen: {reason}.",
     ),
 ];

@@ -125,12 +125,6 @@ pub(super) static WIZARD: &[Entry] = &[
         "{line}: {name}",
     ),
     (
-        "choose.this_installation",
-        "esta instalação",
-        "esta instalación",
-        "this installation",
-    ),
-    (
         "availability.selectable",
         "disponível",
         "disponible",

@@ -62,6 +62,60 @@ impl TokenSource for StaticToken {
 }
 
 // ---------------------------------------------------------------------------
+// Client authentication at the token endpoint
+// ---------------------------------------------------------------------------
+
+/// How the installation's client authenticates at the token endpoint
+/// (RFC 6749 §2.3.1; the names are the `token_endpoint_auth_method` values
+/// of RFC 7591).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientAuthMethod {
+    /// HTTP Basic: `Authorization: Basic base64(urlencode(client_id) ":"
+    /// urlencode(client_secret))`, each part form-urlencoded first as
+    /// §2.3.1 requires. Every authorization server must support it; the
+    /// default.
+    #[default]
+    ClientSecretBasic,
+    /// `client_id` and `client_secret` in the form body, which the RFC
+    /// allows a server to accept and does not recommend.
+    ClientSecretPost,
+}
+
+impl ClientAuthMethod {
+    /// Every method, the default first.
+    pub const ALL: [ClientAuthMethod; 2] = [
+        ClientAuthMethod::ClientSecretBasic,
+        ClientAuthMethod::ClientSecretPost,
+    ];
+
+    /// The method's name: `client_secret_basic` or `client_secret_post`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientAuthMethod::ClientSecretBasic => "client_secret_basic",
+            ClientAuthMethod::ClientSecretPost => "client_secret_post",
+        }
+    }
+
+    /// Parses a method's name (`basic` and `post` are accepted too).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "client_secret_basic" | "basic" => Some(ClientAuthMethod::ClientSecretBasic),
+            "client_secret_post" | "post" => Some(ClientAuthMethod::ClientSecretPost),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ClientAuthMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// ---------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------
 
@@ -117,6 +171,7 @@ impl TokenSource for StaticToken {
 pub struct HttpPlatformConfig {
     pub(super) base_url: String,
     pub(super) token_url: Option<String>,
+    pub(super) client_auth: ClientAuthMethod,
     pub(super) token_source: Arc<dyn TokenSource>,
     pub(super) connect_timeout: Duration,
     pub(super) read_timeout: Duration,
@@ -173,6 +228,7 @@ impl HttpPlatformConfig {
         Self {
             base_url: base_url.into(),
             token_url: None,
+            client_auth: ClientAuthMethod::default(),
             token_source: source,
             connect_timeout: Self::DEFAULT_CONNECT_TIMEOUT,
             read_timeout: Self::DEFAULT_READ_TIMEOUT,
@@ -195,10 +251,20 @@ impl HttpPlatformConfig {
     }
 
     /// The OAuth2 token endpoint used by
-    /// [`verify_credentials`](crate::platform::Platform::verify_credentials) (default
+    /// [`verify_credentials`](crate::platform::Platform::verify_credentials) and
+    /// [`request_token`](crate::platform::Platform::request_token) (default
     /// `<base URL>/oauth2/token`). Same scheme rules as the base URL.
     pub fn with_token_url(mut self, token_url: impl Into<String>) -> Self {
         self.token_url = Some(token_url.into());
+        self
+    }
+
+    /// How the installation's client authenticates at the token endpoint:
+    /// HTTP Basic ([`ClientAuthMethod::ClientSecretBasic`]) by default, or
+    /// the form body ([`ClientAuthMethod::ClientSecretPost`]) for a server
+    /// registered for it. One method per request, never both.
+    pub fn with_client_auth(mut self, method: ClientAuthMethod) -> Self {
+        self.client_auth = method;
         self
     }
 
@@ -274,7 +340,7 @@ impl HttpPlatformConfig {
         self
     }
 
-    /// Replaces the `User-Agent` (default [`DEFAULT_USER_AGENT`]).
+    /// Replaces the `User-Agent` (default `smartlink/<version>`).
     pub fn with_user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -293,6 +359,7 @@ impl fmt::Debug for HttpPlatformConfig {
         f.debug_struct("HttpPlatformConfig")
             .field("base_url", &shown_url(&self.base_url))
             .field("token_url", &self.token_url.as_deref().map(shown_url))
+            .field("client_auth", &self.client_auth)
             .field("token_source", &REDACTED)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_timeout", &self.read_timeout)

@@ -7,8 +7,7 @@ use std::collections::HashSet;
 use async_trait::async_trait;
 use reqwest::Method;
 use secrecy::SecretString;
-use serde::Deserialize;
-use serde_json::json;
+use smartlink_contract::{BindBody, CreateBody, IssueBody, ListQuery, Page, UnbindBody};
 
 use super::*;
 use crate::credentials::{Credentials, IssuedCredentials};
@@ -22,19 +21,9 @@ use crate::platform::{
 // The contract's endpoints
 // ---------------------------------------------------------------------------
 
-#[derive(Deserialize)]
-struct EnvironmentPage {
-    environments: Vec<Environment>,
-    /// Required, though it may be null: a server that forgets it must not
-    /// make the listing end silently early.
-    #[serde(deserialize_with = "Option::deserialize")]
-    next_cursor: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct TokenReply {
-    #[allow(dead_code)]
-    access_token: SecretString,
+/// A JSON body for a call.
+fn json_body(body: impl serde::Serialize) -> CallBody<'static> {
+    CallBody::Json(serde_json::to_value(body).unwrap_or_default())
 }
 
 #[async_trait]
@@ -50,18 +39,15 @@ impl Platform for HttpPlatform {
         let mut cursor: Option<String> = None;
         for _page in 0..MAX_LIST_PAGES {
             let mut url = self.endpoint(&["v1", "environments"]);
-            {
-                let mut query = url.query_pairs_mut();
-                query
-                    .append_pair("line", line.as_str())
-                    .append_pair("installation_id", installation_id.as_str());
-                if let Some(cursor) = &cursor {
-                    query.append_pair("cursor", cursor);
-                }
-            }
+            let query = ListQuery {
+                line: Some(line.as_str().to_owned()),
+                installation_id: Some(installation_id.as_str().to_owned()),
+                cursor: cursor.clone(),
+            };
+            url.query_pairs_mut().extend_pairs(query.pairs());
             let call = Call::new(Method::GET, url);
             let reply = self.send(&call, deadline).await?;
-            let page: EnvironmentPage = self.decode(&reply, &call, "environment list")?;
+            let page: Page<Environment> = self.decode(&reply, &call, "environment list")?;
             environments.extend(page.environments);
             match page.next_cursor {
                 None => return Ok(environments),
@@ -88,10 +74,10 @@ impl Platform for HttpPlatform {
     ) -> Result<Environment, PlatformError> {
         let mut call = Call::new(Method::POST, self.endpoint(&["v1", "environments"]));
         call.idempotency_key = Some(request.idempotency_key);
-        call.body = CallBody::Json(json!({
-            "name": request.name.as_str(),
-            "kind": request.kind.as_str(),
-        }));
+        call.body = json_body(CreateBody {
+            name: request.name.as_str(),
+            kind: request.kind.as_str(),
+        });
         let reply = self.send(&call, self.deadline()).await?;
         self.decode(&reply, &call, "created environment")
     }
@@ -110,12 +96,12 @@ impl Platform for HttpPlatform {
         ]);
         let mut call = Call::new(Method::PUT, url);
         call.if_match = Some(target.etag());
-        call.body = CallBody::Json(json!({
-            "installation_id": installation.id.as_str(),
-            "installation_name": installation.name.as_str(),
-            "installation_kind": installation.kind.as_str(),
-            "overwrite": target.is_overwrite(),
-        }));
+        call.body = json_body(BindBody {
+            installation_id: installation.id.as_str(),
+            installation_name: installation.name.as_str(),
+            installation_kind: installation.kind.as_str(),
+            overwrite: target.is_overwrite(),
+        });
         let reply = self.send(&call, self.deadline()).await?;
         self.decode(&reply, &call, "bound environment")
     }
@@ -132,10 +118,10 @@ impl Platform for HttpPlatform {
         ]);
         let mut call = Call::new(Method::POST, url);
         call.idempotency_key = Some(request.idempotency_key);
-        call.body = CallBody::Json(json!({
-            "installation_id": request.installation_id.as_str(),
-            "reuse_if_valid": request.reuse_if_valid,
-        }));
+        call.body = json_body(IssueBody {
+            installation_id: request.installation_id.as_str(),
+            reuse_if_valid: request.reuse_if_valid,
+        });
         let reply = self.send(&call, self.deadline()).await?;
         let issued: IssuedCredentials = self.decode(&reply, &call, "issued credentials")?;
         if issued.credentials.environment_id != request.environment_id {
@@ -149,15 +135,7 @@ impl Platform for HttpPlatform {
     }
 
     async fn verify_credentials(&self, credentials: &Credentials) -> Result<(), PlatformError> {
-        let mut call = Call::new(Method::POST, self.token_url.clone());
-        call.bearer = false;
-        call.body = CallBody::TokenForm {
-            client_id: credentials.client_id.as_str(),
-            client_secret: &credentials.client_secret,
-        };
-        let reply = self.send(&call, self.deadline()).await?;
-        let _token: TokenReply = self.decode(&reply, &call, "token response")?;
-        Ok(())
+        self.token_exchange(credentials, |_| None).await.map(|_| ())
     }
 
     async fn request_token(
@@ -165,6 +143,10 @@ impl Platform for HttpPlatform {
         credentials: &Credentials,
     ) -> Result<crate::platform::TokenGrant, PlatformError> {
         self.request_token_over_http(credentials).await
+    }
+
+    fn token_request_setup(&self) -> Option<String> {
+        Some(format!("{} {}", self.client_auth, self.token_url))
     }
 
     async fn whoami(
@@ -184,7 +166,9 @@ impl Platform for HttpPlatform {
         ]);
         let mut call = Call::new(Method::DELETE, url);
         call.if_match = Some(&request.etag);
-        call.body = CallBody::Json(json!({ "installation_id": request.installation_id.as_str() }));
+        call.body = json_body(UnbindBody {
+            installation_id: request.installation_id.as_str(),
+        });
         let reply = self.send(&call, self.deadline()).await?;
         self.expect_success(&reply, &call)
     }

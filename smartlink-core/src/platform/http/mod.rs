@@ -5,6 +5,9 @@
 //! - one connection pool per [`HttpPlatform`], reused by every call;
 //! - `https` only, except to loopback hosts (the sandbox); redirects are never
 //!   followed (a `3xx` is a protocol error);
+//! - the token request authenticates the client with HTTP Basic (RFC 6749
+//!   §2.3.1, id and secret form-urlencoded before Base64) or, when
+//!   configured, with the form body ([`ClientAuthMethod`]);
 //! - every request carries `X-Request-Id` (one UUID per logical request, kept
 //!   across its retries) and `Accept: application/json`; configurator calls
 //!   carry `Authorization: Bearer`, fetched from the [`TokenSource`] on every
@@ -43,7 +46,7 @@ use uuid::Uuid;
 
 use super::PlatformError;
 
-pub use config::{HttpPlatformConfig, StaticToken, TokenSource};
+pub use config::{ClientAuthMethod, HttpPlatformConfig, StaticToken, TokenSource};
 use config::{ProxySetting, endpoint, load_extra_roots, parse_endpoint};
 use redact::excerpt;
 use transport::{Call, CallBody, Failure, Reply};
@@ -73,6 +76,7 @@ pub struct HttpPlatform {
     client: reqwest::Client,
     base_url: Url,
     token_url: Url,
+    client_auth: ClientAuthMethod,
     token_source: Arc<dyn TokenSource>,
     connect_timeout: Duration,
     read_timeout: Duration,
@@ -89,6 +93,7 @@ impl fmt::Debug for HttpPlatform {
         f.debug_struct("HttpPlatform")
             .field("base_url", &self.base_url.as_str())
             .field("token_url", &self.token_url.as_str())
+            .field("client_auth", &self.client_auth)
             .field("token_source", &REDACTED)
             .field("operation_deadline", &self.operation_deadline)
             .field("max_attempts", &self.max_attempts)
@@ -145,6 +150,7 @@ impl HttpPlatform {
             client,
             base_url,
             token_url,
+            client_auth: config.client_auth,
             token_source,
             connect_timeout: config.connect_timeout,
             read_timeout: config.read_timeout,
@@ -171,11 +177,12 @@ impl HttpPlatform {
             .get(self.base_url.clone())
             .header("x-request-id", request_id.as_str())
             .send();
-        let response = match tokio::time::timeout_at(self.deadline(), sent).await {
-            Err(_) => return Err(self.timeout(&request_id)),
+        let deadline = self.deadline();
+        let response = match tokio::time::timeout_at(deadline, sent).await {
+            Err(_) => return Err(self.timeout(deadline, &request_id)),
             Ok(Err(e)) => {
                 return Err(match self.map_reqwest(&e, &request_id) {
-                    Failure::Retryable(e) | Failure::Fatal(e) => e,
+                    Failure::Retryable(e) | Failure::Fatal(e) => self.measured(e, deadline),
                 });
             }
             Ok(Ok(response)) => response,
@@ -198,6 +205,11 @@ impl HttpPlatform {
     /// The checked token endpoint.
     pub fn token_url(&self) -> &Url {
         &self.token_url
+    }
+
+    /// How the client authenticates at the token endpoint.
+    pub fn client_auth(&self) -> ClientAuthMethod {
+        self.client_auth
     }
 
     fn endpoint(&self, segments: &[&str]) -> Url {

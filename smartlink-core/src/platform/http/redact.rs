@@ -112,6 +112,15 @@ pub(super) fn basic_credentials(client_id: &str, secret: &str) -> Vec<SecretStri
             base64::engine::general_purpose::STANDARD.encode(encoded.as_bytes()),
         ));
     }
+    // The header as this client sends it (a space as `%20`).
+    let sent = super::transport::basic_authorization(client_id, secret);
+    if let Some(b64) = sent.strip_prefix("Basic ")
+        && !out
+            .iter()
+            .any(|s| secrecy::ExposeSecret::expose_secret(s) == b64)
+    {
+        out.push(SecretString::from(b64.to_owned()));
+    }
     out
 }
 
@@ -304,7 +313,11 @@ mod tests {
             assert_eq!(out, "client_secret [redacted] is not valid", "{echo}");
         }
         let basics = basic_credentials("cli_1", secret);
-        assert_eq!(basics.len(), 2, "the raw and the form-urlencoded pair");
+        assert_eq!(
+            basics.len(),
+            3,
+            "the raw pair, the form-urlencoded one, and the one sent (a space as %20)"
+        );
         let known: Vec<&str> = std::iter::once(secret)
             .chain(basics.iter().map(|b| b.expose_secret()))
             .collect();

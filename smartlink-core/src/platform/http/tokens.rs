@@ -2,6 +2,11 @@
 //! an access token (endpoint 6) and `GET /v1/whoami` authenticated by it
 //! (endpoint 7).
 //!
+//! The client authenticates with HTTP Basic or the form body, as configured
+//! ([`ClientAuthMethod`](super::ClientAuthMethod)). An answer without
+//! `expires_in` gets [`DEFAULT_TOKEN_LIFETIME`](crate::token::DEFAULT_TOKEN_LIFETIME);
+//! a `token_type` other than `Bearer` (in any case) is refused.
+//!
 //! The token request goes through the client's one retry policy like every
 //! other call. `whoami` is sent once: it is a diagnostic whose bearer is the
 //! installation's token, not the token source's, and its caller decides what
@@ -10,55 +15,64 @@
 use reqwest::Method;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
+use smartlink_contract::TokenAnswer;
 use uuid::Uuid;
 
 use super::{APPLICATION_JSON, Call, CallBody, Failure, HttpPlatform, Reply, X_REQUEST_ID};
 use crate::credentials::Credentials;
 use crate::platform::{PlatformError, TokenGrant, WhoAmI};
 
-/// The token endpoint's answer (RFC 6749 §5.1).
-#[derive(Deserialize)]
-struct GrantReply {
-    access_token: SecretString,
-    #[serde(default)]
-    token_type: Option<String>,
-    expires_in: u64,
-}
-
 impl HttpPlatform {
-    pub(super) async fn request_token_over_http(
+    /// `POST /oauth2/token` with `credentials`: the answer, refused as a
+    /// protocol error when `problem` finds one in it.
+    pub(super) async fn token_exchange(
         &self,
         credentials: &Credentials,
-    ) -> Result<TokenGrant, PlatformError> {
+        problem: impl FnOnce(&TokenAnswer<SecretString>) -> Option<&'static str>,
+    ) -> Result<TokenAnswer<SecretString>, PlatformError> {
         let mut call = Call::new(Method::POST, self.token_url.clone());
         call.bearer = false;
         call.body = CallBody::TokenForm {
             client_id: credentials.client_id.as_str(),
             client_secret: &credentials.client_secret,
+            method: self.client_auth,
         };
         let reply = self.send(&call, self.deadline()).await?;
-        let grant: GrantReply = self.decode(&reply, &call, "token response")?;
-        let value = grant.access_token.expose_secret();
-        let problem = if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
-            Some("the access token is empty or not visible ASCII")
-        } else if grant
-            .token_type
-            .as_deref()
-            .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
-        {
-            Some("the token type is not Bearer")
-        } else if grant.expires_in == 0 {
-            Some("the token's expires_in is 0")
-        } else {
-            None
-        };
-        if let Some(detail) = problem {
-            return Err(self.protocol_error(detail.into(), &reply, &call));
+        let answer: TokenAnswer<SecretString> = self.decode(&reply, &call, "token response")?;
+        match problem(&answer) {
+            Some(detail) => Err(self.protocol_error(detail.into(), &reply, &call)),
+            None => Ok(answer),
         }
+    }
+
+    pub(super) async fn request_token_over_http(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<TokenGrant, PlatformError> {
+        let grant = self
+            .token_exchange(credentials, |grant| {
+                let value = grant.access_token.expose_secret();
+                if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
+                    Some("the access token is empty or not visible ASCII")
+                } else if grant
+                    .token_type
+                    .as_deref()
+                    .is_some_and(|t| !t.eq_ignore_ascii_case("bearer"))
+                {
+                    Some("the token type is not Bearer")
+                } else if grant.expires_in == Some(0) {
+                    Some("the token's expires_in is 0")
+                } else {
+                    None
+                }
+            })
+            .await?;
         Ok(TokenGrant {
             access_token: grant.access_token,
-            expires_in: grant.expires_in,
+            // RFC 6749 §5.1 makes it RECOMMENDED, not required.
+            expires_in: grant
+                .expires_in
+                .unwrap_or(crate::token::DEFAULT_TOKEN_LIFETIME.as_secs()),
         })
     }
 
@@ -102,9 +116,12 @@ impl HttpPlatform {
                 bearer: Some(access_token.clone()),
             })
         };
-        let reply = match tokio::time::timeout_at(self.deadline(), exchange).await {
-            Err(_) => return Err(self.timeout(&request_id)),
-            Ok(Err(Failure::Retryable(e) | Failure::Fatal(e))) => return Err(e),
+        let deadline = self.deadline();
+        let reply = match tokio::time::timeout_at(deadline, exchange).await {
+            Err(_) => return Err(self.timeout(deadline, &request_id)),
+            Ok(Err(Failure::Retryable(e) | Failure::Fatal(e))) => {
+                return Err(self.measured(e, deadline));
+            }
             Ok(Ok(reply)) => reply,
         };
         let mut call = Call::new(Method::GET, url);

@@ -41,6 +41,7 @@ pub(super) enum CallBody<'a> {
     TokenForm {
         client_id: &'a str,
         client_secret: &'a SecretString,
+        method: ClientAuthMethod,
     },
 }
 
@@ -77,6 +78,7 @@ impl<'a> Call<'a> {
             CallBody::TokenForm {
                 client_id,
                 client_secret,
+                ..
             } => {
                 let mut secrets = vec![client_secret.clone()];
                 secrets.extend(redact::basic_credentials(
@@ -99,6 +101,27 @@ pub(super) struct Reply {
     pub(super) body: Vec<u8>,
     /// The bearer token sent with this attempt, to scrub from excerpts.
     pub(super) bearer: Option<SecretString>,
+}
+
+/// The `Authorization` header of HTTP Basic client authentication (RFC 6749
+/// §2.3.1): the client id and the secret are each encoded with
+/// `application/x-www-form-urlencoded` first, then `id:secret` in Base64.
+/// A space is written `%20`, not `+`: both decode to a space with the form
+/// rules, and servers that decode with plain percent-decoding (Authlib's
+/// `unquote`) read it right too.
+pub(super) fn basic_authorization(client_id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let encode = |text: &str| -> String {
+        url::form_urlencoded::byte_serialize(text.as_bytes())
+            .map(|part| if part == "+" { "%20" } else { part })
+            .collect()
+    };
+    let pair =
+        secrecy::zeroize::Zeroizing::new(format!("{}:{}", encode(client_id), encode(secret)));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair.as_bytes())
+    )
 }
 
 /// Why an attempt failed, and whether another attempt may help.
@@ -129,7 +152,7 @@ impl HttpPlatform {
             let outcome =
                 match tokio::time::timeout_at(deadline, self.attempt(call, &request_id)).await {
                     Ok(outcome) => outcome,
-                    Err(_) => return Err(self.timeout(&request_id)),
+                    Err(_) => return Err(self.timeout(deadline, &request_id)),
                 };
             let (error, retry_after) = match outcome {
                 Ok(reply) => {
@@ -148,7 +171,7 @@ impl HttpPlatform {
                 }
             };
             if !call.safe_to_repeat() || attempt >= self.max_attempts {
-                return Err(error);
+                return Err(self.measured(error, deadline));
             }
             let delay = match retry_after {
                 Some(wait) => wait.min(self.retry_after_cap),
@@ -158,8 +181,12 @@ impl HttpPlatform {
                 .checked_add(delay)
                 .is_none_or(|at| at >= deadline)
             {
-                // Waiting would outlive the budget: say so now, not later.
-                return Err(self.timeout(&request_id));
+                // Waiting would outlive the budget: say so now, not later
+                // (with the budget it could not fit in).
+                return Err(PlatformError::Timeout {
+                    elapsed: self.operation_deadline,
+                    request_id: Some(request_id),
+                });
             }
             debug!(method = %call.method, path, request_id = %request_id, attempt,
                 delay_ms = delay.as_millis() as u64, "retrying platform request");
@@ -211,11 +238,34 @@ impl HttpPlatform {
             CallBody::TokenForm {
                 client_id,
                 client_secret,
-            } => request.form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", *client_id),
-                ("client_secret", client_secret.expose_secret()),
-            ]),
+                method: ClientAuthMethod::ClientSecretPost,
+            } => request.form(&smartlink_contract::TokenForm {
+                grant_type: Some(smartlink_contract::CLIENT_CREDENTIALS.to_owned()),
+                client_id: Some((*client_id).to_owned()),
+                client_secret: Some(client_secret.expose_secret()),
+            }),
+            CallBody::TokenForm {
+                client_id,
+                client_secret,
+                method: ClientAuthMethod::ClientSecretBasic,
+            } => {
+                let mut value = HeaderValue::from_str(&basic_authorization(
+                    client_id,
+                    client_secret.expose_secret(),
+                ))
+                .map_err(|_| {
+                    Failure::Fatal(PlatformError::InvalidInput(
+                        "the client credentials are not a valid header value".into(),
+                    ))
+                })?;
+                value.set_sensitive(true);
+                request
+                    .header(AUTHORIZATION, value)
+                    .form(&smartlink_contract::TokenForm::<&str> {
+                        grant_type: Some(smartlink_contract::CLIENT_CREDENTIALS.to_owned()),
+                        ..Default::default()
+                    })
+            }
         };
 
         let response = request
@@ -328,10 +378,33 @@ impl HttpPlatform {
         crate::backoff::delay(self.backoff_base, self.backoff_cap, attempt)
     }
 
-    pub(super) fn timeout(&self, request_id: &str) -> PlatformError {
+    /// The timeout of the operation whose budget ends at `deadline`, with
+    /// the time it really ran.
+    pub(super) fn timeout(&self, deadline: Instant, request_id: &str) -> PlatformError {
         PlatformError::Timeout {
-            elapsed: self.operation_deadline,
+            elapsed: self.elapsed_before(deadline),
             request_id: Some(request_id.to_owned()),
+        }
+    }
+
+    /// `error`, with a timeout's duration measured from the start of the
+    /// operation whose budget ends at `deadline` (an attempt's own connect
+    /// or read timeout is not how long the operation ran).
+    pub(super) fn measured(&self, error: PlatformError, deadline: Instant) -> PlatformError {
+        match error {
+            PlatformError::Timeout { request_id, .. } => PlatformError::Timeout {
+                elapsed: self.elapsed_before(deadline),
+                request_id,
+            },
+            other => other,
+        }
+    }
+
+    /// How long ago the operation whose budget ends at `deadline` started.
+    fn elapsed_before(&self, deadline: Instant) -> Duration {
+        match deadline.checked_sub(self.operation_deadline) {
+            Some(started) => started.elapsed(),
+            None => self.operation_deadline,
         }
     }
 
@@ -350,10 +423,19 @@ impl HttpPlatform {
         }
         let document: Option<Value> = serde_json::from_slice(&reply.body).ok();
         let field = |name| str_field(document.as_ref(), name);
-        let code = field("code")
-            .or_else(|| field("error"))
-            .map(crate::platform::ErrorCode::parse)
-            .unwrap_or_else(|| code_for_status(status));
+        // A problem document's `code` is the contract's. OAuth2's `error`
+        // (the token endpoint) is taken when this version knows it
+        // (`invalid_client`, `invalid_request`…); others (`server_error`,
+        // `temporarily_unavailable`, `invalid_grant`…) are typed by the
+        // status, so a 500 is `internal`, never `unknown`.
+        let code = match (field("code"), field("error")) {
+            (Some(code), _) => crate::platform::ErrorCode::parse(code),
+            (None, Some(error)) => match crate::platform::ErrorCode::parse(error) {
+                crate::platform::ErrorCode::Unknown => code_for_status(status),
+                known => known,
+            },
+            (None, None) => code_for_status(status),
+        };
         let secrets = self.secrets_of(reply, call);
         let known = exposed(&secrets);
         let detail = field("detail")

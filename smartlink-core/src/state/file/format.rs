@@ -8,12 +8,16 @@ use serde_json::Value;
 use super::{FORMAT_TAG, FORMAT_VERSION};
 use crate::json_error::describe;
 use crate::state::LocalState;
+use crate::state::seal::SealedBlob;
 
-/// The envelope as written.
+/// The envelope as written. A sealed state carries its credentials in
+/// `sealed` (see `state/seal.rs`) and none in `state`.
 #[derive(Serialize)]
 pub(super) struct EnvelopeRef<'a> {
     pub(super) format: &'static str,
     pub(super) version: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(super) sealed: Option<&'a SealedBlob>,
     pub(super) state: &'a LocalState,
 }
 
@@ -46,8 +50,9 @@ fn migrate(version: u64, value: Value) -> Result<Value, String> {
     }
 }
 
-/// Decodes a file's bytes, upgrading older versions.
-pub(super) fn decode(bytes: &[u8]) -> Result<LocalState, DecodeError> {
+/// Decodes a file's bytes, upgrading older versions; the sealed
+/// credentials, when the file holds some, come apart (still sealed).
+pub(super) fn decode(bytes: &[u8]) -> Result<(LocalState, Option<SealedBlob>), DecodeError> {
     let mut value: Value =
         serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(describe(&e)))?;
     let Some(object) = value.as_object() else {
@@ -73,14 +78,31 @@ pub(super) fn decode(bytes: &[u8]) -> Result<LocalState, DecodeError> {
             .map_err(|d| DecodeError::Corrupt(format!("upgrade from version {version}: {d}")))?;
         version += 1;
     }
-    let state = match value {
-        Value::Object(mut map) => map
-            .remove("state")
-            .ok_or_else(|| DecodeError::Corrupt("state missing".into()))?,
+    let (state, sealed) = match value {
+        Value::Object(mut map) => (
+            map.remove("state")
+                .ok_or_else(|| DecodeError::Corrupt("state missing".into()))?,
+            map.remove("sealed"),
+        ),
         _ => return Err(DecodeError::Corrupt("not a JSON object".into())),
     };
-    serde_json::from_value(state)
-        .map_err(|e| DecodeError::Corrupt(format!("invalid state ({})", describe(&e))))
+    let state: LocalState = serde_json::from_value(state)
+        .map_err(|e| DecodeError::Corrupt(format!("invalid state ({})", describe(&e))))?;
+    let sealed = match sealed {
+        None | Some(Value::Null) => None,
+        Some(blob) => {
+            let blob: SealedBlob = serde_json::from_value(blob).map_err(|e| {
+                DecodeError::Corrupt(format!("invalid sealed secret ({})", describe(&e)))
+            })?;
+            if state.credentials.is_some() {
+                return Err(DecodeError::Corrupt(
+                    "credentials both sealed and in clear".into(),
+                ));
+            }
+            Some(blob)
+        }
+    };
+    Ok((state, sealed))
 }
 
 #[cfg(test)]

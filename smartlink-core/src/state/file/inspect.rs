@@ -59,7 +59,7 @@ impl FileStateStore {
             return Ok(too_large());
         }
         Ok(match decode(&bytes) {
-            Ok(state) => Inspection::Found(Box::new(state)),
+            Ok((state, sealed)) => Inspection::Found(Box::new(self.unseal(state, sealed)?)),
             Err(DecodeError::Corrupt(detail)) => Inspection::Corrupt { detail },
             Err(DecodeError::Newer(found)) => Inspection::Newer {
                 found,

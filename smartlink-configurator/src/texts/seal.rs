@@ -1,0 +1,92 @@
+//! The sealed secret's texts: `seal-key`, `reseal`, `--seal-key-file` and
+//! the refusals of a sealed state file.
+
+use super::Entry;
+
+/// (key, pt-BR, es, en).
+pub(super) static SEAL: &[Entry] = &[
+    (
+        "help.arg.seal_key_file",
+        "Arquivo da chave de selagem (32 bytes, só do dono): as credenciais do arquivo de estado são seladas com ela; exige --state",
+        "Archivo de la clave de sellado (32 bytes, solo del dueño): las credenciales del archivo de estado se sellan con ella; exige --state",
+        "Seal key file (32 bytes, owner-only): the state file's credentials are sealed with it; needs --state",
+    ),
+    (
+        "help.cmd.seal-key",
+        "Cria um arquivo de chave de selagem (32 bytes aleatórios, só do dono); nunca substitui um arquivo existente",
+        "Crea un archivo de clave de sellado (32 bytes aleatorios, solo del dueño); nunca reemplaza un archivo existente",
+        "Makes a seal key file (32 random bytes, owner-only); never replaces an existing file",
+    ),
+    (
+        "help.cmd.reseal",
+        "Regrava o arquivo de estado (--state) selado com uma nova chave (--to); lido com --seal-key-file, ou em claro sem ela",
+        "Reescribe el archivo de estado (--state) sellado con una nueva clave (--to); leído con --seal-key-file, o en claro sin ella",
+        "Rewrites the state file (--state) sealed with a new key (--to); read with --seal-key-file, or in clear without it",
+    ),
+    (
+        "help.arg.seal_key_out",
+        "Onde gravar a nova chave",
+        "Dónde escribir la nueva clave",
+        "Where to write the new key",
+    ),
+    (
+        "help.arg.reseal_to",
+        "O arquivo da nova chave",
+        "El archivo de la nueva clave",
+        "The new key's file",
+    ),
+    (
+        "cli.seal_key_needs_state",
+        "--seal-key-file exige --state com o caminho do arquivo de estado.",
+        "--seal-key-file requiere --state con la ruta del archivo de estado.",
+        "--seal-key-file needs --state with the state file's path.",
+    ),
+    (
+        "cli.seal_key_made",
+        "Chave de selagem gravada em {path} (só o dono pode lê-la). Copie-a para cada máquina que usa este estado por um canal tão privado quanto ela; nunca ao lado do arquivo de estado.",
+        "Clave de sellado escrita en {path} (solo el dueño puede leerla). Cópiela a cada máquina que usa este estado por un canal tan privado como ella; nunca junto al archivo de estado.",
+        "Seal key written to {path} (only its owner can read it). Copy it to every machine that uses this state through a channel as private as the key; never next to the state file.",
+    ),
+    (
+        "cli.seal_key_exists",
+        "{path} já existe; foi mantido como está.",
+        "{path} ya existe; se dejó como está.",
+        "{path} already exists; it was left as it is.",
+    ),
+    (
+        "cli.seal_key_unusable",
+        "O arquivo de chave de selagem {path} não pode ser usado: ausente, aberto a outros usuários, ou sem exatamente 32 bytes.",
+        "El archivo de clave de sellado {path} no se puede usar: ausente, abierto a otros usuarios, o sin exactamente 32 bytes.",
+        "The seal key file {path} cannot be used: missing, open to other users, or not exactly 32 bytes.",
+    ),
+    (
+        "cli.state_sealed_no_key",
+        "O segredo do arquivo de estado está selado: informe --seal-key-file com a chave dele. Nada foi alterado.",
+        "El secreto del archivo de estado está sellado: indique --seal-key-file con su clave. No se cambió nada.",
+        "The state file's secret is sealed: give --seal-key-file with its key. Nothing was changed.",
+    ),
+    (
+        "cli.state_sealed_wrong_key",
+        "A chave de selagem informada não é a que selou o segredo do arquivo de estado. Nada foi alterado.",
+        "La clave de sellado indicada no es la que selló el secreto del archivo de estado. No se cambió nada.",
+        "The seal key given is not the one the state file's secret was sealed with. Nothing was changed.",
+    ),
+    (
+        "cli.state_sealed_refused",
+        "O segredo selado do arquivo de estado foi alterado ou pertence a outra instalação; foi recusado. Nada foi alterado.",
+        "El secreto sellado del archivo de estado fue alterado o pertenece a otra instalación; se rechazó. No se cambió nada.",
+        "The state file's sealed secret was altered or belongs to another installation; it was refused. Nothing was changed.",
+    ),
+    (
+        "cli.resealed",
+        "Arquivo de estado {path} selado com a nova chave. Instale {key} em cada máquina que usa este estado e apague a chave antiga.",
+        "Archivo de estado {path} sellado con la nueva clave. Instale {key} en cada máquina que usa este estado y borre la clave antigua.",
+        "State file {path} sealed with the new key. Deploy {key} to every machine that uses this state and delete the old key.",
+    ),
+    (
+        "cli.reseal_missing",
+        "Não há arquivo de estado em {path}: nada a selar.",
+        "No hay archivo de estado en {path}: nada que sellar.",
+        "No state file at {path}: nothing to seal.",
+    ),
+];

@@ -1,0 +1,371 @@
+//! The PostgreSQL store's foundation (feature `postgres`): the connection
+//! (TLS through rustls, keepalives, reconnection after the server went
+//! away) and the documented table, created when absent, its schema
+//! versioned. The store on top of it (load, compare-and-swap, lease) is
+//! still to come; see docs/state.md.
+//!
+//! # Connection
+//!
+//! A `postgres://` URL (or key=value string) as libpq takes it. A URL with
+//! a password never appears in an error, a log or `Debug` output:
+//! [`PgTarget`] shows the host, port, database and user only, and errors
+//! name what failed, never the URL.
+//!
+//! TLS: `sslmode=require` (or `verify-full`, the same here: the server's
+//! certificate is always verified against the operating system's roots and
+//! the host name) is needed for every host but loopback and Unix sockets;
+//! `sslmode=prefer` (libpq's default) or `disable` is refused for a remote
+//! host ([`PgError::TlsRequired`]), so a secret never crosses a network in
+//! clear by default. TCP keepalives are on (idle 30 s), so a dead server or
+//! network is noticed while the connection waits.
+//!
+//! # Table
+//!
+//! ```sql
+//! CREATE TABLE smartlink_state (
+//!     installation_id  text        NOT NULL,
+//!     line             text        NOT NULL,
+//!     version          bigint      NOT NULL,   -- compare-and-swap version, +1 per save
+//!     document         text        NOT NULL,   -- the state envelope, credentials sealed
+//!     lease_holder     text,                   -- machine + process holding the lease
+//!     lease_epoch      bigint      NOT NULL DEFAULT 0,
+//!     lease_expires_at timestamptz,            -- computed with the server's now()
+//!     updated_at       timestamptz NOT NULL DEFAULT now(),
+//!     PRIMARY KEY (installation_id, line)
+//! );
+//! CREATE TABLE smartlink_schema (
+//!     name    text PRIMARY KEY,                -- 'smartlink_state'
+//!     version integer NOT NULL                 -- SCHEMA_VERSION
+//! );
+//! ```
+//!
+//! [`ensure_schema`] creates both when absent, under a transaction-scoped
+//! advisory lock so that machines starting together do not race, and refuses
+//! a schema newer than this library's ([`PgError::SchemaTooNew`]).
+
+use std::fmt;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use thiserror::Error;
+use tokio::sync::Mutex;
+use tokio_postgres::config::{Host, SslMode};
+use tokio_postgres::{Client, Config};
+
+/// The version of the table's schema this library writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+
+/// The state table's name.
+pub const STATE_TABLE: &str = "smartlink_state";
+
+/// The advisory lock key that serializes schema creation (an arbitrary
+/// constant: "SLSCHEMA" in ASCII).
+const SCHEMA_LOCK: i64 = 0x534c_5343_4845_4d41;
+
+/// Errors of the PostgreSQL connection. Messages never hold the URL, the
+/// password or stored contents.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum PgError {
+    /// The connection string could not be parsed (the detail is the parser's
+    /// kind of complaint, never the string).
+    #[error("the PostgreSQL connection string is not valid")]
+    InvalidUrl,
+    /// A remote host without `sslmode=require`.
+    #[error(
+        "the PostgreSQL connection to {target} must use TLS: add sslmode=require (only loopback and Unix sockets may go without)"
+    )]
+    TlsRequired {
+        /// Where (host, port, database, user; no password).
+        target: String,
+    },
+    /// The operating system's trusted roots could not be loaded.
+    #[error("the system's trusted certificates could not be loaded for PostgreSQL's TLS")]
+    Roots,
+    /// Connecting failed.
+    #[error("connecting to PostgreSQL at {target} failed: {cause}")]
+    Connect {
+        /// Where (no password).
+        target: String,
+        /// What the driver said (no URL).
+        cause: String,
+    },
+    /// A query failed (the connection may have been lost: see
+    /// [`PgError::is_connection_lost`]).
+    #[error("PostgreSQL {op} failed: {cause}")]
+    Query {
+        /// What was being done.
+        op: &'static str,
+        /// What the driver or the server said.
+        cause: String,
+        /// Whether the connection is gone (the next call reconnects).
+        closed: bool,
+    },
+    /// The table's schema is newer than this library's.
+    #[error(
+        "the PostgreSQL table {STATE_TABLE} has schema version {found}, newer than this library's ({SCHEMA_VERSION})"
+    )]
+    SchemaTooNew {
+        /// The version found.
+        found: i32,
+    },
+}
+
+impl PgError {
+    /// Whether the error means the connection was lost (the server
+    /// restarted, the backend was terminated, the network failed).
+    pub fn is_connection_lost(&self) -> bool {
+        matches!(
+            self,
+            PgError::Connect { .. } | PgError::Query { closed: true, .. }
+        )
+    }
+
+    fn query(op: &'static str, e: &tokio_postgres::Error) -> Self {
+        PgError::Query {
+            op,
+            cause: cause_of(e),
+            closed: e.is_closed()
+                || e.code().is_some_and(|c| {
+                    // admin_shutdown, crash_shutdown, cannot_connect_now
+                    c.code().starts_with("57P")
+                })
+                || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+        }
+    }
+}
+
+/// The driver's message for an error, with its causes, never a URL (the
+/// driver's errors do not hold the configuration).
+fn cause_of(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} {}: {}", db.severity(), db.code().code(), db.message());
+    }
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        source = s.source();
+    }
+    out
+}
+
+/// A parsed connection target. `Debug` and `Display` show host, port,
+/// database and user, never the password.
+#[derive(Clone)]
+pub struct PgTarget {
+    config: Config,
+}
+
+impl PgTarget {
+    /// Parses a `postgres://` URL or a `key=value` string.
+    pub fn parse(url: &str) -> Result<Self, PgError> {
+        let mut config = Config::from_str(url).map_err(|_| PgError::InvalidUrl)?;
+        if config.get_hosts().is_empty() {
+            return Err(PgError::InvalidUrl);
+        }
+        config
+            .keepalives(true)
+            .keepalives_idle(Duration::from_secs(30))
+            .connect_timeout(Duration::from_secs(10));
+        if config.get_application_name().is_none() {
+            config.application_name("smartlink");
+        }
+        Ok(Self { config })
+    }
+
+    /// Whether every host is loopback or a Unix socket.
+    fn is_local(&self) -> bool {
+        self.config.get_hosts().iter().all(|h| match h {
+            Host::Tcp(name) => {
+                name == "localhost"
+                    || name
+                        .trim_matches(|c| c == '[' || c == ']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+            #[cfg(unix)]
+            Host::Unix(_) => true,
+        })
+    }
+}
+
+impl fmt::Display for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let hosts: Vec<String> = self
+            .config
+            .get_hosts()
+            .iter()
+            .map(|h| match h {
+                Host::Tcp(name) => name.clone(),
+                #[cfg(unix)]
+                Host::Unix(path) => path.display().to_string(),
+            })
+            .collect();
+        let ports: Vec<String> = self.config.get_ports().iter().map(u16::to_string).collect();
+        write!(
+            f,
+            "{}:{} database {} user {}",
+            hosts.join(","),
+            if ports.is_empty() {
+                "5432".to_owned()
+            } else {
+                ports.join(",")
+            },
+            self.config.get_dbname().unwrap_or("(default)"),
+            self.config.get_user().unwrap_or("(default)")
+        )
+    }
+}
+
+impl fmt::Debug for PgTarget {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PgTarget({self}")?;
+        if self.config.get_password().is_some() {
+            f.write_str(", password [redacted]")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// One connection to PostgreSQL, made again when it was lost: callers get
+/// the client with [`PgConnection::client`], and a call that fails with a
+/// lost connection ([`PgError::is_connection_lost`]) is followed, on the
+/// next `client`, by a new connection.
+pub struct PgConnection {
+    target: PgTarget,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    client: Mutex<Option<Arc<Client>>>,
+}
+
+impl fmt::Debug for PgConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgConnection")
+            .field("target", &self.target)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgConnection {
+    /// A connection to `target`, made on the first [`PgConnection::client`].
+    /// Refuses a remote host without `sslmode=require`.
+    pub fn new(target: PgTarget) -> Result<Self, PgError> {
+        if !target.is_local() && target.config.get_ssl_mode() != SslMode::Require {
+            return Err(PgError::TlsRequired {
+                target: target.to_string(),
+            });
+        }
+        let roots = rustls_native_certs::load_native_certs();
+        let mut store = rustls::RootCertStore::empty();
+        for cert in roots.certs {
+            let _ = store.add(cert);
+        }
+        if store.is_empty() && !target.is_local() {
+            return Err(PgError::Roots);
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|_| PgError::Roots)?
+            .with_root_certificates(store)
+            .with_no_client_auth();
+        Ok(Self {
+            target,
+            tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+            client: Mutex::new(None),
+        })
+    }
+
+    /// Where it connects (no password).
+    pub fn target(&self) -> &PgTarget {
+        &self.target
+    }
+
+    /// The connected client: the current one while it is open, else a new
+    /// connection (the server restarted, the backend was terminated).
+    pub async fn client(&self) -> Result<Arc<Client>, PgError> {
+        let mut current = self.client.lock().await;
+        if let Some(client) = current.as_ref()
+            && !client.is_closed()
+        {
+            return Ok(client.clone());
+        }
+        *current = None;
+        let (client, connection) =
+            self.target
+                .config
+                .connect(self.tls.clone())
+                .await
+                .map_err(|e| PgError::Connect {
+                    target: self.target.to_string(),
+                    cause: cause_of(&e),
+                })?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(cause = %cause_of(&e), "PostgreSQL connection ended");
+            }
+        });
+        let client = Arc::new(client);
+        *current = Some(client.clone());
+        Ok(client)
+    }
+}
+
+/// Creates the state table and the schema table when absent (under an
+/// advisory lock, in one transaction) and checks the schema version.
+pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
+    let client = connection.client().await?;
+    let q = |op| move |e: tokio_postgres::Error| PgError::query(op, &e);
+    client.batch_execute("BEGIN").await.map_err(q("begin"))?;
+    let result = async {
+        client
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+            .await
+            .map_err(q("schema lock"))?;
+        client
+            .batch_execute(
+                "CREATE TABLE IF NOT EXISTS smartlink_schema (
+                     name    text PRIMARY KEY,
+                     version integer NOT NULL
+                 );
+                 CREATE TABLE IF NOT EXISTS smartlink_state (
+                     installation_id  text        NOT NULL,
+                     line             text        NOT NULL,
+                     version          bigint      NOT NULL,
+                     document         text        NOT NULL,
+                     lease_holder     text,
+                     lease_epoch      bigint      NOT NULL DEFAULT 0,
+                     lease_expires_at timestamptz,
+                     updated_at       timestamptz NOT NULL DEFAULT now(),
+                     PRIMARY KEY (installation_id, line)
+                 );",
+            )
+            .await
+            .map_err(q("create tables"))?;
+        let row = client
+            .query_opt(
+                "SELECT version FROM smartlink_schema WHERE name = $1",
+                &[&STATE_TABLE],
+            )
+            .await
+            .map_err(q("read schema version"))?;
+        match row.map(|r| r.get::<_, i32>(0)) {
+            Some(found) if found > SCHEMA_VERSION => Err(PgError::SchemaTooNew { found }),
+            Some(_) => Ok(()),
+            None => client
+                .execute(
+                    "INSERT INTO smartlink_schema (name, version) VALUES ($1, $2)",
+                    &[&STATE_TABLE, &SCHEMA_VERSION],
+                )
+                .await
+                .map(|_| ())
+                .map_err(q("write schema version")),
+        }
+    }
+    .await;
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = client.batch_execute(end).await.map_err(q("commit"));
+    result.and(ended)
+}

@@ -1,0 +1,145 @@
+//! The credential rotation's idempotency key is stored before the request
+//! is sent, and reused after a lost answer: the platform then returns the
+//! same credentials, never a second set that would orphan the first.
+
+use std::sync::{Arc, Mutex};
+
+use smartlink_core::*;
+use smartlink_core::{StateLock, StateStore};
+use smartlink_sandbox::memory::{InMemoryPlatform, Operation};
+
+const SEED: &str = r#"{"environments":[
+  {"id":"env_free","name":"Produção Nova","kind":"production"}
+]}"#;
+
+fn platform() -> Arc<InMemoryPlatform> {
+    Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap())
+}
+
+/// A memory store noting, at every save, how many credentials requests the
+/// platform had received and whether the saved state holds a rotation key.
+struct Noting {
+    inner: MemoryStateStore,
+    platform: Arc<InMemoryPlatform>,
+    saves: Mutex<Vec<(usize, bool)>>,
+}
+
+impl StateStore for Noting {
+    fn load(&self) -> Result<Option<LocalState>, StateError> {
+        self.inner.load()
+    }
+    fn save(&self, state: &LocalState) -> Result<(), StateError> {
+        self.saves.lock().unwrap().push((
+            self.platform.calls(Operation::Issue),
+            state.pending_rotation_started_at().is_some(),
+        ));
+        self.inner.save(state)
+    }
+    fn clear(&self) -> Result<(), StateError> {
+        self.inner.clear()
+    }
+    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
+        self.inner.try_lock()
+    }
+    fn stamp(&self) -> Option<u128> {
+        self.inner.stamp()
+    }
+    fn may_block(&self) -> bool {
+        false
+    }
+}
+
+async fn bound() -> (Arc<InMemoryPlatform>, Arc<Noting>, Configurator) {
+    let p = platform();
+    let store = Arc::new(Noting {
+        inner: MemoryStateStore::new(),
+        platform: p.clone(),
+        saves: Mutex::new(Vec::new()),
+    });
+    let spec = InstallationSpec::parse("inst-r", "protheus", "production", None).unwrap();
+    let cfg = Configurator::new(spec, p.clone(), store.clone()).unwrap();
+    let status = cfg
+        .configure_unattended(&UnattendedRequest {
+            installation_name: Some("M".into()),
+            target: UnattendedTarget::Environment("Produção Nova".into()),
+            confirm: None,
+        })
+        .await
+        .unwrap()
+        .status;
+    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    (p, store, cfg)
+}
+
+fn lost() -> PlatformError {
+    PlatformError::Transport {
+        detail: "connection reset".into(),
+        request_id: None,
+    }
+}
+
+fn pending(store: &Noting) -> bool {
+    store
+        .load()
+        .unwrap()
+        .unwrap()
+        .pending_rotation_started_at()
+        .is_some()
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_asked_again_with_the_same_key() {
+    let (p, store, cfg) = bound().await;
+    let issued = p.credentials_issued();
+    // The platform issues, and its answer is lost.
+    p.fail_after_next(Operation::Issue, lost());
+    assert!(cfg.rotate_credentials().await.is_err());
+    assert_eq!(p.credentials_issued(), issued + 1);
+    assert!(pending(&store), "the key is kept for the next attempt");
+
+    let new = cfg.rotate_credentials().await.unwrap();
+    assert_eq!(
+        p.credentials_issued(),
+        issued + 1,
+        "the same key gets the same set, not a second one"
+    );
+    let live = p
+        .live_credentials(&InstallationId::new("inst-r").unwrap())
+        .unwrap();
+    assert!(new.same_as(&live));
+    assert!(!pending(&store), "a finished rotation drops its key");
+
+    // The next rotation is a new one.
+    cfg.rotate_credentials().await.unwrap();
+    assert_eq!(p.credentials_issued(), issued + 2);
+}
+
+#[tokio::test]
+async fn the_key_is_stored_before_the_request_is_sent() {
+    let (p, store, cfg) = bound().await;
+    let before = p.calls(Operation::Issue);
+    store.saves.lock().unwrap().clear();
+    cfg.rotate_credentials().await.unwrap();
+    let saves = store.saves.lock().unwrap().clone();
+    assert_eq!(
+        saves.first(),
+        Some(&(before, true)),
+        "first save, before any credentials request, holds the key: {saves:?}"
+    );
+    assert_eq!(saves.last().map(|s| s.1), Some(false), "{saves:?}");
+}
+
+#[tokio::test]
+async fn a_final_refusal_ends_the_rotation_and_its_key() {
+    let (p, store, cfg) = bound().await;
+    p.fail_next(
+        Operation::Issue,
+        PlatformError::api(ErrorCode::InvalidRequest),
+    );
+    assert!(cfg.rotate_credentials().await.is_err());
+    assert!(!pending(&store));
+    // Unreachable: the key is kept.
+    p.fail_next(Operation::Issue, lost());
+    assert!(cfg.rotate_credentials().await.is_err());
+    assert!(pending(&store));
+}

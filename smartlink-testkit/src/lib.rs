@@ -1,0 +1,33 @@
+//! # smartlink-testkit
+//!
+//! What the tests of every package share, written once:
+//!
+//! - [`platforms`]: the sandbox starter ([`platforms::sandbox`],
+//!   [`platforms::sandbox_in_background`]), HTTP clients and configurators
+//!   speaking to it, and [`platforms::TestPlatform`], one seeded in-memory
+//!   platform reached either in process or over HTTP, so that a scenario is
+//!   written once and run on both ([`on_both_platforms!`]);
+//! - [`ffi`]: a C ABI handle freed on drop and `call()`;
+//! - [`processes`]: the built library and programs, C compilation and
+//!   runners that fail with the program's output;
+//! - [`fixtures`]: a manual clock for the token cache, a platform with hooks
+//!   around its calls, a configurator already configured, process counters;
+//! - [`fault_proxy`]: a fault-injecting HTTP proxy;
+//! - [`authlib`]: a real OAuth2 authorization server (Authlib) for the
+//!   token tests;
+//! - [`corpus`]: hand-made nasty inputs and random JSON for the robustness
+//!   tests.
+//!
+//! Never published: it is a dev-dependency of the workspace's packages.
+
+pub mod authlib;
+pub mod corpus;
+pub mod fault_proxy;
+pub mod ffi;
+pub mod fixtures;
+pub mod platforms;
+pub mod processes;
+
+/// The bearer token every test sandbox accepts. The runners check that no
+/// program prints it.
+pub const TOKEN: &str = "smartlink-test-token";
