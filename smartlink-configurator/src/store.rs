@@ -8,7 +8,9 @@ use std::sync::Arc;
 use smartlink_core::Inspection;
 use smartlink_core::messages::Locale;
 use smartlink_core::{FileStateStore, MemoryStateStore};
-use smartlink_core::{LocalState, StateError, StateLock, StateStore};
+use smartlink_core::{
+    LocalState, StateError, StateLock, StateStore, StoreDescription, StoreObservation,
+};
 
 use crate::cli::{Cli, Command};
 use crate::exit;
@@ -34,8 +36,31 @@ impl StateStore for GatedStore {
     fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
         self.0.try_lock()
     }
+    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
+        let _gate = write_gate();
+        self.0.save_fenced(lock, state)
+    }
+    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
+        let _gate = write_gate();
+        self.0.clear_fenced(lock)
+    }
+    fn renew(&self, lock: &StateLock) -> Result<(), StateError> {
+        self.0.renew(lock)
+    }
+    fn lease_ttl(&self) -> Option<std::time::Duration> {
+        self.0.lease_ttl()
+    }
     fn stamp(&self) -> Option<u128> {
         self.0.stamp()
+    }
+    fn may_block(&self) -> bool {
+        self.0.may_block()
+    }
+    fn describe(&self) -> StoreDescription {
+        self.0.describe()
+    }
+    fn observe(&self) -> Result<StoreObservation, StateError> {
+        self.0.observe()
     }
 }
 

@@ -76,12 +76,15 @@ pub use platform::{
 pub use state::file::{FileStoreOptions, Inspection};
 /// The PostgreSQL connection and table (feature `postgres`).
 #[cfg(feature = "postgres")]
-pub use state::postgres::{PgConnection, PgError, PgTarget, SCHEMA_VERSION, ensure_schema};
+pub use state::postgres::{
+    PgConnection, PgError, PgStateStore, PgStoreOptions, PgTarget, SCHEMA_VERSION, ensure_schema,
+};
 /// The sealed secret: the key a host deploys, and why a sealed state was refused.
 pub use state::seal::{SealError, SealKey};
 pub use state::{
-    FileStateStore, LocalBinding, LocalState, MemoryStateStore, Revocation, StateError, StateLock,
-    StateStore, TaskOutcome, TaskRecord,
+    FileStateStore, LeaseInfo, LocalBinding, LocalState, MemoryStateStore, Revocation, StateError,
+    StateLock, StateStore, StoreDescription, StoreObservation, TaskOutcome, TaskRecord,
+    DEFAULT_REFRESH, holder_id,
 };
 // Runtime access tokens.
 /// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so

@@ -125,7 +125,7 @@ impl Configurator {
             });
         let issue_key = rotation.issue_key;
         state.pending_rotation = Some(rotation);
-        self.save_state(&state).await?;
+        self.save_state(&guard, &state).await?;
         let obtained = self
             .obtain_credentials(
                 task_id,
@@ -159,7 +159,7 @@ impl Configurator {
             outcome: outcome.clone(),
             finished_at: Utc::now(),
         });
-        let saved = self.save_state(&state).await;
+        let saved = self.save_state(&guard, &state).await;
         drop(guard);
         self.invalidate_gate();
         if let Err(e) = obtained {
@@ -185,13 +185,18 @@ impl Configurator {
     /// Forgets the local binding and credentials (for when the platform no
     /// longer knows them). Nothing is sent anywhere.
     pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
-        let guard = self
+        let lock = self
             .inner
             .store
             .try_lock()?
             .ok_or(ConfiguratorError::Busy)?;
-        self.inner.store.clear()?;
-        drop(guard);
+        let held = self.hold(lock);
+        let cleared = self.inner.store.clear_fenced(held.lock());
+        if let Err(e @ (StateError::LeaseLost { .. } | StateError::Conflict { .. })) = &cleared {
+            tracing::warn!(error = %e, "forgetting the state was refused: another holder wrote it");
+        }
+        cleared?;
+        drop(held);
         self.invalidate_gate();
         self.state_replaced();
         Ok(())
@@ -228,7 +233,7 @@ impl Configurator {
                 if !had_local && !attempt_made {
                     return Err(ConfiguratorError::NotConfigured);
                 }
-                self.clear_state().await?;
+                self.clear_state(&_guard).await?;
                 self.invalidate_gate();
                 return Ok(());
             };
@@ -240,7 +245,7 @@ impl Configurator {
             };
             match self.inner.platform.unbind(&request).await {
                 Ok(()) => {
-                    self.clear_state().await?;
+                    self.clear_state(&_guard).await?;
                     self.invalidate_gate();
                     return Ok(());
                 }

@@ -43,7 +43,7 @@ pub use tokens::CredentialsCheck;
 mod types;
 mod unattended;
 
-use task::same_target;
+use task::{Held, same_target};
 pub use types::*;
 
 struct GateCache {
@@ -64,6 +64,21 @@ struct Inner {
     gate: Mutex<GateCache>,
     state_problem: Mutex<Option<StateProblem>>,
     tokens: crate::token::TokenCache,
+    /// For a store shared by several machines: the gate's verdict, kept in
+    /// memory and refreshed in the background.
+    shared_gate: Option<SharedGate>,
+}
+
+/// The login gate of a shared store: the verdict lives in memory (two
+/// atomics), a background task re-reads the store every `every` (the
+/// bound on staleness), and a failed read keeps the last verdict.
+struct SharedGate {
+    /// Configured until this many ms since the epoch; `i64::MIN`: not
+    /// configured.
+    until_ms: std::sync::atomic::AtomicI64,
+    loaded: std::sync::atomic::AtomicBool,
+    /// Serializes reads of the store by the gate.
+    reading: Mutex<()>,
 }
 
 /// The SmartLink Configurator for one installation.
@@ -233,7 +248,13 @@ impl Configurator {
         options: ConfiguratorOptions,
     ) -> Self {
         let wizard = Wizard::new(spec.name.clone());
-        Self {
+        let refresh_every = store.describe().refresh_every;
+        let shared_gate = refresh_every.map(|_| SharedGate {
+            until_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
+            loaded: std::sync::atomic::AtomicBool::new(false),
+            reading: Mutex::new(()),
+        });
+        let this = Self {
             inner: Arc::new(Inner {
                 spec,
                 platform,
@@ -249,8 +270,15 @@ impl Configurator {
                 }),
                 state_problem: Mutex::new(None),
                 tokens: crate::token::TokenCache::new(),
+                shared_gate,
             }),
+        };
+        if let Some(every) = refresh_every {
+            this.inner
+                .runtime
+                .spawn(refresh_gate(Arc::downgrade(&this.inner), every));
         }
+        this
     }
 
     /// The installation as the host described it.
@@ -262,7 +290,24 @@ impl Configurator {
     /// transparent configuration run). Reads local state only, never the
     /// network; after the first call it costs one `stat` of the state file
     /// unless the file changed. An unreadable state counts as "needed".
+    ///
+    /// With a store shared by several machines
+    /// ([`StoreDescription::refresh_every`](crate::StoreDescription)) the
+    /// verdict comes from memory: a background task re-reads the store every
+    /// period, so a change made on another machine is seen within it, and a
+    /// store that cannot be read keeps the last verdict (while the
+    /// credentials it saw are unexpired) and reports `state_unreachable` in
+    /// [`Configurator::status`]. Only the first call waits for the first
+    /// read.
     pub fn needs_configuration(&self) -> bool {
+        if let Some(gate) = &self.inner.shared_gate {
+            use std::sync::atomic::Ordering;
+            if !gate.loaded.load(Ordering::Acquire) {
+                self.refresh_shared_gate();
+            }
+            let until = gate.until_ms.load(Ordering::Acquire);
+            return until == i64::MIN || Utc::now().timestamp_millis() >= until;
+        }
         let stamp = self.inner.store.stamp();
         let mut gate = lock(&self.inner.gate);
         if !gate.loaded || stamp.is_none() || gate.stamp != stamp {
@@ -293,7 +338,43 @@ impl Configurator {
 
     fn invalidate_gate(&self) {
         lock(&self.inner.gate).loaded = false;
+        if self.inner.shared_gate.is_some() {
+            self.refresh_shared_gate();
+        }
         self.tokens_state_changed();
+    }
+
+    /// Reads a shared store once and sets the gate's verdict; a failed read
+    /// keeps the last verdict (the problem is noted for `status`).
+    fn refresh_shared_gate(&self) {
+        let Some(gate) = &self.inner.shared_gate else {
+            return;
+        };
+        use std::sync::atomic::Ordering;
+        let _reading = lock(&gate.reading);
+        let before = gate.until_ms.load(Ordering::Acquire);
+        match self.own_state() {
+            Ok(state) => {
+                let now = Utc::now();
+                let until = state
+                    .filter(|s| s.is_configured_at(now))
+                    .map(|s| {
+                        s.credentials
+                            .as_ref()
+                            .and_then(|c| c.expires_at)
+                            .map_or(i64::MAX, |t| t.timestamp_millis())
+                    })
+                    .unwrap_or(i64::MIN);
+                gate.until_ms.store(until, Ordering::Release);
+                if until != before {
+                    self.tokens_state_changed();
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the shared state could not be read: the login gate keeps its last verdict");
+            }
+        }
+        gate.loaded.store(true, Ordering::Release);
     }
 
     /// The stored state when it was made for this installation; `None` when
@@ -339,16 +420,39 @@ impl Configurator {
         self.blocking(move || this.own_or_new_state()).await
     }
 
-    /// Saves on the blocking pool (a save fsyncs twice).
-    async fn save_state(&self, state: &LocalState) -> Result<(), StateError> {
+    /// Saves under `held` (a compare-and-swap fenced by the lease, see
+    /// [`StateStore::save_fenced`]) on the blocking pool (a file save fsyncs
+    /// twice). A lost lease or a lost compare-and-swap marks the lease lost:
+    /// nothing more is written under it.
+    async fn save_state(&self, held: &Held, state: &LocalState) -> Result<(), StateError> {
+        held.check()?;
         let store = self.inner.store.clone();
         let state = state.clone();
-        self.blocking(move || store.save(&state)).await
+        let shared = held.shared();
+        let result = self
+            .blocking(move || store.save_fenced(shared.lock_ref(), &state))
+            .await;
+        self.note_fenced(held, &result);
+        result
     }
 
-    async fn clear_state(&self) -> Result<(), StateError> {
+    async fn clear_state(&self, held: &Held) -> Result<(), StateError> {
+        held.check()?;
         let store = self.inner.store.clone();
-        self.blocking(move || store.clear()).await
+        let shared = held.shared();
+        let result = self
+            .blocking(move || store.clear_fenced(shared.lock_ref()))
+            .await;
+        self.note_fenced(held, &result);
+        result
+    }
+
+    fn note_fenced(&self, held: &Held, result: &Result<(), StateError>) {
+        if let Err(e @ (StateError::LeaseLost { .. } | StateError::Conflict { .. })) = result {
+            tracing::warn!(error = %e, "a fenced write was refused: the work under this lease stops");
+            held.lock().mark_lost();
+            self.invalidate_gate();
+        }
     }
 
     /// A new state was written: earlier problems are history.
@@ -365,7 +469,12 @@ impl Configurator {
     /// What is configured, for a status screen. Never holds the secret.
     pub fn status(&self) -> Result<ConfigStatus, StateError> {
         let spec = &self.inner.spec;
-        let stored = self.load_noting_problems()?;
+        let stored = match self.load_noting_problems() {
+            // A shared store out of reach: the gate keeps its last verdict,
+            // and the status says why it cannot say more.
+            Err(StateError::Unreachable { .. }) if self.inner.shared_gate.is_some() => None,
+            other => other?,
+        };
         let foreign = stored
             .as_ref()
             .is_some_and(|s| !s.belongs_to(&spec.id, spec.line));
@@ -583,5 +692,19 @@ async fn spawn_erased(runtime: &Handle, future: ErasedFuture) -> Option<ErasedVa
             Ok(panic) => std::panic::resume_unwind(panic),
             Err(_) => None,
         },
+    }
+}
+
+/// Re-reads a shared store every `every` for the login gate, until the
+/// configurator is dropped.
+async fn refresh_gate(inner: std::sync::Weak<Inner>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(strong) = inner.upgrade() else { return };
+        let this = Configurator { inner: strong };
+        let done = tokio::task::spawn_blocking(move || this.refresh_shared_gate()).await;
+        if done.is_err() {
+            return;
+        }
     }
 }

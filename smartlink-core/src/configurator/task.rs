@@ -40,20 +40,23 @@ impl Configurator {
         });
     }
 
-    /// Takes the state lock, waiting up to the configured time. Only the
-    /// wizard's background task (`announce`) shows the wait as its progress:
-    /// the inline paths publish no status before they hold the lock, so a
-    /// refusal can never leave a status that never ends.
+    /// Takes the state lock (the store's lease), waiting up to the
+    /// configured time. Only the wizard's background task (`announce`)
+    /// shows the wait as its progress: the inline paths publish no status
+    /// before they hold the lock, so a refusal can never leave a status
+    /// that never ends. A lease that expires is renewed in the background
+    /// while it is held (see [`Held`]).
     pub(super) async fn acquire_lock(
         &self,
         announce: Option<Uuid>,
-    ) -> Result<StateLock, ConfiguratorError> {
+    ) -> Result<Held, ConfiguratorError> {
         // A wait too long to represent (`Duration::MAX`) waits for good.
         let deadline = tokio::time::Instant::now().checked_add(self.inner.options.lock_wait);
         let mut announced = false;
         loop {
-            if let Some(guard) = self.inner.store.try_lock()? {
-                return Ok(guard);
+            let store = self.inner.store.clone();
+            if let Some(lock) = self.blocking(move || store.try_lock()).await? {
+                return Ok(self.hold(lock));
             }
             if let Some(task_id) = announce
                 && !announced
@@ -68,6 +71,27 @@ impl Configurator {
         }
     }
 
+    /// Holds `lock`, renewing it in the background when the store's leases
+    /// expire.
+    pub(super) fn hold(&self, lock: StateLock) -> Held {
+        let ttl = self.inner.store.lease_ttl();
+        let shared = Arc::new(HeldLease {
+            lock,
+            ttl,
+            renewed: Mutex::new(std::time::Instant::now()),
+        });
+        let renewer = ttl.and_then(|ttl| {
+            let weak = Arc::downgrade(&shared);
+            let store = self.inner.store.clone();
+            let period = (ttl / 3).max(Duration::from_millis(10));
+            let runtime = self.inner.runtime.clone();
+            Handle::try_current()
+                .ok()
+                .or(Some(runtime))
+                .map(|rt| rt.spawn(renew_loop(weak, store, period)))
+        });
+        Held { shared, renewer }
+    }
     pub(super) fn progress(&self, task_id: Uuid, step: TaskStep) {
         self.inner
             .status
@@ -108,7 +132,7 @@ impl Configurator {
     /// before it is published.
     pub(super) async fn run_task(
         &self,
-        guard: StateLock,
+        guard: Held,
         request: TaskRequest,
     ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
@@ -118,7 +142,7 @@ impl Configurator {
             .flatten()
             .is_some_and(|s| s.is_configured_at(Utc::now()));
         let mut touched = Touched::default();
-        let result = self.run_steps(&request, &mut touched).await;
+        let result = self.run_steps(&guard, &request, &mut touched).await;
         let result = match result {
             Ok(status) => Ok(status),
             Err(e) => {
@@ -134,7 +158,7 @@ impl Configurator {
                     // the state back as it was.
                     if let Ok(mut state) = self.own_or_new_state_async().await {
                         state.pending = None;
-                        if let Err(save) = self.save_state(&state).await {
+                        if let Err(save) = self.save_state(&guard, &state).await {
                             tracing::error!(%task_id, error = %save, "could not restore the state");
                         }
                     }
@@ -162,7 +186,7 @@ impl Configurator {
                         },
                         finished_at: Utc::now(),
                     });
-                    if let Err(save) = self.save_state(&state).await {
+                    if let Err(save) = self.save_state(&guard, &state).await {
                         tracing::error!(%task_id, error = %save, "could not record the task's failure");
                     }
                 }
@@ -198,6 +222,7 @@ impl Configurator {
     /// change the platform has been sent (even if its answer was lost).
     pub(super) async fn run_steps(
         &self,
+        held: &Held,
         request: &TaskRequest,
         touched: &mut Touched,
     ) -> Result<TaskStatus, ConfiguratorError> {
@@ -233,12 +258,13 @@ impl Configurator {
             issue_key,
             started_at: Utc::now(),
         });
-        self.save_state(&state).await?;
+        self.save_state(held, &state).await?;
         self.invalidate_gate();
 
         let (target, env_name, env_kind) = match &request.target {
             TaskTarget::Existing { target, name, kind } => (target.clone(), name.clone(), *kind),
             TaskTarget::Create { name } => {
+                held.check()?;
                 self.progress(task_id, TaskStep::Creating);
                 let create = CreateEnvironment {
                     name: name.clone(),
@@ -250,6 +276,7 @@ impl Configurator {
             }
         };
 
+        held.check()?;
         self.progress(task_id, TaskStep::Binding);
         let bound = touched.sent(self.inner.platform.bind(&installation, &target).await)?;
         let bound_at = bound
@@ -257,6 +284,7 @@ impl Configurator {
             .map(|b| b.bound_at)
             .unwrap_or_else(Utc::now);
 
+        held.check()?;
         self.progress(task_id, TaskStep::IssuingCredentials);
         let issue = IssueCredentials {
             environment_id: target.environment_id().clone(),
@@ -296,7 +324,7 @@ impl Configurator {
             },
             finished_at: Utc::now(),
         });
-        self.save_state(&state).await?;
+        self.save_state(held, &state).await?;
         self.invalidate_gate();
         self.state_replaced();
 
@@ -399,5 +427,105 @@ pub(super) fn same_target(pending: &PlanTarget, target: &TaskTarget) -> bool {
             environment_id == target.environment_id()
         }
         _ => false,
+    }
+}
+
+/// A held lock or lease. Dropping it stops the renewals and releases it.
+pub(super) struct Held {
+    shared: Arc<HeldLease>,
+    renewer: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub(super) struct HeldLease {
+    lock: StateLock,
+    ttl: Option<Duration>,
+    /// The last successful renewal (or the taking), on this machine's
+    /// monotonic clock.
+    renewed: Mutex<std::time::Instant>,
+}
+
+impl HeldLease {
+    /// Whether the lease may have expired by now: lost, or not renewed for
+    /// three quarters of its lifetime (the store's clock may run a little
+    /// faster than ours; the quarter is the margin).
+    fn lost(&self) -> bool {
+        self.lock.is_lost()
+            || self
+                .ttl
+                .is_some_and(|ttl| lock(&self.renewed).elapsed() >= ttl * 3 / 4)
+    }
+}
+
+impl Held {
+    /// The lock, for a fenced write.
+    pub(super) fn lock(&self) -> &StateLock {
+        &self.shared.lock
+    }
+
+    /// Fails with [`StateError::LeaseLost`] when the lease may have expired:
+    /// work under it stops before its next step.
+    pub(super) fn check(&self) -> Result<(), StateError> {
+        if self.shared.lost() {
+            self.shared.lock.mark_lost();
+            return Err(StateError::LeaseLost {
+                epoch: self.shared.lock.lease().map_or(0, |l| l.epoch),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        if let Some(renewer) = self.renewer.take() {
+            renewer.abort();
+        }
+    }
+}
+
+/// Renews a held lease every `period` until it is dropped or lost.
+async fn renew_loop(
+    lease: std::sync::Weak<HeldLease>,
+    store: Arc<dyn StateStore>,
+    period: Duration,
+) {
+    loop {
+        tokio::time::sleep(period).await;
+        let Some(held) = lease.upgrade() else { return };
+        if held.lock.is_lost() {
+            return;
+        }
+        let store = store.clone();
+        let renewing = held.clone();
+        let outcome = tokio::task::spawn_blocking(move || store.renew(&renewing.lock)).await;
+        match outcome {
+            Ok(Ok(())) => *lock(&held.renewed) = std::time::Instant::now(),
+            Ok(Err(StateError::LeaseLost { epoch })) => {
+                tracing::warn!(epoch, "the state's lease was taken over: the work under it stops");
+                held.lock.mark_lost();
+                return;
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "renewing the state's lease failed; retrying");
+                if held.lost() {
+                    held.lock.mark_lost();
+                    return;
+                }
+            }
+            Err(_) => return,
+        }
+    }
+}
+
+impl Held {
+    /// The shared lease, for a write on the blocking pool.
+    pub(super) fn shared(&self) -> Arc<HeldLease> {
+        self.shared.clone()
+    }
+}
+
+impl HeldLease {
+    pub(super) fn lock_ref(&self) -> &StateLock {
+        &self.lock
     }
 }

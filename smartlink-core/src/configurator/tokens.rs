@@ -425,7 +425,7 @@ impl Configurator {
             return Ok(None);
         }
         state.revocation = None;
-        self.save_state(&state)
+        self.save_state(&guard, &state)
             .await
             .map_err(|e| TokenError::State(e.to_string()))?;
         drop(guard);
@@ -587,7 +587,7 @@ impl Configurator {
         // a wrong token URL or authentication method, not from the platform
         // revoking them (see `Revocation`).
         state.revocation = Some(revocation.clone());
-        self.save_state(&state)
+        self.save_state(&guard, &state)
             .await
             .map_err(|e| TokenError::State(e.to_string()))?;
         drop(guard);
@@ -676,7 +676,7 @@ impl Configurator {
             },
             finished_at: Utc::now(),
         });
-        if let Err(e) = self.save_state(&state).await {
+        if let Err(e) = self.save_state(&guard, &state).await {
             tracing::error!(%task_id, error = %e, "rotated credentials could not be stored");
             return None;
         }

@@ -303,17 +303,22 @@ pub enum StateProblemCode {
     /// The file could not be read (I/O, lock).
     #[serde(rename = "state_unreadable")]
     Unreadable,
+    /// A shared store (a database) could not be reached; the login gate
+    /// keeps its last verdict.
+    #[serde(rename = "state_unreachable")]
+    Unreachable,
 }
 
 impl StateProblemCode {
     /// The stable string (`state_corrupt`, `state_newer_version`,
-    /// `state_insecure`, `state_unreadable`).
+    /// `state_insecure`, `state_unreadable`, `state_unreachable`).
     pub fn as_str(self) -> &'static str {
         match self {
             StateProblemCode::Corrupt => "state_corrupt",
             StateProblemCode::NewerVersion => "state_newer_version",
             StateProblemCode::Insecure => "state_insecure",
             StateProblemCode::Unreadable => "state_unreadable",
+            StateProblemCode::Unreachable => "state_unreachable",
         }
     }
 }
@@ -342,6 +347,7 @@ impl StateProblem {
             StateError::InsecurePermissions { .. } | StateError::ForeignOwner { .. } => {
                 StateProblemCode::Insecure
             }
+            StateError::Unreachable { .. } => StateProblemCode::Unreachable,
             _ => StateProblemCode::Unreadable,
         };
         Self {
@@ -386,6 +392,7 @@ mod tests {
             StateProblemCode::NewerVersion,
             StateProblemCode::Insecure,
             StateProblemCode::Unreadable,
+            StateProblemCode::Unreachable,
         ];
         for c in codes {
             let json = serde_json::to_value(c).unwrap();

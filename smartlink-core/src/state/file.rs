@@ -69,7 +69,7 @@ use std::time::Duration;
 use super::{LocalState, StateError, StateLock, StateStore};
 use crate::json_error::describe;
 
-mod format;
+pub(crate) mod format;
 mod inspect;
 mod leftovers;
 mod sealed;
@@ -101,6 +101,9 @@ pub struct FileStateStore {
     file_name: String,
     /// The key that seals the stored credentials (`sealed.rs`), if any.
     seal: Option<std::sync::Arc<super::seal::SealKey>>,
+    /// On a folder shared by several machines: how often the login gate
+    /// re-reads the file (see [`FileStoreOptions::shared_folder`]).
+    refresh_every: Option<Duration>,
 }
 
 impl FileStateStore {
@@ -127,6 +130,7 @@ impl FileStateStore {
             file_name,
             path,
             seal: None,
+            refresh_every: None,
         };
         store.remove_leftover_temps();
         Ok(store)
@@ -400,6 +404,37 @@ impl FileStateStore {
 }
 
 impl FileStateStore {
+    fn write_fenced(&self, lock: &StateLock, state: Option<&LocalState>) -> Result<(), StateError> {
+        let epoch = lock.lease().map_or(0, |l| l.epoch);
+        let Some(guard) = lock.guard::<FileLockGuard>() else {
+            return Err(StateError::LeaseLost { epoch });
+        };
+        let mut record = guard.record.lock().unwrap_or_else(|e| e.into_inner());
+        let on_disk = LockRecord::read_from(&guard.file)
+            .map_err(|e| self.io_err("read lock file", &self.lock_path, e))?;
+        if on_disk.epoch != epoch {
+            return Err(StateError::LeaseLost { epoch });
+        }
+        if let Some(expected) = lock.expected_version()
+            && expected != on_disk.revision
+        {
+            return Err(StateError::Conflict {
+                expected,
+                found: on_disk.revision,
+            });
+        }
+        match state {
+            Some(state) => self.save(state)?,
+            None => self.clear()?,
+        }
+        record.revision = on_disk.revision + 1;
+        record
+            .write_to(&guard.file)
+            .map_err(|e| self.io_err("write lock file", &self.lock_path, e))?;
+        lock.set_version(record.revision);
+        Ok(())
+    }
+
     /// The body of [`StateStore::save`] after its check that the file may be
     /// replaced (a rotation of the seal key skips that check).
     fn write_state(&self, state: &LocalState) -> Result<(), StateError> {
@@ -422,12 +457,73 @@ impl FileStateStore {
     }
 }
 
-/// Releases the lock when dropped (closing the file releases it too).
-struct FileLockGuard(File);
+/// Releases the lock when dropped (closing the file releases it too),
+/// after erasing the holder from the lock file.
+struct FileLockGuard {
+    file: File,
+    record: std::sync::Mutex<LockRecord>,
+}
 
 impl Drop for FileLockGuard {
     fn drop(&mut self) {
-        let _ = fs4::fs_std::FileExt::unlock(&self.0);
+        let mut record = self.record.lock().unwrap_or_else(|e| e.into_inner());
+        record.holder = None;
+        let _ = record.write_to(&self.file);
+        let _ = fs4::fs_std::FileExt::unlock(&self.file);
+    }
+}
+
+/// What the lock file records: the state's revision (+1 per save, kept
+/// across a clear, so a version is never seen twice), the lease's epoch
+/// (+1 per taking) and its holder while held. Written through the locked
+/// handle only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct LockRecord {
+    revision: u64,
+    epoch: u64,
+    holder: Option<String>,
+}
+
+impl LockRecord {
+    const TAG: &'static str = "smartlink-lock 1";
+
+    fn read_from(mut file: &File) -> io::Result<Self> {
+        use std::io::Seek;
+        file.seek(io::SeekFrom::Start(0))?;
+        let mut text = String::new();
+        file.take(4096).read_to_string(&mut text)?;
+        let mut record = LockRecord::default();
+        let mut lines = text.lines();
+        if lines.next() != Some(Self::TAG) {
+            // Empty (a lock file from before the record) or unknown: start
+            // from zero.
+            return Ok(record);
+        }
+        for line in lines {
+            match line.split_once(' ') {
+                Some(("revision", n)) => record.revision = n.parse().unwrap_or(0),
+                Some(("epoch", n)) => record.epoch = n.parse().unwrap_or(0),
+                Some(("holder", h)) if !h.is_empty() => record.holder = Some(h.to_owned()),
+                _ => {}
+            }
+        }
+        Ok(record)
+    }
+
+    fn write_to(&self, mut file: &File) -> io::Result<()> {
+        use std::io::Seek;
+        let mut text = format!(
+            "{}\nrevision {}\nepoch {}\n",
+            Self::TAG,
+            self.revision,
+            self.epoch
+        );
+        if let Some(holder) = &self.holder {
+            text.push_str(&format!("holder {holder}\n"));
+        }
+        file.set_len(0)?;
+        file.seek(io::SeekFrom::Start(0))?;
+        file.write_all(text.as_bytes())
     }
 }
 
@@ -549,10 +645,72 @@ impl StateStore for FileStateStore {
         };
         let file = opened.map_err(|e| self.io_err("open lock file", &self.lock_path, e))?;
         match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
-            Ok(true) => Ok(Some(StateLock::new(FileLockGuard(file)))),
+            Ok(true) => {
+                let mut record = LockRecord::read_from(&file)
+                    .map_err(|e| self.io_err("read lock file", &self.lock_path, e))?;
+                record.epoch += 1;
+                record.holder = Some(super::holder_id().to_owned());
+                record
+                    .write_to(&file)
+                    .map_err(|e| self.io_err("write lock file", &self.lock_path, e))?;
+                let lease = super::LeaseInfo {
+                    holder: super::holder_id().to_owned(),
+                    epoch: record.epoch,
+                };
+                let revision = record.revision;
+                Ok(Some(StateLock::leased(
+                    FileLockGuard {
+                        file,
+                        record: std::sync::Mutex::new(record),
+                    },
+                    Some(lease),
+                    revision,
+                )))
+            }
             Ok(false) => Ok(None),
             Err(e) => Err(self.io_err("lock", &self.lock_path, e)),
         }
+    }
+
+    /// A compare-and-swap under the lock: the revision the lock file holds
+    /// must be the one `lock` expects (the file store's lock is exclusive
+    /// while held, so this refuses only a lock taken from another store or
+    /// a write after the lock was lost with a file server's session), then
+    /// the state is saved as by [`StateStore::save`] and the revision
+    /// bumped.
+    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
+        self.write_fenced(lock, Some(state))
+    }
+
+    /// Removes the file under the lock, fenced as
+    /// [`FileStateStore::save_fenced`].
+    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
+        self.write_fenced(lock, None)
+    }
+
+    fn describe(&self) -> super::StoreDescription {
+        super::StoreDescription {
+            kind: "file",
+            location: Some(self.path.display().to_string()),
+            refresh_every: self.refresh_every,
+        }
+    }
+
+    /// Reads the lock file: the revision, and the holder when the lock is
+    /// held (by this process or another).
+    fn observe(&self) -> Result<super::StoreObservation, StateError> {
+        let record = match File::open(&self.lock_path) {
+            Ok(file) => LockRecord::read_from(&file)
+                .map_err(|e| self.io_err("read lock file", &self.lock_path, e))?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => LockRecord::default(),
+            Err(e) => return Err(self.io_err("open lock file", &self.lock_path, e)),
+        };
+        Ok(super::StoreObservation {
+            version: Some(record.revision),
+            lease_epoch: Some(record.epoch),
+            lease_holder: record.holder,
+            lease_expires_in_ms: None,
+        })
     }
 
     /// One `stat` of the path: size, modification time (ns) and inode mixed

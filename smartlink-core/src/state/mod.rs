@@ -367,6 +367,32 @@ pub enum StateError {
     /// The state could not be encoded.
     #[error("state could not be encoded: {0}")]
     Encode(String),
+    /// A compare-and-swap lost: the stored state's version is not the one
+    /// this holder saw. Another holder wrote since; nothing was written.
+    /// Re-read and decide again.
+    #[error("the stored state changed (version {found}, expected {expected}); nothing was written")]
+    Conflict {
+        /// The version this holder expected.
+        expected: u64,
+        /// The version found.
+        found: u64,
+    },
+    /// The lease under which this write was made expired or was taken over
+    /// by another holder; nothing was written and the work under it stops.
+    #[error("the state's lease (epoch {epoch}) is no longer held by this process; nothing was written")]
+    LeaseLost {
+        /// The lost lease's epoch.
+        epoch: u64,
+    },
+    /// A shared store (a database) could not be reached or answered with an
+    /// error. The message names the store, never a password.
+    #[error("state store {store}: {cause}")]
+    Unreachable {
+        /// The store (host, port, database, user).
+        store: String,
+        /// What failed.
+        cause: String,
+    },
     /// The sealed secret could not be opened or sealed, or the seal key
     /// could not be read (see [`seal`]). Nothing was written or moved.
     #[error("state {path}: {source}")]
@@ -379,24 +405,179 @@ pub enum StateError {
     },
 }
 
-/// A held exclusive lock on a store; released when dropped.
+/// A held lease on a store: the right to run binding work and to write.
+/// Released when dropped.
+///
+/// A store local to one machine (memory, a file on a private disk) gives a
+/// lock that never expires while held. A shared store (a database, see
+/// [`StateStore::lease_ttl`]) gives a lease with a holder, an epoch and an
+/// expiry timed by the store's own clock; the configurator renews it while
+/// work runs ([`StateStore::renew`]) and stops its work before it can
+/// expire when renewals fail. Every write under the lease
+/// ([`StateStore::save_fenced`]) is a compare-and-swap on the version this
+/// holder last saw, fenced by its epoch: a holder whose lease was taken
+/// over can never write.
 pub struct StateLock {
-    _guard: Box<dyn Send + Sync>,
+    guard: Box<dyn std::any::Any + Send + Sync>,
+    lease: Option<LeaseInfo>,
+    /// The version this holder saw when it took the lease, then wrote: what
+    /// its next fenced save expects to find.
+    version: Mutex<Option<u64>>,
+    lost: std::sync::atomic::AtomicBool,
+}
+
+/// Who holds a lease, and since which epoch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeaseInfo {
+    /// The holder: machine and process (`host:pid:random`).
+    pub holder: String,
+    /// The lease's epoch: +1 each time the lease changes hands.
+    pub epoch: u64,
 }
 
 impl StateLock {
-    /// Wraps whatever releases the lock on drop.
+    /// Wraps whatever releases the lock on drop: a lock local to this
+    /// machine, that never expires while held, with no version to compare.
     pub fn new(guard: impl Send + Sync + 'static) -> Self {
         Self {
-            _guard: Box::new(guard),
+            guard: Box::new(guard),
+            lease: None,
+            version: Mutex::new(None),
+            lost: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// A lease (`guard` releases it on drop) taken when the stored state
+    /// had `version`.
+    pub fn leased(guard: impl Send + Sync + 'static, lease: Option<LeaseInfo>, version: u64) -> Self {
+        Self {
+            guard: Box::new(guard),
+            lease,
+            version: Mutex::new(Some(version)),
+            lost: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The guard a store put in, for that store's fenced writes.
+    pub fn guard<T: 'static>(&self) -> Option<&T> {
+        self.guard.downcast_ref::<T>()
+    }
+
+    /// The lease's holder and epoch, for a store that has them.
+    pub fn lease(&self) -> Option<&LeaseInfo> {
+        self.lease.as_ref()
+    }
+
+    /// The version the next fenced save expects (`None`: the store keeps
+    /// no versions).
+    pub fn expected_version(&self) -> Option<u64> {
+        *self.version.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records the version a fenced save wrote.
+    pub fn set_version(&self, version: u64) {
+        *self.version.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
+    }
+
+    /// Marks the lease lost: renewals failed for too long, or a write found
+    /// it taken over. Work under it stops.
+    pub fn mark_lost(&self) {
+        self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the lease is known lost (see [`StateLock::mark_lost`]).
+    pub fn is_lost(&self) -> bool {
+        self.lost.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
 impl std::fmt::Debug for StateLock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("StateLock")
+        f.debug_struct("StateLock")
+            .field("lease", &self.lease)
+            .field("expected_version", &self.expected_version())
+            .field("lost", &self.is_lost())
+            .finish()
     }
+}
+
+/// How often the login gate re-reads a store shared by several machines:
+/// the bound on how stale its verdict can be.
+pub const DEFAULT_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The holder id this process uses for leases: the machine's name, the
+/// process id and a random part (so a restarted process with the same pid
+/// is another holder).
+pub fn holder_id() -> &'static str {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = hostname();
+        let random = Uuid::new_v4().simple().to_string();
+        format!("{host}:{}:{}", std::process::id(), &random[..8])
+    })
+}
+
+fn hostname() -> String {
+    let from_env = std::env::var("COMPUTERNAME")
+        .or_else(|_| std::env::var("HOSTNAME"))
+        .ok()
+        .filter(|h| !h.is_empty());
+    #[cfg(unix)]
+    let from_system = rustix::system::uname()
+        .nodename()
+        .to_str()
+        .ok()
+        .map(str::to_owned)
+        .filter(|h| !h.is_empty());
+    #[cfg(not(unix))]
+    let from_system: Option<String> = None;
+    let name = from_system.or(from_env).unwrap_or_else(|| "unknown-host".to_owned());
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        .take(64)
+        .collect()
+}
+
+/// What a store is, for `status` and support (never a password or a
+/// secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoreDescription {
+    /// `memory`, `file`, `postgres` or `custom`.
+    pub kind: &'static str,
+    /// Where: a path, or a database's host, port, database and user.
+    pub location: Option<String>,
+    /// For a store shared by several machines: how often the login gate
+    /// re-reads it in the background, which bounds how stale its verdict
+    /// can be.
+    #[serde(skip_serializing_if = "Option::is_none", with = "opt_millis")]
+    pub refresh_every: Option<std::time::Duration>,
+}
+
+mod opt_millis {
+    pub fn serialize<S: serde::Serializer>(
+        d: &Option<std::time::Duration>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_some(&(d.as_millis() as u64)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
+/// What a store holds right now, besides the state: its version and who
+/// holds its lease.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct StoreObservation {
+    /// The stored state's version (0: nothing stored yet); `None` when the
+    /// store keeps no versions.
+    pub version: Option<u64>,
+    /// Who holds the lease, when someone does.
+    pub lease_holder: Option<String>,
+    /// The lease's epoch.
+    pub lease_epoch: Option<u64>,
+    /// In how many milliseconds the lease expires, by the store's clock.
+    pub lease_expires_in_ms: Option<i64>,
 }
 
 /// Where the local state lives.
@@ -405,15 +586,52 @@ pub trait StateStore: Send + Sync {
     fn load(&self) -> Result<Option<LocalState>, StateError>;
 
     /// Replaces the state, atomically: after a crash at any moment, `load`
-    /// returns the old state or the new one, whole.
+    /// returns the old state or the new one, whole. Not fenced: the
+    /// configurator writes through [`StateStore::save_fenced`].
     fn save(&self, state: &LocalState) -> Result<(), StateError>;
 
     /// Forgets the stored state.
     fn clear(&self) -> Result<(), StateError>;
 
-    /// Takes the store's exclusive lock without waiting: `None` when another
-    /// holder (thread or process) has it. Only one holder runs binding work.
+    /// Takes the store's exclusive lock (its lease) without waiting: `None`
+    /// when another holder (thread, process or machine) has it. Only one
+    /// holder runs binding work.
     fn try_lock(&self) -> Result<Option<StateLock>, StateError>;
+
+    /// Saves under `lock`: a compare-and-swap on the version the lock
+    /// expects ([`StateLock::expected_version`], recorded when it was taken
+    /// and after each of its saves), fenced by its lease. A newer state
+    /// written by another holder is never overwritten
+    /// ([`StateError::Conflict`]); a lease taken over is never written
+    /// through ([`StateError::LeaseLost`]). The default, for stores local to
+    /// one machine whose lock cannot be taken over, is [`StateStore::save`].
+    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
+        let _ = lock;
+        self.save(state)
+    }
+
+    /// Clears under `lock`, fenced as [`StateStore::save_fenced`].
+    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
+        let _ = lock;
+        self.clear()
+    }
+
+    /// For a lease that expires ([`StateStore::lease_ttl`]): extends it by
+    /// its lifetime, timed by the store. [`StateError::LeaseLost`] when it
+    /// expired and was taken over (or released). The default does nothing.
+    fn renew(&self, lock: &StateLock) -> Result<(), StateError> {
+        let _ = lock;
+        Ok(())
+    }
+
+    /// The lifetime of the store's leases, when they expire (a shared
+    /// store): the configurator then renews a held lease every third of it
+    /// and stops its work when a renewal has not succeeded for three
+    /// quarters of it, measured on this machine's monotonic clock. `None`
+    /// (the default): a lock that lasts while held.
+    fn lease_ttl(&self) -> Option<std::time::Duration> {
+        None
+    }
 
     /// A cheap stamp that changes whenever the stored state changes (for a
     /// file: its size, modification time and inode). The login gate reloads
@@ -426,6 +644,21 @@ pub trait StateStore: Send + Sync {
     /// `false` and is called in place. `true` unless a store says otherwise.
     fn may_block(&self) -> bool {
         true
+    }
+
+    /// What the store is (kind, location, refresh period), for `status`.
+    fn describe(&self) -> StoreDescription {
+        StoreDescription {
+            kind: "custom",
+            location: None,
+            refresh_every: None,
+        }
+    }
+
+    /// Its version and lease holder right now, for `status` (may read the
+    /// store). The default knows neither.
+    fn observe(&self) -> Result<StoreObservation, StateError> {
+        Ok(StoreObservation::default())
     }
 }
 
@@ -467,6 +700,23 @@ impl MemoryStateStore {
     }
 }
 
+impl MemoryStateStore {
+    /// A compare-and-swap on the version `lock` expects.
+    fn write_fenced(&self, lock: &StateLock, state: Option<&LocalState>) -> Result<(), StateError> {
+        let mut guard = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        let found = guard.1 as u64;
+        if let Some(expected) = lock.expected_version()
+            && expected != found
+        {
+            return Err(StateError::Conflict { expected, found });
+        }
+        guard.0 = state.cloned();
+        guard.1 += 1;
+        lock.set_version(guard.1 as u64);
+        Ok(())
+    }
+}
+
 impl StateStore for MemoryStateStore {
     fn may_block(&self) -> bool {
         false
@@ -502,7 +752,35 @@ impl StateStore for MemoryStateStore {
             return Ok(None);
         }
         *locked = true;
-        Ok(Some(StateLock::new(MemoryGuard(self.inner.clone()))))
+        let version = self.inner.state.lock().unwrap_or_else(|e| e.into_inner()).1 as u64;
+        Ok(Some(StateLock::leased(
+            MemoryGuard(self.inner.clone()),
+            None,
+            version,
+        )))
+    }
+
+    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
+        self.write_fenced(lock, Some(state))
+    }
+
+    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
+        self.write_fenced(lock, None)
+    }
+
+    fn describe(&self) -> StoreDescription {
+        StoreDescription {
+            kind: "memory",
+            location: None,
+            refresh_every: None,
+        }
+    }
+
+    fn observe(&self) -> Result<StoreObservation, StateError> {
+        Ok(StoreObservation {
+            version: Some(self.inner.state.lock().unwrap_or_else(|e| e.into_inner()).1 as u64),
+            ..StoreObservation::default()
+        })
     }
 
     fn stamp(&self) -> Option<u128> {

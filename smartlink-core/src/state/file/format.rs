@@ -13,16 +13,16 @@ use crate::state::seal::SealedBlob;
 /// The envelope as written. A sealed state carries its credentials in
 /// `sealed` (see `state/seal.rs`) and none in `state`.
 #[derive(Serialize)]
-pub(super) struct EnvelopeRef<'a> {
-    pub(super) format: &'static str,
-    pub(super) version: u64,
+pub(crate) struct EnvelopeRef<'a> {
+    pub(crate) format: &'static str,
+    pub(crate) version: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub(super) sealed: Option<&'a SealedBlob>,
-    pub(super) state: &'a LocalState,
+    pub(crate) sealed: Option<&'a SealedBlob>,
+    pub(crate) state: &'a LocalState,
 }
 
 /// What decoding a file's bytes found wrong.
-pub(super) enum DecodeError {
+pub(crate) enum DecodeError {
     /// Not understandable; the detail names no contents.
     Corrupt(String),
     /// A version newer than [`FORMAT_VERSION`].
@@ -52,7 +52,7 @@ fn migrate(version: u64, value: Value) -> Result<Value, String> {
 
 /// Decodes a file's bytes, upgrading older versions; the sealed
 /// credentials, when the file holds some, come apart (still sealed).
-pub(super) fn decode(bytes: &[u8]) -> Result<(LocalState, Option<SealedBlob>), DecodeError> {
+pub(crate) fn decode(bytes: &[u8]) -> Result<(LocalState, Option<SealedBlob>), DecodeError> {
     let mut value: Value =
         serde_json::from_slice(bytes).map_err(|e| DecodeError::Corrupt(describe(&e)))?;
     let Some(object) = value.as_object() else {

@@ -28,6 +28,10 @@ pub struct FileStoreOptions {
     /// The seal key file: when given, the stored credentials are sealed with
     /// it, and a sealed file is read only with it. Off by default.
     pub seal_key_file: Option<PathBuf>,
+    /// The folder is shared by several machines (a network share): the
+    /// login gate re-reads the file every this long instead of trusting
+    /// `stat` (which SMB and NFS clients cache). Off by default.
+    pub shared_folder: Option<std::time::Duration>,
 }
 
 impl FileStoreOptions {
@@ -35,6 +39,15 @@ impl FileStoreOptions {
     /// [`FileStateStore::open`].
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The folder is shared by several machines: the login gate re-reads
+    /// the file every [`DEFAULT_REFRESH`](crate::state::DEFAULT_REFRESH)
+    /// (2 s), which bounds how long a change made on another machine goes
+    /// unseen.
+    pub fn shared_folder(mut self) -> Self {
+        self.shared_folder = Some(crate::state::DEFAULT_REFRESH);
+        self
     }
 
     /// Seals the stored credentials with the key in `path` (32 bytes,
@@ -54,7 +67,8 @@ impl FileStateStore {
         path: impl AsRef<Path>,
         options: &FileStoreOptions,
     ) -> Result<Self, StateError> {
-        let store = Self::open(path)?;
+        let mut store = Self::open(path)?;
+        store.refresh_every = options.shared_folder;
         match &options.seal_key_file {
             None => Ok(store),
             Some(key_file) => {

@@ -1,8 +1,8 @@
 //! The PostgreSQL store's foundation (feature `postgres`): the connection
 //! (TLS through rustls, keepalives, reconnection after the server went
 //! away) and the documented table, created when absent, its schema
-//! versioned. The store on top of it (load, compare-and-swap, lease) is
-//! still to come; see docs/state.md.
+//! versioned, and the store on top of them ([`PgStateStore`]: load,
+//! compare-and-swap, lease); see docs/state.md.
 //!
 //! # Connection
 //!
@@ -26,7 +26,7 @@
 //!     installation_id  text        NOT NULL,
 //!     line             text        NOT NULL,
 //!     version          bigint      NOT NULL,   -- compare-and-swap version, +1 per save
-//!     document         text        NOT NULL,   -- the state envelope, credentials sealed
+//!     document         text,                   -- the state envelope, credentials sealed; NULL: none
 //!     lease_holder     text,                   -- machine + process holding the lease
 //!     lease_epoch      bigint      NOT NULL DEFAULT 0,
 //!     lease_expires_at timestamptz,            -- computed with the server's now()
@@ -49,6 +49,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use thiserror::Error;
+
+mod store;
+pub use store::{PgStateStore, PgStoreOptions};
 use tokio::sync::Mutex;
 use tokio_postgres::config::{Host, SslMode};
 use tokio_postgres::{Client, Config};
@@ -334,7 +337,7 @@ pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
                      installation_id  text        NOT NULL,
                      line             text        NOT NULL,
                      version          bigint      NOT NULL,
-                     document         text        NOT NULL,
+                     document         text,
                      lease_holder     text,
                      lease_epoch      bigint      NOT NULL DEFAULT 0,
                      lease_expires_at timestamptz,
