@@ -1,12 +1,10 @@
 //! The PostgreSQL connection and table against a real, throwaway server
-//! (tests/pg_server): the documented table created (and again, idempotent),
+//! (the test kit's pg_server): the documented table created (and again, idempotent),
 //! a newer schema refused, a server restart survived by reconnecting, a
 //! remote host without TLS refused, and no password in any error or Debug.
 #![cfg(all(unix, feature = "postgres"))]
 
-mod pg_server;
-
-use pg_server::PgServer;
+use smartlink_testkit::pg_server::PgServer;
 use smartlink_core::{PgConnection, PgError, PgTarget, SCHEMA_VERSION, ensure_schema};
 
 fn connection(server: &PgServer) -> PgConnection {

@@ -13,6 +13,8 @@
 //! - [`fixtures`]: a manual clock for the token cache, a platform with hooks
 //!   around its calls, a configurator already configured, process counters;
 //! - [`fault_proxy`]: a fault-injecting HTTP proxy;
+//! - [`pg_server`]: a throwaway PostgreSQL server (Unix) that a test can
+//!   stop, restart and cut connections of;
 //! - [`authlib`]: a real OAuth2 authorization server (Authlib) for the
 //!   token tests;
 //! - [`corpus`]: hand-made nasty inputs and random JSON for the robustness
@@ -25,6 +27,8 @@ pub mod corpus;
 pub mod fault_proxy;
 pub mod ffi;
 pub mod fixtures;
+#[cfg(unix)]
+pub mod pg_server;
 pub mod platforms;
 pub mod processes;
 

@@ -8,12 +8,11 @@
 //! The binaries are Debian's (`postgresql` package, installed by
 //! scripts/install-test-deps.sh): `$SMARTLINK_PG_BIN`, else the newest
 //! /usr/lib/postgresql/*/bin, else the directory of `initdb` on the PATH.
-//! (Meant to move to the test-kit crate.)
-#![allow(dead_code)]
 
 use std::fs::File;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
