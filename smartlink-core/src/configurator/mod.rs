@@ -700,7 +700,9 @@ async fn spawn_erased(runtime: &Handle, future: ErasedFuture) -> Option<ErasedVa
 async fn refresh_gate(inner: std::sync::Weak<Inner>, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        let Some(strong) = inner.upgrade() else { return };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
         let this = Configurator { inner: strong };
         let done = tokio::task::spawn_blocking(move || this.refresh_shared_gate()).await;
         if done.is_err() {
