@@ -15,6 +15,7 @@ use smartlink_sandbox::{InMemoryPlatform, Seed};
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::http_platform;
 
+mod at_once;
 mod tokens;
 
 struct Row {
@@ -28,37 +29,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
     samples[samples.len() / 2]
 }
 
-/// How [`at_once`] figures are labelled.
-const AT_ONCE: &str = "2 threads at once, median (worst of 5 rounds)";
-
-/// Runs `measure` (which returns a median) on two threads started
-/// together, in 5 rounds; the slowest thread's figure of the slowest round.
-/// On a machine shared with other work the two threads do not always run
-/// at the same moment, and a round in which they did not says nothing
-/// about their contention: the worst round is the one in which they did.
-fn at_once(measure: impl Fn() -> Duration + Sync) -> Duration {
-    let threads = 2;
-    (0..5)
-        .map(|_| {
-            let start = std::sync::Barrier::new(threads);
-            std::thread::scope(|s| {
-                let handles: Vec<_> = (0..threads)
-                    .map(|_| {
-                        s.spawn(|| {
-                            start.wait();
-                            measure()
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap())
-                    .max()
-                    .unwrap()
-            })
-        })
-        .max()
-        .unwrap()
+fn fmt_ns(d: Duration) -> String {
+    format!("{:.0} ns", d.as_nanos() as f64)
 }
 
 fn fmt_us(d: Duration) -> String {
@@ -130,22 +102,14 @@ fn bench_gate(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterations: usi
         });
         // Every ERP thread asks the gate at login: two threads at once
         // should each see about one thread's figure.
-        let two = at_once(|| {
-            let mut samples = Vec::with_capacity(iterations);
-            for _ in 0..iterations {
-                let t = Instant::now();
-                std::hint::black_box(cfg.needs_configuration());
-                samples.push(t.elapsed());
-            }
-            median(samples)
+        let figures = at_once::measure((iterations / 10).max(100), 10, || {
+            std::hint::black_box(cfg.needs_configuration());
         });
         rows.push(Row {
-            what: format!("login gate, warm ({name} store), {AT_ONCE}"),
-            figure: format!(
-                "{} ({:.2}× one thread)",
-                fmt_us(two),
-                two.as_nanos() as f64 / one.as_nanos().max(1) as f64
+            what: format!(
+                "login gate, warm ({name} store), 2 threads at once, per call, median (batches of 10)"
             ),
+            figure: figures.figure(fmt_ns),
             target: "≤ 2× one thread".into(),
         });
         let mut samples = Vec::with_capacity(iterations / 10);

@@ -258,7 +258,10 @@ impl Configurator {
     /// starts the refresh; every caller keeps the valid token meanwhile.
     fn refresh_proactively(&self, generation: u64) {
         let cache = &self.inner.tokens;
+        // Read before the swap: while a refresh is in flight, callers only
+        // read the flag (a swap by each would write to it from every thread).
         if cache.now_ms() < cache.retry_at_ms.load(Ordering::Acquire)
+            || cache.refreshing.load(Ordering::Acquire)
             || cache.refreshing.swap(true, Ordering::AcqRel)
         {
             return;
