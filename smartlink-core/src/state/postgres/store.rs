@@ -102,6 +102,8 @@ struct Shared {
     /// The seal key's fingerprint, stored beside the document: a store
     /// with another key never replaces it.
     key_id: String,
+    /// Statements sent to the server (see [`PgStateStore::round_trips`]).
+    trips: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for PgStateStore {
@@ -130,6 +132,7 @@ impl Drop for PgLeaseGuard {
         // not happen only makes the next holder wait for the expiry.
         let _ = self.inner.run_for(Duration::from_secs(1), async move {
             let client = inner.connection.client().await?;
+            inner.trip();
             client
                 .execute(
                     "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
@@ -194,6 +197,7 @@ impl PgStateStore {
                 options,
                 schema_ready: AtomicBool::new(false),
                 key_id: seal::key_id(&key),
+                trips: std::sync::atomic::AtomicU64::new(0),
                 key,
             }),
         })
@@ -209,6 +213,13 @@ impl PgStateStore {
         &self.inner.options
     }
 
+    /// How many statements this store has sent to the server (the table's
+    /// creation counts 5): the login gate sends none; its background
+    /// refresh one per period.
+    pub fn round_trips(&self) -> u64 {
+        self.inner.trips.load(Ordering::Relaxed)
+    }
+
     /// Checks the store as `check` does: the server answers, the table's
     /// schema is this library's, and the stored state (if any) opens with
     /// the key. Returns the stored state's version.
@@ -220,6 +231,10 @@ impl PgStateStore {
 }
 
 impl Shared {
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn store_name(&self) -> String {
         self.connection.target().to_string()
     }
@@ -266,6 +281,8 @@ impl Shared {
                 attempt += 1;
                 let result = async {
                     if !this.schema_ready.load(Ordering::Acquire) {
+                        // BEGIN, the lock, the creation, the version, COMMIT.
+                        this.trips.fetch_add(5, Ordering::Relaxed);
                         ensure_schema(&this.connection).await?;
                         this.schema_ready.store(true, Ordering::Release);
                     }
@@ -361,6 +378,7 @@ impl Shared {
 
     fn load(self: &Arc<Self>) -> Result<(Option<LocalState>, u64), StateError> {
         let row = self.run(|this, client| async move {
+            this.trip();
             client
                 .query_opt(
                     "SELECT document, version FROM smartlink_state
@@ -401,6 +419,7 @@ impl Shared {
             let lease = lease.clone();
             async move {
                 let document = document.as_ref().map(|d| d.as_str());
+                this.trip();
                 let updated = client
                     .query_opt(
                         "UPDATE smartlink_state
@@ -427,6 +446,7 @@ impl Shared {
                     return Ok(Ok(row.get::<_, i64>(0) as u64));
                 }
                 // Refused: say why.
+                this.trip();
                 let row = client
                     .query_opt(
                         "SELECT version, lease_holder = $3 AND lease_epoch = $4
@@ -472,6 +492,7 @@ impl Shared {
             let document = document.clone();
             async move {
             let document = document.as_ref().map(|d| d.as_str());
+            this.trip();
             client
                 .execute(
                     "INSERT INTO smartlink_state (installation_id, line, version, document, seal_key_id)
@@ -532,6 +553,7 @@ impl StateStore for PgStateStore {
         let taken = self.inner.run(move |this, client| {
             let holder = holder.clone();
             async move {
+                this.trip();
                 client
                     .query_opt(
                         "INSERT INTO smartlink_state
@@ -591,6 +613,7 @@ impl StateStore for PgStateStore {
         let renewed = self.inner.run(move |this, client| {
             let lease = lease.clone();
             async move {
+                this.trip();
                 client
                     .execute(
                         "UPDATE smartlink_state
@@ -638,6 +661,7 @@ impl StateStore for PgStateStore {
 
     fn observe(&self) -> Result<StoreObservation, StateError> {
         let row = self.inner.run(|this, client| async move {
+            this.trip();
             client
                 .query_opt(
                     "SELECT version, lease_holder, lease_epoch,
