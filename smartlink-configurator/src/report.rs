@@ -140,6 +140,18 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             };
             return with_detail(verbose, message, &e.to_string());
         }
+        StateError::Unreachable { store, cause } => {
+            let message = if is_schema_newer(cause) {
+                render(loc, "cli.state_schema_newer", &[("location", store)])
+            } else {
+                render(
+                    loc,
+                    "cli.state_unreachable",
+                    &[("location", store), ("cause", text(loc, store_cause(cause)))],
+                )
+            };
+            return with_detail(verbose, message, &e.to_string());
+        }
         StateError::Io { path, source, .. } => {
             // Which file, and why, in the administrator's language.
             let message = render(
@@ -155,6 +167,73 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
         _ => "code.state",
     };
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
+}
+
+/// Whether a shared store's failure is a table written by a newer library
+/// (the core reports it as the store being unusable).
+fn is_schema_newer(cause: &str) -> bool {
+    cause.contains("has schema version")
+}
+
+/// The catalogue key that says why a shared store (a database) could not
+/// be used, from the driver's English cause (which holds no URL and no
+/// password).
+pub fn store_cause(cause: &str) -> &'static str {
+    // What the driver said, after the store's name (host, port, database,
+    // user), which must not be mistaken for a cause.
+    let said = cause.split_once(" failed: ").map_or(cause, |(_, said)| said);
+    let lower = said.to_ascii_lowercase();
+    if lower.contains("must use tls") {
+        "store.cause_tls_required"
+    } else if lower.contains("refused") {
+        "cause.refused"
+    } else if lower.contains("no answer within") || lower.contains("timed out") {
+        "cause.timeout"
+    } else if lower.contains("lookup") || lower.contains("name or service not known") {
+        "cause.dns"
+    } else if lower.contains(" 28p01:")
+        || lower.contains(" 28000:")
+        || lower.contains("password authentication")
+    {
+        "store.cause_auth"
+    } else if lower.contains(" 3d000:") {
+        "store.cause_database"
+    } else if lower.contains("tls") || lower.contains("certificate") {
+        "cause.tls"
+    } else if lower.contains("thread") {
+        "store.cause_internal"
+    } else {
+        "store.cause_other"
+    }
+}
+
+/// A stable code for what is wrong with a store, for `check`'s line (the
+/// text beside it is in the administrator's language).
+pub fn state_fault_code(e: &StateError) -> &'static str {
+    use smartlink_core::SealError as S;
+    match e {
+        StateError::Unreachable { cause, .. } if is_schema_newer(cause) => "schema_newer",
+        StateError::Unreachable { cause, .. } => match store_cause(cause) {
+            "store.cause_tls_required" => "tls_required",
+            "store.cause_auth" => "authentication_refused",
+            "store.cause_database" => "database_missing",
+            _ => "unreachable",
+        },
+        StateError::Sealed { source, .. } => match source {
+            S::KeyMissing => "seal_key_missing",
+            S::WrongKey => "seal_wrong_key",
+            S::OtherInstallation => "seal_other_installation",
+            S::Tampered => "seal_tampered",
+            S::UnknownAlgorithm => "seal_unknown_algorithm",
+            _ => "seal_key_file",
+        },
+        StateError::Corrupt { .. } => "corrupt",
+        StateError::UnsupportedVersion { .. } => "newer_format",
+        StateError::InsecurePermissions { .. } => "insecure_permissions",
+        StateError::ForeignOwner { .. } => "foreign_owner",
+        StateError::Io { .. } => "io",
+        _ => "state",
+    }
 }
 
 /// The catalogue key that says why a file operation failed.
