@@ -141,14 +141,19 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             return with_detail(verbose, message, &e.to_string());
         }
         StateError::Unreachable { store, cause } => {
+            let why = store_cause(cause);
             let message = if is_schema_newer(cause) {
                 render(loc, "cli.state_schema_newer", &[("location", store)])
             } else {
-                render(
-                    loc,
-                    "cli.state_unreachable",
-                    &[("location", store), ("cause", text(loc, store_cause(cause)))],
-                )
+                // Reached but refused (user, database, TLS) is not "out of
+                // reach".
+                let key = match why {
+                    "store.cause_auth" | "store.cause_database" | "store.cause_tls_required" => {
+                        "cli.state_unusable"
+                    }
+                    _ => "cli.state_unreachable",
+                };
+                render(loc, key, &[("location", store), ("cause", text(loc, why))])
             };
             return with_detail(verbose, message, &e.to_string());
         }
@@ -296,6 +301,68 @@ pub fn report_token_error(ctx: &Ctx, e: &TokenError) -> (String, u8) {
 #[cfg(test)]
 mod state_error_tests {
     use super::*;
+
+    /// What the PostgreSQL driver and the store say, read as a cause in
+    /// the administrator's words and a stable code; the store's name
+    /// (here with a port and a database that look like causes) is not
+    /// mistaken for one.
+    #[test]
+    fn a_database_failure_is_named_by_its_cause() {
+        let store = "127.0.0.1:28000 database refused user lookup";
+        let unreachable = |cause: &str| StateError::Unreachable {
+            store: store.into(),
+            cause: format!("connecting to PostgreSQL at {store} failed: {cause}"),
+        };
+        let cases = [
+            (
+                "error connecting to server: Connection refused (os error 111)",
+                "cause.refused",
+                "unreachable",
+            ),
+            ("no answer within 5.0 s", "cause.timeout", "unreachable"),
+            (
+                "error connecting to server: failed to lookup address information",
+                "cause.dns",
+                "unreachable",
+            ),
+            (
+                "FATAL 28P01: password authentication failed for user \"erp\"",
+                "store.cause_auth",
+                "authentication_refused",
+            ),
+            (
+                "FATAL 3D000: database \"erp\" does not exist",
+                "store.cause_database",
+                "database_missing",
+            ),
+            ("db error: something else", "store.cause_other", "unreachable"),
+        ];
+        for (cause, key, code) in cases {
+            let e = unreachable(cause);
+            let StateError::Unreachable { cause: full, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(store_cause(full), key, "{cause}");
+            assert_eq!(state_fault_code(&e), code, "{cause}");
+            for loc in Locale::ALL {
+                let shown = state_error_text(loc, false, &e);
+                assert!(shown.contains(store), "{shown}");
+                assert!(shown.contains(text(loc, key)), "{loc:?}: {shown}");
+                assert!(!shown.contains("failed"), "English detail: {shown}");
+            }
+        }
+        let tls = StateError::Unreachable {
+            store: "db.example:5432 database erp user erp".into(),
+            cause: "the PostgreSQL connection to db.example:5432 database erp user erp must use TLS: add sslmode=require (only loopback and Unix sockets may go without)".into(),
+        };
+        assert_eq!(state_fault_code(&tls), "tls_required");
+        let newer = StateError::Unreachable {
+            store: store.into(),
+            cause: "the PostgreSQL table smartlink_state has schema version 2, newer than this library's (1)".into(),
+        };
+        assert_eq!(state_fault_code(&newer), "schema_newer");
+        assert!(state_error_text(Locale::En, false, &newer).contains("newer SmartLink"));
+    }
 
     /// What a real store says about `path` (a directory, a path under a
     /// file), in every language: the file and the cause in the

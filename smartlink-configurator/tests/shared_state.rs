@@ -10,6 +10,8 @@
 //!   bound); `check` verifies it on its own line and fails, with a typed
 //!   cause and exit 6, with another key, a wrong password, or the server
 //!   stopped (`state_unreachable`), never showing the password;
+//! - the wizard, `rotate`, `forget`, `--unattended` (repair) and `unbind`
+//!   run on one machine after another, each seeing what the last did;
 //! - four processes started at once on an unbound installation make one
 //!   environment and one binding on the platform (three rounds);
 //! - `--shared-folder` marks a file shared; usage errors (exit 2).
@@ -147,6 +149,12 @@ impl<'a> Machine<'a> {
 
     fn run(&self, extra: &[&str]) -> Out {
         run_with(self.command(extra), "")
+    }
+
+    /// The interactive wizard (plain mode: stdin is not a terminal) with
+    /// `input` typed.
+    fn answer(&self, extra: &[&str], input: &str) -> Out {
+        run_with(self.command(extra), input)
     }
 
     fn spawn(&self, extra: &[&str]) -> Child {
@@ -324,9 +332,9 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
     assert_eq!(refused.code, 6, "{refused:?}");
     assert!(
         refused.stdout.contains("failed [authentication_refused]")
-            && refused
-                .stdout
-                .contains("the server refused the user or the password"),
+            && refused.stdout.contains(&format!(
+                "The state store at {at} cannot be used: the server refused the user or the password."
+            )),
         "{refused:?}"
     );
     assert!(!refused.all().contains("not-the-password"), "{refused:?}");
@@ -375,6 +383,88 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
         assert_clean(out, Some(&secret));
     }
     assert!(b.has_no_local_state() && c.has_no_local_state() && d.has_no_local_state());
+}
+
+/// The OAuth2 client id `status` shows.
+fn client_id(status: &Out) -> String {
+    status
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("OAuth2 client: "))
+        .unwrap_or_else(|| panic!("no client id: {status:?}"))
+        .to_owned()
+}
+
+/// The wizard and the lifecycle subcommands on PostgreSQL, each run on
+/// another machine than the one before: every one sees what the last did.
+#[test]
+fn the_wizard_and_the_lifecycle_run_on_postgres() {
+    let (_pg, url) = database();
+    let sandbox = demo_sandbox();
+    let keys = tempfile::tempdir().unwrap();
+    let key = seal_key(keys.path(), "seal.key");
+    let platform = sandbox.url();
+    let machines: Vec<Machine> = (0..2).map(|_| Machine::new(&url, &key, &platform)).collect();
+    let (a, b) = (&machines[0], &machines[1]);
+    let mut outputs = Vec::new();
+
+    // The wizard on A: Start, the name, Produção Nova, Generate.
+    let wizard = a.answer(&[], "1\nMatriz SP\n3\n1\n");
+    assert_eq!(wizard.code, 0, "{wizard:?}");
+    assert!(
+        wizard.stdout.contains("This installation is bound to environment Produção Nova.")
+            && wizard.stdout.contains("Credentials stored in PostgreSQL"),
+        "{wizard:?}"
+    );
+    outputs.push(wizard);
+    let first = b.run(&["status"]);
+    assert_eq!(first.code, 0, "{first:?}");
+    outputs.push(first);
+
+    // rotate on B; A sees the new client.
+    let rotated = b.run(&["rotate"]);
+    assert_eq!(rotated.code, 0, "{rotated:?}");
+    outputs.push(rotated);
+    let after = a.run(&["status"]);
+    assert_eq!(after.code, 0, "{after:?}");
+    assert_ne!(client_id(&outputs[1]), client_id(&after), "{after:?}");
+    outputs.push(after);
+
+    // forget on A: B finds nothing configured; --unattended on B repairs.
+    let forgot = a.run(&["forget"]);
+    assert_eq!(forgot.code, 0, "{forgot:?}");
+    outputs.push(forgot);
+    let gone = b.run(&["status"]);
+    assert_eq!(gone.code, 3, "{gone:?}");
+    outputs.push(gone);
+    let repaired = b.run(&["--unattended"]);
+    assert_eq!(repaired.code, 0, "{repaired:?}");
+    outputs.push(repaired);
+    let back = a.run(&["status"]);
+    assert_eq!(back.code, 0, "{back:?}");
+    outputs.push(back);
+
+    // unbind on A: released on the platform, forgotten for both.
+    let unbound = a.run(&["unbind", "--confirm", "Produção Nova"]);
+    assert_eq!(unbound.code, 0, "{unbound:?}");
+    outputs.push(unbound);
+    assert!(
+        !sandbox
+            .sandbox()
+            .platform()
+            .environments()
+            .iter()
+            .any(|e| e.binds(&demo_id())),
+        "the platform still binds the installation"
+    );
+    let none = b.run(&["status"]);
+    assert_eq!(none.code, 3, "{none:?}");
+    outputs.push(none);
+
+    for out in &outputs {
+        assert_clean(out, None);
+    }
+    assert!(machines.iter().all(Machine::has_no_local_state));
 }
 
 /// How many configurator processes are connected to the database now.

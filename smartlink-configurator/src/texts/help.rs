@@ -299,9 +299,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.exit.6",
-        "erro do estado (arquivo ilegível, sem gravação ou bloqueado; banco de estado inacessível; chave de selagem que não abre o segredo)",
-        "error del estado (archivo ilegible, sin escritura o bloqueado; base de estado inaccesible; clave de sellado que no abre el secreto)",
-        "state error (state file unreadable, unwritable or locked; state database unreachable; a seal key that does not open the secret)",
+        "erro do estado local (arquivo ilegível, sem gravação ou bloqueado; banco de estado inacessível; chave de selagem que não abre o segredo)",
+        "error del estado local (archivo ilegible, sin escritura o bloqueado; base de estado inaccesible; clave de sellado que no abre el secreto)",
+        "local state error (state file unreadable, unwritable or locked; state database unreachable; a seal key that does not open the secret)",
     ),
     (
         "help.exit.130",

@@ -64,6 +64,12 @@ pub(super) static STORE: &[Entry] = &[
         "The state store at {location} is unreachable: {cause}.",
     ),
     (
+        "cli.state_unusable",
+        "O armazenamento do estado em {location} não pode ser usado: {cause}.",
+        "El almacenamiento del estado en {location} no se puede usar: {cause}.",
+        "The state store at {location} cannot be used: {cause}.",
+    ),
+    (
         "cli.state_schema_newer",
         "A tabela de estado em {location} foi criada por uma versão mais nova do SmartLink; atualize este configurador. Nada foi alterado.",
         "La tabla de estado en {location} fue creada por una versión más nueva de SmartLink; actualice este configurador. No se cambió nada.",
