@@ -327,7 +327,10 @@ mod tests {
         ] {
             let cli =
                 Cli::try_parse_from(["smartlink-configurator", "--state", url, "status"]).unwrap();
-            assert!(matches!(cli.state, Some(super::StateArg::Postgres(_))), "{url}");
+            assert!(
+                matches!(cli.state, Some(super::StateArg::Postgres(_))),
+                "{url}"
+            );
             for shown in [format!("{cli:?}"), format!("{cli:#?}")] {
                 assert!(!shown.contains("cli-canary-password"), "{shown}");
                 assert!(shown.contains("Postgres([redacted])"), "{shown}");

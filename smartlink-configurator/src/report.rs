@@ -186,7 +186,9 @@ fn is_schema_newer(cause: &str) -> bool {
 pub fn store_cause(cause: &str) -> &'static str {
     // What the driver said, after the store's name (host, port, database,
     // user), which must not be mistaken for a cause.
-    let said = cause.split_once(" failed: ").map_or(cause, |(_, said)| said);
+    let said = cause
+        .split_once(" failed: ")
+        .map_or(cause, |(_, said)| said);
     let lower = said.to_ascii_lowercase();
     if lower.contains("must use tls") {
         "store.cause_tls_required"
@@ -335,7 +337,11 @@ mod state_error_tests {
                 "store.cause_database",
                 "database_missing",
             ),
-            ("db error: something else", "store.cause_other", "unreachable"),
+            (
+                "db error: something else",
+                "store.cause_other",
+                "unreachable",
+            ),
         ];
         for (cause, key, code) in cases {
             let e = unreachable(cause);

@@ -337,7 +337,10 @@ fn print_banner(ctx: &Ctx) {
         }
         StateLocation::Memory => errln!("{}", text(loc, "cli.state_memory")),
         StateLocation::Postgres(location) => {
-            errln!("{}", render(loc, "cli.state_postgres", &[("location", location)]))
+            errln!(
+                "{}",
+                render(loc, "cli.state_postgres", &[("location", location)])
+            )
         }
     }
     if let Some(every) = ctx.backing.describe().and_then(|d| d.refresh_every) {

@@ -162,10 +162,11 @@ pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store,
         return Err(usage(text(locale, "cli.seal_key_needs_state").to_owned()));
     }
     if cli.shared_folder && !matches!(cli.state, Some(StateArg::File(_))) {
-        return Err(usage(text(locale, "cli.shared_folder_needs_file").to_owned()));
+        return Err(usage(
+            text(locale, "cli.shared_folder_needs_file").to_owned(),
+        ));
     }
-    let (store, state, backing): (Arc<dyn StateStore>, StateLocation, Backing) = match &cli.state
-    {
+    let (store, state, backing): (Arc<dyn StateStore>, StateLocation, Backing) = match &cli.state {
         Some(StateArg::Memory) => (
             Arc::new(MemoryStateStore::new()),
             StateLocation::Memory,
@@ -298,7 +299,9 @@ fn open_pg_store(
     url: &SecretString,
 ) -> Result<PgStateStore, SetupError> {
     let Some(key_file) = &cli.seal_key_file else {
-        return Err(usage(text(locale, "cli.postgres_needs_seal_key").to_owned()));
+        return Err(usage(
+            text(locale, "cli.postgres_needs_seal_key").to_owned(),
+        ));
     };
     let target = PgTarget::parse(url.expose_secret())
         .map_err(|_| usage(text(locale, "cli.postgres_url_invalid").to_owned()))?;

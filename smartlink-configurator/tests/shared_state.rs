@@ -50,7 +50,10 @@ fn sql(url: &str, query: &str) -> Vec<Option<String>> {
     runtime.block_on(async {
         let connection = PgConnection::new(PgTarget::parse(&url).unwrap()).unwrap();
         let client = connection.client().await.unwrap();
-        if !query.trim_start().to_ascii_uppercase().starts_with("SELECT")
+        if !query
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("SELECT")
             && !query.trim_start().to_ascii_uppercase().starts_with("SHOW")
         {
             client.batch_execute(query).await.unwrap();
@@ -179,9 +182,15 @@ fn seal_key(dir: &Path, name: &str) -> PathBuf {
 fn assert_clean(out: &Out, secret: Option<&str>) {
     let all = out.all();
     assert!(!all.contains(PASSWORD), "the password was printed: {out:?}");
-    assert!(!all.contains(TOKEN), "the platform token was printed: {out:?}");
+    assert!(
+        !all.contains(TOKEN),
+        "the platform token was printed: {out:?}"
+    );
     if let Some(secret) = secret {
-        assert!(!all.contains(secret), "the client secret was printed: {out:?}");
+        assert!(
+            !all.contains(secret),
+            "the client secret was printed: {out:?}"
+        );
     }
 }
 
@@ -239,13 +248,13 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
         .to_owned();
 
     // The row: sealed, no secret in clear, no client id in clear either.
-    let documents = sql(
-        &admin_erp(&pg),
-        "SELECT document FROM smartlink_state",
-    );
+    let documents = sql(&admin_erp(&pg), "SELECT document FROM smartlink_state");
     assert_eq!(documents.len(), 1, "{documents:?}");
     let document = documents[0].clone().expect("a document");
-    assert!(!document.contains(&secret), "the secret is in clear in the row");
+    assert!(
+        !document.contains(&secret),
+        "the secret is in clear in the row"
+    );
     let parsed: serde_json::Value = serde_json::from_str(&document).unwrap();
     assert_eq!(parsed["sealed"]["alg"], "chacha20-poly1305", "{parsed}");
     assert!(parsed["state"]["credentials"].is_null(), "{parsed}");
@@ -290,14 +299,14 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
         )) && check.stdout.contains("; the seal key opens the secret."),
         "{check:?}"
     );
-    assert!(check.stdout.contains("Diagnostics complete: all good."), "{check:?}");
+    assert!(
+        check.stdout.contains("Diagnostics complete: all good."),
+        "{check:?}"
+    );
     outputs.push(check);
 
     // Another key: a typed cause, exit 6, nothing changed.
-    let before = sql(
-        &admin_erp(&pg),
-        "SELECT version::text FROM smartlink_state",
-    );
+    let before = sql(&admin_erp(&pg), "SELECT version::text FROM smartlink_state");
     let c = Machine::new(&url, &other_key, &platform);
     let wrong = c.run(&["check"]);
     assert_eq!(wrong.code, 6, "{wrong:?}");
@@ -311,16 +320,16 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
     outputs.push(wrong);
     let wrong_status = c.run(&["status"]);
     assert_eq!(wrong_status.code, 6, "{wrong_status:?}");
-    assert!(wrong_status.stderr.contains("not the one"), "{wrong_status:?}");
+    assert!(
+        wrong_status.stderr.contains("not the one"),
+        "{wrong_status:?}"
+    );
     outputs.push(wrong_status);
     let wrong_bind = c.run(&["--unattended"]);
     assert_ne!(wrong_bind.code, 0, "{wrong_bind:?}");
     outputs.push(wrong_bind);
     assert_eq!(
-        sql(
-            &admin_erp(&pg),
-            "SELECT version::text FROM smartlink_state"
-        ),
+        sql(&admin_erp(&pg), "SELECT version::text FROM smartlink_state"),
         before,
         "a machine with another key wrote"
     );
@@ -369,10 +378,7 @@ fn unattended_on_postgres_is_seen_by_another_machine_and_checked() {
         outputs.push(down);
     }
     // In Spanish and Portuguese too.
-    for (locale, says) in [
-        ("es", "es inaccesible"),
-        ("pt-BR", "está inacessível"),
-    ] {
+    for (locale, says) in [("es", "es inaccesible"), ("pt-BR", "está inacessível")] {
         let down = b.run(&["status", "--locale", locale]);
         assert_eq!(down.code, 6, "{down:?}");
         assert!(down.stderr.contains(says), "{locale}: {down:?}");
@@ -404,7 +410,9 @@ fn the_wizard_and_the_lifecycle_run_on_postgres() {
     let keys = tempfile::tempdir().unwrap();
     let key = seal_key(keys.path(), "seal.key");
     let platform = sandbox.url();
-    let machines: Vec<Machine> = (0..2).map(|_| Machine::new(&url, &key, &platform)).collect();
+    let machines: Vec<Machine> = (0..2)
+        .map(|_| Machine::new(&url, &key, &platform))
+        .collect();
     let (a, b) = (&machines[0], &machines[1]);
     let mut outputs = Vec::new();
 
@@ -412,7 +420,9 @@ fn the_wizard_and_the_lifecycle_run_on_postgres() {
     let wizard = a.answer(&[], "1\nMatriz SP\n3\n1\n");
     assert_eq!(wizard.code, 0, "{wizard:?}");
     assert!(
-        wizard.stdout.contains("This installation is bound to environment Produção Nova.")
+        wizard
+            .stdout
+            .contains("This installation is bound to environment Produção Nova.")
             && wizard.stdout.contains("Credentials stored in PostgreSQL"),
         "{wizard:?}"
     );
@@ -529,7 +539,9 @@ fn four_machines_at_once_make_one_environment_and_one_binding() {
         let mut children: Vec<Child> = machines.iter().map(|m| m.spawn(&args)).collect();
         let deadline = Instant::now() + Duration::from_secs(120);
         while configurators_connected(&url) < 4 {
-            if Instant::now() > deadline || children.iter_mut().any(|c| c.try_wait().unwrap().is_some()) {
+            if Instant::now() > deadline
+                || children.iter_mut().any(|c| c.try_wait().unwrap().is_some())
+            {
                 for child in &mut children {
                     let _ = child.kill();
                 }
@@ -539,7 +551,10 @@ fn four_machines_at_once_make_one_environment_and_one_binding() {
         }
         // All four run; none can have sent anything to the platform yet.
         assert!(
-            !platform.environments().iter().any(|e| e.name.as_str() == name),
+            !platform
+                .environments()
+                .iter()
+                .any(|e| e.name.as_str() == name),
             "round {round}: work began without the lease"
         );
         assert_eq!(platform.credentials_issued(), issued_before);
@@ -615,9 +630,9 @@ fn a_shared_folder_file_is_described_and_checked() {
     );
     assert_eq!(bound.code, 0, "{bound:?}");
     assert!(
-        bound
-            .stderr
-            .contains("State shared by several machines: each sees a change made on another within 2.0 s."),
+        bound.stderr.contains(
+            "State shared by several machines: each sees a change made on another within 2.0 s."
+        ),
         "{bound:?}"
     );
     let status = world.run(&["--locale", "en", "--shared-folder", "status"], "");
@@ -688,7 +703,14 @@ fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
             "the PostgreSQL URL is not valid",
         ),
         (
-            vec!["--state", &url, "--seal-key-file", key, "--shared-folder", "status"],
+            vec![
+                "--state",
+                &url,
+                "--seal-key-file",
+                key,
+                "--shared-folder",
+                "status",
+            ],
             "--shared-folder needs --state",
         ),
         (
@@ -696,7 +718,15 @@ fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
             "--shared-folder needs --state",
         ),
         (
-            vec!["--state", &url, "--seal-key-file", key, "reseal", "--to", key],
+            vec![
+                "--state",
+                &url,
+                "--seal-key-file",
+                key,
+                "reseal",
+                "--to",
+                key,
+            ],
             "reseal needs --state with the state file's path",
         ),
     ];
@@ -715,7 +745,15 @@ fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
     // A remote host without TLS is refused before anything is sent.
     let remote = format!("postgres://erp:{PASSWORD}@db.example.invalid/erp");
     let out = run(
-        &["--locale", "en", "--state", &remote, "--seal-key-file", key, "status"],
+        &[
+            "--locale",
+            "en",
+            "--state",
+            &remote,
+            "--seal-key-file",
+            key,
+            "status",
+        ],
         "",
     );
     assert_eq!(out.code, 6, "{out:?}");

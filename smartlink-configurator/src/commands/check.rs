@@ -25,8 +25,8 @@ use smartlink_core::{
 use crate::diagnose::{diagnose, proxy_settings, strip_credentials};
 use crate::exit;
 use crate::report::{platform_message, state_error_text, state_fault_code, with_detail};
-use crate::store::Backing;
 use crate::setup::Ctx;
+use crate::store::Backing;
 use crate::texts::{render, text};
 use crate::ui::Progress;
 

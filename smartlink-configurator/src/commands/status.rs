@@ -60,7 +60,10 @@ pub fn status(ctx: &Ctx) -> u8 {
         && problem.code == StateProblemCode::Unreachable
     {
         // Out of reach since the store's lines were read.
-        errln!("{}", with_detail(ctx.cli.verbose, unreachable_text(ctx), &problem.detail));
+        errln!(
+            "{}",
+            with_detail(ctx.cli.verbose, unreachable_text(ctx), &problem.detail)
+        );
         errln!("{}", text(loc, "status.unreachable_gate"));
         return exit::STATE;
     }
@@ -156,7 +159,11 @@ fn store_lines(ctx: &Ctx) -> Result<(), StateError> {
     if let Some(version) = seen.version {
         outln!(
             "{}",
-            render(loc, "status.store_version", &[("version", &version.to_string())])
+            render(
+                loc,
+                "status.store_version",
+                &[("version", &version.to_string())]
+            )
         );
     }
     let epoch = seen.lease_epoch.unwrap_or(0).to_string();
@@ -169,13 +176,20 @@ fn store_lines(ctx: &Ctx) -> Result<(), StateError> {
                 &[
                     ("holder", holder),
                     ("epoch", &epoch),
-                    ("in", &duration_text(Duration::from_millis(ms.max(0) as u64))),
+                    (
+                        "in",
+                        &duration_text(Duration::from_millis(ms.max(0) as u64))
+                    ),
                 ],
             )
         ),
         (Some(holder), None) => outln!(
             "{}",
-            render(loc, "status.lease_held", &[("holder", holder), ("epoch", &epoch)])
+            render(
+                loc,
+                "status.lease_held",
+                &[("holder", holder), ("epoch", &epoch)]
+            )
         ),
         (None, _) => outln!("{}", render(loc, "status.lease_free", &[("epoch", &epoch)])),
     }
