@@ -645,6 +645,24 @@ fn a_shared_folder_file_is_described_and_checked() {
     ] {
         assert!(status.stdout.contains(&line), "{line:?}: {status:?}");
     }
+    // While a process holds the file's lock, status names the holder.
+    let file = smartlink_core::FileStateStore::open(world.state()).unwrap();
+    let held = file.try_lock().unwrap().expect("the lock is free");
+    let busy = world.run(&["--locale", "en", "--shared-folder", "status"], "");
+    assert_eq!(busy.code, 0, "{busy:?}");
+    assert!(
+        busy.stdout.contains(&format!(
+            "Configuration lease: held by {} (epoch ",
+            smartlink_core::holder_id()
+        )) && busy.stdout.contains("), while its process runs."),
+        "{busy:?}"
+    );
+    drop(held);
+    let free = world.run(&["--locale", "en", "--shared-folder", "status"], "");
+    assert!(
+        free.stdout.contains("Configuration lease: free"),
+        "{free:?}"
+    );
     // Without the flag: a local file, no staleness bound.
     let local = world.run(&["--locale", "en", "status"], "");
     assert_eq!(local.code, 0, "{local:?}");
@@ -776,4 +794,172 @@ fn smartlink_state_stands_for_the_flag() {
     let out = run_with(cmd, "");
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("Produção Nova"), "{out:?}");
+}
+
+/// `text` with what changes from run to run replaced: the ports (the
+/// database's shown as 5432, the sandbox's as `PORT`), dates, client ids
+/// and measured durations.
+fn normalise(text: &str, pg_port: u16, sandbox_port: u16) -> String {
+    let text = text
+        .replace(&format!("127.0.0.1:{pg_port}"), "127.0.0.1:5432")
+        .replace(&format!("127.0.0.1:{sandbox_port}"), "127.0.0.1:PORT");
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    let digits = |from: usize, n: usize| {
+        (from..from + n).all(|k| chars.get(k).is_some_and(|c| c.is_ascii_digit()))
+    };
+    let rest = |from: usize| chars[from.min(chars.len())..].iter().collect::<String>();
+    while i < chars.len() {
+        // 2026-12-04 23:51 UTC
+        if digits(i, 4) && chars.get(i + 4) == Some(&'-') && rest(i + 16).starts_with(" UTC") {
+            out.push_str("YYYY-MM-DD hh:mm");
+            i += 16;
+            continue;
+        }
+        // cli_ followed by 32 hex digits
+        if rest(i).starts_with("cli_")
+            && (i + 4..i + 36).all(|k| chars.get(k).is_some_and(|c| c.is_ascii_hexdigit()))
+        {
+            out.push_str("cli_…");
+            i += 36;
+            continue;
+        }
+        // (41 ms), (1.5 s), skew: 0 s.
+        if chars[i] == '(' || rest(i).starts_with("server: ") {
+            let start = if chars[i] == '(' { i + 1 } else { i + 8 };
+            let mut j = start;
+            while chars
+                .get(j)
+                .is_some_and(|c| c.is_ascii_digit() || *c == '.')
+            {
+                j += 1;
+            }
+            let unit = rest(j);
+            if j > start && (unit.starts_with(" ms") || unit.starts_with(" s")) {
+                out.push_str(&chars[i..start].iter().collect::<String>());
+                out.push('N');
+                i = j;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
+/// The shared-state transcript in `docs/configurator.md` is what the
+/// program shows: produced here against a real PostgreSQL and the
+/// sandbox, and compared with the document's section between its markers.
+/// `SMARTLINK_BLESS=1` rewrites the section.
+#[test]
+fn the_shared_state_transcript_is_the_programs() {
+    let (mut pg, url) = database();
+    let sandbox = demo_sandbox();
+    let keys = tempfile::tempdir().unwrap();
+    let key = seal_key(keys.path(), "seal.key");
+    let platform = sandbox.url();
+    let shown_url = url.replace(PASSWORD, "***");
+    let common = format!(
+        "--seal-key-file /etc/smartlink/seal.key --platform-url {platform} --token \"$TOKEN\""
+    );
+    let mut doc = String::new();
+    let mut step = |title: &str, args: &[&str], out: &Out| {
+        assert_clean(out, None);
+        let shown_args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                if a.contains(' ') {
+                    format!("\"{a}\"")
+                } else {
+                    a.to_string()
+                }
+            })
+            .collect();
+        let mut block = format!(
+            "{title}:\n\n```text\n$ smartlink-configurator --locale en {common} {}\n",
+            shown_args.join(" ")
+        );
+        block.push_str(&out.stdout);
+        let stderr: Vec<&str> = out
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("… "))
+            .collect();
+        if !stderr.is_empty() {
+            block.push_str("# on stderr:\n");
+            for line in stderr {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+        block.push_str(&format!("# exit {}\n```\n\n", out.code));
+        doc.push_str(&block);
+    };
+    let env_state = |machine: &Machine, args: &[&str]| -> Out {
+        let mut all: Vec<String> = ["--locale", "en", "--seal-key-file"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        all.push(key.to_str().unwrap().to_owned());
+        for extra in ["--platform-url", &platform, "--token", TOKEN] {
+            all.push(extra.to_owned());
+        }
+        all.extend(args.iter().map(|s| s.to_string()));
+        let all: Vec<&str> = all.iter().map(String::as_str).collect();
+        let mut cmd = command(&all);
+        cmd.current_dir(machine.dir.path());
+        cmd.env("SMARTLINK_STATE", &url);
+        run_with(cmd, "")
+    };
+    let a = Machine::new(&url, &key, &platform);
+    let b = Machine::new(&url, &key, &platform);
+
+    let args = [
+        "--unattended",
+        "--installation-name",
+        "Matriz SP",
+        "--environment",
+        "Produção Nova",
+    ];
+    let out = env_state(&a, &args);
+    assert_eq!(out.code, 0, "{out:?}");
+    step("On the first machine, unattended", &args, &out);
+    let out = env_state(&b, &["status"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    step(
+        "On a second machine (the same URL and key, no local file)",
+        &["status"],
+        &out,
+    );
+    let out = env_state(&b, &["check"]);
+    assert_eq!(out.code, 0, "{out:?}");
+    step("`check` there", &["check"], &out);
+    pg.stop();
+    let out = env_state(&b, &["status"]);
+    assert_eq!(out.code, 6, "{out:?}");
+    step("The database stopped", &["status"], &out);
+
+    let transcript = format!(
+        "With `SMARTLINK_STATE='{shown_url}'` in the environment (so the \
+         password stays out of `ps`) and the platform's bearer token in `$TOKEN`:\n\n{doc}"
+    );
+    let transcript = normalise(&transcript, pg.port(), sandbox.addr().port());
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/configurator.md");
+    let current = std::fs::read_to_string(&path).unwrap();
+    let begin = "<!-- shared-state transcript: begin (tests/shared_state.rs) -->\n";
+    let end = "<!-- shared-state transcript: end -->";
+    let (head, tail) = current.split_once(begin).expect("the begin marker");
+    let (_, tail) = tail.split_once(end).expect("the end marker");
+    let expected = format!("{head}{begin}{transcript}{end}{tail}");
+    if std::env::var("SMARTLINK_BLESS").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &expected).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        current == expected,
+        "docs/configurator.md's shared-state transcript differs from the program; \
+         run with SMARTLINK_BLESS=1 to rewrite it. The program shows:\n{transcript}"
+    );
 }
