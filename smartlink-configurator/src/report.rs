@@ -33,7 +33,7 @@ pub mod exit {
 /// The exit code for a task or platform failure code.
 pub fn platform_code_exit(code: &FailureCode) -> u8 {
     match code {
-        FailureCode::State | FailureCode::Busy => exit::STATE,
+        FailureCode::State | FailureCode::Busy | FailureCode::StateChanged => exit::STATE,
         FailureCode::Decision => exit::DECISION,
         _ => exit::PLATFORM,
     }

@@ -67,6 +67,10 @@ struct Inner {
     /// For a store shared by several machines: the gate's verdict, kept in
     /// memory and refreshed in the background.
     shared_gate: Option<SharedGate>,
+    /// The stored state's version when the wizard listed the environments
+    /// (or when this configurator's last task ended): a task started from
+    /// that listing refuses to run when another machine wrote since.
+    decided_on: Mutex<Option<u64>>,
 }
 
 /// The login gate of a shared store: the verdict lives in memory (two
@@ -271,6 +275,7 @@ impl Configurator {
                 state_problem: Mutex::new(None),
                 tokens: crate::token::TokenCache::new(),
                 shared_gate,
+                decided_on: Mutex::new(None),
             }),
         };
         if let Some(every) = refresh_every {
@@ -603,6 +608,13 @@ impl Configurator {
     }
 
     async fn load_environments(&self) {
+        let store = self.inner.store.clone();
+        let version = self
+            .blocking(move || store.observe())
+            .await
+            .ok()
+            .and_then(|o| o.version);
+        *lock(&self.inner.decided_on) = version;
         let spec = &self.inner.spec;
         let listed = self
             .inner
