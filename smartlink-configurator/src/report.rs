@@ -140,6 +140,23 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             };
             return with_detail(verbose, message, &e.to_string());
         }
+        StateError::Unreachable { store, cause } => {
+            let why = store_cause(cause);
+            let message = if is_schema_newer(cause) {
+                render(loc, "cli.state_schema_newer", &[("location", store)])
+            } else {
+                // Reached but refused (user, database, TLS) is not "out of
+                // reach".
+                let key = match why {
+                    "store.cause_auth" | "store.cause_database" | "store.cause_tls_required" => {
+                        "cli.state_unusable"
+                    }
+                    _ => "cli.state_unreachable",
+                };
+                render(loc, key, &[("location", store), ("cause", text(loc, why))])
+            };
+            return with_detail(verbose, message, &e.to_string());
+        }
         StateError::Io { path, source, .. } => {
             // Which file, and why, in the administrator's language.
             let message = render(
@@ -155,6 +172,75 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
         _ => "code.state",
     };
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
+}
+
+/// Whether a shared store's failure is a table written by a newer library
+/// (the core reports it as the store being unusable).
+fn is_schema_newer(cause: &str) -> bool {
+    cause.contains("has schema version")
+}
+
+/// The catalogue key that says why a shared store (a database) could not
+/// be used, from the driver's English cause (which holds no URL and no
+/// password).
+pub fn store_cause(cause: &str) -> &'static str {
+    // What the driver said, after the store's name (host, port, database,
+    // user), which must not be mistaken for a cause.
+    let said = cause
+        .split_once(" failed: ")
+        .map_or(cause, |(_, said)| said);
+    let lower = said.to_ascii_lowercase();
+    if lower.contains("must use tls") {
+        "store.cause_tls_required"
+    } else if lower.contains("refused") {
+        "cause.refused"
+    } else if lower.contains("no answer within") || lower.contains("timed out") {
+        "cause.timeout"
+    } else if lower.contains("lookup") || lower.contains("name or service not known") {
+        "cause.dns"
+    } else if lower.contains(" 28p01:")
+        || lower.contains(" 28000:")
+        || lower.contains("password authentication")
+    {
+        "store.cause_auth"
+    } else if lower.contains(" 3d000:") {
+        "store.cause_database"
+    } else if lower.contains("tls") || lower.contains("certificate") {
+        "cause.tls"
+    } else if lower.contains("thread") {
+        "store.cause_internal"
+    } else {
+        "store.cause_other"
+    }
+}
+
+/// A stable code for what is wrong with a store, for `check`'s line (the
+/// text beside it is in the administrator's language).
+pub fn state_fault_code(e: &StateError) -> &'static str {
+    use smartlink_core::SealError as S;
+    match e {
+        StateError::Unreachable { cause, .. } if is_schema_newer(cause) => "schema_newer",
+        StateError::Unreachable { cause, .. } => match store_cause(cause) {
+            "store.cause_tls_required" => "tls_required",
+            "store.cause_auth" => "authentication_refused",
+            "store.cause_database" => "database_missing",
+            _ => "unreachable",
+        },
+        StateError::Sealed { source, .. } => match source {
+            S::KeyMissing => "seal_key_missing",
+            S::WrongKey => "seal_wrong_key",
+            S::OtherInstallation => "seal_other_installation",
+            S::Tampered => "seal_tampered",
+            S::UnknownAlgorithm => "seal_unknown_algorithm",
+            _ => "seal_key_file",
+        },
+        StateError::Corrupt { .. } => "corrupt",
+        StateError::UnsupportedVersion { .. } => "newer_format",
+        StateError::InsecurePermissions { .. } => "insecure_permissions",
+        StateError::ForeignOwner { .. } => "foreign_owner",
+        StateError::Io { .. } => "io",
+        _ => "state",
+    }
 }
 
 /// The catalogue key that says why a file operation failed.
@@ -217,6 +303,72 @@ pub fn report_token_error(ctx: &Ctx, e: &TokenError) -> (String, u8) {
 #[cfg(test)]
 mod state_error_tests {
     use super::*;
+
+    /// What the PostgreSQL driver and the store say, read as a cause in
+    /// the administrator's words and a stable code; the store's name
+    /// (here with a port and a database that look like causes) is not
+    /// mistaken for one.
+    #[test]
+    fn a_database_failure_is_named_by_its_cause() {
+        let store = "127.0.0.1:28000 database refused user lookup";
+        let unreachable = |cause: &str| StateError::Unreachable {
+            store: store.into(),
+            cause: format!("connecting to PostgreSQL at {store} failed: {cause}"),
+        };
+        let cases = [
+            (
+                "error connecting to server: Connection refused (os error 111)",
+                "cause.refused",
+                "unreachable",
+            ),
+            ("no answer within 5.0 s", "cause.timeout", "unreachable"),
+            (
+                "error connecting to server: failed to lookup address information",
+                "cause.dns",
+                "unreachable",
+            ),
+            (
+                "FATAL 28P01: password authentication failed for user \"erp\"",
+                "store.cause_auth",
+                "authentication_refused",
+            ),
+            (
+                "FATAL 3D000: database \"erp\" does not exist",
+                "store.cause_database",
+                "database_missing",
+            ),
+            (
+                "db error: something else",
+                "store.cause_other",
+                "unreachable",
+            ),
+        ];
+        for (cause, key, code) in cases {
+            let e = unreachable(cause);
+            let StateError::Unreachable { cause: full, .. } = &e else {
+                unreachable!()
+            };
+            assert_eq!(store_cause(full), key, "{cause}");
+            assert_eq!(state_fault_code(&e), code, "{cause}");
+            for loc in Locale::ALL {
+                let shown = state_error_text(loc, false, &e);
+                assert!(shown.contains(store), "{shown}");
+                assert!(shown.contains(text(loc, key)), "{loc:?}: {shown}");
+                assert!(!shown.contains("failed"), "English detail: {shown}");
+            }
+        }
+        let tls = StateError::Unreachable {
+            store: "db.example:5432 database erp user erp".into(),
+            cause: "the PostgreSQL connection to db.example:5432 database erp user erp must use TLS: add sslmode=require (only loopback and Unix sockets may go without)".into(),
+        };
+        assert_eq!(state_fault_code(&tls), "tls_required");
+        let newer = StateError::Unreachable {
+            store: store.into(),
+            cause: "the PostgreSQL table smartlink_state has schema version 2, newer than this library's (1)".into(),
+        };
+        assert_eq!(state_fault_code(&newer), "schema_newer");
+        assert!(state_error_text(Locale::En, false, &newer).contains("newer SmartLink"));
+    }
 
     /// What a real store says about `path` (a directory, a path under a
     /// file), in every language: the file and the cause in the
