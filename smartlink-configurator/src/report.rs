@@ -2,6 +2,7 @@
 //! text in the administrator's language (the English technical detail is
 //! added only with `--verbose`).
 
+use smartlink_core::StoreFault;
 use smartlink_core::messages::{Locale, code_text, inconsistency_text, refusal_text};
 use smartlink_core::{
     ConfiguratorError, DecisionError, FailureCode, PlatformError, StateError, TokenError,
@@ -140,9 +141,9 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             };
             return with_detail(verbose, message, &e.to_string());
         }
-        StateError::Unreachable { store, cause } => {
-            let why = store_cause(cause);
-            let message = if is_schema_newer(cause) {
+        StateError::Unreachable { store, fault, .. } => {
+            let why = store_cause(*fault);
+            let message = if *fault == StoreFault::SchemaNewer {
                 render(loc, "cli.state_schema_newer", &[("location", store)])
             } else {
                 // Reached but refused (user, database, TLS) is not "out of
@@ -174,43 +175,18 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
 }
 
-/// Whether a shared store's failure is a table written by a newer library
-/// (the core reports it as the store being unusable).
-fn is_schema_newer(cause: &str) -> bool {
-    cause.contains("has schema version")
-}
-
 /// The catalogue key that says why a shared store (a database) could not
-/// be used, from the driver's English cause (which holds no URL and no
-/// password).
-pub fn store_cause(cause: &str) -> &'static str {
-    // What the driver said, after the store's name (host, port, database,
-    // user), which must not be mistaken for a cause.
-    let said = cause
-        .split_once(" failed: ")
-        .map_or(cause, |(_, said)| said);
-    let lower = said.to_ascii_lowercase();
-    if lower.contains("must use tls") {
-        "store.cause_tls_required"
-    } else if lower.contains("refused") {
-        "cause.refused"
-    } else if lower.contains("no answer within") || lower.contains("timed out") {
-        "cause.timeout"
-    } else if lower.contains("lookup") || lower.contains("name or service not known") {
-        "cause.dns"
-    } else if lower.contains(" 28p01:")
-        || lower.contains(" 28000:")
-        || lower.contains("password authentication")
-    {
-        "store.cause_auth"
-    } else if lower.contains(" 3d000:") {
-        "store.cause_database"
-    } else if lower.contains("tls") || lower.contains("certificate") {
-        "cause.tls"
-    } else if lower.contains("thread") {
-        "store.cause_internal"
-    } else {
-        "store.cause_other"
+/// be used.
+pub fn store_cause(fault: StoreFault) -> &'static str {
+    match fault {
+        StoreFault::TlsRequired => "store.cause_tls_required",
+        StoreFault::Unreachable => "cause.refused",
+        StoreFault::Timeout => "cause.timeout",
+        StoreFault::Dns => "cause.dns",
+        StoreFault::Authentication => "store.cause_auth",
+        StoreFault::NoDatabase => "store.cause_database",
+        StoreFault::Tls => "cause.tls",
+        _ => "store.cause_other",
     }
 }
 
@@ -219,11 +195,11 @@ pub fn store_cause(cause: &str) -> &'static str {
 pub fn state_fault_code(e: &StateError) -> &'static str {
     use smartlink_core::SealError as S;
     match e {
-        StateError::Unreachable { cause, .. } if is_schema_newer(cause) => "schema_newer",
-        StateError::Unreachable { cause, .. } => match store_cause(cause) {
-            "store.cause_tls_required" => "tls_required",
-            "store.cause_auth" => "authentication_refused",
-            "store.cause_database" => "database_missing",
+        StateError::Unreachable { fault, .. } => match fault {
+            StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::TlsRequired => "tls_required",
+            StoreFault::Authentication => "authentication_refused",
+            StoreFault::NoDatabase => "database_missing",
             _ => "unreachable",
         },
         StateError::Sealed { source, .. } => match source {
@@ -311,45 +287,31 @@ mod state_error_tests {
     #[test]
     fn a_database_failure_is_named_by_its_cause() {
         let store = "127.0.0.1:28000 database refused user lookup";
-        let unreachable = |cause: &str| StateError::Unreachable {
+        let unreachable = |fault: StoreFault| StateError::Unreachable {
             store: store.into(),
-            cause: format!("connecting to PostgreSQL at {store} failed: {cause}"),
+            cause: format!("connecting to PostgreSQL at {store} failed: (the driver's words)"),
+            fault,
         };
         let cases = [
+            (StoreFault::Unreachable, "cause.refused", "unreachable"),
+            (StoreFault::Timeout, "cause.timeout", "unreachable"),
+            (StoreFault::Dns, "cause.dns", "unreachable"),
             (
-                "error connecting to server: Connection refused (os error 111)",
-                "cause.refused",
-                "unreachable",
-            ),
-            ("no answer within 5.0 s", "cause.timeout", "unreachable"),
-            (
-                "error connecting to server: failed to lookup address information",
-                "cause.dns",
-                "unreachable",
-            ),
-            (
-                "FATAL 28P01: password authentication failed for user \"erp\"",
+                StoreFault::Authentication,
                 "store.cause_auth",
                 "authentication_refused",
             ),
             (
-                "FATAL 3D000: database \"erp\" does not exist",
+                StoreFault::NoDatabase,
                 "store.cause_database",
                 "database_missing",
             ),
-            (
-                "db error: something else",
-                "store.cause_other",
-                "unreachable",
-            ),
+            (StoreFault::Other, "store.cause_other", "unreachable"),
         ];
-        for (cause, key, code) in cases {
-            let e = unreachable(cause);
-            let StateError::Unreachable { cause: full, .. } = &e else {
-                unreachable!()
-            };
-            assert_eq!(store_cause(full), key, "{cause}");
-            assert_eq!(state_fault_code(&e), code, "{cause}");
+        for (fault, key, code) in cases {
+            let e = unreachable(fault);
+            assert_eq!(store_cause(fault), key, "{fault:?}");
+            assert_eq!(state_fault_code(&e), code, "{fault:?}");
             for loc in Locale::ALL {
                 let shown = state_error_text(loc, false, &e);
                 assert!(shown.contains(store), "{shown}");
@@ -357,15 +319,9 @@ mod state_error_tests {
                 assert!(!shown.contains("failed"), "English detail: {shown}");
             }
         }
-        let tls = StateError::Unreachable {
-            store: "db.example:5432 database erp user erp".into(),
-            cause: "the PostgreSQL connection to db.example:5432 database erp user erp must use TLS: add sslmode=require (only loopback and Unix sockets may go without)".into(),
-        };
+        let tls = unreachable(StoreFault::TlsRequired);
         assert_eq!(state_fault_code(&tls), "tls_required");
-        let newer = StateError::Unreachable {
-            store: store.into(),
-            cause: "the PostgreSQL table smartlink_state has schema version 2, newer than this library's (1)".into(),
-        };
+        let newer = unreachable(StoreFault::SchemaNewer);
         assert_eq!(state_fault_code(&newer), "schema_newer");
         assert!(state_error_text(Locale::En, false, &newer).contains("newer SmartLink"));
     }

@@ -15,9 +15,9 @@ use smartlink_sandbox::{InMemoryPlatform, Seed};
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::http_platform;
 
-mod tokens;
 #[cfg(unix)]
 mod shared;
+mod tokens;
 
 struct Row {
     what: String,

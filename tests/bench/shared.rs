@@ -125,10 +125,7 @@ pub fn bench_shared(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
         {"id": "env_a", "name": "Produção", "kind": "production"}]}))
     .unwrap();
     let trials = if quick { 3 } else { 6 };
-    for (name, make) in [
-        ("PostgreSQL", 0),
-        ("shared folder", 1),
-    ] {
+    for (name, make) in [("PostgreSQL", 0), ("shared folder", 1)] {
         let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
         let id = format!("bench-agree-{make}");
         let store = |_: ()| -> Arc<dyn StateStore> {
@@ -141,7 +138,9 @@ pub fn bench_shared(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
         let a = configurator(&id, platform.clone(), store(()), rt);
         let b = configurator(&id, platform.clone(), store(()), rt);
         let mut waits = Vec::new();
-        for _ in 0..trials {
+        for trial in 0..trials {
+            // At a moment unrelated to the other machine's refresh timer.
+            std::thread::sleep(Duration::from_millis((trial as u64 * 737) % 2000));
             rt.block_on(a.configure_unattended(&UnattendedRequest {
                 installation_name: Some("Bench".into()),
                 target: UnattendedTarget::Environment("Produção".into()),
@@ -153,6 +152,7 @@ pub fn bench_shared(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
                 std::thread::sleep(Duration::from_millis(1));
             }
             waits.push(t.elapsed());
+            std::thread::sleep(Duration::from_millis((trial as u64 * 1291) % 2000));
             rt.block_on(a.unbind()).unwrap();
             let t = Instant::now();
             while !b.needs_configuration() {
@@ -188,19 +188,19 @@ pub fn bench_shared(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
         for i in 0..rounds {
             for side in if i % 2 == 0 { [0, 1] } else { [1, 0] } {
                 let id = format!("bench-first-{side}-{i}");
-                let (store, counter): (Arc<dyn StateStore>, Option<Arc<PgStateStore>>) =
-                    if side == 0 {
-                        let s = pg(&server, &key, &id);
-                        (s.clone(), Some(s))
-                    } else {
-                        (
-                            Arc::new(
-                                FileStateStore::open(dir.path().join(format!("{id}.json")))
-                                    .unwrap(),
-                            ),
-                            None,
-                        )
-                    };
+                let (store, counter): (Arc<dyn StateStore>, Option<Arc<PgStateStore>>) = if side
+                    == 0
+                {
+                    let s = pg(&server, &key, &id);
+                    (s.clone(), Some(s))
+                } else {
+                    (
+                        Arc::new(
+                            FileStateStore::open(dir.path().join(format!("{id}.json"))).unwrap(),
+                        ),
+                        None,
+                    )
+                };
                 let cfg = Configurator::builder(
                     InstallationSpec::parse(&id, "protheus", "production", None).unwrap(),
                     http_platform(&url),

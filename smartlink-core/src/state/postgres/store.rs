@@ -99,6 +99,7 @@ struct Shared {
     line: ErpLine,
     options: PgStoreOptions,
     schema_ready: AtomicBool,
+    schema_lock: tokio::sync::Mutex<()>,
     /// The seal key's fingerprint, stored beside the document: a store
     /// with another key never replaces it.
     key_id: String,
@@ -172,6 +173,7 @@ impl PgStateStore {
             .build()
             .map_err(|e| StateError::Unreachable {
                 store: store_name.clone(),
+                fault: crate::state::StoreFault::Other,
                 cause: format!("the store's thread could not start: {e}"),
             })?;
         let handle = runtime.handle().clone();
@@ -185,6 +187,7 @@ impl PgStateStore {
             })
             .map_err(|e| StateError::Unreachable {
                 store: store_name,
+                fault: crate::state::StoreFault::Other,
                 cause: format!("the store's thread could not start: {e}"),
             })?;
         Ok(Self {
@@ -196,6 +199,7 @@ impl PgStateStore {
                 line,
                 options,
                 schema_ready: AtomicBool::new(false),
+                schema_lock: tokio::sync::Mutex::new(()),
                 key_id: seal::key_id(&key),
                 trips: std::sync::atomic::AtomicU64::new(0),
                 key,
@@ -254,10 +258,12 @@ impl Shared {
             Ok(Ok(result)) => result.map_err(|e| unreachable(&self.store_name(), &e)),
             Ok(Err(_elapsed)) => Err(StateError::Unreachable {
                 store: self.store_name(),
+                fault: crate::state::StoreFault::Timeout,
                 cause: format!("no answer within {}", crate::messages::duration_text(limit)),
             }),
             Err(_) => Err(StateError::Unreachable {
                 store: self.store_name(),
+                fault: crate::state::StoreFault::Other,
                 cause: "the store's thread has stopped".into(),
             }),
         }
@@ -280,11 +286,18 @@ impl Shared {
             loop {
                 attempt += 1;
                 let result = async {
+                    // The table's check runs alone on the connection (its
+                    // transaction must not take in another caller's
+                    // statements): every caller waits for it.
                     if !this.schema_ready.load(Ordering::Acquire) {
-                        // BEGIN, the lock, the creation, the version, COMMIT.
-                        this.trips.fetch_add(5, Ordering::Relaxed);
-                        ensure_schema(&this.connection).await?;
-                        this.schema_ready.store(true, Ordering::Release);
+                        let _alone = this.schema_lock.lock().await;
+                        if !this.schema_ready.load(Ordering::Acquire) {
+                            // The version (the table is there), else the
+                            // creation in a transaction (four more).
+                            this.trips.fetch_add(1, Ordering::Relaxed);
+                            ensure_schema(&this.connection).await?;
+                            this.schema_ready.store(true, Ordering::Release);
+                        }
                     }
                     let client = this.connection.client().await?;
                     work(this.clone(), client).await
@@ -293,6 +306,7 @@ impl Shared {
                 match result {
                     Err(e) if attempt == 1 && e.is_connection_lost() => {
                         tracing::debug!(error = %e, "PostgreSQL connection lost; trying once more");
+                        this.connection.reset().await;
                     }
                     other => return other,
                 }
@@ -524,6 +538,7 @@ impl Shared {
 fn unreachable(store: &str, e: &PgError) -> StateError {
     StateError::Unreachable {
         store: store.to_owned(),
+        fault: e.fault(),
         cause: e.to_string(),
     }
 }
