@@ -92,8 +92,10 @@ pub struct PgStateStore {
 struct Shared {
     connection: PgConnection,
     runtime: tokio::runtime::Handle,
-    /// Dropped with the store: ends the store's thread.
-    _stop: tokio::sync::oneshot::Sender<()>,
+    /// Taken when the store is dropped: ends the store's thread, which is
+    /// then joined (a host may unload the library right after).
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     key: SealKey,
     installation_id: InstallationId,
     line: ErpLine,
@@ -178,7 +180,7 @@ impl PgStateStore {
             })?;
         let handle = runtime.handle().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("smartlink-pg".into())
             .spawn(move || {
                 runtime.block_on(async move {
@@ -194,7 +196,8 @@ impl PgStateStore {
             inner: Arc::new(Shared {
                 connection,
                 runtime: handle,
-                _stop: stop,
+                stop: std::sync::Mutex::new(Some(stop)),
+                thread: std::sync::Mutex::new(Some(thread)),
                 installation_id,
                 line,
                 options,
@@ -231,6 +234,21 @@ impl PgStateStore {
         let (state, version) = self.inner.load()?;
         drop(state);
         Ok(version)
+    }
+}
+
+impl Drop for Shared {
+    /// Stops the store's thread and waits for it (unless this is that
+    /// thread: the last reference dropped by its own work).
+    fn drop(&mut self) {
+        let stop = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(stop);
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
     }
 }
 
