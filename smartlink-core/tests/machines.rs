@@ -25,10 +25,12 @@
 //! scenarios) and, when `SMARTLINK_MACHINE` is set, one machine.
 #![cfg_attr(not(all(unix, feature = "postgres")), allow(unused))]
 
+/// Elsewhere (the Windows build run under Wine) there is nothing to run:
+/// the machines are forked and signalled, and the database is a throwaway
+/// Unix server. Nothing is reported as passed.
 #[cfg(not(all(unix, feature = "postgres")))]
 fn main() {
-    eprintln!("pg_machines: needs Unix and the `postgres` feature");
-    std::process::exit(1);
+    println!("machines: not run here (Unix processes and signals, a throwaway PostgreSQL)");
 }
 
 #[cfg(all(unix, feature = "postgres"))]

@@ -324,7 +324,16 @@ fn a_password_in_the_url_appears_nowhere() {
     )
     .unwrap();
     let err = store.load().unwrap_err();
-    assert!(matches!(err, StateError::Unreachable { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StateError::Unreachable {
+                fault: smartlink_core::StoreFault::Unreachable,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let shown = format!("{err} {err:?} {store:?} {:?}", store.describe());
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("127.0.0.1"), "{shown}");
@@ -504,5 +513,30 @@ async fn two_administrators_on_two_machines_one_winner_the_other_sees_it() {
     for cfg in [&a, &b] {
         let status = cfg.status().unwrap();
         assert_eq!(&status.binding.unwrap().environment_id, environment_id);
+    }
+}
+
+#[test]
+fn a_missing_database_is_a_typed_fault() {
+    let server = PgServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/no_such_database",
+        server.port()
+    );
+    let store = PgStateStore::open(
+        PgTarget::parse(&url).unwrap(),
+        key(&dir, "k"),
+        InstallationId::new("inst-nodb").unwrap(),
+        ErpLine::Protheus,
+        PgStoreOptions::new(),
+    )
+    .unwrap();
+    match store.load() {
+        Err(StateError::Unreachable { fault, cause, .. }) => {
+            assert_eq!(fault, smartlink_core::StoreFault::NoDatabase, "{cause}");
+            assert!(fault.is_refusal());
+        }
+        other => panic!("expected a typed fault, got {other:?}"),
     }
 }

@@ -341,7 +341,13 @@ impl Configurator {
         )
     }
 
+    /// After this process wrote the state: the gate reads it again (a
+    /// local store), or already knows it (a shared store: the write set the
+    /// verdict and told the token cache, see `save_state`).
     fn invalidate_gate(&self) {
+        if self.inner.shared_gate.is_some() {
+            return;
+        }
         {
             let mut gate = self.inner.gate.writer();
             let verdict = gate.get();
@@ -350,10 +356,29 @@ impl Configurator {
                 ..verdict
             });
         }
+        self.tokens_state_changed();
+    }
+
+    /// Another holder may have written the state: read it again now.
+    fn reread_gate(&self) {
         if self.inner.shared_gate.is_some() {
             self.refresh_shared_gate();
+        } else {
+            self.invalidate_gate();
         }
-        self.tokens_state_changed();
+    }
+
+    /// A write of this process landed: a shared store's gate takes the
+    /// written state as its verdict, and the token cache hears of it.
+    fn wrote(&self, state: Option<&LocalState>) {
+        if self.inner.shared_gate.is_none() {
+            return;
+        }
+        self.shared_verdict(state);
+        let stored = state
+            .and_then(|s| s.credentials.as_ref())
+            .map(|c| c.client_id.clone());
+        self.inner.tokens.state_changed(stored.as_ref());
     }
 
     /// Reads a shared store once and sets the gate's verdict; a failed read
@@ -456,10 +481,14 @@ impl Configurator {
         let store = self.inner.store.clone();
         let state = state.clone();
         let shared = held.shared();
+        let written = state.clone();
         let result = self
             .blocking(move || store.save_fenced(shared.lock_ref(), &state))
             .await;
         self.note_fenced(held, &result);
+        if result.is_ok() {
+            self.wrote(Some(&written));
+        }
         result
     }
 
@@ -471,6 +500,9 @@ impl Configurator {
             .blocking(move || store.clear_fenced(shared.lock_ref()))
             .await;
         self.note_fenced(held, &result);
+        if result.is_ok() {
+            self.wrote(None);
+        }
         result
     }
 
@@ -478,7 +510,7 @@ impl Configurator {
         if let Err(e @ (StateError::LeaseLost { .. } | StateError::Conflict { .. })) = result {
             tracing::warn!(error = %e, "a fenced write was refused: the work under this lease stops");
             held.lock().mark_lost();
-            self.invalidate_gate();
+            self.reread_gate();
         }
     }
 

@@ -29,7 +29,7 @@ impl Configurator {
                 && decided != found
             {
                 drop(guard);
-                this.invalidate_gate();
+                this.reread_gate();
                 let e = StateError::Conflict {
                     expected: decided,
                     found,
