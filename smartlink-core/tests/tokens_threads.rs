@@ -190,3 +190,36 @@ async fn one_configurators_token_is_never_served_for_another() {
     assert_eq!(two.cached_access_token().as_ref(), Some(&b));
     assert_eq!(other.cached(&two).as_ref(), Some(&b));
 }
+
+/// Asks for the cached token while its thread ends, after the library's
+/// own per-thread storage (registered later, so destroyed earlier) is gone.
+struct AsksOnExit(std::cell::RefCell<Option<(Configurator, mpsc::Sender<Option<AccessToken>>)>>);
+
+impl Drop for AsksOnExit {
+    fn drop(&mut self) {
+        if let Some((cfg, answer)) = self.0.borrow_mut().take() {
+            let _ = answer.send(cfg.cached_access_token());
+        }
+    }
+}
+
+thread_local! {
+    static ASKS_ON_EXIT: AsksOnExit = const { AsksOnExit(std::cell::RefCell::new(None)) };
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_asking_while_it_ends_still_gets_the_token() {
+    let clock = ManualClock::new();
+    let cfg = configured("erp-1", memory_platform(SEED), &clock).await;
+    let token = cfg.access_token().await.unwrap();
+    let (answer, answers) = mpsc::channel();
+    let c = cfg.clone();
+    std::thread::spawn(move || {
+        // The host's destructor first, then the thread's copy of the token.
+        ASKS_ON_EXIT.with(|a| *a.0.borrow_mut() = Some((c.clone(), answer)));
+        assert!(c.cached_access_token().is_some());
+    })
+    .join()
+    .expect("the thread ended normally");
+    assert_eq!(answers.recv().unwrap(), Some(token));
+}
