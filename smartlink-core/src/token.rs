@@ -560,6 +560,15 @@ impl TokenCache {
             .clone()
     }
 
+    /// Whether `token` is the published token, in `generation`.
+    pub(crate) fn is_published(&self, token: &AccessToken, generation: u64) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_deref()
+            .is_some_and(|e| e.token == *token && e.generation == generation)
+    }
+
     pub(crate) fn slow(&self) -> MutexGuard<'_, Slow> {
         recover(&self.slow)
     }
@@ -806,6 +815,22 @@ mod tests {
         cache.clear(&mut slow);
         drop(slow);
         assert_eq!(fresh(&cache), None);
+    }
+
+    #[test]
+    fn a_token_seen_due_is_no_longer_published_once_its_successor_is() {
+        let (old, new) = (token("at_old"), token("at_new"));
+        let cache = publishing(&old, "cli_1");
+        let generation = cache.slow().generation;
+        assert!(cache.is_published(&old, generation));
+        assert!(!cache.is_published(&old, generation + 1));
+        // A refresh published the successor in the same generation: a
+        // caller that saw `old` due must not start another refresh.
+        publish(&cache, &new, "cli_1");
+        assert!(!cache.is_published(&old, generation));
+        assert!(cache.is_published(&new, generation));
+        assert!(cache.invalidate(|t| *t == new));
+        assert!(!cache.is_published(&new, generation));
     }
 
     #[test]
