@@ -25,7 +25,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::{
     FileStateStore, FileStoreOptions, InstallationSpec, MemoryStateStore, PgStateStore,
-    PgStoreOptions, PgTarget, SealKey, StateProblem, StateProblemCode, StateStore,
+    PgStoreOptions, PgTarget, SealKey, StateError, StateProblem, StateProblemCode, StateStore,
 };
 
 use crate::error::{FfiError, smartlink_result};
@@ -237,8 +237,13 @@ fn build_from_object(
                 options = options.seal_key_file(path_option("state.seal_key_file", key)?);
             }
             Ok(Arc::new(
-                FileStateStore::open_with(path, &options)
-                    .map_err(|e| invalid_config(format!("state: {e}")))?,
+                FileStateStore::open_with(path, &options).map_err(|e| match e {
+                    // The key file's own complaint names it.
+                    StateError::Sealed { source, .. } => {
+                        invalid_config(format!("`state.seal_key_file`: {source}"))
+                    }
+                    e => invalid_config(format!("`state.path`: {e}")),
+                })?,
             ))
         }
         "postgres" => {
@@ -264,7 +269,7 @@ fn build_from_object(
                 .map_err(|e| invalid_config(format!("`state.seal_key_file`: {e}")))?;
             Ok(Arc::new(
                 PgStateStore::open(target, key, spec.id.clone(), spec.line, options)
-                    .map_err(|e| invalid_config(format!("state: {e}")))?,
+                    .map_err(|e| invalid_config(format!("`state.url`: {e}")))?,
             ))
         }
         other => Err(invalid_config(format!(
