@@ -4,7 +4,9 @@
 # compiled with mcs and run with mono), Python 3 (the ctypes example),
 # Chromium and Node.js with npm (the browser configurator's build check and
 # browser tests, scripts/test-web.sh) and Authlib from PyPI (the third-party
-# OAuth2 server of the token tests, tests/oauth/authlib_server.py).
+# OAuth2 server of the token tests, tests/oauth/authlib_server.py),
+# PostgreSQL (the shared store's tests run throwaway servers) and
+# libfaketime (a machine with a skewed clock).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -22,6 +24,9 @@ for bin in /usr/lib/postgresql/*/bin/initdb; do
   [ -x "$bin" ] && [ -x "$(dirname "$bin")/postgres" ] && [ -x "$(dirname "$bin")/pg_isready" ] && pg_found=1
 done
 [ "$pg_found" = 1 ] || missing+=(postgresql)
+# libfaketime: one "machine" of the shared-state tests runs with its clock
+# skewed by minutes.
+ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(libfaketime)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]}"

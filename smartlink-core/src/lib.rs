@@ -82,9 +82,9 @@ pub use state::postgres::{
 /// The sealed secret: the key a host deploys, and why a sealed state was refused.
 pub use state::seal::{SealError, SealKey};
 pub use state::{
-    FileStateStore, LeaseInfo, LocalBinding, LocalState, MemoryStateStore, Revocation, StateError,
-    StateLock, StateStore, StoreDescription, StoreObservation, TaskOutcome, TaskRecord,
-    DEFAULT_REFRESH, holder_id,
+    DEFAULT_REFRESH, FileStateStore, LeaseInfo, LocalBinding, LocalState, MemoryStateStore,
+    Revocation, StateError, StateLock, StateStore, StoreDescription, StoreObservation, TaskOutcome,
+    TaskRecord, holder_id,
 };
 // Runtime access tokens.
 /// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so

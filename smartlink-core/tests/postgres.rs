@@ -4,8 +4,8 @@
 //! remote host without TLS refused, and no password in any error or Debug.
 #![cfg(all(unix, feature = "postgres"))]
 
-use smartlink_testkit::pg_server::PgServer;
 use smartlink_core::{PgConnection, PgError, PgTarget, SCHEMA_VERSION, ensure_schema};
+use smartlink_testkit::pg_server::PgServer;
 
 fn connection(server: &PgServer) -> PgConnection {
     PgConnection::new(PgTarget::parse(&server.url()).unwrap()).unwrap()
@@ -35,6 +35,7 @@ async fn the_table_is_created_and_a_restart_is_survived() {
         ("line", "text"),
         ("version", "bigint"),
         ("document", "text"),
+        ("seal_key_id", "text"),
         ("lease_holder", "text"),
         ("lease_epoch", "bigint"),
         ("lease_expires_at", "timestamp with time zone"),

@@ -352,24 +352,9 @@ impl Configurator {
         };
         use std::sync::atomic::Ordering;
         let _reading = lock(&gate.reading);
-        let before = gate.until_ms.load(Ordering::Acquire);
+        // `own_state` sets the verdict from what it read.
         match self.own_state() {
-            Ok(state) => {
-                let now = Utc::now();
-                let until = state
-                    .filter(|s| s.is_configured_at(now))
-                    .map(|s| {
-                        s.credentials
-                            .as_ref()
-                            .and_then(|c| c.expires_at)
-                            .map_or(i64::MAX, |t| t.timestamp_millis())
-                    })
-                    .unwrap_or(i64::MIN);
-                gate.until_ms.store(until, Ordering::Release);
-                if until != before {
-                    self.tokens_state_changed();
-                }
-            }
+            Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "the shared state could not be read: the login gate keeps its last verdict");
             }
@@ -382,9 +367,39 @@ impl Configurator {
     /// binding and credentials are never used nor sent).
     fn own_state(&self) -> Result<Option<LocalState>, StateError> {
         let spec = &self.inner.spec;
-        Ok(self
+        let own = self
             .load_noting_problems()?
-            .filter(|s| s.belongs_to(&spec.id, spec.line)))
+            .filter(|s| s.belongs_to(&spec.id, spec.line));
+        self.shared_verdict(own.as_ref());
+        Ok(own)
+    }
+
+    /// With a shared store, every read of the state also refreshes the
+    /// gate's verdict (the latest read is the best knowledge; a decision
+    /// made under the lease reads the state first).
+    fn shared_verdict(&self, own: Option<&LocalState>) {
+        let Some(gate) = &self.inner.shared_gate else {
+            return;
+        };
+        use std::sync::atomic::Ordering;
+        let now = Utc::now();
+        let until = own
+            .filter(|s| s.is_configured_at(now))
+            .map(|s| {
+                s.credentials
+                    .as_ref()
+                    .and_then(|c| c.expires_at)
+                    .map_or(i64::MAX, |t| t.timestamp_millis())
+            })
+            .unwrap_or(i64::MIN);
+        let before = gate.until_ms.swap(until, Ordering::AcqRel);
+        gate.loaded.store(true, Ordering::Release);
+        if until != before {
+            let stored = own
+                .and_then(|s| s.credentials.as_ref())
+                .map(|c| c.client_id.clone());
+            self.inner.tokens.state_changed(stored.as_ref());
+        }
     }
 
     /// Loads the state, remembering what went wrong for
@@ -700,7 +715,9 @@ async fn spawn_erased(runtime: &Handle, future: ErasedFuture) -> Option<ErasedVa
 async fn refresh_gate(inner: std::sync::Weak<Inner>, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
-        let Some(strong) = inner.upgrade() else { return };
+        let Some(strong) = inner.upgrade() else {
+            return;
+        };
         let this = Configurator { inner: strong };
         let done = tokio::task::spawn_blocking(move || this.refresh_shared_gate()).await;
         if done.is_err() {

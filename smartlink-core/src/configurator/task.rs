@@ -501,7 +501,10 @@ async fn renew_loop(
         match outcome {
             Ok(Ok(())) => *lock(&held.renewed) = std::time::Instant::now(),
             Ok(Err(StateError::LeaseLost { epoch })) => {
-                tracing::warn!(epoch, "the state's lease was taken over: the work under it stops");
+                tracing::warn!(
+                    epoch,
+                    "the state's lease was taken over: the work under it stops"
+                );
                 held.lock.mark_lost();
                 return;
             }

@@ -379,7 +379,9 @@ pub enum StateError {
     },
     /// The lease under which this write was made expired or was taken over
     /// by another holder; nothing was written and the work under it stops.
-    #[error("the state's lease (epoch {epoch}) is no longer held by this process; nothing was written")]
+    #[error(
+        "the state's lease (epoch {epoch}) is no longer held by this process; nothing was written"
+    )]
     LeaseLost {
         /// The lost lease's epoch.
         epoch: u64,
@@ -449,7 +451,11 @@ impl StateLock {
 
     /// A lease (`guard` releases it on drop) taken when the stored state
     /// had `version`.
-    pub fn leased(guard: impl Send + Sync + 'static, lease: Option<LeaseInfo>, version: u64) -> Self {
+    pub fn leased(
+        guard: impl Send + Sync + 'static,
+        lease: Option<LeaseInfo>,
+        version: u64,
+    ) -> Self {
         Self {
             guard: Box::new(guard),
             lease,
@@ -531,7 +537,9 @@ fn hostname() -> String {
         .filter(|h| !h.is_empty());
     #[cfg(not(unix))]
     let from_system: Option<String> = None;
-    let name = from_system.or(from_env).unwrap_or_else(|| "unknown-host".to_owned());
+    let name = from_system
+        .or(from_env)
+        .unwrap_or_else(|| "unknown-host".to_owned());
     name.chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
         .take(64)

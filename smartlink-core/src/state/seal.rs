@@ -410,6 +410,11 @@ pub fn seal(
     })
 }
 
+/// The key's fingerprint as blobs carry it (hex, 16 characters).
+pub(crate) fn key_id(key: &SealKey) -> String {
+    hex(&key.fingerprint())
+}
+
 /// Whether `blob` was sealed with `key` (by its fingerprint).
 pub(crate) fn key_matches(key: &SealKey, blob: &SealedBlob) -> bool {
     blob.key_id == hex(&key.fingerprint())

@@ -27,6 +27,7 @@
 //!     line             text        NOT NULL,
 //!     version          bigint      NOT NULL,   -- compare-and-swap version, +1 per save
 //!     document         text,                   -- the state envelope, credentials sealed; NULL: none
+//!     seal_key_id      text,                   -- fingerprint of the key that sealed it
 //!     lease_holder     text,                   -- machine + process holding the lease
 //!     lease_epoch      bigint      NOT NULL DEFAULT 0,
 //!     lease_expires_at timestamptz,            -- computed with the server's now()
@@ -338,6 +339,7 @@ pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
                      line             text        NOT NULL,
                      version          bigint      NOT NULL,
                      document         text,
+                     seal_key_id      text,
                      lease_holder     text,
                      lease_epoch      bigint      NOT NULL DEFAULT 0,
                      lease_expires_at timestamptz,

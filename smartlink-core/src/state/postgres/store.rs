@@ -99,6 +99,9 @@ struct Shared {
     line: ErpLine,
     options: PgStoreOptions,
     schema_ready: AtomicBool,
+    /// The seal key's fingerprint, stored beside the document: a store
+    /// with another key never replaces it.
+    key_id: String,
 }
 
 impl fmt::Debug for PgStateStore {
@@ -132,7 +135,12 @@ impl Drop for PgLeaseGuard {
                     "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $3 AND lease_epoch = $4",
-                    &[&inner.installation_id.as_str(), &inner.line.as_str(), &holder, &epoch],
+                    &[
+                        &inner.installation_id.as_str(),
+                        &inner.line.as_str(),
+                        &holder,
+                        &epoch,
+                    ],
                 )
                 .await
                 .map_err(|e| PgError::query("release lease", &e))?;
@@ -181,11 +189,12 @@ impl PgStateStore {
                 connection,
                 runtime: handle,
                 _stop: stop,
-                key,
                 installation_id,
                 line,
                 options,
                 schema_ready: AtomicBool::new(false),
+                key_id: seal::key_id(&key),
+                key,
             }),
         })
     }
@@ -230,10 +239,7 @@ impl Shared {
             Ok(Ok(result)) => result.map_err(|e| unreachable(&self.store_name(), &e)),
             Ok(Err(_elapsed)) => Err(StateError::Unreachable {
                 store: self.store_name(),
-                cause: format!(
-                    "no answer within {}",
-                    crate::messages::duration_text(limit)
-                ),
+                cause: format!("no answer within {}", crate::messages::duration_text(limit)),
             }),
             Err(_) => Err(StateError::Unreachable {
                 store: self.store_name(),
@@ -243,20 +249,37 @@ impl Shared {
     }
 
     /// Runs `work` with the connected client, after making sure the
-    /// table exists (once per store).
+    /// table exists (once per store). When the connection turns out lost
+    /// (the server restarted, the backend was terminated), `work` runs once
+    /// more on a new connection: every statement of the store is safe to
+    /// repeat (a fenced write whose first try landed finds its version
+    /// moved and is refused as a conflict, never applied twice).
     fn run<T: Send + 'static, F, Fut>(self: &Arc<Self>, work: F) -> Result<T, StateError>
     where
-        F: FnOnce(Arc<Self>, Arc<tokio_postgres::Client>) -> Fut + Send + 'static,
+        F: Fn(Arc<Self>, Arc<tokio_postgres::Client>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<T, PgError>> + Send,
     {
         let this = self.clone();
         self.run_for(self.options.operation_timeout, async move {
-            if !this.schema_ready.load(Ordering::Acquire) {
-                ensure_schema(&this.connection).await?;
-                this.schema_ready.store(true, Ordering::Release);
+            let mut attempt = 0;
+            loop {
+                attempt += 1;
+                let result = async {
+                    if !this.schema_ready.load(Ordering::Acquire) {
+                        ensure_schema(&this.connection).await?;
+                        this.schema_ready.store(true, Ordering::Release);
+                    }
+                    let client = this.connection.client().await?;
+                    work(this.clone(), client).await
+                }
+                .await;
+                match result {
+                    Err(e) if attempt == 1 && e.is_connection_lost() => {
+                        tracing::debug!(error = %e, "PostgreSQL connection lost; trying once more");
+                    }
+                    other => return other,
+                }
             }
-            let client = this.connection.client().await?;
-            work(this.clone(), client).await
         })
     }
 
@@ -373,52 +396,67 @@ impl Shared {
             return Err(StateError::LeaseLost { epoch: lease.epoch });
         }
         let expected = lock.expected_version().unwrap_or(0);
-        let outcome = self.run(move |this, client| async move {
-            let document = document.as_ref().map(|d| d.as_str());
-            let updated = client
-                .query_opt(
-                    "UPDATE smartlink_state
-                     SET document = $3, version = version + 1, updated_at = now()
+        let outcome = self.run(move |this, client| {
+            let document = document.clone();
+            let lease = lease.clone();
+            async move {
+                let document = document.as_ref().map(|d| d.as_str());
+                let updated = client
+                    .query_opt(
+                        "UPDATE smartlink_state
+                     SET document = $3, version = version + 1, updated_at = now(),
+                         seal_key_id = $7
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $4 AND lease_epoch = $5
                        AND lease_expires_at > now() AND version = $6
+                       AND (document IS NULL OR seal_key_id IS NULL OR seal_key_id = $7)
                      RETURNING version",
-                    &[
-                        &this.installation_id.as_str(),
-                        &this.line.as_str(),
-                        &document,
-                        &lease.holder,
-                        &(lease.epoch as i64),
-                        &(expected as i64),
-                    ],
-                )
-                .await
-                .map_err(|e| PgError::query("save", &e))?;
-            if let Some(row) = updated {
-                return Ok(Ok(row.get::<_, i64>(0) as u64));
-            }
-            // Refused: say why.
-            let row = client
-                .query_opt(
-                    "SELECT version, lease_holder = $3 AND lease_epoch = $4
-                            AND lease_expires_at > now()
+                        &[
+                            &this.installation_id.as_str(),
+                            &this.line.as_str(),
+                            &document,
+                            &lease.holder,
+                            &(lease.epoch as i64),
+                            &(expected as i64),
+                            &this.key_id,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| PgError::query("save", &e))?;
+                if let Some(row) = updated {
+                    return Ok(Ok(row.get::<_, i64>(0) as u64));
+                }
+                // Refused: say why.
+                let row = client
+                    .query_opt(
+                        "SELECT version, lease_holder = $3 AND lease_epoch = $4
+                            AND lease_expires_at > now(),
+                            document IS NULL OR seal_key_id IS NULL OR seal_key_id = $5
                      FROM smartlink_state WHERE installation_id = $1 AND line = $2",
-                    &[
-                        &this.installation_id.as_str(),
-                        &this.line.as_str(),
-                        &lease.holder,
-                        &(lease.epoch as i64),
-                    ],
-                )
-                .await
-                .map_err(|e| PgError::query("save", &e))?;
-            Ok(Err(match row {
-                Some(r) if r.get::<_, Option<bool>>(1) == Some(true) => StateError::Conflict {
-                    expected,
-                    found: r.get::<_, i64>(0) as u64,
-                },
-                _ => StateError::LeaseLost { epoch: lease.epoch },
-            }))
+                        &[
+                            &this.installation_id.as_str(),
+                            &this.line.as_str(),
+                            &lease.holder,
+                            &(lease.epoch as i64),
+                            &this.key_id,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| PgError::query("save", &e))?;
+                Ok(Err(match row {
+                    Some(r) if r.get::<_, Option<bool>>(1) != Some(true) => {
+                        StateError::LeaseLost { epoch: lease.epoch }
+                    }
+                    Some(r) if r.get::<_, Option<bool>>(2) == Some(false) => {
+                        this.sealed_err(SealError::WrongKey)
+                    }
+                    Some(r) => StateError::Conflict {
+                        expected,
+                        found: r.get::<_, i64>(0) as u64,
+                    },
+                    None => StateError::LeaseLost { epoch: lease.epoch },
+                }))
+            }
         })?;
         let version = outcome?;
         lock.set_version(version);
@@ -426,22 +464,38 @@ impl Shared {
     }
 
     /// The unfenced write of [`StateStore::save`] and [`StateStore::clear`].
-    fn write(self: &Arc<Self>, document: Option<zeroize::Zeroizing<String>>) -> Result<(), StateError> {
-        self.run(move |this, client| async move {
+    fn write(
+        self: &Arc<Self>,
+        document: Option<zeroize::Zeroizing<String>>,
+    ) -> Result<(), StateError> {
+        self.run(move |this, client| {
+            let document = document.clone();
+            async move {
             let document = document.as_ref().map(|d| d.as_str());
             client
                 .execute(
-                    "INSERT INTO smartlink_state (installation_id, line, version, document)
-                     VALUES ($1, $2, 1, $3)
+                    "INSERT INTO smartlink_state (installation_id, line, version, document, seal_key_id)
+                     VALUES ($1, $2, 1, $3, $4)
                      ON CONFLICT (installation_id, line) DO UPDATE
                      SET document = EXCLUDED.document,
+                         seal_key_id = EXCLUDED.seal_key_id,
                          version = smartlink_state.version + 1,
-                         updated_at = now()",
-                    &[&this.installation_id.as_str(), &this.line.as_str(), &document],
+                         updated_at = now()
+                     WHERE smartlink_state.document IS NULL
+                        OR smartlink_state.seal_key_id IS NULL
+                        OR smartlink_state.seal_key_id = EXCLUDED.seal_key_id",
+                    &[&this.installation_id.as_str(), &this.line.as_str(), &document, &this.key_id],
                 )
                 .await
-                .map_err(|e| PgError::query("save", &e))?;
-            Ok(())
+                .map_err(|e| PgError::query("save", &e))
+            }
+        })
+        .and_then(|written| {
+            if written == 1 {
+                Ok(())
+            } else {
+                Err(self.sealed_err(SealError::WrongKey))
+            }
         })
     }
 }
@@ -475,10 +529,12 @@ impl StateStore for PgStateStore {
     fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
         let holder = holder_id().to_owned();
         let ttl = self.inner.options.lease_ttl.as_secs_f64();
-        let taken = self.inner.run(move |this, client| async move {
-            client
-                .query_opt(
-                    "INSERT INTO smartlink_state
+        let taken = self.inner.run(move |this, client| {
+            let holder = holder.clone();
+            async move {
+                client
+                    .query_opt(
+                        "INSERT INTO smartlink_state
                          (installation_id, line, version, document,
                           lease_holder, lease_epoch, lease_expires_at)
                      VALUES ($1, $2, 0, NULL, $3, 1, now() + make_interval(secs => $4))
@@ -490,11 +546,17 @@ impl StateStore for PgStateStore {
                         OR smartlink_state.lease_expires_at IS NULL
                         OR smartlink_state.lease_expires_at <= now()
                      RETURNING version, lease_epoch",
-                    &[&this.installation_id.as_str(), &this.line.as_str(), &holder, &ttl],
-                )
-                .await
-                .map_err(|e| PgError::query("take lease", &e))
-                .map(|row| row.map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64)))
+                        &[
+                            &this.installation_id.as_str(),
+                            &this.line.as_str(),
+                            &holder,
+                            &ttl,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| PgError::query("take lease", &e))
+                    .map(|row| row.map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64)))
+            }
         })?;
         Ok(taken.map(|(version, epoch)| {
             let lease = LeaseInfo {
@@ -526,24 +588,27 @@ impl StateStore for PgStateStore {
         };
         let ttl = self.inner.options.lease_ttl.as_secs_f64();
         let epoch = lease.epoch;
-        let renewed = self.inner.run(move |this, client| async move {
-            client
-                .execute(
-                    "UPDATE smartlink_state
+        let renewed = self.inner.run(move |this, client| {
+            let lease = lease.clone();
+            async move {
+                client
+                    .execute(
+                        "UPDATE smartlink_state
                      SET lease_expires_at = now() + make_interval(secs => $5)
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $3 AND lease_epoch = $4
                        AND lease_expires_at > now()",
-                    &[
-                        &this.installation_id.as_str(),
-                        &this.line.as_str(),
-                        &lease.holder,
-                        &(lease.epoch as i64),
-                        &ttl,
-                    ],
-                )
-                .await
-                .map_err(|e| PgError::query("renew lease", &e))
+                        &[
+                            &this.installation_id.as_str(),
+                            &this.line.as_str(),
+                            &lease.holder,
+                            &(lease.epoch as i64),
+                            &ttl,
+                        ],
+                    )
+                    .await
+                    .map_err(|e| PgError::query("renew lease", &e))
+            }
         })?;
         if renewed == 1 {
             Ok(())
