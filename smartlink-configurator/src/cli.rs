@@ -72,13 +72,24 @@ pub struct Cli {
     #[arg(long, value_name = "URL", global = true, value_parser = non_empty)]
     pub proxy: Option<String>,
 
-    /// State file (default with the sandbox: a temporary directory).
-    #[arg(long, value_name = "PATH", global = true, value_parser = non_empty)]
-    pub state: Option<String>,
+    /// Where the state lives: a file, `memory`, or a postgres:// URL (a
+    /// PostgreSQL database shared by the installation's machines; needs
+    /// --seal-key-file). Or the SMARTLINK_STATE variable, which keeps a
+    /// URL's password out of `ps`. Default with the sandbox: a temporary
+    /// directory.
+    // A `StateArg`: `{cli:?}` never shows a URL's password.
+    #[arg(long, value_name = "PATH|URL", global = true, value_parser = StateArg::parse)]
+    pub state: Option<StateArg>,
 
-    /// Seal key file (32 bytes, owner-only; see `seal-key`): the state file's
-    /// credentials are sealed with it, and a sealed file is read only with
-    /// it. Needs --state with a file.
+    /// The --state file is on a folder shared by several machines (a
+    /// network share): the login gate re-reads it periodically.
+    #[arg(long, global = true)]
+    pub shared_folder: bool,
+
+    /// Seal key file (32 bytes, owner-only; see `seal-key`): the stored
+    /// credentials are sealed with it, and a sealed state is read only with
+    /// it. Needs --state with a file or a PostgreSQL URL (where it is
+    /// required).
     #[arg(long, value_name = "PATH", global = true, value_parser = non_empty)]
     pub seal_key_file: Option<String>,
 
@@ -143,6 +154,52 @@ fn non_empty(value: &str) -> Result<String, String> {
 /// [`non_empty`], held as a secret.
 fn non_empty_secret(value: &str) -> Result<SecretString, String> {
     non_empty(value).map(SecretString::from)
+}
+
+/// The value of `--state`: a file, memory, or a PostgreSQL database.
+#[derive(Clone)]
+pub enum StateArg {
+    /// `memory`: nothing is written anywhere.
+    Memory,
+    /// A state file.
+    File(std::path::PathBuf),
+    /// A `postgres://` or `postgresql://` URL, held as a secret: it may
+    /// carry a password.
+    Postgres(SecretString),
+}
+
+impl StateArg {
+    /// `memory`, a URL starting with `postgres://` or `postgresql://`
+    /// (any case), else a path. Empty is refused (exit 2).
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = non_empty(value)?;
+        let lower = value.trim_start().to_ascii_lowercase();
+        Ok(if value == "memory" {
+            StateArg::Memory
+        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
+            StateArg::Postgres(SecretString::from(value))
+        } else {
+            StateArg::File(value.into())
+        })
+    }
+
+    /// The file's path, for a state file.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        match self {
+            StateArg::File(path) => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Debug for StateArg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateArg::Memory => f.write_str("Memory"),
+            StateArg::File(path) => f.debug_tuple("File").field(path).finish(),
+            StateArg::Postgres(_) => f.write_str("Postgres([redacted])"),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,6 +318,30 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::Cli;
+
+    #[test]
+    fn debug_of_the_cli_hides_a_database_password() {
+        for url in [
+            "postgres://erp:cli-canary-password@db.example:5432/erp",
+            "POSTGRESQL://erp:cli-canary-password@db.example/erp",
+        ] {
+            let cli =
+                Cli::try_parse_from(["smartlink-configurator", "--state", url, "status"]).unwrap();
+            assert!(
+                matches!(cli.state, Some(super::StateArg::Postgres(_))),
+                "{url}"
+            );
+            for shown in [format!("{cli:?}"), format!("{cli:#?}")] {
+                assert!(!shown.contains("cli-canary-password"), "{shown}");
+                assert!(shown.contains("Postgres([redacted])"), "{shown}");
+            }
+        }
+        let cli = Cli::try_parse_from(["smartlink-configurator", "--state", "memory"]).unwrap();
+        assert!(matches!(cli.state, Some(super::StateArg::Memory)));
+        let cli =
+            Cli::try_parse_from(["smartlink-configurator", "--state", "postgres.json"]).unwrap();
+        assert!(matches!(cli.state, Some(super::StateArg::File(_))));
+    }
 
     #[test]
     fn debug_of_the_cli_hides_the_token() {

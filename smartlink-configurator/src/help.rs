@@ -62,6 +62,7 @@ pub const ARGS: &[&str] = &[
     "ca_file",
     "proxy",
     "state",
+    "shared_folder",
     "seal_key_file",
     "unattended",
     "environment",
@@ -195,7 +196,16 @@ pub fn parse() -> Result<Cli, u8> {
         .try_get_matches_from(&args)
         .and_then(|m| Cli::from_arg_matches(&m));
     match parsed {
-        Ok(cli) => {
+        Ok(mut cli) => {
+            // `SMARTLINK_STATE` stands for `--state` (a database URL with
+            // its password stays out of `ps`).
+            if cli.state.is_none()
+                && let Some(value) = std::env::var("SMARTLINK_STATE")
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+            {
+                cli.state = crate::cli::StateArg::parse(&value).ok();
+            }
             // clap's `requires` is checked before its conflicts: say it again.
             if cli.confirm.is_some() && cli.environment.is_none() {
                 errln!(

@@ -2,6 +2,7 @@
 //! text in the administrator's language (the English technical detail is
 //! added only with `--verbose`).
 
+use smartlink_core::StoreFault;
 use smartlink_core::messages::{Locale, code_text, inconsistency_text, refusal_text};
 use smartlink_core::{
     ConfiguratorError, DecisionError, FailureCode, PlatformError, StateError, TokenError,
@@ -33,7 +34,7 @@ pub mod exit {
 /// The exit code for a task or platform failure code.
 pub fn platform_code_exit(code: &FailureCode) -> u8 {
     match code {
-        FailureCode::State | FailureCode::Busy => exit::STATE,
+        FailureCode::State | FailureCode::Busy | FailureCode::StateChanged => exit::STATE,
         FailureCode::Decision => exit::DECISION,
         _ => exit::PLATFORM,
     }
@@ -140,6 +141,23 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             };
             return with_detail(verbose, message, &e.to_string());
         }
+        StateError::Unreachable { store, fault, .. } => {
+            let why = store_cause(*fault);
+            let message = if *fault == StoreFault::SchemaNewer {
+                render(loc, "cli.state_schema_newer", &[("location", store)])
+            } else {
+                // Reached but refused (user, database, TLS) is not "out of
+                // reach".
+                let key = match why {
+                    "store.cause_auth" | "store.cause_database" | "store.cause_tls_required" => {
+                        "cli.state_unusable"
+                    }
+                    _ => "cli.state_unreachable",
+                };
+                render(loc, key, &[("location", store), ("cause", text(loc, why))])
+            };
+            return with_detail(verbose, message, &e.to_string());
+        }
         StateError::Io { path, source, .. } => {
             // Which file, and why, in the administrator's language.
             let message = render(
@@ -155,6 +173,50 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
         _ => "code.state",
     };
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
+}
+
+/// The catalogue key that says why a shared store (a database) could not
+/// be used.
+pub fn store_cause(fault: StoreFault) -> &'static str {
+    match fault {
+        StoreFault::TlsRequired => "store.cause_tls_required",
+        StoreFault::Unreachable => "cause.refused",
+        StoreFault::Timeout => "cause.timeout",
+        StoreFault::Dns => "cause.dns",
+        StoreFault::Authentication => "store.cause_auth",
+        StoreFault::NoDatabase => "store.cause_database",
+        StoreFault::Tls => "cause.tls",
+        _ => "store.cause_other",
+    }
+}
+
+/// A stable code for what is wrong with a store, for `check`'s line (the
+/// text beside it is in the administrator's language).
+pub fn state_fault_code(e: &StateError) -> &'static str {
+    use smartlink_core::SealError as S;
+    match e {
+        StateError::Unreachable { fault, .. } => match fault {
+            StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::TlsRequired => "tls_required",
+            StoreFault::Authentication => "authentication_refused",
+            StoreFault::NoDatabase => "database_missing",
+            _ => "unreachable",
+        },
+        StateError::Sealed { source, .. } => match source {
+            S::KeyMissing => "seal_key_missing",
+            S::WrongKey => "seal_wrong_key",
+            S::OtherInstallation => "seal_other_installation",
+            S::Tampered => "seal_tampered",
+            S::UnknownAlgorithm => "seal_unknown_algorithm",
+            _ => "seal_key_file",
+        },
+        StateError::Corrupt { .. } => "corrupt",
+        StateError::UnsupportedVersion { .. } => "newer_format",
+        StateError::InsecurePermissions { .. } => "insecure_permissions",
+        StateError::ForeignOwner { .. } => "foreign_owner",
+        StateError::Io { .. } => "io",
+        _ => "state",
+    }
 }
 
 /// The catalogue key that says why a file operation failed.
@@ -217,6 +279,52 @@ pub fn report_token_error(ctx: &Ctx, e: &TokenError) -> (String, u8) {
 #[cfg(test)]
 mod state_error_tests {
     use super::*;
+
+    /// What the PostgreSQL driver and the store say, read as a cause in
+    /// the administrator's words and a stable code; the store's name
+    /// (here with a port and a database that look like causes) is not
+    /// mistaken for one.
+    #[test]
+    fn a_database_failure_is_named_by_its_cause() {
+        let store = "127.0.0.1:28000 database refused user lookup";
+        let unreachable = |fault: StoreFault| StateError::Unreachable {
+            store: store.into(),
+            cause: format!("connecting to PostgreSQL at {store} failed: (the driver's words)"),
+            fault,
+        };
+        let cases = [
+            (StoreFault::Unreachable, "cause.refused", "unreachable"),
+            (StoreFault::Timeout, "cause.timeout", "unreachable"),
+            (StoreFault::Dns, "cause.dns", "unreachable"),
+            (
+                StoreFault::Authentication,
+                "store.cause_auth",
+                "authentication_refused",
+            ),
+            (
+                StoreFault::NoDatabase,
+                "store.cause_database",
+                "database_missing",
+            ),
+            (StoreFault::Other, "store.cause_other", "unreachable"),
+        ];
+        for (fault, key, code) in cases {
+            let e = unreachable(fault);
+            assert_eq!(store_cause(fault), key, "{fault:?}");
+            assert_eq!(state_fault_code(&e), code, "{fault:?}");
+            for loc in Locale::ALL {
+                let shown = state_error_text(loc, false, &e);
+                assert!(shown.contains(store), "{shown}");
+                assert!(shown.contains(text(loc, key)), "{loc:?}: {shown}");
+                assert!(!shown.contains("failed"), "English detail: {shown}");
+            }
+        }
+        let tls = unreachable(StoreFault::TlsRequired);
+        assert_eq!(state_fault_code(&tls), "tls_required");
+        let newer = unreachable(StoreFault::SchemaNewer);
+        assert_eq!(state_fault_code(&newer), "schema_newer");
+        assert!(state_error_text(Locale::En, false, &newer).contains("newer SmartLink"));
+    }
 
     /// What a real store says about `path` (a directory, a path under a
     /// file), in every language: the file and the cause in the

@@ -69,6 +69,9 @@ pub struct Ctx {
     pub tty: bool,
     /// The state store (for `status`: a copy in memory of what was read).
     pub store: Arc<dyn StateStore>,
+    /// The store itself (for `status`: the file behind the copy), for
+    /// what `status` and `check` say about it.
+    pub backing: crate::store::Backing,
     /// `status`: why the state file could not be read (it was left as is).
     pub state_problem: Option<String>,
     _sandbox: Option<RunningSandbox>,
@@ -106,7 +109,8 @@ impl Ctx {
             && state.installation_name.as_ref() != Some(&name)
         {
             state.installation_name = Some(name);
-            let _ = self.store.save(&state);
+            // Under the lease, as every write: never over a newer state.
+            let _ = self.store.save_fenced(&guard, &state);
         }
         drop(guard);
     }
@@ -177,8 +181,9 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
     let offline = matches!(cli.command, Some(Command::Status | Command::Forget));
 
     // The state store.
-    let store = crate::store::open(&cli, locale)?;
-    let (state, state_problem, temp) = (store.location, store.problem, store.temp);
+    let store = crate::store::open(&cli, locale, &spec)?;
+    let (state, state_problem, temp, backing) =
+        (store.location, store.problem, store.temp, store.backing);
     let store = store.store;
 
     // The platform.
@@ -259,6 +264,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         ui: Ui::new(locale, plain),
         tty: std::io::stderr().is_terminal(),
         store,
+        backing,
         state_problem,
         cli,
         _sandbox: sandbox,
@@ -330,5 +336,21 @@ fn print_banner(ctx: &Ctx) {
             errln!("{}", text(loc, "cli.state_temporary"));
         }
         StateLocation::Memory => errln!("{}", text(loc, "cli.state_memory")),
+        StateLocation::Postgres(location) => {
+            errln!(
+                "{}",
+                render(loc, "cli.state_postgres", &[("location", location)])
+            )
+        }
+    }
+    if let Some(every) = ctx.backing.describe().and_then(|d| d.refresh_every) {
+        errln!(
+            "{}",
+            render(
+                loc,
+                "cli.state_shared",
+                &[("every", &smartlink_core::messages::duration_text(every))]
+            )
+        );
     }
 }

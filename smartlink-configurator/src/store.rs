@@ -1,18 +1,20 @@
-//! The local state store: which one (a file, a temporary file, memory),
-//! opened as the command needs it (`status` only reads, and leaves a file
-//! it cannot read untouched), its writes gated against Ctrl-C.
+//! The state store: which one (a file, on a private disk or a shared
+//! folder; a temporary file; memory; a PostgreSQL database), opened as the
+//! command needs it (`status` only reads, and leaves a file it cannot read
+//! untouched), its writes gated against Ctrl-C.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use smartlink_core::Inspection;
+use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::messages::Locale;
-use smartlink_core::{FileStateStore, MemoryStateStore};
+use smartlink_core::{FileStateStore, InstallationSpec, MemoryStateStore};
+use smartlink_core::{Inspection, PgStateStore, PgStoreOptions, PgTarget, SealKey};
 use smartlink_core::{
     LocalState, StateError, StateLock, StateStore, StoreDescription, StoreObservation,
 };
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, StateArg};
 use crate::exit;
 use crate::report::{state_error_text, with_detail};
 use crate::setup::{SetupError, TEMP_DIR, usage, write_gate};
@@ -64,7 +66,7 @@ impl StateStore for GatedStore {
     }
 }
 
-/// Where the local state lives, for messages.
+/// Where the state lives, for messages.
 #[derive(Debug, Clone)]
 pub enum StateLocation {
     /// A file given with `--state`.
@@ -73,6 +75,67 @@ pub enum StateLocation {
     Temporary(PathBuf),
     /// Memory (`--state memory`, or the file store unavailable).
     Memory,
+    /// A PostgreSQL database: its host, port, database and user (never the
+    /// password).
+    Postgres(String),
+}
+
+/// The store behind a run, for what `status` and `check` say about it (for
+/// `status` on a file, [`Store::store`] is a copy in memory of what the
+/// file holds; this is the file).
+#[derive(Clone)]
+pub enum Backing {
+    /// Memory: nothing to describe or check.
+    Memory,
+    /// A state file.
+    File(FileStateStore),
+    /// A PostgreSQL database.
+    Postgres(Arc<PgStateStore>),
+}
+
+impl Backing {
+    /// What the store is (kind, location, refresh period); `None` for
+    /// memory.
+    pub fn describe(&self) -> Option<StoreDescription> {
+        match self {
+            Backing::Memory => None,
+            Backing::File(file) => Some(file.describe()),
+            Backing::Postgres(pg) => Some(pg.describe()),
+        }
+    }
+
+    /// Its version and lease holder now. Reads only: for a file, the lock
+    /// file (whose recorded holder counts only while its lock is held).
+    pub fn observe(&self) -> Result<StoreObservation, StateError> {
+        match self {
+            Backing::Memory => Ok(StoreObservation::default()),
+            Backing::File(file) => {
+                let mut seen = file.observe()?;
+                if seen.lease_holder.is_some() && lock_is_free(file.lock_path()) {
+                    // Recorded by a holder that died: the system released
+                    // its lock.
+                    seen.lease_holder = None;
+                }
+                Ok(seen)
+            }
+            Backing::Postgres(pg) => pg.observe(),
+        }
+    }
+}
+
+/// Whether nobody holds the lock of `lock_path` (probed with a shared lock,
+/// released at once; nothing is written).
+fn lock_is_free(lock_path: &Path) -> bool {
+    let Ok(file) = std::fs::File::open(lock_path) else {
+        return true;
+    };
+    match fs4::fs_std::FileExt::try_lock_shared(&file) {
+        Ok(true) => {
+            let _ = fs4::fs_std::FileExt::unlock(&file);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The store a run uses, and what is said about it.
@@ -84,25 +147,40 @@ pub struct Store {
     pub problem: Option<String>,
     /// The temporary directory, removed when dropped.
     pub temp: Option<tempfile::TempDir>,
+    /// The store itself, for `status` and `check`.
+    pub backing: Backing,
 }
 
-/// Opens the store the command line asks for.
-pub fn open(cli: &Cli, locale: Locale) -> Result<Store, SetupError> {
+/// Opens the store the command line asks for, for the installation `spec`.
+pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store, SetupError> {
     let embedded = cli.platform_url.is_none();
     let status_only = matches!(cli.command, Some(Command::Status));
     let mut state_problem = None;
     let mut temp: Option<tempfile::TempDir> = None;
-    let sealed_file = matches!(cli.state.as_deref(), Some(p) if p != "memory");
-    if cli.seal_key_file.is_some() && !sealed_file {
+    let keyed = matches!(cli.state, Some(StateArg::File(_) | StateArg::Postgres(_)));
+    if cli.seal_key_file.is_some() && !keyed {
         return Err(usage(text(locale, "cli.seal_key_needs_state").to_owned()));
     }
-    let (store, state): (Arc<dyn StateStore>, StateLocation) = match cli.state.as_deref() {
-        Some("memory") => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
+    if cli.shared_folder && !matches!(cli.state, Some(StateArg::File(_))) {
+        return Err(usage(
+            text(locale, "cli.shared_folder_needs_file").to_owned(),
+        ));
+    }
+    let (store, state, backing): (Arc<dyn StateStore>, StateLocation, Backing) = match &cli.state {
+        Some(StateArg::Memory) => (
+            Arc::new(MemoryStateStore::new()),
+            StateLocation::Memory,
+            Backing::Memory,
+        ),
+        Some(StateArg::Postgres(url)) => {
+            let pg = Arc::new(open_pg_store(cli, locale, spec, url)?);
+            let location = StateLocation::Postgres(pg.target().to_string());
+            (pg.clone(), location, Backing::Postgres(pg))
+        }
         // `status` only reads: a copy in memory of what the file holds, and
         // a file that cannot be read is reported and left untouched.
-        Some(path) if status_only => {
-            let path = PathBuf::from(path);
-            let file = open_file_store(cli, locale, &path)?;
+        Some(StateArg::File(path)) if status_only => {
+            let file = open_file_store(cli, locale, path)?;
             let memory = match file.inspect() {
                 Ok(Inspection::Found(state)) => MemoryStateStore::with_state(*state),
                 Ok(Inspection::Missing) => MemoryStateStore::new(),
@@ -135,17 +213,26 @@ pub fn open(cli: &Cli, locale: Locale) -> Result<Store, SetupError> {
                     MemoryStateStore::new()
                 }
             };
-            (Arc::new(memory), StateLocation::File(path))
-        }
-        Some(path) => {
-            let path = PathBuf::from(path);
             (
-                Arc::new(open_file_store(cli, locale, &path)?),
-                StateLocation::File(path),
+                Arc::new(memory),
+                StateLocation::File(path.clone()),
+                Backing::File(file),
+            )
+        }
+        Some(StateArg::File(path)) => {
+            let file = open_file_store(cli, locale, path)?;
+            (
+                Arc::new(file.clone()),
+                StateLocation::File(path.clone()),
+                Backing::File(file),
             )
         }
         None if !embedded => return Err(usage(text(locale, "cli.state_required").to_owned())),
-        None if status_only => (Arc::new(MemoryStateStore::new()), StateLocation::Memory),
+        None if status_only => (
+            Arc::new(MemoryStateStore::new()),
+            StateLocation::Memory,
+            Backing::Memory,
+        ),
         None => {
             let dir = tempfile::Builder::new()
                 .prefix("smartlink-configurator-")
@@ -162,12 +249,13 @@ pub fn open(cli: &Cli, locale: Locale) -> Result<Store, SetupError> {
                 })?;
             let path = dir.path().join("state.json");
             let _ = TEMP_DIR.set(dir.path().to_path_buf());
-            let chosen: (Arc<dyn StateStore>, StateLocation) = (
-                Arc::new(open_file_store(cli, locale, &path)?),
-                StateLocation::Temporary(path),
-            );
+            let file = open_file_store(cli, locale, &path)?;
             temp = Some(dir);
-            chosen
+            (
+                Arc::new(file.clone()),
+                StateLocation::Temporary(path),
+                Backing::File(file),
+            )
         }
     };
     Ok(Store {
@@ -175,14 +263,19 @@ pub fn open(cli: &Cli, locale: Locale) -> Result<Store, SetupError> {
         location: state,
         problem: state_problem,
         temp,
+        backing,
     })
 }
 
-/// The file store at `path`, sealed with `--seal-key-file` when given.
+/// The file store at `path`, sealed with `--seal-key-file` when given, on
+/// a shared folder with `--shared-folder`.
 fn open_file_store(cli: &Cli, locale: Locale, path: &Path) -> Result<FileStateStore, SetupError> {
     let mut options = smartlink_core::FileStoreOptions::new();
     if let Some(key) = &cli.seal_key_file {
         options = options.seal_key_file(key);
+    }
+    if cli.shared_folder {
+        options = options.shared_folder();
     }
     FileStateStore::open_with(path, &options).map_err(|e| {
         SetupError(
@@ -194,6 +287,40 @@ fn open_file_store(cli: &Cli, locale: Locale, path: &Path) -> Result<FileStateSt
             exit::STATE,
         )
     })
+}
+
+/// The PostgreSQL store at `url` for the installation, sealed with
+/// `--seal-key-file` (required). Nothing here names the URL: it may hold a
+/// password.
+fn open_pg_store(
+    cli: &Cli,
+    locale: Locale,
+    spec: &InstallationSpec,
+    url: &SecretString,
+) -> Result<PgStateStore, SetupError> {
+    let Some(key_file) = &cli.seal_key_file else {
+        return Err(usage(
+            text(locale, "cli.postgres_needs_seal_key").to_owned(),
+        ));
+    };
+    let target = PgTarget::parse(url.expose_secret())
+        .map_err(|_| usage(text(locale, "cli.postgres_url_invalid").to_owned()))?;
+    let key_file = PathBuf::from(key_file);
+    let key = SealKey::read_file(&key_file).map_err(|source| {
+        let e = StateError::Sealed {
+            path: key_file.clone(),
+            source,
+        };
+        SetupError(state_error_text(locale, cli.verbose, &e), exit::STATE)
+    })?;
+    PgStateStore::open(
+        target,
+        key,
+        spec.id.clone(),
+        spec.line,
+        PgStoreOptions::new(),
+    )
+    .map_err(|e| SetupError(state_error_text(locale, cli.verbose, &e), exit::STATE))
 }
 
 /// A message, with the English detail only with `--verbose`.

@@ -53,6 +53,10 @@ pub enum FailureCode {
     Cancelled,
     /// The local state could not be read or written.
     State,
+    /// Another machine (or process) of this installation changed the
+    /// stored configuration after the decision was made, or took over the
+    /// lease: nothing was overwritten; decide again on what is there now.
+    StateChanged,
     /// The decision was refused.
     Decision,
     /// Another process of this installation held the state lock too long.
@@ -82,6 +86,7 @@ impl FailureCode {
             FailureCode::InvalidInput => "invalid_input",
             FailureCode::Cancelled => "cancelled",
             FailureCode::State => "state",
+            FailureCode::StateChanged => "state_changed",
             FailureCode::Decision => "decision",
             FailureCode::Busy => "busy",
             FailureCode::CredentialsRevoked => "credentials_revoked",
@@ -103,6 +108,7 @@ impl FailureCode {
             "invalid_input" => FailureCode::InvalidInput,
             "cancelled" => FailureCode::Cancelled,
             "state" => FailureCode::State,
+            "state_changed" => FailureCode::StateChanged,
             "decision" => FailureCode::Decision,
             "busy" => FailureCode::Busy,
             "credentials_revoked" => FailureCode::CredentialsRevoked,
@@ -152,6 +158,10 @@ impl From<&ConfiguratorError> for FailureCode {
     fn from(e: &ConfiguratorError) -> Self {
         match e {
             ConfiguratorError::Platform(p) => FailureCode::from(p),
+            ConfiguratorError::State(
+                crate::state::StateError::Conflict { .. }
+                | crate::state::StateError::LeaseLost { .. },
+            ) => FailureCode::StateChanged,
             ConfiguratorError::State(_) => FailureCode::State,
             ConfiguratorError::Decision(_) | ConfiguratorError::Wizard(_) => FailureCode::Decision,
             ConfiguratorError::Busy => FailureCode::Busy,
@@ -369,6 +379,7 @@ pub(crate) mod tests {
             FailureCode::InvalidInput,
             FailureCode::Cancelled,
             FailureCode::State,
+            FailureCode::StateChanged,
             FailureCode::Decision,
             FailureCode::Busy,
             FailureCode::CredentialsRevoked,
@@ -387,6 +398,7 @@ pub(crate) mod tests {
                 | FailureCode::InvalidInput
                 | FailureCode::Cancelled
                 | FailureCode::State
+                | FailureCode::StateChanged
                 | FailureCode::Decision
                 | FailureCode::Busy
                 | FailureCode::CredentialsRevoked

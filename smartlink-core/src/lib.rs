@@ -83,8 +83,8 @@ pub use state::postgres::{
 pub use state::seal::{SealError, SealKey};
 pub use state::{
     DEFAULT_REFRESH, FileStateStore, LeaseInfo, LocalBinding, LocalState, MemoryStateStore,
-    Revocation, StateError, StateLock, StateStore, StoreDescription, StoreObservation, TaskOutcome,
-    TaskRecord, holder_id,
+    Revocation, StateError, StateLock, StateStore, StoreDescription, StoreFault, StoreObservation,
+    TaskOutcome, TaskRecord, holder_id,
 };
 // Runtime access tokens.
 /// Secrets (tokens, client secrets) are `secrecy` strings: re-exported so

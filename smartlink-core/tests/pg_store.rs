@@ -324,7 +324,16 @@ fn a_password_in_the_url_appears_nowhere() {
     )
     .unwrap();
     let err = store.load().unwrap_err();
-    assert!(matches!(err, StateError::Unreachable { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StateError::Unreachable {
+                fault: smartlink_core::StoreFault::Unreachable,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     let shown = format!("{err} {err:?} {store:?} {:?}", store.describe());
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(shown.contains("127.0.0.1"), "{shown}");
@@ -423,4 +432,111 @@ async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
         b.needs_configuration()
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_administrators_on_two_machines_one_winner_the_other_sees_it() {
+    use smartlink_core::wizard::{Action, Screen};
+    use smartlink_core::{EnvironmentId, TaskStatus};
+    let server = PgServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let k = key_file(&dir, "k");
+    let seed: Seed = serde_json::from_value(serde_json::json!({"environments": [
+        {"id": "env_a", "name": "Produção A", "kind": "production"},
+        {"id": "env_b", "name": "Produção B", "kind": "production"}]}))
+    .unwrap();
+    let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
+    let ttl = Duration::from_secs(5);
+    let a = machine(
+        &platform,
+        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
+    );
+    let b = machine(
+        &platform,
+        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
+    );
+    // Both administrators reach the list of environments.
+    for cfg in [&a, &b] {
+        cfg.apply(Action::Start).await.unwrap();
+        let screen = cfg
+            .apply(Action::SetName {
+                name: "Matriz".into(),
+            })
+            .await
+            .unwrap();
+        assert!(
+            matches!(screen, Screen::ChooseEnvironment { .. }),
+            "{screen:?}"
+        );
+    }
+    // Each picks another environment, at the same moment.
+    let pick = |cfg: &Configurator, id: &str| {
+        let cfg = cfg.clone();
+        let id = EnvironmentId::new(id).unwrap();
+        async move {
+            cfg.apply(Action::Select { environment_id: id })
+                .await
+                .unwrap();
+            cfg.wait_for_task().await
+        }
+    };
+    let (ra, rb) = tokio::join!(pick(&a, "env_a"), pick(&b, "env_b"));
+    let outcomes = [&ra, &rb];
+    let won: Vec<_> = outcomes
+        .iter()
+        .filter(|s| matches!(s, TaskStatus::Succeeded { .. }))
+        .collect();
+    assert_eq!(won.len(), 1, "one winner: {ra:?} / {rb:?}");
+    let lost = outcomes
+        .iter()
+        .find(|s| !matches!(s, TaskStatus::Succeeded { .. }))
+        .unwrap();
+    match lost {
+        TaskStatus::Failed { code, .. } => assert_eq!(code.as_str(), "state_changed"),
+        other => panic!("the other task should fail as state_changed: {other:?}"),
+    }
+    let TaskStatus::Succeeded { environment_id, .. } = won[0] else {
+        unreachable!()
+    };
+    // The platform holds the winner's binding only; both machines agree.
+    let bound: Vec<_> = platform
+        .environments()
+        .into_iter()
+        .filter(|e| e.binding_for(ErpLine::Protheus).is_some())
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(bound, vec![environment_id.clone()]);
+    eventually("both gates open", || {
+        !a.needs_configuration() && !b.needs_configuration()
+    })
+    .await;
+    for cfg in [&a, &b] {
+        let status = cfg.status().unwrap();
+        assert_eq!(&status.binding.unwrap().environment_id, environment_id);
+    }
+}
+
+#[test]
+fn a_missing_database_is_a_typed_fault() {
+    let server = PgServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgres://postgres@127.0.0.1:{}/no_such_database",
+        server.port()
+    );
+    let store = PgStateStore::open(
+        PgTarget::parse(&url).unwrap(),
+        key(&dir, "k"),
+        InstallationId::new("inst-nodb").unwrap(),
+        ErpLine::Protheus,
+        PgStoreOptions::new(),
+    )
+    .unwrap();
+    match store.load() {
+        Err(StateError::Unreachable { fault, cause, .. }) => {
+            assert_eq!(fault, smartlink_core::StoreFault::NoDatabase, "{cause}");
+            assert!(fault.is_refusal());
+        }
+        other => panic!("expected a typed fault, got {other:?}"),
+    }
 }

@@ -167,7 +167,9 @@ impl smartlink_result {
             FailureCode::Timeout => Self::Timeout,
             FailureCode::Cancelled => Self::Cancelled,
             FailureCode::State => Self::State,
-            FailureCode::Busy => Self::Busy,
+            // Another machine changed the configuration meanwhile: like a
+            // busy store, try again (and decide on what is there now).
+            FailureCode::Busy | FailureCode::StateChanged => Self::Busy,
             FailureCode::Decision => Self::DecisionRefused,
             FailureCode::CredentialsRevoked => Self::CredentialsRevoked,
             FailureCode::NotConfigured => Self::NotConfigured,

@@ -4,29 +4,40 @@
 //! The two tokens are different things and get a line each: the platform
 //! bearer token (`--token`, what the configurator itself is authenticated
 //! with) and the installation's credentials (what the ERP gets its access
-//! tokens with). "All good" only when both hold. Exit codes: 0 all good
+//! tokens with). Between them, the state store on its line of its own
+//! (reachable, schema, the seal key opening the secret). "All good" only
+//! when all hold. Exit codes: 0 all good
 //! (or nothing configured to check beyond the platform), 3 the
 //! installation's credentials were refused (`invalid_client`), 4 the
 //! platform or the token endpoint failed (unreachable, slow, refused
-//! bearer token, server error), 6 the local state could not be read.
+//! bearer token, server error), 6 the state could not be read (a file
+//! unreadable, a database out of reach, a seal key that does not open it).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use smartlink_core::messages::duration_text;
 use smartlink_core::{
-    ClientAuthMethod, ErrorCode, HttpPlatform, Platform as _, PlatformError, TokenError,
+    ClientAuthMethod, ErrorCode, HttpPlatform, Inspection, LocalState, Platform as _,
+    PlatformError, StateError, StateStore as _, TokenError,
 };
 
 use crate::diagnose::{diagnose, proxy_settings, strip_credentials};
 use crate::exit;
-use crate::report::{platform_message, with_detail};
+use crate::report::{platform_message, state_error_text, state_fault_code, with_detail};
 use crate::setup::Ctx;
+use crate::store::Backing;
 use crate::texts::{render, text};
 use crate::ui::Progress;
 
 /// How the platform part went.
 enum PlatformPart {
+    Fine,
+    Failed,
+}
+
+/// How the state store fared.
+enum StorePart {
     Fine,
     Failed,
 }
@@ -65,9 +76,14 @@ pub async fn check(ctx: &Ctx) -> u8 {
     outln!("{}", render(loc, "check.proxy", &[("detail", &proxy)]));
 
     let platform = platform_part(ctx, http, url).await;
+    let store = store_part(ctx).await;
     let credentials = credentials_part(ctx, http).await;
 
     match (platform, credentials) {
+        _ if matches!(store, StorePart::Failed) => {
+            outln!("{}", text(loc, "check.failed"));
+            exit::STATE
+        }
         (_, CredentialsPart::StateUnreadable) => {
             outln!("{}", text(loc, "check.failed"));
             exit::STATE
@@ -167,6 +183,116 @@ async fn platform_part(ctx: &Ctx, http: &HttpPlatform, url: &str) -> PlatformPar
         None => outln!("{}", text(loc, "check.no_date")),
     }
     part
+}
+
+/// The state store, on a line of its own: a database reachable, its
+/// table's schema this library's, and the seal key opening the stored
+/// secret (`PgStateStore::verify`); a file readable, owner-only, and
+/// opened by the key (`FileStateStore::inspect`, which changes nothing).
+/// A failure names its cause, with a stable code.
+async fn store_part(ctx: &Ctx) -> StorePart {
+    let loc = ctx.locale;
+    let Some(description) = ctx.backing.describe() else {
+        outln!("{}", text(loc, "check.store_memory"));
+        return StorePart::Fine;
+    };
+    let kind = crate::commands::status::kind_text(ctx, &description);
+    let location = description.location.clone().unwrap_or_default();
+    let keyed = ctx.cli.seal_key_file.is_some();
+    let backing = ctx.backing.clone();
+    // The store's calls wait on the disk or the network: off the workers.
+    let verified = tokio::task::spawn_blocking(move || verify(&backing, keyed))
+        .await
+        .unwrap_or_else(|e| Err(StateError::Encode(e.to_string())));
+    match verified {
+        Ok(details) => {
+            let detail = details
+                .iter()
+                .map(|(key, args)| render(loc, key, args_of(args).as_slice()))
+                .collect::<Vec<_>>()
+                .join("; ");
+            outln!(
+                "{}",
+                render(
+                    loc,
+                    "check.store_ok",
+                    &[("kind", kind), ("location", &location), ("detail", &detail)]
+                )
+            );
+            StorePart::Fine
+        }
+        Err(e) => {
+            outln!(
+                "{}",
+                render(
+                    loc,
+                    "check.store_failed",
+                    &[
+                        ("kind", kind),
+                        ("location", &location),
+                        ("code", state_fault_code(&e)),
+                        ("cause", &state_error_text(loc, ctx.cli.verbose, &e)),
+                    ]
+                )
+            );
+            StorePart::Failed
+        }
+    }
+}
+
+/// A detail of `check`'s store line: a catalogue key and its arguments.
+type Detail = (&'static str, Vec<(&'static str, String)>);
+
+fn args_of<'a>(args: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    args.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+/// What holds of the store, or the first thing that does not.
+fn verify(backing: &Backing, keyed: bool) -> Result<Vec<Detail>, StateError> {
+    let secret = |state: Option<&LocalState>| -> Detail {
+        match state {
+            None => ("check.store_nothing", vec![]),
+            Some(s) if s.credentials.is_none() => ("check.store_no_credentials", vec![]),
+            Some(_) if keyed => ("check.store_key_opens", vec![]),
+            Some(_) => ("check.store_secret_clear", vec![]),
+        }
+    };
+    match backing {
+        Backing::Memory => Ok(vec![]),
+        Backing::Postgres(pg) => {
+            let version = pg.verify()?;
+            let state = pg.load()?;
+            Ok(vec![
+                (
+                    "check.store_pg_detail",
+                    vec![
+                        ("schema", smartlink_core::SCHEMA_VERSION.to_string()),
+                        ("version", version.to_string()),
+                    ],
+                ),
+                secret(state.as_ref()),
+            ])
+        }
+        Backing::File(file) => match file.inspect()? {
+            Inspection::Missing => Ok(vec![("check.store_file_missing", vec![])]),
+            Inspection::Found(state) => Ok(vec![
+                ("check.store_file_detail", vec![]),
+                secret(Some(&state)),
+            ]),
+            Inspection::Corrupt { detail } => Err(StateError::Corrupt {
+                path: file.path().to_path_buf(),
+                kept_at: file.path().to_path_buf(),
+                detail,
+            }),
+            Inspection::Newer { found, supported } => Err(StateError::UnsupportedVersion {
+                path: file.path().to_path_buf(),
+                kept_at: file.path().to_path_buf(),
+                found,
+                supported,
+            }),
+            _ => Ok(vec![("check.store_file_detail", vec![])]),
+        },
+    }
 }
 
 /// One token request with the installation's stored credentials (refused

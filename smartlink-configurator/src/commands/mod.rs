@@ -5,7 +5,7 @@ mod check;
 mod forget;
 mod rotate;
 pub mod seal;
-mod status;
+pub mod status;
 mod token;
 mod unattended;
 mod unbind;
@@ -82,5 +82,8 @@ pub fn stored_where(ctx: &Ctx) -> String {
             &[("path", &path.display().to_string())],
         ),
         StateLocation::Memory => text(loc, "cli.done_stored_memory").to_owned(),
+        StateLocation::Postgres(location) => {
+            render(loc, "cli.done_stored_postgres", &[("location", location)])
+        }
     }
 }

@@ -58,9 +58,9 @@ fn reseal(cli: &Cli, loc: Locale, to: &Path) -> u8 {
         errln!("smartlink-configurator: {message}");
         code
     };
-    let state = match cli.state.as_deref() {
-        Some(p) if p != "memory" => Path::new(p),
-        _ => return fail(text(loc, "cli.state_required").to_owned(), exit::USAGE),
+    let state = match cli.state.as_ref().and_then(|s| s.file()) {
+        Some(p) => p,
+        _ => return fail(text(loc, "cli.reseal_needs_file").to_owned(), exit::USAGE),
     };
     let new_key = match SealKey::read_file(to) {
         Ok(key) => key,

@@ -90,9 +90,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.arg.state",
-        "Arquivo de estado (padrão com a sandbox: um diretório temporário)",
-        "Archivo de estado (predeterminado con el sandbox: un directorio temporal)",
-        "State file (default with the sandbox: a temporary directory)",
+        "Onde fica o estado: um arquivo, memory, ou um URL postgres:// (banco PostgreSQL compartilhado pelas máquinas da instalação; exige --seal-key-file). Ou a variável SMARTLINK_STATE, que tira a senha do URL da lista de processos. Padrão com a sandbox: um diretório temporário",
+        "Dónde está el estado: un archivo, memory, o una URL postgres:// (base PostgreSQL compartida por las máquinas de la instalación; exige --seal-key-file). O la variable SMARTLINK_STATE, que saca la contraseña de la URL de la lista de procesos. Predeterminado con el sandbox: un directorio temporal",
+        "Where the state lives: a file, memory, or a postgres:// URL (a PostgreSQL database shared by the installation's machines; needs --seal-key-file). Or the SMARTLINK_STATE variable, which keeps the URL's password out of the process list. Default with the sandbox: a temporary directory",
     ),
     (
         "help.arg.unattended",
@@ -299,9 +299,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.exit.6",
-        "erro do estado local (arquivo ilegível, sem gravação ou bloqueado)",
-        "error del estado local (archivo ilegible, sin escritura o bloqueado)",
-        "local state error (state file unreadable, unwritable or locked)",
+        "erro do estado local (arquivo ilegível, sem gravação ou bloqueado; banco de estado inacessível; chave de selagem que não abre o segredo)",
+        "error del estado local (archivo ilegible, sin escritura o bloqueado; base de estado inaccesible; clave de sellado que no abre el secreto)",
+        "local state error (state file unreadable, unwritable or locked; state database unreachable; a seal key that does not open the secret)",
     ),
     (
         "help.exit.130",

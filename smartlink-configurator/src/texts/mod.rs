@@ -1,7 +1,8 @@
 //! The terminal configurator's own texts, in pt-BR, es and en: its help and
 //! usage errors (`help.`), prompts, rows and results (`cli.`), diagnostics
-//! (`status.`, `check.`), causes of failed connections (`cause.`) and of
-//! failed file operations (`io.`). They are not in the core's catalogue: the
+//! (`status.`, `check.`), causes of failed connections (`cause.`), of
+//! failed file operations (`io.`) and of a state database out of use
+//! (`store.`). They are not in the core's catalogue: the
 //! library ships only the texts its hosts show. Every other text (the
 //! wizard's screens, the codes, the refusals) is the core's
 //! (`smartlink_core::messages`), which [`text`] falls back to.
@@ -13,6 +14,7 @@ mod diagnostics;
 mod help;
 mod seal;
 mod situation;
+mod store;
 mod terminal;
 mod web;
 
@@ -29,6 +31,7 @@ static AREAS: &[&[Entry]] = &[
     help::HELP,
     web::WEB,
     seal::SEAL,
+    store::STORE,
 ];
 
 /// Every entry of the terminal's catalogue.

@@ -7,9 +7,9 @@ use super::Entry;
 pub(super) static SEAL: &[Entry] = &[
     (
         "help.arg.seal_key_file",
-        "Arquivo da chave de selagem (32 bytes, só do dono): as credenciais do arquivo de estado são seladas com ela; exige --state",
-        "Archivo de la clave de sellado (32 bytes, solo del dueño): las credenciales del archivo de estado se sellan con ella; exige --state",
-        "Seal key file (32 bytes, owner-only): the state file's credentials are sealed with it; needs --state",
+        "Arquivo da chave de selagem (32 bytes, só do dono): as credenciais guardadas são seladas com ela; exige --state com um arquivo ou um URL postgres:// (com PostgreSQL é obrigatória)",
+        "Archivo de la clave de sellado (32 bytes, solo del dueño): las credenciales guardadas se sellan con ella; exige --state con un archivo o una URL postgres:// (con PostgreSQL es obligatoria)",
+        "Seal key file (32 bytes, owner-only): the stored credentials are sealed with it; needs --state with a file or a postgres:// URL (required with PostgreSQL)",
     ),
     (
         "help.cmd.seal-key",
@@ -37,9 +37,9 @@ pub(super) static SEAL: &[Entry] = &[
     ),
     (
         "cli.seal_key_needs_state",
-        "--seal-key-file exige --state com o caminho do arquivo de estado.",
-        "--seal-key-file requiere --state con la ruta del archivo de estado.",
-        "--seal-key-file needs --state with the state file's path.",
+        "--seal-key-file exige --state com o caminho do arquivo de estado ou um URL postgres://.",
+        "--seal-key-file requiere --state con la ruta del archivo de estado o una URL postgres://.",
+        "--seal-key-file needs --state with the state file's path or a postgres:// URL.",
     ),
     (
         "cli.seal_key_made",
@@ -61,21 +61,21 @@ pub(super) static SEAL: &[Entry] = &[
     ),
     (
         "cli.state_sealed_no_key",
-        "O segredo do arquivo de estado está selado: informe --seal-key-file com a chave dele. Nada foi alterado.",
-        "El secreto del archivo de estado está sellado: indique --seal-key-file con su clave. No se cambió nada.",
-        "The state file's secret is sealed: give --seal-key-file with its key. Nothing was changed.",
+        "O segredo do estado guardado está selado: informe --seal-key-file com a chave dele. Nada foi alterado.",
+        "El secreto del estado guardado está sellado: indique --seal-key-file con su clave. No se cambió nada.",
+        "The stored state's secret is sealed: give --seal-key-file with its key. Nothing was changed.",
     ),
     (
         "cli.state_sealed_wrong_key",
-        "A chave de selagem informada não é a que selou o segredo do arquivo de estado. Nada foi alterado.",
-        "La clave de sellado indicada no es la que selló el secreto del archivo de estado. No se cambió nada.",
-        "The seal key given is not the one the state file's secret was sealed with. Nothing was changed.",
+        "A chave de selagem informada não é a que selou o segredo do estado guardado. Nada foi alterado.",
+        "La clave de sellado indicada no es la que selló el secreto del estado guardado. No se cambió nada.",
+        "The seal key given is not the one the stored state's secret was sealed with. Nothing was changed.",
     ),
     (
         "cli.state_sealed_refused",
-        "O segredo selado do arquivo de estado foi alterado ou pertence a outra instalação; foi recusado. Nada foi alterado.",
-        "El secreto sellado del archivo de estado fue alterado o pertenece a otra instalación; se rechazó. No se cambió nada.",
-        "The state file's sealed secret was altered or belongs to another installation; it was refused. Nothing was changed.",
+        "O segredo selado do estado guardado foi alterado ou pertence a outra instalação; foi recusado. Nada foi alterado.",
+        "El secreto sellado del estado guardado fue alterado o pertenece a otra instalación; se rechazó. No se cambió nada.",
+        "The stored state's sealed secret was altered or belongs to another installation; it was refused. Nothing was changed.",
     ),
     (
         "cli.resealed",

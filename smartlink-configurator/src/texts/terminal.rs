@@ -30,9 +30,9 @@ pub(super) static TERMINAL: &[Entry] = &[
     ),
     (
         "cli.state_required",
-        "--platform-url exige --state com o caminho do arquivo de estado.",
-        "--platform-url requiere --state con la ruta del archivo de estado.",
-        "--platform-url needs --state with the state file's path.",
+        "--platform-url exige --state com o caminho do arquivo de estado ou um URL postgres://.",
+        "--platform-url requiere --state con la ruta del archivo de estado o una URL postgres://.",
+        "--platform-url needs --state with the state file's path or a postgres:// URL.",
     ),
     (
         "cli.token_required",

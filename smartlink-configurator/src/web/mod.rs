@@ -48,8 +48,11 @@ struct InstanceLock(#[allow(dead_code)] Option<std::fs::File>);
 fn instance_lock(ctx: &Ctx) -> Result<InstanceLock, String> {
     let path = match &ctx.state {
         StateLocation::File(path) => path.clone(),
-        // A temporary directory or memory: nobody else can share it.
-        StateLocation::Temporary(_) | StateLocation::Memory => return Ok(InstanceLock(None)),
+        // A temporary directory or memory: nobody else can share it. A
+        // database: the store's lease keeps two configurations apart.
+        StateLocation::Temporary(_) | StateLocation::Memory | StateLocation::Postgres(_) => {
+            return Ok(InstanceLock(None));
+        }
     };
     let mut name = path
         .file_name()

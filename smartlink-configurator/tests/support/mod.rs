@@ -16,6 +16,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_smartlink-configurator");
 const HOST_VARIABLES: &[&str] = &[
     "SMARTLINK_LOCALE",
     "SMARTLINK_TOKEN",
+    "SMARTLINK_STATE",
     "HTTPS_PROXY",
     "HTTP_PROXY",
     "ALL_PROXY",

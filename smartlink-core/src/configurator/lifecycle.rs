@@ -41,7 +41,7 @@ impl Configurator {
         }
         let task_id = Uuid::new_v4();
         let guard = self.acquire_lock(None).await?;
-        self.invalidate_gate();
+        self.reread_gate();
         if !self.needs_configuration() {
             return Ok(EnsureOutcome::AlreadyConfigured);
         }
@@ -196,6 +196,7 @@ impl Configurator {
             tracing::warn!(error = %e, "forgetting the state was refused: another holder wrote it");
         }
         cleared?;
+        self.wrote(None);
         drop(held);
         self.invalidate_gate();
         self.state_replaced();

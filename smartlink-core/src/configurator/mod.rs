@@ -67,6 +67,10 @@ struct Inner {
     /// For a store shared by several machines: the gate's verdict, kept in
     /// memory and refreshed in the background.
     shared_gate: Option<SharedGate>,
+    /// The stored state's version when the wizard listed the environments
+    /// (or when this configurator's last task ended): a task started from
+    /// that listing refuses to run when another machine wrote since.
+    decided_on: Mutex<Option<u64>>,
 }
 
 /// The login gate of a shared store: the verdict lives in memory (two
@@ -271,6 +275,7 @@ impl Configurator {
                 state_problem: Mutex::new(None),
                 tokens: crate::token::TokenCache::new(),
                 shared_gate,
+                decided_on: Mutex::new(None),
             }),
         };
         if let Some(every) = refresh_every {
@@ -336,12 +341,37 @@ impl Configurator {
         )
     }
 
+    /// After this process wrote the state: the gate reads it again (a
+    /// local store), or already knows it (a shared store: the write set the
+    /// verdict and told the token cache, see `save_state`).
     fn invalidate_gate(&self) {
+        if self.inner.shared_gate.is_some() {
+            return;
+        }
         lock(&self.inner.gate).loaded = false;
+        self.tokens_state_changed();
+    }
+
+    /// Another holder may have written the state: read it again now.
+    fn reread_gate(&self) {
         if self.inner.shared_gate.is_some() {
             self.refresh_shared_gate();
+        } else {
+            self.invalidate_gate();
         }
-        self.tokens_state_changed();
+    }
+
+    /// A write of this process landed: a shared store's gate takes the
+    /// written state as its verdict, and the token cache hears of it.
+    fn wrote(&self, state: Option<&LocalState>) {
+        if self.inner.shared_gate.is_none() {
+            return;
+        }
+        self.shared_verdict(state);
+        let stored = state
+            .and_then(|s| s.credentials.as_ref())
+            .map(|c| c.client_id.clone());
+        self.inner.tokens.state_changed(stored.as_ref());
     }
 
     /// Reads a shared store once and sets the gate's verdict; a failed read
@@ -444,10 +474,14 @@ impl Configurator {
         let store = self.inner.store.clone();
         let state = state.clone();
         let shared = held.shared();
+        let written = state.clone();
         let result = self
             .blocking(move || store.save_fenced(shared.lock_ref(), &state))
             .await;
         self.note_fenced(held, &result);
+        if result.is_ok() {
+            self.wrote(Some(&written));
+        }
         result
     }
 
@@ -459,6 +493,9 @@ impl Configurator {
             .blocking(move || store.clear_fenced(shared.lock_ref()))
             .await;
         self.note_fenced(held, &result);
+        if result.is_ok() {
+            self.wrote(None);
+        }
         result
     }
 
@@ -466,7 +503,7 @@ impl Configurator {
         if let Err(e @ (StateError::LeaseLost { .. } | StateError::Conflict { .. })) = result {
             tracing::warn!(error = %e, "a fenced write was refused: the work under this lease stops");
             held.lock().mark_lost();
-            self.invalidate_gate();
+            self.reread_gate();
         }
     }
 
@@ -603,6 +640,13 @@ impl Configurator {
     }
 
     async fn load_environments(&self) {
+        let store = self.inner.store.clone();
+        let version = self
+            .blocking(move || store.observe())
+            .await
+            .ok()
+            .and_then(|o| o.version);
+        *lock(&self.inner.decided_on) = version;
         let spec = &self.inner.spec;
         let listed = self
             .inner

@@ -20,6 +20,24 @@ impl Configurator {
                     return;
                 }
             };
+            // The administrator decided on a listing: when another machine
+            // wrote the state since (it configured, or replaced the
+            // binding), nothing is sent and the decision is asked again.
+            let decided_on = *lock(&this.inner.decided_on);
+            let found = guard.lock().expected_version();
+            if let (Some(decided), Some(found)) = (decided_on, found)
+                && decided != found
+            {
+                drop(guard);
+                this.reread_gate();
+                let e = StateError::Conflict {
+                    expected: decided,
+                    found,
+                };
+                tracing::warn!(%task_id, error = %e, "the state changed after the decision: the task does not run");
+                this.report_failure(task_id, FailureCode::StateChanged, e.to_string());
+                return;
+            }
             let _ = this.run_task(guard, request).await;
         });
         // A task that panicked (a bug) still ends: its status becomes a
@@ -193,6 +211,8 @@ impl Configurator {
                 Err((code, detail))
             }
         };
+        // What this task wrote is no other machine's change.
+        *lock(&self.inner.decided_on) = guard.lock().expected_version();
         drop(guard);
         self.invalidate_gate();
         match result {

@@ -66,6 +66,7 @@ mod tests {
             "response_too_large",
             "config",
             "state",
+            "state_changed",
             "busy",
             "cancelled",
             // The C ABI's error kinds and refusal codes.

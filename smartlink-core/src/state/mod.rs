@@ -394,6 +394,8 @@ pub enum StateError {
         store: String,
         /// What failed.
         cause: String,
+        /// Why, typed.
+        fault: StoreFault,
     },
     /// The sealed secret could not be opened or sealed, or the seal key
     /// could not be read (see [`seal`]). Nothing was written or moved.
@@ -405,6 +407,67 @@ pub enum StateError {
         #[source]
         source: seal::SealError,
     },
+}
+
+/// Why a shared store (a database) could not be used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum StoreFault {
+    /// Nothing answered (refused, reset, the server going down), or the
+    /// connection was lost.
+    Unreachable,
+    /// The host name could not be resolved.
+    Dns,
+    /// No answer in time.
+    Timeout,
+    /// The server refused the user or its password.
+    Authentication,
+    /// The database does not exist.
+    NoDatabase,
+    /// A remote server without `sslmode=require`.
+    TlsRequired,
+    /// TLS failed (the certificate, the system's roots).
+    Tls,
+    /// The table was written by a newer library.
+    SchemaNewer,
+    /// The URL could not be understood.
+    InvalidUrl,
+    /// Anything else the server or the driver said.
+    Other,
+}
+
+impl StoreFault {
+    /// The stable string (`unreachable`, `dns`, `timeout`,
+    /// `authentication`, `no_database`, `tls_required`, `tls`,
+    /// `schema_newer`, `invalid_url`, `other`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StoreFault::Unreachable => "unreachable",
+            StoreFault::Dns => "dns",
+            StoreFault::Timeout => "timeout",
+            StoreFault::Authentication => "authentication",
+            StoreFault::NoDatabase => "no_database",
+            StoreFault::TlsRequired => "tls_required",
+            StoreFault::Tls => "tls",
+            StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::InvalidUrl => "invalid_url",
+            StoreFault::Other => "other",
+        }
+    }
+
+    /// Whether the store answered but cannot be used as configured (the
+    /// user, the database, TLS, the schema), as opposed to out of reach.
+    pub fn is_refusal(self) -> bool {
+        matches!(
+            self,
+            StoreFault::Authentication
+                | StoreFault::NoDatabase
+                | StoreFault::TlsRequired
+                | StoreFault::SchemaNewer
+                | StoreFault::InvalidUrl
+        )
+    }
 }
 
 /// A held lease on a store: the right to run binding work and to write.

@@ -158,6 +158,12 @@ pub(super) static CODES: &[Entry] = &[
         "Could not read or write the local configuration.",
     ),
     (
+        "code.state_changed",
+        "Outro servidor desta instalação alterou a configuração enquanto isso; nada foi sobrescrito. Veja a situação atual e decida novamente.",
+        "Otro servidor de esta instalación cambió la configuración mientras tanto; no se sobrescribió nada. Revise la situación actual y decida de nuevo.",
+        "Another server of this installation changed the configuration meanwhile; nothing was overwritten. Review the current situation and decide again.",
+    ),
+    (
         "code.busy",
         "Outro servidor desta instalação está configurando; tente novamente em instantes.",
         "Otro servidor de esta instalación está configurando; intente de nuevo en unos instantes.",

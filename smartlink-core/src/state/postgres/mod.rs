@@ -94,6 +94,8 @@ pub enum PgError {
         target: String,
         /// What the driver said (no URL).
         cause: String,
+        /// Why, typed.
+        fault: crate::state::StoreFault,
     },
     /// A query failed (the connection may have been lost: see
     /// [`PgError::is_connection_lost`]).
@@ -105,6 +107,8 @@ pub enum PgError {
         cause: String,
         /// Whether the connection is gone (the next call reconnects).
         closed: bool,
+        /// Why, typed.
+        fault: crate::state::StoreFault,
     },
     /// The table's schema is newer than this library's.
     #[error(
@@ -126,9 +130,22 @@ impl PgError {
         )
     }
 
+    /// Why, typed, for messages in the administrator's language.
+    pub fn fault(&self) -> crate::state::StoreFault {
+        use crate::state::StoreFault as F;
+        match self {
+            PgError::InvalidUrl => F::InvalidUrl,
+            PgError::TlsRequired { .. } => F::TlsRequired,
+            PgError::Roots => F::Tls,
+            PgError::Connect { fault, .. } | PgError::Query { fault, .. } => *fault,
+            PgError::SchemaTooNew { .. } => F::SchemaNewer,
+        }
+    }
+
     fn query(op: &'static str, e: &tokio_postgres::Error) -> Self {
         PgError::Query {
             op,
+            fault: fault_of(e),
             cause: cause_of(e),
             closed: e.is_closed()
                 || e.code().is_some_and(|c| {
@@ -138,6 +155,58 @@ impl PgError {
                 || std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
         }
     }
+}
+
+/// What kind of failure a driver error is: by the server's SQLSTATE when
+/// it answered, else by the I/O or TLS error underneath.
+fn fault_of(e: &tokio_postgres::Error) -> crate::state::StoreFault {
+    use crate::state::StoreFault as F;
+    if let Some(db) = e.as_db_error() {
+        let code = db.code().code();
+        return match code {
+            "28P01" | "28000" => F::Authentication,
+            "3D000" => F::NoDatabase,
+            c if c.starts_with("57P") || c.starts_with("08") => F::Unreachable,
+            _ => F::Other,
+        };
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            use std::io::ErrorKind as K;
+            return match io.kind() {
+                K::TimedOut => F::Timeout,
+                K::ConnectionRefused
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::NotConnected
+                | K::BrokenPipe
+                | K::UnexpectedEof
+                | K::HostUnreachable
+                | K::NetworkUnreachable => F::Unreachable,
+                _ if io.to_string().contains("lookup") => F::Dns,
+                _ if io
+                    .get_ref()
+                    .is_some_and(|inner| inner.is::<rustls::Error>()) =>
+                {
+                    F::Tls
+                }
+                _ => F::Unreachable,
+            };
+        }
+        if s.is::<rustls::Error>() {
+            return F::Tls;
+        }
+        source = s.source();
+    }
+    if e.is_closed() {
+        return F::Unreachable;
+    }
+    // The driver's own connect timeout carries no source.
+    if e.to_string().contains("timeout") {
+        return F::Timeout;
+    }
+    F::Other
 }
 
 /// The driver's message for an error, with its causes, never a URL (the
@@ -287,6 +356,13 @@ impl PgConnection {
         &self.target
     }
 
+    /// Drops the current connection: the next [`PgConnection::client`]
+    /// makes a new one (after an error that says the connection is lost,
+    /// which the client may not have noticed yet).
+    pub async fn reset(&self) {
+        *self.client.lock().await = None;
+    }
+
     /// The connected client: the current one while it is open, else a new
     /// connection (the server restarted, the backend was terminated).
     pub async fn client(&self) -> Result<Arc<Client>, PgError> {
@@ -304,6 +380,7 @@ impl PgConnection {
                 .await
                 .map_err(|e| PgError::Connect {
                     target: self.target.to_string(),
+                    fault: fault_of(&e),
                     cause: cause_of(&e),
                 })?;
         tokio::spawn(async move {
@@ -321,6 +398,26 @@ impl PgConnection {
 /// advisory lock, in one transaction) and checks the schema version.
 pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
     let client = connection.client().await?;
+    // The common case, one statement: the table is there, of this version.
+    let found = client
+        .query_opt(
+            "SELECT version FROM smartlink_schema WHERE name = $1",
+            &[&STATE_TABLE],
+        )
+        .await;
+    match found {
+        Ok(Some(row)) => {
+            let found: i32 = row.get(0);
+            if found > SCHEMA_VERSION {
+                return Err(PgError::SchemaTooNew { found });
+            }
+            return Ok(());
+        }
+        // No row, or no table (42P01): create under the lock below.
+        Ok(None) => {}
+        Err(e) if e.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {}
+        Err(e) => return Err(PgError::query("read schema version", &e)),
+    }
     let q = |op| move |e: tokio_postgres::Error| PgError::query(op, &e);
     client.batch_execute("BEGIN").await.map_err(q("begin"))?;
     let result = async {

@@ -92,16 +92,21 @@ pub struct PgStateStore {
 struct Shared {
     connection: PgConnection,
     runtime: tokio::runtime::Handle,
-    /// Dropped with the store: ends the store's thread.
-    _stop: tokio::sync::oneshot::Sender<()>,
+    /// Taken when the store is dropped: ends the store's thread, which is
+    /// then joined (a host may unload the library right after).
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
     key: SealKey,
     installation_id: InstallationId,
     line: ErpLine,
     options: PgStoreOptions,
     schema_ready: AtomicBool,
+    schema_lock: tokio::sync::Mutex<()>,
     /// The seal key's fingerprint, stored beside the document: a store
     /// with another key never replaces it.
     key_id: String,
+    /// Statements sent to the server (see [`PgStateStore::round_trips`]).
+    trips: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for PgStateStore {
@@ -130,6 +135,7 @@ impl Drop for PgLeaseGuard {
         // not happen only makes the next holder wait for the expiry.
         let _ = self.inner.run_for(Duration::from_secs(1), async move {
             let client = inner.connection.client().await?;
+            inner.trip();
             client
                 .execute(
                     "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
@@ -169,11 +175,12 @@ impl PgStateStore {
             .build()
             .map_err(|e| StateError::Unreachable {
                 store: store_name.clone(),
+                fault: crate::state::StoreFault::Other,
                 cause: format!("the store's thread could not start: {e}"),
             })?;
         let handle = runtime.handle().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("smartlink-pg".into())
             .spawn(move || {
                 runtime.block_on(async move {
@@ -182,18 +189,22 @@ impl PgStateStore {
             })
             .map_err(|e| StateError::Unreachable {
                 store: store_name,
+                fault: crate::state::StoreFault::Other,
                 cause: format!("the store's thread could not start: {e}"),
             })?;
         Ok(Self {
             inner: Arc::new(Shared {
                 connection,
                 runtime: handle,
-                _stop: stop,
+                stop: std::sync::Mutex::new(Some(stop)),
+                thread: std::sync::Mutex::new(Some(thread)),
                 installation_id,
                 line,
                 options,
                 schema_ready: AtomicBool::new(false),
+                schema_lock: tokio::sync::Mutex::new(()),
                 key_id: seal::key_id(&key),
+                trips: std::sync::atomic::AtomicU64::new(0),
                 key,
             }),
         })
@@ -209,6 +220,13 @@ impl PgStateStore {
         &self.inner.options
     }
 
+    /// How many statements this store has sent to the server (the table's
+    /// creation counts 5): the login gate sends none; its background
+    /// refresh one per period.
+    pub fn round_trips(&self) -> u64 {
+        self.inner.trips.load(Ordering::Relaxed)
+    }
+
     /// Checks the store as `check` does: the server answers, the table's
     /// schema is this library's, and the stored state (if any) opens with
     /// the key. Returns the stored state's version.
@@ -219,7 +237,26 @@ impl PgStateStore {
     }
 }
 
+impl Drop for Shared {
+    /// Stops the store's thread and waits for it (unless this is that
+    /// thread: the last reference dropped by its own work).
+    fn drop(&mut self) {
+        let stop = self.stop.lock().unwrap_or_else(|e| e.into_inner()).take();
+        drop(stop);
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(thread) = thread
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
+    }
+}
+
 impl Shared {
+    fn trip(&self) {
+        self.trips.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn store_name(&self) -> String {
         self.connection.target().to_string()
     }
@@ -239,10 +276,12 @@ impl Shared {
             Ok(Ok(result)) => result.map_err(|e| unreachable(&self.store_name(), &e)),
             Ok(Err(_elapsed)) => Err(StateError::Unreachable {
                 store: self.store_name(),
+                fault: crate::state::StoreFault::Timeout,
                 cause: format!("no answer within {}", crate::messages::duration_text(limit)),
             }),
             Err(_) => Err(StateError::Unreachable {
                 store: self.store_name(),
+                fault: crate::state::StoreFault::Other,
                 cause: "the store's thread has stopped".into(),
             }),
         }
@@ -265,9 +304,18 @@ impl Shared {
             loop {
                 attempt += 1;
                 let result = async {
+                    // The table's check runs alone on the connection (its
+                    // transaction must not take in another caller's
+                    // statements): every caller waits for it.
                     if !this.schema_ready.load(Ordering::Acquire) {
-                        ensure_schema(&this.connection).await?;
-                        this.schema_ready.store(true, Ordering::Release);
+                        let _alone = this.schema_lock.lock().await;
+                        if !this.schema_ready.load(Ordering::Acquire) {
+                            // The version (the table is there), else the
+                            // creation in a transaction (four more).
+                            this.trips.fetch_add(1, Ordering::Relaxed);
+                            ensure_schema(&this.connection).await?;
+                            this.schema_ready.store(true, Ordering::Release);
+                        }
                     }
                     let client = this.connection.client().await?;
                     work(this.clone(), client).await
@@ -276,6 +324,7 @@ impl Shared {
                 match result {
                     Err(e) if attempt == 1 && e.is_connection_lost() => {
                         tracing::debug!(error = %e, "PostgreSQL connection lost; trying once more");
+                        this.connection.reset().await;
                     }
                     other => return other,
                 }
@@ -361,6 +410,7 @@ impl Shared {
 
     fn load(self: &Arc<Self>) -> Result<(Option<LocalState>, u64), StateError> {
         let row = self.run(|this, client| async move {
+            this.trip();
             client
                 .query_opt(
                     "SELECT document, version FROM smartlink_state
@@ -401,6 +451,7 @@ impl Shared {
             let lease = lease.clone();
             async move {
                 let document = document.as_ref().map(|d| d.as_str());
+                this.trip();
                 let updated = client
                     .query_opt(
                         "UPDATE smartlink_state
@@ -427,6 +478,7 @@ impl Shared {
                     return Ok(Ok(row.get::<_, i64>(0) as u64));
                 }
                 // Refused: say why.
+                this.trip();
                 let row = client
                     .query_opt(
                         "SELECT version, lease_holder = $3 AND lease_epoch = $4
@@ -472,6 +524,7 @@ impl Shared {
             let document = document.clone();
             async move {
             let document = document.as_ref().map(|d| d.as_str());
+            this.trip();
             client
                 .execute(
                     "INSERT INTO smartlink_state (installation_id, line, version, document, seal_key_id)
@@ -503,6 +556,7 @@ impl Shared {
 fn unreachable(store: &str, e: &PgError) -> StateError {
     StateError::Unreachable {
         store: store.to_owned(),
+        fault: e.fault(),
         cause: e.to_string(),
     }
 }
@@ -532,6 +586,7 @@ impl StateStore for PgStateStore {
         let taken = self.inner.run(move |this, client| {
             let holder = holder.clone();
             async move {
+                this.trip();
                 client
                     .query_opt(
                         "INSERT INTO smartlink_state
@@ -591,6 +646,7 @@ impl StateStore for PgStateStore {
         let renewed = self.inner.run(move |this, client| {
             let lease = lease.clone();
             async move {
+                this.trip();
                 client
                     .execute(
                         "UPDATE smartlink_state
@@ -638,6 +694,7 @@ impl StateStore for PgStateStore {
 
     fn observe(&self) -> Result<StoreObservation, StateError> {
         let row = self.inner.run(|this, client| async move {
+            this.trip();
             client
                 .query_opt(
                     "SELECT version, lease_holder, lease_epoch,
