@@ -84,8 +84,8 @@ struct PostgresObject {
 /// The kinds of the object form.
 const KINDS: &str = "\"file\", \"postgres\" or \"memory\"";
 
-/// ` ("x")` for a short word, to echo a typo; nothing for anything else,
-/// which could be a URL with a password.
+/// `, not "x"` for a short word, to echo a typo; nothing for anything
+/// else, which could be a URL with a password.
 fn echo_word(text: &str) -> String {
     if text.len() <= 24
         && text
@@ -98,14 +98,14 @@ fn echo_word(text: &str) -> String {
     }
 }
 
-/// Whether `text` looks like a PostgreSQL connection URL (which may hold a
-/// password, so it is never echoed in an error).
+/// Whether `text` looks like a connection string, a URL
+/// (`postgres://user:password@...`) or libpq's `key=value` form with a
+/// password: it may hold a password, so it is never echoed in an error.
 fn looks_like_url(text: &str) -> bool {
-    let lower = text.trim_start().to_ascii_lowercase();
-    lower.starts_with("postgres://") || lower.starts_with("postgresql://") || lower.contains("://")
+    text.contains("://") || text.to_ascii_lowercase().contains("password=")
 }
 
-/// A path option: refused without an echo when it is a URL.
+/// A path option: refused without an echo when it is a connection string.
 fn path_option<'a>(field: &str, path: &'a Path) -> Result<&'a Path, FfiError> {
     if path.to_str().is_some_and(looks_like_url) {
         return Err(invalid_config(format!(
@@ -390,6 +390,11 @@ mod tests {
                 json!({"kind": "postgres", "url": url, "seal_key_file": url}),
                 None,
             ),
+            (
+                json!({"kind": "file", "path": "host=db password=hunter2"}),
+                None,
+            ),
+            (json!("file"), Some("host=db password=hunter2")),
         ] {
             let m = refusal(state, file);
             assert!(!m.contains("hunter2"), "{m}");
@@ -488,6 +493,7 @@ mod tests {
                 Err(smartlink_core::StateError::Unreachable {
                     store: "somewhere".into(),
                     cause: "down".into(),
+                    fault: smartlink_core::StoreFault::Unreachable,
                 })
             }
         }
