@@ -313,9 +313,8 @@ smartlink_result smartlink_configurator_new(const char *config_json,
 
 // Frees a configurator: stops and joins every thread it started (waiting
 // at most 5 s for running work, such as a background configuration task)
-// and releases the handle. A PostgreSQL store's connection thread is told
-// to stop and ends as soon as its last query has returned; it is not
-// joined.
+// and releases the handle (a PostgreSQL store's connection thread
+// included).
 //
 // - `handle`: from `smartlink_configurator_new`; NULL is a no-op.
 // - Returns nothing.
