@@ -111,8 +111,16 @@ DEFINE VARIABLE mInt    AS MEMPTR  NO-UNDO.
 DEFINE VARIABLE hSl     AS INT64   NO-UNDO.
 DEFINE VARIABLE iResult AS INTEGER NO-UNDO.
 
+/* The state is shared by every machine of the installation: here the
+   database (PostgreSQL; the password may also come from the environment
+   through a libpq key=value string), its secret sealed with the key
+   deployed to each machine. A shared folder works the same way:
+   "state":{"kind":"file","shared":true,"path":...,"seal_key_file":...}.
+   ABL cannot pass function pointers: a store of its own is not offered. */
 mConfig = to-c('~{"platform_url":"http://127.0.0.1:8080","token":"TOKEN",'
-             + '"state_file":"/usr/datasul/smartlink/state.json",'
+             + '"state":~{"kind":"postgres",'
+             + '"url":"postgres://smartlink@dbserver/datasul?sslmode=require",'
+             + '"seal_key_file":"/usr/datasul/smartlink/seal.key"},'
              + '"installation":~{"id":"datasul-prd-01","line":"datasul","kind":"production"},'
              + '"locale":"pt-BR"}').
 SET-SIZE(mHandle) = 8.

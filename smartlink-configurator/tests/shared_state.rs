@@ -678,11 +678,17 @@ fn a_shared_folder_file_is_described_and_checked() {
     assert_eq!(check.code, 0, "{check:?}");
     assert!(
         check.stdout.contains(&format!(
-            "State store (file on a shared folder, {state}): readable, owner-only; secret in clear (no --seal-key-file)."
+            "State store (file on a shared folder, {state}): readable, owner-only; secret in clear (no --seal-key-file); sealing the secret is recommended on a shared folder (seal-key, --seal-key-file)."
         )),
         "{check:?}"
     );
     assert!(check.stdout.contains("all good"), "{check:?}");
+    // A local file in clear is what a single machine keeps: no advice.
+    let local_check = world.run(&["--locale", "en", "check"], "");
+    assert!(
+        !local_check.stdout.contains("recommended"),
+        "{local_check:?}"
+    );
 
     // Open to others: check names the cause with its code, exit 6.
     use std::os::unix::fs::PermissionsExt;

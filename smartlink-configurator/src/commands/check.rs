@@ -275,10 +275,15 @@ fn verify(backing: &Backing, keyed: bool) -> Result<Vec<Detail>, StateError> {
         }
         Backing::File(file) => match file.inspect()? {
             Inspection::Missing => Ok(vec![("check.store_file_missing", vec![])]),
-            Inspection::Found(state) => Ok(vec![
-                ("check.store_file_detail", vec![]),
-                secret(Some(&state)),
-            ]),
+            Inspection::Found(state) => {
+                let mut details = vec![("check.store_file_detail", vec![]), secret(Some(&state))];
+                // A secret in clear on a share travels with every backup of it.
+                let shared = file.describe().refresh_every.is_some();
+                if shared && !keyed && state.credentials.is_some() {
+                    details.push(("check.store_seal_recommended", vec![]));
+                }
+                Ok(details)
+            }
             Inspection::Corrupt { detail } => Err(StateError::Corrupt {
                 path: file.path().to_path_buf(),
                 kept_at: file.path().to_path_buf(),

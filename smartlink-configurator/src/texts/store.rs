@@ -222,6 +222,12 @@ pub(super) static STORE: &[Entry] = &[
         "secret in clear (no --seal-key-file)",
     ),
     (
+        "check.store_seal_recommended",
+        "recomenda-se selar o segredo numa pasta compartilhada (seal-key, --seal-key-file)",
+        "se recomienda sellar el secreto en una carpeta compartida (seal-key, --seal-key-file)",
+        "sealing the secret is recommended on a shared folder (seal-key, --seal-key-file)",
+    ),
+    (
         "check.store_nothing",
         "nada guardado ainda",
         "nada guardado aún",

@@ -69,6 +69,10 @@ impl FileStateStore {
     ) -> Result<Self, StateError> {
         let mut store = Self::open(path)?;
         store.refresh_every = options.shared_folder;
+        if options.shared_folder.is_some() && options.seal_key_file.is_none() {
+            tracing::warn!(path = %store.path().display(),
+                "a state on a folder shared by several machines keeps the client secret in clear: a seal key is recommended (seal_key_file)");
+        }
         match &options.seal_key_file {
             None => Ok(store),
             Some(key_file) => {
