@@ -74,7 +74,10 @@ impl InstallationId {
             hasher.update(normalized.as_bytes());
         }
         let digest = hasher.finish();
-        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let hex: String = digest.as_ref()[..16]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         Ok(Self(format!("sl-{}-{hex}", line.as_str())))
     }
 }

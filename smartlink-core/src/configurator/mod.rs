@@ -77,6 +77,11 @@ struct SharedGate {
     loaded: std::sync::atomic::AtomicBool,
     /// Serializes reads of the store by the gate.
     reading: Mutex<()>,
+    /// This process's writes so far: a read that began before a write
+    /// never replaces the verdict that write set (it read an older state).
+    writes: std::sync::atomic::AtomicU64,
+    /// Serializes updates of the verdict.
+    update: Mutex<()>,
 }
 
 /// The SmartLink Configurator for one installation.
@@ -256,6 +261,8 @@ impl Configurator {
         let wizard = Wizard::new(spec.name.clone());
         let refresh_every = store.describe().refresh_every;
         let shared_gate = refresh_every.map(|_| SharedGate {
+            writes: std::sync::atomic::AtomicU64::new(0),
+            update: Mutex::new(()),
             until_ms: std::sync::atomic::AtomicI64::new(i64::MIN),
             loaded: std::sync::atomic::AtomicBool::new(false),
             reading: Mutex::new(()),
@@ -379,10 +386,17 @@ impl Configurator {
     /// A write of this process landed: a shared store's gate takes the
     /// written state as its verdict, and the token cache hears of it.
     fn wrote(&self, state: Option<&LocalState>) {
-        if self.inner.shared_gate.is_none() {
+        let Some(gate) = &self.inner.shared_gate else {
             return;
+        };
+        {
+            let _update = lock(&gate.update);
+            let seen = gate
+                .writes
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel)
+                + 1;
+            self.shared_verdict(seen, state);
         }
-        self.shared_verdict(state);
         let stored = state
             .and_then(|s| s.credentials.as_ref())
             .map(|c| c.client_id.clone());
@@ -412,21 +426,36 @@ impl Configurator {
     /// binding and credentials are never used nor sent).
     fn own_state(&self) -> Result<Option<LocalState>, StateError> {
         let spec = &self.inner.spec;
+        let writes = self
+            .inner
+            .shared_gate
+            .as_ref()
+            .map(|g| g.writes.load(std::sync::atomic::Ordering::Acquire));
         let own = self
             .load_noting_problems()?
             .filter(|s| s.belongs_to(&spec.id, spec.line));
-        self.shared_verdict(own.as_ref());
+        if let (Some(gate), Some(seen)) = (&self.inner.shared_gate, writes) {
+            let _update = lock(&gate.update);
+            self.shared_verdict(seen, own.as_ref());
+        }
         Ok(own)
     }
 
     /// With a shared store, every read of the state also refreshes the
     /// gate's verdict (the latest read is the best knowledge; a decision
     /// made under the lease reads the state first).
-    fn shared_verdict(&self, own: Option<&LocalState>) {
+    ///
+    /// `seen` is the count of this process's writes when the state was read
+    /// (or the write's own number): a read that a later write overtook is
+    /// not taken. Called with `SharedGate::update` held.
+    fn shared_verdict(&self, seen: u64, own: Option<&LocalState>) {
         let Some(gate) = &self.inner.shared_gate else {
             return;
         };
         use std::sync::atomic::Ordering;
+        if gate.writes.load(Ordering::Acquire) != seen {
+            return;
+        }
         let now = Utc::now();
         let until = own
             .filter(|s| s.is_configured_at(now))

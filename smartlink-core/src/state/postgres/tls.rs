@@ -43,8 +43,9 @@ where
     type Error = io::Error;
 
     fn make_tls_connect(&mut self, domain: &str) -> Result<RustlsConnect, io::Error> {
-        let name = ServerName::try_from(domain.to_owned())
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "invalid host name for TLS"))?;
+        let name = ServerName::try_from(domain.to_owned()).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "invalid host name for TLS")
+        })?;
         Ok(RustlsConnect {
             connector: TlsConnector::from(self.config.clone()),
             name,
