@@ -28,6 +28,9 @@ use crate::platform::{
 };
 pub use crate::rules::DecisionError;
 use crate::rules::{Choice, Classification, Scenario, classify};
+use crate::state::history::{
+    Actor, AdministratorName, HistoryEntry, HistoryEvent, PlannedChange,
+};
 use crate::state::{
     LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
     TaskOutcome, TaskRecord,
@@ -71,6 +74,9 @@ struct Inner {
     /// (or when this configurator's last task ended): a task started from
     /// that listing refuses to run when another machine wrote since.
     decided_on: Mutex<Option<u64>>,
+    /// The administrator named by the host for the actions that follow
+    /// (recorded in the history).
+    administrator: Mutex<Option<AdministratorName>>,
 }
 
 /// The login gate of a shared store: the verdict lives in memory (two
@@ -276,6 +282,7 @@ impl Configurator {
                 tokens: crate::token::TokenCache::new(),
                 shared_gate,
                 decided_on: Mutex::new(None),
+                administrator: Mutex::new(None),
             }),
         };
         if let Some(every) = refresh_every {
@@ -289,6 +296,63 @@ impl Configurator {
     /// The installation as the host described it.
     pub fn installation(&self) -> &InstallationSpec {
         &self.inner.spec
+    }
+
+    /// Names the administrator behind the actions that follow (the wizard's
+    /// actions, [`Configurator::configure_unattended`],
+    /// [`Configurator::rotate_credentials`], [`Configurator::unbind`],
+    /// [`Configurator::forget_local`]), as the binding history records them;
+    /// `None` forgets the name (those actions are then recorded as
+    /// [`Actor::Unnamed`]). The transparent paths
+    /// ([`Configurator::ensure_configured`], the rotation before expiry, a
+    /// refusal seen by the token endpoint) are always recorded as
+    /// [`Actor::Transparent`]. A wizard task records the name set when it
+    /// starts.
+    pub fn set_administrator(&self, name: Option<AdministratorName>) {
+        *lock(&self.inner.administrator) = name;
+    }
+
+    /// The administrator named by [`Configurator::set_administrator`].
+    pub fn administrator(&self) -> Option<AdministratorName> {
+        lock(&self.inner.administrator).clone()
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::of(self.administrator())
+    }
+
+    /// The binding history of this installation, newest first: at most
+    /// [`crate::HISTORY_LIMIT`] entries, read from the state (so every
+    /// machine sharing the state sees the same). Empty when there is no
+    /// state, or when the stored state belongs to another installation.
+    /// No entry holds a secret.
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        Ok(self
+            .own_state()?
+            .map(|s| s.history_newest_first())
+            .unwrap_or_default())
+    }
+
+    /// An entry about this installation made now by this process.
+    fn history_entry(
+        &self,
+        event: HistoryEvent,
+        actor: Actor,
+        state: &LocalState,
+    ) -> HistoryEntry {
+        HistoryEntry::now(
+            event,
+            actor,
+            self.inner.spec.id.clone(),
+            state
+                .installation_name
+                .clone()
+                .or_else(|| self.inner.spec.name.clone()),
+        )
+        .environment(
+            state.binding.as_ref().map(|b| b.environment_id.clone()),
+            state.binding.as_ref().map(|b| b.environment_name.clone()),
+        )
     }
 
     /// The login gate: whether the configurator must be shown (or the
@@ -481,20 +545,6 @@ impl Configurator {
         self.note_fenced(held, &result);
         if result.is_ok() {
             self.wrote(Some(&written));
-        }
-        result
-    }
-
-    async fn clear_state(&self, held: &Held) -> Result<(), StateError> {
-        held.check()?;
-        let store = self.inner.store.clone();
-        let shared = held.shared();
-        let result = self
-            .blocking(move || store.clear_fenced(shared.lock_ref()))
-            .await;
-        self.note_fenced(held, &result);
-        if result.is_ok() {
-            self.wrote(None);
         }
         result
     }
