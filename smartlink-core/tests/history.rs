@@ -109,10 +109,10 @@ fn unattended(environment: &str, confirm: Option<&str>) -> UnattendedRequest {
 async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it() {
     let p = platform();
     let store = Recording::default();
-    let cfg = configurator("new-inst", &p, &store);
+    let base = configurator("new-inst", &p, &store);
 
     // First binding, in the wizard, by a named administrator.
-    cfg.set_administrator(admin("Maria Souza"));
+    let cfg = base.with_administrator(admin("Maria Souza"));
     cfg.apply(Action::Start).await.unwrap();
     cfg.apply(Action::SetName {
         name: "Matriz".into(),
@@ -156,7 +156,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert_eq!(first.process, process);
 
     // An explicit rotation, by another administrator.
-    cfg.set_administrator(admin("João"));
+    let cfg = base.with_administrator(admin("João"));
     let before = cfg.credentials().unwrap().unwrap();
     let after = cfg.rotate_credentials().await.unwrap();
     let saves = store.saves();
@@ -175,7 +175,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let saves = store.saves();
     let at = save_with(&saves, HistoryEvent::Forgotten, 1);
     assert!(saves[at].as_ref().unwrap().is_forgotten());
-    cfg.set_administrator(None);
+    let forgotten = &cfg.history().unwrap()[0];
+    assert_eq!(forgotten.actor.name().unwrap().as_str(), "João");
+    assert_eq!(forgotten.environment_id.as_ref().unwrap().as_str(), "env_free");
+    let cfg = base.clone();
     assert!(matches!(
         cfg.ensure_configured().await.unwrap(),
         EnsureOutcome::Configured { .. }
@@ -209,7 +212,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert_eq!(seen.event, HistoryEvent::RevocationSeen);
     assert_eq!(seen.actor, Actor::Transparent);
     assert_eq!(seen.support_code.as_deref(), Some("req-refused-1"));
-    cfg.set_administrator(admin("Maria Souza"));
+    let cfg = base.with_administrator(admin("Maria Souza"));
     cfg.reverify_credentials().await.unwrap();
     let saves = store.saves();
     let at = save_with(&saves, HistoryEvent::RevocationLifted, 1);
@@ -287,8 +290,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     let p = platform();
     let store = Recording::default();
-    let cfg = configurator("new-inst", &p, &store);
-    cfg.set_administrator(admin("Maria"));
+    let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Maria"));
     // A failure whose detail quotes a secret: the detail stays out.
     p.fail_next(
         Operation::Issue,

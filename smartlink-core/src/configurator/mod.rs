@@ -74,9 +74,6 @@ struct Inner {
     /// (or when this configurator's last task ended): a task started from
     /// that listing refuses to run when another machine wrote since.
     decided_on: Mutex<Option<u64>>,
-    /// The administrator named by the host for the actions that follow
-    /// (recorded in the history).
-    administrator: Mutex<Option<AdministratorName>>,
 }
 
 /// The login gate of a shared store: the verdict lives in memory (two
@@ -128,6 +125,9 @@ struct SharedGate {
 #[derive(Clone)]
 pub struct Configurator {
     inner: Arc<Inner>,
+    /// The administrator this handle acts for (see
+    /// [`Configurator::with_administrator`]): per handle, not shared.
+    administrator: Option<AdministratorName>,
 }
 
 impl std::fmt::Debug for Configurator {
@@ -282,8 +282,8 @@ impl Configurator {
                 tokens: crate::token::TokenCache::new(),
                 shared_gate,
                 decided_on: Mutex::new(None),
-                administrator: Mutex::new(None),
             }),
+            administrator: None,
         };
         if let Some(every) = refresh_every {
             this.inner
@@ -298,27 +298,46 @@ impl Configurator {
         &self.inner.spec
     }
 
-    /// Names the administrator behind the actions that follow (the wizard's
-    /// actions, [`Configurator::configure_unattended`],
+    /// The same configurator, acting for the administrator `name`: the
+    /// binding history records the changes made through the returned
+    /// handle (the wizard's actions, [`Configurator::configure_unattended`],
     /// [`Configurator::rotate_credentials`], [`Configurator::unbind`],
-    /// [`Configurator::forget_local`]), as the binding history records them;
-    /// `None` forgets the name (those actions are then recorded as
-    /// [`Actor::Unnamed`]). The transparent paths
+    /// [`Configurator::forget_local`],
+    /// [`Configurator::reverify_credentials`]) as made by them. `None`:
+    /// no name ([`Actor::Unnamed`]). Cheap (a clone); the name belongs to
+    /// the returned handle only, so two administrators may act through two
+    /// handles of one configurator at once. A wizard task records the name
+    /// of the handle that started it. The transparent paths
     /// ([`Configurator::ensure_configured`], the rotation before expiry, a
     /// refusal seen by the token endpoint) are always recorded as
-    /// [`Actor::Transparent`]. A wizard task records the name set when it
-    /// starts.
-    pub fn set_administrator(&self, name: Option<AdministratorName>) {
-        *lock(&self.inner.administrator) = name;
+    /// [`Actor::Transparent`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use smartlink_core::*;
+    /// # use smartlink_sandbox::InMemoryPlatform;
+    /// # let rt = tokio::runtime::Runtime::new().unwrap();
+    /// # let _g = rt.enter();
+    /// # let spec = InstallationSpec::parse("erp-01", "rm", "production", None).unwrap();
+    /// # let cfg = Configurator::new(spec, Arc::new(InMemoryPlatform::new()), Arc::new(MemoryStateStore::new())).unwrap();
+    /// let maria = cfg.with_administrator(Some(AdministratorName::new("Maria Souza").unwrap()));
+    /// assert_eq!(maria.administrator().unwrap().as_str(), "Maria Souza");
+    /// assert!(cfg.administrator().is_none());
+    /// ```
+    pub fn with_administrator(&self, name: Option<AdministratorName>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            administrator: name,
+        }
     }
 
-    /// The administrator named by [`Configurator::set_administrator`].
-    pub fn administrator(&self) -> Option<AdministratorName> {
-        lock(&self.inner.administrator).clone()
+    /// The administrator this handle acts for.
+    pub fn administrator(&self) -> Option<&AdministratorName> {
+        self.administrator.as_ref()
     }
 
     fn actor(&self) -> Actor {
-        Actor::of(self.administrator())
+        Actor::of(self.administrator.clone())
     }
 
     /// The binding history of this installation, newest first: at most
@@ -812,7 +831,10 @@ async fn refresh_gate(inner: std::sync::Weak<Inner>, every: Duration) {
         let Some(strong) = inner.upgrade() else {
             return;
         };
-        let this = Configurator { inner: strong };
+        let this = Configurator {
+            inner: strong,
+            administrator: None,
+        };
         let done = tokio::task::spawn_blocking(move || this.refresh_shared_gate()).await;
         if done.is_err() {
             return;

@@ -140,7 +140,7 @@ impl std::fmt::Display for AdministratorName {
 #[non_exhaustive]
 pub enum Actor {
     /// An administrator, named by the host
-    /// ([`crate::Configurator::set_administrator`]).
+    /// ([`crate::Configurator::with_administrator`]).
     Administrator {
         /// The name as the host gave it.
         name: AdministratorName,
