@@ -369,6 +369,10 @@ async fn the_history_keeps_the_newest_200_entries() {
     );
     let stored = store.load().unwrap().unwrap();
     assert_eq!(stored.history.len(), HISTORY_LIMIT);
+    // The size docs/support.md gives (about 80 KB for 200 entries).
+    let size = serde_json::to_vec(&stored.history).unwrap().len();
+    println!("{HISTORY_LIMIT} history entries: {size} bytes of JSON");
+    assert!(size < 120_000, "{size} bytes");
     assert_eq!(stored.history.last().unwrap(), &history[0]);
 }
 
