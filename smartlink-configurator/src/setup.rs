@@ -251,17 +251,20 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         .map(AdministratorName::new)
         .transpose()
         .map_err(|e| invalid(locale, "--admin", &e))?;
-    let cfg = Configurator::new(spec.clone(), platform, store.clone()).map_err(|e| {
-        SetupError(
-            with_detail(
-                cli.verbose,
-                smartlink_core::messages::code_text(locale, "runtime"),
-                &e.to_string(),
-            ),
-            exit::INTERNAL,
-        )
-    })?
-    .with_administrator(admin);
+    let cfg = Configurator::builder(spec.clone(), platform, store.clone())
+        .bind_only_candidate(!cli.no_single_candidate)
+        .build()
+        .map_err(|e| {
+            SetupError(
+                with_detail(
+                    cli.verbose,
+                    smartlink_core::messages::code_text(locale, "runtime"),
+                    &e.to_string(),
+                ),
+                exit::INTERNAL,
+            )
+        })?
+        .with_administrator(admin);
     let plain = cli.plain || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal();
     let ctx = Ctx {
         locale,
