@@ -385,3 +385,28 @@ fn a_state_written_before_the_history_loads_with_none() {
     let written = serde_json::to_value(&state).unwrap();
     assert!(written.get("history").is_none());
 }
+
+#[tokio::test]
+async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody() {
+    let p = Arc::new(
+        InMemoryPlatform::from_seed(
+            &serde_json::from_str(
+                r#"{"environments":[{"id":"env_one","name":"Única","kind":"production"}]}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap(),
+    );
+    let store = Recording::default();
+    let cfg = configurator("new-inst", &p, &store)
+        .with_administrator(admin("Not recorded: nobody at a screen"));
+    assert!(matches!(
+        cfg.ensure_configured().await.unwrap(),
+        EnsureOutcome::Configured { .. }
+    ));
+    let history = cfg.history().unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0].event, HistoryEvent::FirstBinding);
+    assert_eq!(history[0].actor, Actor::Transparent);
+    assert_eq!(history[0].environment_id.as_ref().unwrap().as_str(), "env_one");
+}
