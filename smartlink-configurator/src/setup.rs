@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::messages::{Locale, kind_label, line_label};
 use smartlink_core::{
-    AdministratorName, Configurator, ErpLine, HttpPlatform, HttpPlatformConfig, IdentityComponents, InstallationId,
-    InstallationSpec, Platform, ValidationError,
+    AdministratorName, Configurator, ErpLine, HttpPlatform, HttpPlatformConfig, IdentityComponents,
+    InstallationId, InstallationSpec, Platform, ValidationError,
 };
 use smartlink_core::{LocalState, StateStore};
 use smartlink_sandbox::{InMemoryPlatform, Seed};

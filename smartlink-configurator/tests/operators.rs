@@ -583,8 +583,14 @@ fn forget_is_local_only_and_the_repair_brings_it_back() {
     let kept: serde_json::Value =
         serde_json::from_slice(&std::fs::read(w.state()).unwrap()).unwrap();
     let kept = kept.get("state").unwrap_or(&kept);
-    assert!(kept["credentials"].is_null() && kept["binding"].is_null(), "{kept}");
-    assert!(kept["history"].as_array().is_some_and(|h| !h.is_empty()), "{kept}");
+    assert!(
+        kept["credentials"].is_null() && kept["binding"].is_null(),
+        "{kept}"
+    );
+    assert!(
+        kept["history"].as_array().is_some_and(|h| !h.is_empty()),
+        "{kept}"
+    );
     assert_eq!(w.run(&["status"], "").code, 3);
     // Nothing more to forget.
     let out = w.run(&["forget"], "");
@@ -709,8 +715,17 @@ fn history_is_a_table_for_people_and_json_for_scripts_without_a_secret() {
     assert_eq!(table.code, 0, "{table:?}");
     let lines: Vec<&str> = table.stdout.lines().collect();
     assert!(lines[0].contains("3 of at most 200 entries"), "{table:?}");
-    let header = lines.iter().position(|l| l.starts_with("When (UTC)")).unwrap();
-    for column in ["Change", "By", "Machine (process)", "Environment", "Details"] {
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("When (UTC)"))
+        .unwrap();
+    for column in [
+        "Change",
+        "By",
+        "Machine (process)",
+        "Environment",
+        "Details",
+    ] {
         assert!(lines[header].contains(column), "{column}: {table:?}");
     }
     let rows = &lines[header + 2..];
@@ -722,9 +737,15 @@ fn history_is_a_table_for_people_and_json_for_scripts_without_a_secret() {
     assert!(!table.stdout.contains(&secret));
 
     let pt = w.run(&["history"], "");
-    assert!(pt.stdout.contains("Quando (UTC)") && pt.stdout.contains("primeiro vínculo"), "{pt:?}");
+    assert!(
+        pt.stdout.contains("Quando (UTC)") && pt.stdout.contains("primeiro vínculo"),
+        "{pt:?}"
+    );
     let es = w.run(&["history", "--locale", "es"], "");
-    assert!(es.stdout.contains("Cuándo (UTC)") && es.stdout.contains("primer vínculo"), "{es:?}");
+    assert!(
+        es.stdout.contains("Cuándo (UTC)") && es.stdout.contains("primer vínculo"),
+        "{es:?}"
+    );
 
     let json = w.run(&["history", "--json"], "");
     assert_eq!(json.code, 0, "{json:?}");
@@ -745,4 +766,3 @@ fn history_is_a_table_for_people_and_json_for_scripts_without_a_secret() {
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("--admin"), "{out:?}");
 }
-

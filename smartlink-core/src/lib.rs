@@ -74,6 +74,10 @@ pub use platform::{
 };
 // Local state.
 pub use state::file::{FileStoreOptions, Inspection};
+/// The binding history kept with the state.
+pub use state::history::{
+    Actor, AdministratorName, HISTORY_LIMIT, HistoryEntry, HistoryEvent, ReplacedInstallation,
+};
 /// The PostgreSQL connection and table (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub use state::postgres::{
@@ -81,10 +85,6 @@ pub use state::postgres::{
 };
 /// The sealed secret: the key a host deploys, and why a sealed state was refused.
 pub use state::seal::{SealError, SealKey};
-/// The binding history kept with the state.
-pub use state::history::{
-    Actor, AdministratorName, HISTORY_LIMIT, HistoryEntry, HistoryEvent, ReplacedInstallation,
-};
 pub use state::{
     DEFAULT_REFRESH, FileStateStore, LeaseInfo, LocalBinding, LocalState, MemoryStateStore,
     Revocation, StateError, StateLock, StateStore, StoreDescription, StoreFault, StoreObservation,

@@ -150,7 +150,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
         first.environment_name.as_ref().unwrap().as_str(),
         "Produção Nova"
     );
-    assert_eq!(first.support_code.as_deref(), Some(task_id.to_string().as_str()));
+    assert_eq!(
+        first.support_code.as_deref(),
+        Some(task_id.to_string().as_str())
+    );
     let (machine, process) = holder_id().split_once(':').unwrap();
     assert_eq!(first.machine, machine);
     assert_eq!(first.process, process);
@@ -162,7 +165,13 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let saves = store.saves();
     let at = save_with(&saves, HistoryEvent::Rotated, 1);
     assert_eq!(
-        saves[at].as_ref().unwrap().credentials.as_ref().unwrap().client_id,
+        saves[at]
+            .as_ref()
+            .unwrap()
+            .credentials
+            .as_ref()
+            .unwrap()
+            .client_id,
         after.client_id
     );
     assert_ne!(before.client_id, after.client_id);
@@ -177,7 +186,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert!(saves[at].as_ref().unwrap().is_forgotten());
     let forgotten = &cfg.history().unwrap()[0];
     assert_eq!(forgotten.actor.name().unwrap().as_str(), "João");
-    assert_eq!(forgotten.environment_id.as_ref().unwrap().as_str(), "env_free");
+    assert_eq!(
+        forgotten.environment_id.as_ref().unwrap().as_str(),
+        "env_free"
+    );
     let cfg = base.clone();
     assert!(matches!(
         cfg.ensure_configured().await.unwrap(),
@@ -230,7 +242,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert!(kept.is_forgotten());
     assert!(kept.credentials.is_none() && kept.binding.is_none());
     let unbound = &cfg.history().unwrap()[0];
-    assert_eq!(unbound.environment_id.as_ref().unwrap().as_str(), "env_free");
+    assert_eq!(
+        unbound.environment_id.as_ref().unwrap().as_str(),
+        "env_free"
+    );
     assert!(cfg.needs_configuration());
 
     // Replacement: the environment another installation held, confirmed.
@@ -242,7 +257,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let lost = replaced.replaced.as_ref().expect("who lost access");
     assert_eq!(lost.installation_id.as_str(), "old-inst");
     assert_eq!(lost.installation_name.as_str(), "Servidor antigo");
-    assert_eq!(replaced.environment_id.as_ref().unwrap().as_str(), "env_old");
+    assert_eq!(
+        replaced.environment_id.as_ref().unwrap().as_str(),
+        "env_old"
+    );
 
     // Creation.
     cfg.unbind().await.unwrap();
@@ -320,7 +338,10 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     let failed = &cfg.history().unwrap()[0];
     assert_eq!(failed.event, HistoryEvent::TaskFailed);
     assert_eq!(failed.code.as_ref(), Some(&code));
-    assert_eq!(failed.support_code.as_deref(), Some(task_id.to_string().as_str()));
+    assert_eq!(
+        failed.support_code.as_deref(),
+        Some(task_id.to_string().as_str())
+    );
     assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
     assert_eq!(failed.actor.name().unwrap().as_str(), "Maria");
 
@@ -408,5 +429,8 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
     assert_eq!(history.len(), 1, "{history:?}");
     assert_eq!(history[0].event, HistoryEvent::FirstBinding);
     assert_eq!(history[0].actor, Actor::Transparent);
-    assert_eq!(history[0].environment_id.as_ref().unwrap().as_str(), "env_one");
+    assert_eq!(
+        history[0].environment_id.as_ref().unwrap().as_str(),
+        "env_one"
+    );
 }

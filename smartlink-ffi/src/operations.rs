@@ -77,7 +77,12 @@ pub static OPERATIONS: &[Operation] = &[
     ),
     op("forget_local", 20, &["administrator"], forget_local),
     op("unbind", 21, &["administrator"], unbind),
-    op("rotate_credentials", 22, &["administrator"], rotate_credentials),
+    op(
+        "rotate_credentials",
+        22,
+        &["administrator"],
+        rotate_credentials,
+    ),
     op("messages", 23, &["locale"], messages),
     op("cancel", 24, &[], cancel),
     secret(op("access_token", 25, &[], access_token)),
@@ -207,9 +212,10 @@ fn one(key: &str, value: Value) -> Map<String, Value> {
 fn acting(r: &Request<'_>) -> Result<Configurator, Failure> {
     let name = match r.fields.get("administrator") {
         None | Some(Value::Null) => None,
-        Some(Value::String(name)) => Some(AdministratorName::new(name).map_err(|e| {
-            plain(invalid_request(format!("`administrator`: {e}")))
-        })?),
+        Some(Value::String(name)) => Some(
+            AdministratorName::new(name)
+                .map_err(|e| plain(invalid_request(format!("`administrator`: {e}"))))?,
+        ),
         Some(_) => {
             return Err(plain(invalid_request(
                 "`administrator` must be a string (the administrator's name) or null",
@@ -522,8 +528,8 @@ fn reverify_credentials(r: &Request<'_>) -> Answer {
 /// The binding history, newest first, one page: `offset` (default 0) and
 /// `limit` (1 to the history's bound, default 50).
 fn history(r: &Request<'_>) -> Answer {
-    let number = |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-        match r.fields.get(key) {
+    let number =
+        |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| match r.fields.get(key) {
             None | Some(Value::Null) => Ok(default),
             Some(v) => v.as_u64().filter(|n| range.contains(n)).ok_or_else(|| {
                 plain(invalid_request(format!(
@@ -532,8 +538,7 @@ fn history(r: &Request<'_>) -> Answer {
                     range.end()
                 )))
             }),
-        }
-    };
+        };
     let bound = HISTORY_LIMIT as u64;
     let offset = number("offset", 0, 0..=bound)? as usize;
     let limit = number("limit", 50, 1..=bound)? as usize;
@@ -550,7 +555,11 @@ fn history(r: &Request<'_>) -> Answer {
     out.insert("offset".into(), json!(offset));
     out.insert(
         "next_offset".into(),
-        if next < total { json!(next) } else { Value::Null },
+        if next < total {
+            json!(next)
+        } else {
+            Value::Null
+        },
     );
     Ok(out)
 }

@@ -28,9 +28,7 @@ use crate::platform::{
 };
 pub use crate::rules::DecisionError;
 use crate::rules::{Choice, Classification, Scenario, classify};
-use crate::state::history::{
-    Actor, AdministratorName, HistoryEntry, HistoryEvent, PlannedChange,
-};
+use crate::state::history::{Actor, AdministratorName, HistoryEntry, HistoryEvent, PlannedChange};
 use crate::state::{
     LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
     TaskOutcome, TaskRecord,
@@ -361,12 +359,7 @@ impl Configurator {
     }
 
     /// An entry about this installation made now by this process.
-    fn history_entry(
-        &self,
-        event: HistoryEvent,
-        actor: Actor,
-        state: &LocalState,
-    ) -> HistoryEntry {
+    fn history_entry(&self, event: HistoryEvent, actor: Actor, state: &LocalState) -> HistoryEntry {
         HistoryEntry::now(
             event,
             actor,

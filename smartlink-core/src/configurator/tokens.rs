@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::{Configurator, EnsureOutcome};
 use crate::credentials::{ClientId, Credentials};
 use crate::platform::{ErrorCode, IdempotencyKey, IssueCredentials, PlatformError, WhoAmI};
-use crate::state::{LocalState, Revocation, TaskOutcome, TaskRecord};
 use crate::state::history::{Actor, HistoryEvent};
+use crate::state::{LocalState, Revocation, TaskOutcome, TaskRecord};
 use crate::token::{
     AccessToken, Flight, FlightOutcome, FlightReceiver, Lookup, TokenError, duration_ms,
     rotation_lead,
@@ -363,7 +363,8 @@ impl Configurator {
                 Ok(grant) => {
                     let (token, lifetime) = grant_token(grant, started);
                     let generation = if retrying_refused {
-                        self.refusal_lifted(&credentials, Actor::Transparent).await?
+                        self.refusal_lifted(&credentials, Actor::Transparent)
+                            .await?
                     } else {
                         None
                     };
@@ -594,7 +595,8 @@ impl Configurator {
         // a wrong token URL or authentication method, not from the platform
         // revoking them (see `Revocation`).
         state.revocation = Some(revocation.clone());
-        let mut entry = self.history_entry(HistoryEvent::RevocationSeen, Actor::Transparent, &state);
+        let mut entry =
+            self.history_entry(HistoryEvent::RevocationSeen, Actor::Transparent, &state);
         entry.support_code = revocation.request_id.clone();
         state.record(entry);
         self.save_state(&guard, &state)

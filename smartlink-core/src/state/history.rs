@@ -372,7 +372,10 @@ mod tests {
 
     #[test]
     fn administrator_names_are_checked() {
-        assert_eq!(AdministratorName::new("  Maria  ").unwrap().as_str(), "Maria");
+        assert_eq!(
+            AdministratorName::new("  Maria  ").unwrap().as_str(),
+            "Maria"
+        );
         assert!(AdministratorName::new("  ").is_err());
         assert!(AdministratorName::new("a\nb").is_err());
         assert!(AdministratorName::new("x".repeat(121)).is_err());
@@ -406,6 +409,9 @@ mod tests {
         assert_eq!(state.history.len(), HISTORY_LIMIT);
         let newest = state.history_newest_first();
         assert_eq!(newest[0].support_code.as_deref(), Some("224"));
-        assert_eq!(newest[HISTORY_LIMIT - 1].support_code.as_deref(), Some("25"));
+        assert_eq!(
+            newest[HISTORY_LIMIT - 1].support_code.as_deref(),
+            Some("25")
+        );
     }
 }
