@@ -439,7 +439,8 @@ mod tests {
         assert_eq!(split_id(113), (13, true));
         assert_eq!(split_id(127), (27, true));
         assert_eq!(split_id(128), (28, true));
-        for id in [13, 100, 104, 109, 129, 201, i32::MIN, i32::MAX] {
+        assert_eq!(split_id(129), (29, true));
+        for id in [13, 100, 104, 109, 130, 201, i32::MIN, i32::MAX] {
             assert_eq!(split_id(id), (id, false), "{id}");
         }
     }
