@@ -434,3 +434,40 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
         "env_one"
     );
 }
+
+#[tokio::test]
+async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
+    let p = platform();
+    let store = Recording::default();
+    let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Ana"));
+    cfg.configure_unattended(&unattended("Produção Nova", None))
+        .await
+        .unwrap();
+    let kept = cfg.credentials().unwrap().unwrap();
+    p.fail_next(
+        Operation::Issue,
+        PlatformError::Api {
+            status: 403,
+            code: ErrorCode::Forbidden,
+            detail: None,
+            request_id: None,
+        },
+    );
+    assert!(cfg.rotate_credentials().await.is_err());
+    let saves = store.saves();
+    let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
+    let saved = saves[at].as_ref().unwrap();
+    assert!(matches!(
+        saved.last_task,
+        Some(TaskRecord {
+            outcome: TaskOutcome::Failed { .. },
+            ..
+        })
+    ));
+    assert_eq!(saved.credentials.as_ref().unwrap().client_id, kept.client_id);
+    let failed = &cfg.history().unwrap()[0];
+    assert_eq!(failed.event, HistoryEvent::TaskFailed);
+    assert_eq!(failed.code.as_ref().map(FailureCode::as_str), Some("forbidden"));
+    assert_eq!(failed.actor.name().unwrap().as_str(), "Ana");
+    assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
+}
