@@ -222,8 +222,9 @@ impl Configurator {
     /// Forgets the local binding and credentials (for when the platform no
     /// longer knows them). Nothing is sent anywhere. The binding history is
     /// kept: what remains stored is the installation's id, name and history,
-    /// with a `forgotten` entry (a state that holds nothing else is left
-    /// as it is).
+    /// with a `forgotten` entry. A state that holds nothing but its history
+    /// already is left as it is; one that holds nothing at all (nor a
+    /// history) is removed, as before the history existed.
     pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
         let lock = self
             .inner
