@@ -147,6 +147,12 @@ pub struct Cli {
     /// Add the technical detail (in English) to error messages.
     #[arg(long, short = 'v', global = true)]
     pub verbose: bool,
+
+    /// The administrator's name, recorded in the binding history with the
+    /// changes this run makes (the wizard, --unattended, rotate, unbind,
+    /// forget).
+    #[arg(long, value_name = "NAME", global = true, value_parser = non_empty)]
+    pub admin: Option<String>,
 }
 
 /// Refuses an empty value, like every missing value (exit 2).
@@ -230,6 +236,13 @@ pub enum Command {
     },
     /// Forgets the local state only (the platform keeps the binding).
     Forget,
+    /// The binding history, newest first (local only; never writes, never
+    /// a secret): a table, or JSON with --json.
+    History {
+        /// JSON instead of the table (the entries as the library gives them).
+        #[arg(long)]
+        json: bool,
+    },
     /// Prints this installation's access token (a bearer token for the
     /// platform) and nothing else on stdout, for scripts. Exit 0 printed,
     /// 3 not configured or credentials refused, 4 platform error.

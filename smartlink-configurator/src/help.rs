@@ -70,6 +70,7 @@ pub const ARGS: &[&str] = &[
     "create",
     "confirm",
     "verbose",
+    "admin",
 ];
 
 fn template(loc: Locale) -> String {
@@ -171,6 +172,12 @@ pub fn command(loc: Locale) -> clap::Command {
                 };
                 return s.mut_arg(arg, |a| {
                     a.help(text(loc, key).to_owned())
+                        .help_heading(text(loc, "help.options").to_owned())
+                });
+            }
+            if name == "history" {
+                return s.mut_arg("json", |a| {
+                    a.help(text(loc, "help.arg.history_json").to_owned())
                         .help_heading(text(loc, "help.options").to_owned())
                 });
             }

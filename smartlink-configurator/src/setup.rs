@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::messages::{Locale, kind_label, line_label};
 use smartlink_core::{
-    Configurator, ErpLine, HttpPlatform, HttpPlatformConfig, IdentityComponents, InstallationId,
-    InstallationSpec, Platform, ValidationError,
+    AdministratorName, Configurator, ErpLine, HttpPlatform, HttpPlatformConfig, IdentityComponents,
+    InstallationId, InstallationSpec, Platform, ValidationError,
 };
 use smartlink_core::{LocalState, StateStore};
 use smartlink_sandbox::{InMemoryPlatform, Seed};
@@ -176,9 +176,12 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
     )
     .map_err(|e| invalid(locale, "--installation-name", &e))?;
 
-    let status_only = matches!(cli.command, Some(Command::Status));
+    let status_only = matches!(cli.command, Some(Command::Status | Command::History { .. }));
     // Local only: no platform is reached.
-    let offline = matches!(cli.command, Some(Command::Status | Command::Forget));
+    let offline = matches!(
+        cli.command,
+        Some(Command::Status | Command::Forget | Command::History { .. })
+    );
 
     // The state store.
     let store = crate::store::open(&cli, locale, &spec)?;
@@ -242,6 +245,12 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         (http.clone() as Arc<dyn Platform>, Some(http), Some(url))
     };
 
+    let admin = cli
+        .admin
+        .as_deref()
+        .map(AdministratorName::new)
+        .transpose()
+        .map_err(|e| invalid(locale, "--admin", &e))?;
     let cfg = Configurator::builder(spec.clone(), platform, store.clone())
         .bind_only_candidate(!cli.no_single_candidate)
         .build()
@@ -254,7 +263,8 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
                 ),
                 exit::INTERNAL,
             )
-        })?;
+        })?
+        .with_administrator(admin);
     let plain = cli.plain || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal();
     let ctx = Ctx {
         locale,

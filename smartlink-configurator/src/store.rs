@@ -154,7 +154,7 @@ pub struct Store {
 /// Opens the store the command line asks for, for the installation `spec`.
 pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store, SetupError> {
     let embedded = cli.platform_url.is_none();
-    let status_only = matches!(cli.command, Some(Command::Status));
+    let status_only = matches!(cli.command, Some(Command::Status | Command::History { .. }));
     let mut state_problem = None;
     let mut temp: Option<tempfile::TempDir> = None;
     let keyed = matches!(cli.state, Some(StateArg::File(_) | StateArg::Postgres(_)));

@@ -579,8 +579,22 @@ fn forget_is_local_only_and_the_repair_brings_it_back() {
         out.stdout.contains("O estado local foi esquecido."),
         "{out:?}"
     );
-    assert!(!w.state().exists());
+    // What remains is the binding history: no binding, no secret.
+    let kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.state()).unwrap()).unwrap();
+    let kept = kept.get("state").unwrap_or(&kept);
+    assert!(
+        kept["credentials"].is_null() && kept["binding"].is_null(),
+        "{kept}"
+    );
+    assert!(
+        kept["history"].as_array().is_some_and(|h| !h.is_empty()),
+        "{kept}"
+    );
     assert_eq!(w.run(&["status"], "").code, 3);
+    // Nothing more to forget.
+    let out = w.run(&["forget"], "");
+    assert!(out.stdout.contains("nada a esquecer"), "{out:?}");
     // The platform kept the binding: the unattended repair needs no target.
     let repair = w.run(&["--unattended"], "");
     assert_eq!(repair.code, 0, "{repair:?}");
@@ -673,4 +687,82 @@ fn an_unattended_overwrite_says_who_lost_access() {
     );
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stdout.contains("perdeu o acesso"), "{out:?}");
+}
+
+// ---------------------------------------------------------------- history
+
+#[test]
+fn history_is_a_table_for_people_and_json_for_scripts_without_a_secret() {
+    let w = World::new();
+    let out = w.run(&["history", "--locale", "en"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("No change recorded"), "{out:?}");
+
+    let mut bind: Vec<&str> = support::BIND_MATRIZ_SP.to_vec();
+    bind.extend(["--admin", " Maria Souza "]);
+    assert_eq!(w.run(&bind, "").code, 0);
+    assert_eq!(w.run(&["rotate", "--admin", "João"], "").code, 0);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.state()).unwrap()).unwrap();
+    let stored = stored.get("state").unwrap_or(&stored).clone();
+    let secret = stored["credentials"]["client_secret"]
+        .as_str()
+        .expect("a secret in clear (no seal key)")
+        .to_owned();
+    assert_eq!(w.run(&["forget"], "").code, 0);
+
+    let table = w.run(&["history", "--locale", "en"], "");
+    assert_eq!(table.code, 0, "{table:?}");
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert!(lines[0].contains("3 of at most 200 entries"), "{table:?}");
+    let header = lines
+        .iter()
+        .position(|l| l.starts_with("When (UTC)"))
+        .unwrap();
+    for column in [
+        "Change",
+        "By",
+        "Machine (process)",
+        "Environment",
+        "Details",
+    ] {
+        assert!(lines[header].contains(column), "{column}: {table:?}");
+    }
+    let rows = &lines[header + 2..];
+    assert_eq!(rows.len(), 3, "{table:?}");
+    assert!(rows[0].contains("local state forgotten") && rows[0].contains("(no name)"));
+    assert!(rows[1].contains("credentials rotated") && rows[1].contains("João"));
+    assert!(rows[2].contains("first binding") && rows[2].contains("Maria Souza"));
+    assert!(rows[2].contains("Produção Nova") && rows[2].contains("support "));
+    assert!(!table.stdout.contains(&secret));
+
+    let pt = w.run(&["history"], "");
+    assert!(
+        pt.stdout.contains("Quando (UTC)") && pt.stdout.contains("primeiro vínculo"),
+        "{pt:?}"
+    );
+    let es = w.run(&["history", "--locale", "es"], "");
+    assert!(
+        es.stdout.contains("Cuándo (UTC)") && es.stdout.contains("primer vínculo"),
+        "{es:?}"
+    );
+
+    let json = w.run(&["history", "--json"], "");
+    assert_eq!(json.code, 0, "{json:?}");
+    assert!(!json.stdout.contains(&secret));
+    let entries: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let entries = entries.as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["event"], "forgotten");
+    assert_eq!(entries[0]["actor"]["by"], "unnamed");
+    assert_eq!(entries[1]["event"], "rotated");
+    assert_eq!(entries[2]["event"], "first_binding");
+    assert_eq!(entries[2]["actor"]["name"], "Maria Souza");
+    assert_eq!(entries[2]["environment_name"], "Produção Nova");
+    assert_eq!(entries[2]["installation_name"], "Matriz SP");
+
+    // An invalid name is a usage error, before anything is done.
+    let out = w.run(&["rotate", "--admin", "a\u{7}b"], "");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("--admin"), "{out:?}");
 }

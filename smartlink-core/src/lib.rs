@@ -74,6 +74,10 @@ pub use platform::{
 };
 // Local state.
 pub use state::file::{FileStoreOptions, Inspection};
+/// The binding history kept with the state.
+pub use state::history::{
+    Actor, AdministratorName, HISTORY_LIMIT, HistoryEntry, HistoryEvent, ReplacedInstallation,
+};
 /// The PostgreSQL connection and table (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub use state::postgres::{

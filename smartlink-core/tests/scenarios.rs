@@ -888,7 +888,10 @@ async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
     p.fail_after_next(Operation::Unbind, connection_lost("reset"));
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
-    assert!(store.load().unwrap().is_none());
+    // Forgotten, the history kept.
+    let kept = store.load().unwrap().unwrap();
+    assert!(kept.is_forgotten());
+    assert_eq!(kept.history.last().unwrap().event, HistoryEvent::Unbound);
     assert!(
         p.live_credentials(&InstallationId::new("new-inst").unwrap())
             .is_none()

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::messages::{self, Locale, text};
 use smartlink_core::wizard::{Action, Screen};
-use smartlink_core::{AccessToken, EnsureOutcome};
+use smartlink_core::{AccessToken, AdministratorName, Configurator, EnsureOutcome, HISTORY_LIMIT};
 use smartlink_core::{ConfiguratorError, UnattendedRequest};
 
 use crate::de::from_value_named;
@@ -64,7 +64,7 @@ pub static OPERATIONS: &[Operation] = &[
     op("needs_configuration", 11, &[], needs_configuration),
     op("ensure_configured", 12, &[], ensure_configured),
     op("screen", 13, &[], screen),
-    op("apply", 14, &["action"], apply),
+    op("apply", 14, &["action", "administrator"], apply),
     op("task_status", 15, &[], task_status),
     op("wait_task", 16, &["timeout_ms"], wait_task),
     secret(op("credentials", 17, &[], credentials)),
@@ -72,18 +72,29 @@ pub static OPERATIONS: &[Operation] = &[
     op(
         "configure_unattended",
         19,
-        &["target", "installation_name", "confirm"],
+        &["target", "installation_name", "confirm", "administrator"],
         configure_unattended,
     ),
-    op("forget_local", 20, &[], forget_local),
-    op("unbind", 21, &[], unbind),
-    op("rotate_credentials", 22, &[], rotate_credentials),
+    op("forget_local", 20, &["administrator"], forget_local),
+    op("unbind", 21, &["administrator"], unbind),
+    op(
+        "rotate_credentials",
+        22,
+        &["administrator"],
+        rotate_credentials,
+    ),
     op("messages", 23, &["locale"], messages),
     op("cancel", 24, &[], cancel),
     secret(op("access_token", 25, &[], access_token)),
     op("invalidate_token", 26, &["access_token"], invalidate_token),
     op("whoami", 27, &[], whoami),
-    op("reverify_credentials", 28, &[], reverify_credentials),
+    op(
+        "reverify_credentials",
+        28,
+        &["administrator"],
+        reverify_credentials,
+    ),
+    op("history", 29, &["offset", "limit"], history),
 ];
 
 const fn op(
@@ -195,6 +206,32 @@ fn one(key: &str, value: Value) -> Map<String, Value> {
     out
 }
 
+/// The configurator acting for the request's `administrator` (a name, or
+/// `null`/absent for none): the binding history records the change as
+/// theirs. The name applies to this call only.
+fn acting(r: &Request<'_>) -> Result<Configurator, Failure> {
+    let name = match r.fields.get("administrator") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(
+            AdministratorName::new(name)
+                .map_err(|e| plain(invalid_request(format!("`administrator`: {e}"))))?,
+        ),
+        Some(_) => {
+            return Err(plain(invalid_request(
+                "`administrator` must be a string (the administrator's name) or null",
+            )));
+        }
+    };
+    Ok(r.handle.configurator().with_administrator(name))
+}
+
+/// The request's fields without `administrator` (read by [`acting`]).
+fn without_administrator(r: &Request<'_>) -> Map<String, Value> {
+    let mut fields = r.fields.clone();
+    fields.remove("administrator");
+    fields
+}
+
 fn version(_: &Request<'_>) -> Answer {
     let mut out = Map::new();
     out.insert("version".into(), json!(crate::version::SMARTLINK_VERSION));
@@ -263,7 +300,7 @@ pub fn screen_response(out: &mut Map<String, Value>, screen: &Screen, locale: Lo
 }
 
 fn apply(r: &Request<'_>) -> Answer {
-    let cfg = r.handle.configurator();
+    let cfg = &acting(r)?;
     let locale = r.handle.locale();
     let action: Action = r
         .fields
@@ -346,14 +383,12 @@ fn status(r: &Request<'_>) -> Answer {
 }
 
 fn configure_unattended(r: &Request<'_>) -> Answer {
-    let request: UnattendedRequest = from_value_named(Value::Object(r.fields.clone()))
+    let cfg = acting(r)?;
+    let request: UnattendedRequest = from_value_named(Value::Object(without_administrator(r)))
         .map_err(|e| plain(invalid_request(format!("configure_unattended: {e}"))))?;
     let outcome = r
         .handle
-        .block_on(
-            r.deadline,
-            r.handle.configurator().configure_unattended(&request),
-        )
+        .block_on(r.deadline, cfg.configure_unattended(&request))
         .map_err(plain)?
         .map_err(|e| plain(FfiError::from(e)))?;
     let mut out = one("task", json!(outcome.status));
@@ -363,8 +398,7 @@ fn configure_unattended(r: &Request<'_>) -> Answer {
 }
 
 fn forget_local(r: &Request<'_>) -> Answer {
-    r.handle
-        .configurator()
+    acting(r)?
         .forget_local()
         .map_err(|e| plain(FfiError::from(e)))?;
     Ok(Map::new())
@@ -372,7 +406,7 @@ fn forget_local(r: &Request<'_>) -> Answer {
 
 fn unbind(r: &Request<'_>) -> Answer {
     r.handle
-        .block_on(r.deadline, r.handle.configurator().unbind())
+        .block_on(r.deadline, acting(r)?.unbind())
         .map_err(plain)?
         .map_err(|e| plain(FfiError::from(e)))?;
     Ok(Map::new())
@@ -383,7 +417,7 @@ fn rotate_credentials(r: &Request<'_>) -> Answer {
     // the one operation that hands it out.
     let creds = r
         .handle
-        .block_on(r.deadline, r.handle.configurator().rotate_credentials())
+        .block_on(r.deadline, acting(r)?.rotate_credentials())
         .map_err(plain)?
         .map_err(|e| plain(FfiError::from(e)))?;
     let mut out = one("client_id", json!(creds.client_id.as_str()));
@@ -477,7 +511,7 @@ fn whoami(r: &Request<'_>) -> Answer {
 fn reverify_credentials(r: &Request<'_>) -> Answer {
     let check = r
         .handle
-        .block_on(r.deadline, r.handle.configurator().reverify_credentials())
+        .block_on(r.deadline, acting(r)?.reverify_credentials())
         .map_err(plain)?
         .map_err(|e| plain(FfiError::from(e)))?;
     Ok(one(
@@ -489,6 +523,45 @@ fn reverify_credentials(r: &Request<'_>) -> Answer {
             "elapsed_ms": u64::try_from(check.elapsed.as_millis()).unwrap_or(u64::MAX),
         }),
     ))
+}
+
+/// The binding history, newest first, one page: `offset` (default 0) and
+/// `limit` (1 to the history's bound, default 50).
+fn history(r: &Request<'_>) -> Answer {
+    let number =
+        |key: &str, default: u64, range: std::ops::RangeInclusive<u64>| match r.fields.get(key) {
+            None | Some(Value::Null) => Ok(default),
+            Some(v) => v.as_u64().filter(|n| range.contains(n)).ok_or_else(|| {
+                plain(invalid_request(format!(
+                    "`{key}` must be an integer from {} to {}",
+                    range.start(),
+                    range.end()
+                )))
+            }),
+        };
+    let bound = HISTORY_LIMIT as u64;
+    let offset = number("offset", 0, 0..=bound)? as usize;
+    let limit = number("limit", 50, 1..=bound)? as usize;
+    let entries = r
+        .handle
+        .configurator()
+        .history()
+        .map_err(|e| plain(FfiError::from(ConfiguratorError::State(e))))?;
+    let total = entries.len();
+    let page: Vec<_> = entries.into_iter().skip(offset).take(limit).collect();
+    let next = offset + page.len();
+    let mut out = one("history", json!(page));
+    out.insert("total".into(), json!(total));
+    out.insert("offset".into(), json!(offset));
+    out.insert(
+        "next_offset".into(),
+        if next < total {
+            json!(next)
+        } else {
+            Value::Null
+        },
+    );
+    Ok(out)
 }
 
 #[cfg(test)]

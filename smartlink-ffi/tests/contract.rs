@@ -427,6 +427,64 @@ fn every_json_operation_answers() {
 }
 
 #[test]
+fn the_history_is_read_in_pages_newest_first_with_the_administrator() {
+    let sb = common::sandbox();
+    let h = new_handle(&memory_config(&sb.url()));
+    let r = call(&h, r#"{"op":"history"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    assert_eq!(r["total"], 0);
+    assert_eq!(r["history"], serde_json::json!([]));
+    let r = call(
+        &h,
+        r#"{"op":"configure_unattended","target":{"mode":"environment","name":"Produção Nova"},"installation_name":"Contract","administrator":" Maria Souza "}"#,
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    for _ in 0..4 {
+        let r = call(&h, r#"{"op":"rotate_credentials","administrator":"João"}"#);
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    let r = call(&h, r#"{"op":"forget_local"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    // Six entries: forgotten, four rotations, the first binding.
+    let page = call(&h, r#"{"op":"history","limit":2}"#);
+    assert_eq!(page["total"], 6, "{page}");
+    assert_eq!(page["offset"], 0);
+    assert_eq!(page["next_offset"], 2);
+    let entries = page["history"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["event"], "forgotten");
+    assert_eq!(entries[0]["actor"], serde_json::json!({"by": "unnamed"}));
+    assert_eq!(entries[1]["event"], "rotated");
+    assert_eq!(
+        entries[1]["actor"],
+        serde_json::json!({"by": "administrator", "name": "João"})
+    );
+    let last = call(&h, r#"{"op":"history","offset":4,"limit":2}"#);
+    assert_eq!(last["next_offset"], serde_json::Value::Null, "{last}");
+    let entries = last["history"].as_array().unwrap();
+    assert_eq!(entries[1]["event"], "first_binding");
+    assert_eq!(entries[1]["actor"]["name"], "Maria Souza");
+    assert_eq!(entries[1]["installation_id"], "contract-01");
+    assert_eq!(entries[1]["environment_name"], "Produção Nova");
+    assert!(entries[1]["machine"].is_string() && entries[1]["process"].is_string());
+    let past = call(&h, r#"{"op":"history","offset":6}"#);
+    assert_eq!(past["history"], serde_json::json!([]));
+    // Bounded and checked.
+    for bad in [
+        r#"{"op":"history","limit":0}"#,
+        r#"{"op":"history","limit":201}"#,
+        r#"{"op":"history","offset":-1}"#,
+        r#"{"op":"history","page":1}"#,
+        r#"{"op":"unbind","administrator":""}"#,
+        r#"{"op":"unbind","administrator":7}"#,
+    ] {
+        let r = call(&h, bad);
+        assert_eq!(r["ok"], false, "{bad}: {r}");
+        assert_eq!(r["error"]["kind"], "invalid_request", "{bad}: {r}");
+    }
+}
+
+#[test]
 fn a_deadline_and_a_cancel_end_a_stalled_call() {
     // A listener that accepts and never answers, and says when it accepted.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

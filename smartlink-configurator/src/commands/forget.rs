@@ -10,7 +10,9 @@ use crate::setup::Ctx;
 /// unattended repair (`--unattended` alone) obtains credentials again.
 pub fn forget(ctx: &Ctx) -> u8 {
     let loc = ctx.locale;
-    let had = ctx.own_state().is_some();
+    // A state that holds only the history (after an unbind or a forget)
+    // has nothing left to forget.
+    let had = ctx.own_state().is_some_and(|s| !s.is_forgotten());
     match ctx.cfg.forget_local() {
         Ok(()) if had => {
             outln!("{}", text(loc, "cli.forgotten"));

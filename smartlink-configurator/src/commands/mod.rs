@@ -3,6 +3,7 @@
 
 mod check;
 mod forget;
+mod history;
 mod rotate;
 pub mod seal;
 pub mod status;
@@ -32,6 +33,7 @@ pub async fn run(ctx: &Ctx) -> u8 {
         Some(Command::Rotate) => rotate::rotate(ctx).await,
         Some(Command::Unbind { confirm }) => unbind::unbind(ctx, confirm.as_deref()).await,
         Some(Command::Forget) => forget::forget(ctx),
+        Some(Command::History { json }) => history::history(ctx, *json),
         Some(Command::Token) => token::token(ctx).await,
         Some(Command::Web(args)) => crate::web::run(ctx, args).await,
         // Run before the setup (`seal::early`); never reached.

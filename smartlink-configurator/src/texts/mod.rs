@@ -12,6 +12,7 @@
 
 mod diagnostics;
 mod help;
+mod history;
 mod seal;
 mod situation;
 mod store;
@@ -32,6 +33,7 @@ static AREAS: &[&[Entry]] = &[
     web::WEB,
     seal::SEAL,
     store::STORE,
+    history::HISTORY,
 ];
 
 /// Every entry of the terminal's catalogue.
@@ -169,6 +171,14 @@ mod tests {
         );
         for key in &made {
             assert!(exists(key), "{key} has no text");
+        }
+    }
+
+    #[test]
+    fn every_history_event_has_its_text() {
+        for event in smartlink_core::HistoryEvent::ALL {
+            let key = format!("history.event.{}", event.as_str());
+            assert!(entries().any(|(k, ..)| *k == key), "{key} has no text");
         }
     }
 

@@ -86,6 +86,12 @@ impl Configurator {
                 name: env.name.clone(),
                 kind: env.kind,
             },
+            change: if only_candidate.is_some() {
+                PlannedChange::FirstBinding
+            } else {
+                PlannedChange::Regenerate
+            },
+            actor: Actor::Transparent,
         };
         match self.run_task(guard, request).await? {
             TaskStatus::Succeeded {
@@ -176,6 +182,20 @@ impl Configurator {
             outcome: outcome.clone(),
             finished_at: Utc::now(),
         });
+        let mut entry = self
+            .history_entry(
+                match &obtained {
+                    Ok(_) => HistoryEvent::Rotated,
+                    Err(_) => HistoryEvent::TaskFailed,
+                },
+                self.actor(),
+                &state,
+            )
+            .support(task_id.to_string());
+        if let TaskOutcome::Failed { code, .. } = &outcome {
+            entry.code = Some(code.clone());
+        }
+        state.record(entry);
         let saved = self.save_state(&guard, &state).await;
         drop(guard);
         self.invalidate_gate();
@@ -200,7 +220,11 @@ impl Configurator {
     }
 
     /// Forgets the local binding and credentials (for when the platform no
-    /// longer knows them). Nothing is sent anywhere.
+    /// longer knows them). Nothing is sent anywhere. The binding history is
+    /// kept: what remains stored is the installation's id, name and history,
+    /// with a `forgotten` entry. A state that holds nothing but its history
+    /// already is left as it is; one that holds nothing at all (nor a
+    /// history) is removed, as before the history existed.
     pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
         let lock = self
             .inner
@@ -208,12 +232,32 @@ impl Configurator {
             .try_lock()?
             .ok_or(ConfiguratorError::Busy)?;
         let held = self.hold(lock);
-        let cleared = self.inner.store.clear_fenced(held.lock());
+        let own = self.own_state()?;
+        let cleared = match own {
+            // Forgotten already: the history stays as it is.
+            Some(state) if state.is_forgotten() && !state.history.is_empty() => return Ok(()),
+            Some(state) if !state.is_forgotten() => {
+                let mut kept = state.forgotten();
+                let entry = self.history_entry(HistoryEvent::Forgotten, self.actor(), &state);
+                kept.record(entry);
+                let saved = self.inner.store.save_fenced(held.lock(), &kept);
+                if saved.is_ok() {
+                    self.wrote(Some(&kept));
+                }
+                saved
+            }
+            _ => {
+                let cleared = self.inner.store.clear_fenced(held.lock());
+                if cleared.is_ok() {
+                    self.wrote(None);
+                }
+                cleared
+            }
+        };
         if let Err(e @ (StateError::LeaseLost { .. } | StateError::Conflict { .. })) = &cleared {
             tracing::warn!(error = %e, "forgetting the state was refused: another holder wrote it");
         }
         cleared?;
-        self.wrote(None);
         drop(held);
         self.invalidate_gate();
         self.state_replaced();
@@ -251,7 +295,7 @@ impl Configurator {
                 if !had_local && !attempt_made {
                     return Err(ConfiguratorError::NotConfigured);
                 }
-                self.clear_state(&_guard).await?;
+                self.forget_after_unbind(&_guard, None).await?;
                 self.invalidate_gate();
                 return Ok(());
             };
@@ -263,7 +307,7 @@ impl Configurator {
             };
             match self.inner.platform.unbind(&request).await {
                 Ok(()) => {
-                    self.clear_state(&_guard).await?;
+                    self.forget_after_unbind(&_guard, Some(bound)).await?;
                     self.invalidate_gate();
                     return Ok(());
                 }
@@ -277,5 +321,24 @@ impl Configurator {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// After an unbind: the binding and credentials are forgotten, the
+    /// history kept with an `unbound` entry, in one save. `environment`:
+    /// the environment the platform unbound (`None` when the platform had
+    /// no binding left to remove).
+    async fn forget_after_unbind(
+        &self,
+        held: &Held,
+        environment: Option<&Environment>,
+    ) -> Result<(), StateError> {
+        let state = self.own_or_new_state_async().await?;
+        let mut kept = state.forgotten();
+        let mut entry = self.history_entry(HistoryEvent::Unbound, self.actor(), &state);
+        if let Some(env) = environment {
+            entry = entry.environment(Some(env.id.clone()), Some(env.name.clone()));
+        }
+        kept.record(entry);
+        self.save_state(held, &kept).await
     }
 }

@@ -28,6 +28,7 @@ use crate::platform::{
 };
 pub use crate::rules::DecisionError;
 use crate::rules::{Choice, Classification, Scenario, classify};
+use crate::state::history::{Actor, AdministratorName, HistoryEntry, HistoryEvent, PlannedChange};
 use crate::state::{
     LocalBinding, LocalState, PendingTask, PlanTarget, StateError, StateLock, StateStore,
     TaskOutcome, TaskRecord,
@@ -121,6 +122,9 @@ struct SharedGate {
 #[derive(Clone)]
 pub struct Configurator {
     inner: Arc<Inner>,
+    /// The administrator this handle acts for (see
+    /// [`Configurator::with_administrator`]): per handle, not shared.
+    administrator: Option<AdministratorName>,
 }
 
 impl std::fmt::Debug for Configurator {
@@ -282,6 +286,7 @@ impl Configurator {
                 shared_gate,
                 decided_on: Mutex::new(None),
             }),
+            administrator: None,
         };
         if let Some(every) = refresh_every {
             this.inner
@@ -294,6 +299,77 @@ impl Configurator {
     /// The installation as the host described it.
     pub fn installation(&self) -> &InstallationSpec {
         &self.inner.spec
+    }
+
+    /// The same configurator, acting for the administrator `name`: the
+    /// binding history records the changes made through the returned
+    /// handle (the wizard's actions, [`Configurator::configure_unattended`],
+    /// [`Configurator::rotate_credentials`], [`Configurator::unbind`],
+    /// [`Configurator::forget_local`],
+    /// [`Configurator::reverify_credentials`]) as made by them. `None`:
+    /// no name ([`Actor::Unnamed`]). Cheap (a clone); the name belongs to
+    /// the returned handle only, so two administrators may act through two
+    /// handles of one configurator at once. A wizard task records the name
+    /// of the handle that started it. The transparent paths
+    /// ([`Configurator::ensure_configured`], the rotation before expiry, a
+    /// refusal seen by the token endpoint) are always recorded as
+    /// [`Actor::Transparent`].
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use smartlink_core::*;
+    /// # use smartlink_sandbox::InMemoryPlatform;
+    /// # let rt = tokio::runtime::Runtime::new().unwrap();
+    /// # let _g = rt.enter();
+    /// # let spec = InstallationSpec::parse("erp-01", "rm", "production", None).unwrap();
+    /// # let cfg = Configurator::new(spec, Arc::new(InMemoryPlatform::new()), Arc::new(MemoryStateStore::new())).unwrap();
+    /// let maria = cfg.with_administrator(Some(AdministratorName::new("Maria Souza").unwrap()));
+    /// assert_eq!(maria.administrator().unwrap().as_str(), "Maria Souza");
+    /// assert!(cfg.administrator().is_none());
+    /// ```
+    pub fn with_administrator(&self, name: Option<AdministratorName>) -> Self {
+        Self {
+            inner: self.inner.clone(),
+            administrator: name,
+        }
+    }
+
+    /// The administrator this handle acts for.
+    pub fn administrator(&self) -> Option<&AdministratorName> {
+        self.administrator.as_ref()
+    }
+
+    fn actor(&self) -> Actor {
+        Actor::of(self.administrator.clone())
+    }
+
+    /// The binding history of this installation, newest first: at most
+    /// [`crate::HISTORY_LIMIT`] entries, read from the state (so every
+    /// machine sharing the state sees the same). Empty when there is no
+    /// state, or when the stored state belongs to another installation.
+    /// No entry holds a secret.
+    pub fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        Ok(self
+            .own_state()?
+            .map(|s| s.history_newest_first())
+            .unwrap_or_default())
+    }
+
+    /// An entry about this installation made now by this process.
+    fn history_entry(&self, event: HistoryEvent, actor: Actor, state: &LocalState) -> HistoryEntry {
+        HistoryEntry::now(
+            event,
+            actor,
+            self.inner.spec.id.clone(),
+            state
+                .installation_name
+                .clone()
+                .or_else(|| self.inner.spec.name.clone()),
+        )
+        .environment(
+            state.binding.as_ref().map(|b| b.environment_id.clone()),
+            state.binding.as_ref().map(|b| b.environment_name.clone()),
+        )
     }
 
     /// The login gate: whether the configurator must be shown (or the
@@ -525,20 +601,6 @@ impl Configurator {
         self.note_fenced(held, &result);
         if result.is_ok() {
             self.wrote(Some(&written));
-        }
-        result
-    }
-
-    async fn clear_state(&self, held: &Held) -> Result<(), StateError> {
-        held.check()?;
-        let store = self.inner.store.clone();
-        let shared = held.shared();
-        let result = self
-            .blocking(move || store.clear_fenced(shared.lock_ref()))
-            .await;
-        self.note_fenced(held, &result);
-        if result.is_ok() {
-            self.wrote(None);
         }
         result
     }
@@ -806,7 +868,10 @@ async fn refresh_gate(inner: std::sync::Weak<Inner>, every: Duration) {
         let Some(strong) = inner.upgrade() else {
             return;
         };
-        let this = Configurator { inner: strong };
+        let this = Configurator {
+            inner: strong,
+            administrator: None,
+        };
         let done = tokio::task::spawn_blocking(move || this.refresh_shared_gate()).await;
         if done.is_err() {
             return;

@@ -6,8 +6,9 @@
 use super::*;
 
 impl Configurator {
-    pub(super) fn start_task(&self, request: TaskRequest) {
+    pub(super) fn start_task(&self, mut request: TaskRequest) {
         let task_id = request.task_id;
+        request.actor = self.actor();
         self.inner
             .status
             .send_replace(TaskStatus::Pending { task_id });
@@ -176,6 +177,7 @@ impl Configurator {
                     // the state back as it was.
                     if let Ok(mut state) = self.own_or_new_state_async().await {
                         state.pending = None;
+                        state.record(self.failure_entry(&request, &state, &code));
                         if let Err(save) = self.save_state(&guard, &state).await {
                             tracing::error!(%task_id, error = %save, "could not restore the state");
                         }
@@ -204,6 +206,7 @@ impl Configurator {
                         },
                         finished_at: Utc::now(),
                     });
+                    state.record(self.failure_entry(&request, &state, &code));
                     if let Err(save) = self.save_state(&guard, &state).await {
                         tracing::error!(%task_id, error = %save, "could not record the task's failure");
                     }
@@ -229,6 +232,29 @@ impl Configurator {
                 })
             }
         }
+    }
+
+    /// The history's record of a failed task: its code, support id and
+    /// target (the detail text stays out: it may quote a server's answer).
+    fn failure_entry(
+        &self,
+        request: &TaskRequest,
+        state: &LocalState,
+        code: &FailureCode,
+    ) -> HistoryEntry {
+        let (id, name) = match &request.target {
+            TaskTarget::Existing { target, name, .. } => {
+                (Some(target.environment_id().clone()), Some(name.clone()))
+            }
+            TaskTarget::Create { name } => (None, Some(name.clone())),
+        };
+        let mut entry = self
+            .history_entry(HistoryEvent::TaskFailed, request.actor.clone(), state)
+            .environment(id, name)
+            .support(request.task_id.to_string());
+        entry.installation_name = Some(request.name.clone());
+        entry.code = Some(code.clone());
+        entry
     }
 
     pub(super) fn own_or_new_state(&self) -> Result<LocalState, StateError> {
@@ -336,6 +362,13 @@ impl Configurator {
         });
         state.installation_name = Some(installation.name.clone());
         state.pending = None;
+        let mut entry = self
+            .history_entry(request.change.event(), request.actor.clone(), &state)
+            .support(task_id.to_string());
+        if let PlannedChange::Replace(replaced) = &request.change {
+            entry.replaced = Some(replaced.clone());
+        }
+        state.record(entry);
         state.last_task = Some(TaskRecord {
             task_id,
             outcome: TaskOutcome::Succeeded {

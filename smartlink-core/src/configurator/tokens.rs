@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::{Configurator, EnsureOutcome};
 use crate::credentials::{ClientId, Credentials};
 use crate::platform::{ErrorCode, IdempotencyKey, IssueCredentials, PlatformError, WhoAmI};
+use crate::state::history::{Actor, HistoryEvent};
 use crate::state::{LocalState, Revocation, TaskOutcome, TaskRecord};
 use crate::token::{
     AccessToken, Flight, FlightOutcome, FlightReceiver, Lookup, TokenError, duration_ms,
@@ -368,7 +369,8 @@ impl Configurator {
                 Ok(grant) => {
                     let (token, lifetime) = grant_token(grant, started);
                     let generation = if retrying_refused {
-                        self.refusal_lifted(&credentials).await?
+                        self.refusal_lifted(&credentials, Actor::Transparent)
+                            .await?
                     } else {
                         None
                     };
@@ -412,7 +414,11 @@ impl Configurator {
     /// refused: clears the mark (under the state lock, unless other
     /// credentials were stored meanwhile) and reopens the gate. Returns the
     /// generation the token may be published in.
-    async fn refusal_lifted(&self, credentials: &Credentials) -> Result<Option<u64>, TokenError> {
+    async fn refusal_lifted(
+        &self,
+        credentials: &Credentials,
+        actor: Actor,
+    ) -> Result<Option<u64>, TokenError> {
         let guard = self
             .acquire_lock(None)
             .await
@@ -431,6 +437,8 @@ impl Configurator {
             return Ok(None);
         }
         state.revocation = None;
+        let entry = self.history_entry(HistoryEvent::RevocationLifted, actor, &state);
+        state.record(entry);
         self.save_state(&guard, &state)
             .await
             .map_err(|e| TokenError::State(e.to_string()))?;
@@ -482,7 +490,7 @@ impl Configurator {
                             .is_some_and(|c| c.same_as(&credentials))
                     });
                 let generation = if was_refused {
-                    self.refusal_lifted(&credentials).await?
+                    self.refusal_lifted(&credentials, self.actor()).await?
                 } else {
                     None
                 };
@@ -593,6 +601,10 @@ impl Configurator {
         // a wrong token URL or authentication method, not from the platform
         // revoking them (see `Revocation`).
         state.revocation = Some(revocation.clone());
+        let mut entry =
+            self.history_entry(HistoryEvent::RevocationSeen, Actor::Transparent, &state);
+        entry.support_code = revocation.request_id.clone();
+        state.record(entry);
         self.save_state(&guard, &state)
             .await
             .map_err(|e| TokenError::State(e.to_string()))?;
@@ -674,6 +686,10 @@ impl Configurator {
         let task_id = Uuid::new_v4();
         state.credentials = Some(credentials.clone());
         state.revocation = None;
+        let entry = self
+            .history_entry(HistoryEvent::Rotated, Actor::Transparent, &state)
+            .support(task_id.to_string());
+        state.record(entry);
         state.last_task = Some(TaskRecord {
             task_id,
             outcome: TaskOutcome::Succeeded {

@@ -156,6 +156,10 @@ impl Configurator {
             .as_ref()
             .is_some_and(|p| same_target(&p.target, &target));
         let task_id = Uuid::new_v4();
+        let change = match bound_here {
+            Some(_) => PlannedChange::Regenerate,
+            None => PlannedChange::of(&classification, &target),
+        };
         self.inner
             .status
             .send_replace(TaskStatus::Pending { task_id });
@@ -166,6 +170,8 @@ impl Configurator {
                     task_id,
                     name,
                     target,
+                    change,
+                    actor: self.actor(),
                 },
             )
             .await?;

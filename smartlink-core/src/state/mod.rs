@@ -19,6 +19,7 @@ use crate::installation::{ErpLine, Installation, InstallationId, InstallationNam
 use crate::platform::IdempotencyKey;
 
 pub mod file;
+pub mod history;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod seal;
@@ -195,6 +196,13 @@ pub struct LocalState {
     /// The credentials the platform refused, when that happened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
+    /// The binding history, oldest first (read it newest first with
+    /// [`crate::Configurator::history`]): at most
+    /// [`history::HISTORY_LIMIT`] entries, each added in the same save as
+    /// the change it records. States written before it load with an empty
+    /// history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<history::HistoryEntry>,
 }
 
 impl LocalState {
@@ -210,6 +218,7 @@ impl LocalState {
             pending_rotation: None,
             last_task: None,
             revocation: None,
+            history: Vec::new(),
         }
     }
 

@@ -262,6 +262,10 @@ pub(crate) struct TaskRequest {
     pub name: InstallationName,
     /// Where to bind.
     pub target: TaskTarget,
+    /// What the history will record when it succeeds.
+    pub change: crate::state::history::PlannedChange,
+    /// Who asked for it (set by the configurator when it starts the task).
+    pub actor: crate::state::history::Actor,
 }
 
 /// The wizard's state.
@@ -545,10 +549,16 @@ impl Wizard {
             task_id,
             step: None,
         };
+        let change = match &self.classification {
+            Some(c) => crate::state::history::PlannedChange::of(c, &target),
+            None => crate::state::history::PlannedChange::FirstBinding,
+        };
         Ok(Effect::Run(TaskRequest {
             task_id,
             name,
             target,
+            change,
+            actor: crate::state::history::Actor::Unnamed,
         }))
     }
 
