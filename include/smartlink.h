@@ -104,6 +104,9 @@
 // `ExecInClientDLL` id: the `reverify_credentials` operation.
 #define SMARTLINK_EXEC_REVERIFY_CREDENTIALS 28
 
+// `ExecInClientDLL` id: the `support_report` operation.
+#define SMARTLINK_EXEC_SUPPORT_REPORT 29
+
 
 // `ExecInClientDLL` id: open a handle.
 #define SMARTLINK_EXEC_OPEN 1

@@ -320,12 +320,17 @@ fn os_release() -> Option<String> {
 
 impl SupportReport {
     /// The secrets this library can name for the report's redaction: the
-    /// stored client secret (when it could be read).
+    /// stored client secret (when it could be read) and the cached access
+    /// token.
     fn own_secrets(configurator: &Configurator) -> Vec<String> {
-        configurator
+        let mut out: Vec<String> = configurator
             .stored_client_secret()
             .map(|s| vec![s.expose_secret().to_owned()])
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(token) = configurator.cached_access_token() {
+            out.push(token.expose_secret().to_owned());
+        }
+        out
     }
 
     /// The report as pretty JSON, passed through the platform client's

@@ -82,6 +82,9 @@ pub struct HandleInner {
     cancel: watch::Sender<u64>,
     /// Set by `close` before it cancels.
     closing: AtomicBool,
+    /// The secrets of the configuration (the platform token, the proxy
+    /// URL's password), only to redact them from the support report.
+    secrets: Vec<SecretString>,
 }
 
 impl std::fmt::Debug for HandleInner {
@@ -194,6 +197,11 @@ impl HandleInner {
                 ))
             })?,
         };
+        let mut secrets = vec![token.clone()];
+        if let Some(password) = config.proxy.as_deref().and_then(url_password) {
+            secrets.push(SecretString::from(percent_decode(password)));
+            secrets.push(SecretString::from(password.to_owned()));
+        }
         let (http, default_deadline) = http_config(&config, token)?;
         let platform =
             HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
@@ -247,7 +255,13 @@ impl HandleInner {
             runtime: RwLock::new(Some(runtime)),
             cancel: watch::Sender::new(0),
             closing: AtomicBool::new(false),
+            secrets,
         }))
+    }
+
+    /// The secrets of the configuration, only for redaction.
+    pub(crate) fn secrets(&self) -> &[SecretString] {
+        &self.secrets
     }
 
     /// The configurator.
@@ -370,4 +384,35 @@ mod tests {
             "{http:?}"
         );
     }
+}
+
+/// The password of a URL's user info (`scheme://user:password@host`).
+fn url_password(url: &str) -> Option<&str> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
+/// `%`-escapes decoded (a URL's password as the server receives it).
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && bytes[i + 1].is_ascii_hexdigit()
+            && bytes[i + 2].is_ascii_hexdigit()
+        {
+            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+            out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

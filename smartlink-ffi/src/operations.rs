@@ -84,6 +84,7 @@ pub static OPERATIONS: &[Operation] = &[
     op("invalidate_token", 26, &["access_token"], invalidate_token),
     op("whoami", 27, &[], whoami),
     op("reverify_credentials", 28, &[], reverify_credentials),
+    op("support_report", 29, &["host_name", "host_version"], support_report),
 ];
 
 const fn op(
@@ -337,6 +338,36 @@ fn status(r: &Request<'_>) -> Answer {
         .status()
         .map_err(|e| plain(FfiError::from(ConfiguratorError::State(e))))?;
     Ok(one("status", json!(status)))
+}
+
+/// The support report (`smartlink_core::support`): never a secret, and
+/// made whatever state the installation is in (what cannot be read says
+/// why). `host_name` and `host_version` name the ERP.
+fn support_report(r: &Request<'_>) -> Answer {
+    #[derive(Deserialize)]
+    struct Req {
+        #[serde(default)]
+        host_name: Option<String>,
+        #[serde(default)]
+        host_version: Option<String>,
+    }
+    let req: Req = from_value_named(Value::Object(r.fields.clone()))
+        .map_err(|e| plain(invalid_request(format!("support_report: {e}"))))?;
+    let host = req.host_name.map(|name| smartlink_core::support::HostInfo {
+        name,
+        version: req.host_version,
+    });
+    let cfg = r.handle.configurator();
+    let report = smartlink_core::support::report(cfg, host);
+    let secrets: Vec<&str> = r
+        .handle
+        .secrets()
+        .iter()
+        .map(secrecy::ExposeSecret::expose_secret)
+        .collect();
+    let json = report.to_json(cfg, &secrets);
+    let value: Value = serde_json::from_str(&json).expect("the redacted report is JSON");
+    Ok(one("report", value))
 }
 
 fn configure_unattended(r: &Request<'_>) -> Answer {
