@@ -340,10 +340,37 @@ impl SupportReport {
     /// this is the second guard, for a detail that quoted one.
     pub fn to_json(&self, configurator: &Configurator, secrets: &[&str]) -> String {
         let text = serde_json::to_string_pretty(self).expect("the report serializes");
-        let own = Self::own_secrets(configurator);
-        let mut known: Vec<&str> = secrets.to_vec();
-        known.extend(own.iter().map(String::as_str));
-        known.retain(|s| s.len() >= 4);
-        crate::platform::http::redact::redact(&text, &known)
+        redact(&text, configurator, secrets)
+    }
+}
+
+/// `text` through the platform client's redaction: the values of secret
+/// keys, and every one of `secrets`, the stored client secret and the
+/// cached access token, in every spelling a server may echo, replaced by
+/// `[redacted]`. For what a host adds to the report (its diagnostics).
+pub fn redact(text: &str, configurator: &Configurator, secrets: &[&str]) -> String {
+    let own = SupportReport::own_secrets(configurator);
+    let mut known: Vec<&str> = secrets.to_vec();
+    known.extend(own.iter().map(String::as_str));
+    known.retain(|s| s.len() >= 4);
+    crate::platform::http::redact::redact(text, &known)
+}
+
+/// Creates a new file (never replacing one) readable and writable by its
+/// owner only from the moment it exists: mode 0600 on Unix, an owner-only
+/// DACL on Windows. For the support report's archive.
+pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+    }
+    #[cfg(windows)]
+    {
+        crate::state::windows_acl::create_new_private(path)
     }
 }

@@ -6,6 +6,7 @@ mod forget;
 mod rotate;
 pub mod seal;
 pub mod status;
+pub mod support_report;
 mod token;
 mod unattended;
 mod unbind;
@@ -34,6 +35,9 @@ pub async fn run(ctx: &Ctx) -> u8 {
         Some(Command::Forget) => forget::forget(ctx),
         Some(Command::Token) => token::token(ctx).await,
         Some(Command::Web(args)) => crate::web::run(ctx, args).await,
+        Some(Command::SupportReport { out }) => {
+            support_report::support_report(ctx, out.as_deref()).await
+        }
         // Run before the setup (`seal::early`); never reached.
         Some(Command::SealKey { .. } | Command::Reseal { .. }) => crate::exit::USAGE,
         None if ctx.cli.unattended => unattended::unattended(ctx).await,
