@@ -56,6 +56,16 @@ async fn fail(ctx: &Ctx, e: &ConfiguratorError, environment: Option<&str>) -> u8
     code
 }
 
+/// The error screen's last line: the support code and how to make the
+/// support report (`support-report`), and where its file will be (the
+/// current folder, its default).
+pub fn support_send(loc: smartlink_core::messages::Locale, support_id: &str) -> String {
+    let dir = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| ".".to_owned());
+    render(loc, "cli.support_send", &[("id", support_id), ("dir", &dir)])
+}
+
 /// A date for messages: `2026-12-02 06:24 UTC`.
 pub fn date_text(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

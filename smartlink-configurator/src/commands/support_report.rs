@@ -2,7 +2,7 @@
 //! core's (`smartlink_core::support`), the same the C ABI answers, with what
 //! only the terminal knows: the store as opened here, and what `check`
 //! finds (its lines, as the administrator would see them, and its exit
-//! code). The archive holds `report.json` and `check.txt`; it is named
+//! code). The archive holds `report.json` and `check-output.txt`; it is named
 //! after the installation and the UTC time, created owner-only, and its
 //! path printed. Every secret the command knows (the platform token, the
 //! proxy and database passwords, the stored client secret, the cached
@@ -117,7 +117,7 @@ fn write_archive(path: &Path, report: &[u8], check: &[u8]) -> std::io::Result<()
     let gz = flate2::write::GzEncoder::new(file, flate2::Compression::default());
     let mut tar = tar::Builder::new(gz);
     let now = chrono::Utc::now().timestamp().max(0) as u64;
-    for (name, bytes) in [("report.json", report), ("check.txt", check)] {
+    for (name, bytes) in [("report.json", report), ("check-output.txt", check)] {
         let mut header = tar::Header::new_gnu();
         header.set_size(bytes.len() as u64);
         header.set_mode(0o600);

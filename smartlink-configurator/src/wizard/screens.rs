@@ -252,6 +252,10 @@ impl Wizard<'_> {
             let id = support_id.to_string();
             outln!("{}", render(loc, "cli.support_id", &[("id", &id)]));
         }
+        outln!(
+            "{}",
+            crate::commands::support_send(loc, &support_id.to_string())
+        );
         if !retry_allowed {
             return Err(code);
         }

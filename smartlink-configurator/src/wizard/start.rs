@@ -118,6 +118,10 @@ pub async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Know
             }
             outln!("{support}");
         }
+        outln!(
+            "{}",
+            crate::commands::support_send(loc, &support.to_string())
+        );
         return Err(exit::INCONSISTENT);
     }
     match status.binding {
