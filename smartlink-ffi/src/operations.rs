@@ -84,7 +84,12 @@ pub static OPERATIONS: &[Operation] = &[
     op("invalidate_token", 26, &["access_token"], invalidate_token),
     op("whoami", 27, &[], whoami),
     op("reverify_credentials", 28, &[], reverify_credentials),
-    op("support_report", 29, &["host_name", "host_version"], support_report),
+    op(
+        "support_report",
+        29,
+        &["host_name", "host_version"],
+        support_report,
+    ),
 ];
 
 const fn op(

@@ -45,7 +45,11 @@ mod base64_free {
         const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..4 {
                 if i <= chunk.len() {
@@ -129,7 +133,10 @@ fn report(h: &Handle) -> (Value, String) {
 fn the_report_with_the_platform_unreachable_has_the_state_and_no_secret() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    FileStateStore::open(&path).unwrap().save(&planted_state()).unwrap();
+    FileStateStore::open(&path)
+        .unwrap()
+        .save(&planted_state())
+        .unwrap();
     let h = open(&path);
     let (r, _) = report(&h);
     assert_eq!(r["format"], 1);
@@ -160,7 +167,10 @@ fn the_report_with_the_platform_unreachable_has_the_state_and_no_secret() {
     assert!(failures[1]["support_code"].is_string());
     // The detail that quoted the token is kept, redacted.
     assert!(
-        failures[1]["detail"].as_str().unwrap().contains("[redacted]"),
+        failures[1]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("[redacted]"),
         "{r}"
     );
 }
@@ -169,7 +179,11 @@ fn the_report_with_the_platform_unreachable_has_the_state_and_no_secret() {
 fn the_report_of_a_corrupt_state_says_it_could_not_read_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state.json");
-    std::fs::write(&path, format!("{{\"client_secret\":\"{CLIENT_SECRET}\", broken")).unwrap();
+    std::fs::write(
+        &path,
+        format!("{{\"client_secret\":\"{CLIENT_SECRET}\", broken"),
+    )
+    .unwrap();
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

@@ -63,7 +63,11 @@ pub fn support_send(loc: smartlink_core::messages::Locale, support_id: &str) -> 
     let dir = std::env::current_dir()
         .map(|d| d.display().to_string())
         .unwrap_or_else(|_| ".".to_owned());
-    render(loc, "cli.support_send", &[("id", support_id), ("dir", &dir)])
+    render(
+        loc,
+        "cli.support_send",
+        &[("id", support_id), ("dir", &dir)],
+    )
 }
 
 /// A date for messages: `2026-12-02 06:24 UTC`.

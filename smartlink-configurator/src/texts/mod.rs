@@ -194,7 +194,10 @@ mod tests {
             let line = crate::commands::support_send(loc, "7d2f0e4c");
             assert!(line.contains("7d2f0e4c"), "{line}");
             assert!(line.contains(word), "{line}");
-            assert!(line.contains("`smartlink-configurator support-report`"), "{line}");
+            assert!(
+                line.contains("`smartlink-configurator support-report`"),
+                "{line}"
+            );
             let here = std::env::current_dir().unwrap().display().to_string();
             assert!(line.contains(&here), "{line}");
             // The C ABI's error screen: how the ERP makes it.
