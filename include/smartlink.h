@@ -295,7 +295,12 @@ smartlink_result smartlink_last_error_message_alloc(char **out);
 // ```
 //
 // (`"state": "memory"` instead of `state_file` keeps the state in memory,
-// for tests.)
+// for tests. A seal key, a folder shared by several machines or a
+// PostgreSQL database are chosen with the object form instead of
+// `state_file`: `"state": {"kind": "file", "path": "…", "seal_key_file":
+// "…", "shared": true}` or `"state": {"kind": "postgres", "url":
+// "postgres://…", "seal_key_file": "…"}`; see docs/c-api.md. The URL's
+// password never appears in an error.)
 //
 // - `config_json` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8; borrowed for the call.
 // - `out` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): receives the handle, only on success.
@@ -304,13 +309,15 @@ smartlink_result smartlink_last_error_message_alloc(char **out);
 //   detail in the last error; the token never appears in it), `RUNTIME`.
 // - Ownership: the caller owns `*out` and must free it with
 //   `smartlink_configurator_free`.
-// - Starts one worker thread. Thread-safe.
+// - Starts one worker thread (and, with a PostgreSQL store, its
+//   connection's thread; the database is reached on first use). Thread-safe.
 smartlink_result smartlink_configurator_new(const char *config_json,
                                             struct smartlink_configurator **out);
 
 // Frees a configurator: stops and joins every thread it started (waiting
 // at most 5 s for running work, such as a background configuration task)
-// and releases the handle.
+// and releases the handle (a PostgreSQL store's connection thread
+// included).
 //
 // - `handle`: from `smartlink_configurator_new`; NULL is a no-op.
 // - Returns nothing.

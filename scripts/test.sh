@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 
 # The core's features must not change with what is built beside it (the
 # 64-bit DLL is built together with the configurator, the 32-bit one alone),
-# and a build of the library and the configurator turns on none of them.
+# and a build of the library and the configurator turns on exactly `default`
+# and `postgres` (the C ABI's PostgreSQL store), nothing test-only.
 core_features() { # EDGES PACKAGES...
   local edges=$1
   shift
@@ -29,8 +30,9 @@ for edges in features features,normal; do
     exit 1
   fi
 done
-if [ "$beside" != 'smartlink-core feature "default" ' ]; then
-  echo "test.sh: building smartlink-ffi and smartlink-configurator turns on core features: $beside" >&2
+if [ "$beside" != 'smartlink-core feature "default" smartlink-core feature "postgres" ' ]; then
+  echo "test.sh: building smartlink-ffi and smartlink-configurator turns on core features: $beside" \
+    "(expected: default, postgres)" >&2
   exit 1
 fi
 

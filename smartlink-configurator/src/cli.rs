@@ -98,6 +98,13 @@ pub struct Cli {
     #[arg(long)]
     pub unattended: bool,
 
+    /// Never bind without an administrator's decision, not even the only
+    /// environment a first binding could take (by default `--unattended`
+    /// with neither --environment nor --create binds it, as the start-up
+    /// configuration of the library does; see docs/rules.md).
+    #[arg(long)]
+    pub no_single_candidate: bool,
+
     /// Unattended: bind to the environment with this name.
     #[arg(
         long,

@@ -65,6 +65,7 @@ pub const ARGS: &[&str] = &[
     "shared_folder",
     "seal_key_file",
     "unattended",
+    "no_single_candidate",
     "environment",
     "create",
     "confirm",

@@ -242,16 +242,19 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
         (http.clone() as Arc<dyn Platform>, Some(http), Some(url))
     };
 
-    let cfg = Configurator::new(spec.clone(), platform, store.clone()).map_err(|e| {
-        SetupError(
-            with_detail(
-                cli.verbose,
-                smartlink_core::messages::code_text(locale, "runtime"),
-                &e.to_string(),
-            ),
-            exit::INTERNAL,
-        )
-    })?;
+    let cfg = Configurator::builder(spec.clone(), platform, store.clone())
+        .bind_only_candidate(!cli.no_single_candidate)
+        .build()
+        .map_err(|e| {
+            SetupError(
+                with_detail(
+                    cli.verbose,
+                    smartlink_core::messages::code_text(locale, "runtime"),
+                    &e.to_string(),
+                ),
+                exit::INTERNAL,
+            )
+        })?;
     let plain = cli.plain || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal();
     let ctx = Ctx {
         locale,

@@ -162,6 +162,27 @@ pub struct Classification {
 }
 
 impl Classification {
+    /// The only environment a first binding can take, when there is exactly
+    /// one: the scenario is a first binding (nothing of this line to
+    /// replace) and exactly one listed environment is selectable (of the
+    /// installation's kind, free for its line). `ensure_configured` binds
+    /// it without an administrator (unless the host turned that off), and
+    /// the wizard shows it selected. Two or more, none, any replacement or
+    /// any inconsistency: `None`, the administrator decides.
+    pub fn only_candidate(&self) -> Option<&Environment> {
+        if self.scenario != Scenario::FirstBinding || self.local_binding_lost {
+            return None;
+        }
+        let mut selectable = self
+            .choices
+            .iter()
+            .filter(|c| c.availability == Availability::Selectable);
+        match (selectable.next(), selectable.next()) {
+            (Some(only), None) => Some(&only.environment),
+            _ => None,
+        }
+    }
+
     /// The choice for `id`, if listed.
     pub fn choice(&self, id: &EnvironmentId) -> Option<&EnvironmentChoice> {
         self.choices.iter().find(|c| &c.environment.id == id)

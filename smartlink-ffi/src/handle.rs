@@ -13,9 +13,7 @@ use serde_json::Value;
 use smartlink_core::FailureCode;
 use smartlink_core::messages::{Locale, duration_text};
 use smartlink_core::{ClientAuthMethod, HttpPlatform, HttpPlatformConfig};
-use smartlink_core::{
-    Configurator, FileStateStore, InstallationSpec, MemoryStateStore, StateStore,
-};
+use smartlink_core::{Configurator, InstallationSpec, StateStore};
 use tokio::runtime::Runtime;
 use tokio::sync::watch;
 
@@ -53,8 +51,9 @@ struct Config {
     ca_file: Option<PathBuf>,
     #[serde(default)]
     state_file: Option<PathBuf>,
+    /// `"file"`, `"memory"` or the object form (see [`crate::store_config`]).
     #[serde(default)]
-    state: Option<String>,
+    state: Option<crate::store_config::StateValue>,
     installation: Value,
     #[serde(default)]
     locale: Option<String>,
@@ -73,6 +72,8 @@ struct InstallationConfig {
 /// What a handle shares between the C pointer and the integer handle table.
 pub struct HandleInner {
     configurator: Configurator,
+    /// The store the configurator uses, for the `store` object of `status`.
+    store: Arc<dyn StateStore>,
     locale: Locale,
     default_deadline: Duration,
     /// `None` once closed. Calls hold the read lock while they block, so
@@ -206,28 +207,7 @@ impl HandleInner {
         let platform =
             HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
 
-        let store: Arc<dyn StateStore> = match (config.state.as_deref(), config.state_file) {
-            (Some("memory"), None) => Arc::new(MemoryStateStore::new()),
-            (Some("memory"), Some(_)) => {
-                return Err(invalid_config(
-                    "`state: \"memory\"` and `state_file` exclude each other",
-                ));
-            }
-            (None | Some("file"), Some(path)) => Arc::new(
-                FileStateStore::open(&path)
-                    .map_err(|e| invalid_config(format!("state_file: {e}")))?,
-            ),
-            (None | Some("file"), None) => {
-                return Err(invalid_config(
-                    "`state_file` is required (or `state: \"memory\"` for tests)",
-                ));
-            }
-            (Some(other), _) => {
-                return Err(invalid_config(format!(
-                    "`state` must be \"file\" or \"memory\", not {other:?}"
-                )));
-            }
-        };
+        let store = crate::store_config::build_store(config.state, config.state_file, &spec)?;
 
         // One worker thread drives the background task and the HTTP
         // connections; calls block the caller's own thread. Idle: 1 thread.
@@ -244,12 +224,13 @@ impl HandleInner {
                     format!("could not start the worker thread: {e}"),
                 )
             })?;
-        let configurator = Configurator::builder(spec, Arc::new(platform), store)
+        let configurator = Configurator::builder(spec, Arc::new(platform), store.clone())
             .runtime(runtime.handle().clone())
             .build()
             .map_err(|e| FfiError::new(smartlink_result::Runtime, e.to_string()))?;
         Ok(Arc::new(Self {
             configurator,
+            store,
             locale,
             default_deadline,
             runtime: RwLock::new(Some(runtime)),
@@ -267,6 +248,11 @@ impl HandleInner {
     /// The configurator.
     pub fn configurator(&self) -> &Configurator {
         &self.configurator
+    }
+
+    /// The state store the configuration selected.
+    pub fn store(&self) -> &Arc<dyn StateStore> {
+        &self.store
     }
 
     /// The handle's locale.

@@ -13,7 +13,8 @@
 //! The crate reads by job: [`api`] (the exports, by topic), [`protheus`]
 //! (`ExecInClientDLL` and its integer handles), [`operations`] (the JSON
 //! operations, one entry each) and [`json_api`] (requests in, responses
-//! out), [`handle`] (the configurator behind a handle), [`error`] (result
+//! out), [`handle`] (the configurator behind a handle), `store_config`
+//! (the configuration's state store and the status's `store` object), [`error`] (result
 //! codes, the mapping of the core's failures, the last error), and the
 //! helpers: `buffer` (strings out), `stash` (the kept response), `panic`
 //! (the boundary), `de`, `cp1252`, [`version`].
@@ -48,6 +49,7 @@ pub mod operations;
 mod panic;
 pub mod protheus;
 mod stash;
+mod store_config;
 
 pub use api::configuration::*;
 pub use api::errors::*;

@@ -342,7 +342,13 @@ fn status(r: &Request<'_>) -> Answer {
         .configurator()
         .status()
         .map_err(|e| plain(FfiError::from(ConfiguratorError::State(e))))?;
-    Ok(one("status", json!(status)))
+    let store =
+        crate::store_config::store_status(r.handle.store().as_ref(), status.state_problem.as_ref());
+    let mut status = json!(status);
+    if let Value::Object(fields) = &mut status {
+        fields.insert("store".into(), store);
+    }
+    Ok(one("status", status))
 }
 
 /// The support report (`smartlink_core::support`): never a secret, and

@@ -54,6 +54,7 @@ fn screens() -> Vec<(&'static str, Screen)> {
             choices: choices.to_vec(),
             create_offered: create,
             local_binding_lost: lost,
+            preselected: None,
         }
     };
     let overwrite = |typed: &str, enabled| Screen::ConfirmOverwrite {
@@ -331,6 +332,7 @@ fn the_wizard_walked_through_the_c_abi_draws_the_cores_screen_texts() {
         choices: from(s["choices"].clone()),
         create_offered: from(s["create_offered"].clone()),
         local_binding_lost: from(s["local_binding_lost"].clone()),
+        preselected: from(s.get("preselected").cloned().unwrap_or(Value::Null)),
     };
     assert_eq!(serde_json::to_value(&choose).unwrap(), v["screen"]);
     assert_eq!(v["texts"], texts_of(&choose));

@@ -37,7 +37,14 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
             Ok(EnsureOutcome::Configured {
                 environment_id,
                 reused_credentials,
+                only_candidate,
             }) => {
+                if let Some(only) = &only_candidate {
+                    outln!(
+                        "{}",
+                        render(loc, "cli.only_candidate", &[("environment", only.as_str())])
+                    );
+                }
                 let name = match ctx.cfg.status() {
                     Ok(s) => s.binding.map(|b| b.environment_name.as_str().to_owned()),
                     Err(_) => None,

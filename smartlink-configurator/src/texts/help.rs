@@ -96,9 +96,15 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.arg.unattended",
-        "Configura sem perguntas (--environment ou --create; sem eles, só repara um vínculo existente)",
-        "Configura sin preguntas (--environment o --create; sin ellos, solo repara un vínculo existente)",
-        "Configure without prompts (--environment or --create; without them, only repair an existing binding)",
+        "Configura sem perguntas (--environment ou --create; sem eles, repara um vínculo existente ou vincula o único ambiente livre do tipo)",
+        "Configura sin preguntas (--environment o --create; sin ellos, repara un vínculo existente o vincula el único ambiente libre del tipo)",
+        "Configure without prompts (--environment or --create; without them, repair an existing binding or bind the only free environment of the kind)",
+    ),
+    (
+        "help.arg.no_single_candidate",
+        "Nunca vincula sem a decisão de um administrador, nem o único ambiente livre do tipo",
+        "Nunca vincula sin la decisión de un administrador, ni el único ambiente libre del tipo",
+        "Never bind without an administrator's decision, not even the only free environment of the kind",
     ),
     (
         "help.arg.environment",

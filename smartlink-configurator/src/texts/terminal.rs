@@ -155,6 +155,12 @@ pub(super) static TERMINAL: &[Entry] = &[
         "Already configured; nothing to do.",
     ),
     (
+        "cli.only_candidate",
+        "Primeira configuração sem decisão a tomar: {environment} era o único ambiente livre deste tipo e foi vinculado.",
+        "Primera configuración sin decisión que tomar: {environment} era el único ambiente libre de este tipo y fue vinculado.",
+        "First binding with nothing to decide: {environment} was the only free environment of this kind and was bound.",
+    ),
+    (
         "cli.status_revoked",
         "As credenciais {client} foram recusadas pela plataforma em {at} (revogadas ou expiradas, ou URL de token ou método de autenticação errado): foram mantidas, marcadas como recusadas; execute o configurador de novo, ou corrija --token-url/--client-auth e execute check.",
         "Las credenciales {client} fueron rechazadas por la plataforma el {at} (revocadas o expiradas, o URL de token o método de autenticación equivocado): se conservan, marcadas como rechazadas; ejecute el configurador de nuevo, o corrija --token-url/--client-auth y ejecute check.",

@@ -48,15 +48,31 @@ impl Configurator {
         let spec = &self.inner.spec;
         let installation = self.installation_named(None);
         let (envs, classification) = self.list_and_classify(&installation).await?;
-        let Scenario::AlreadyBound { environment_id } = &classification.scenario else {
-            return Ok(EnsureOutcome::AdminNeeded {
-                scenario: classification.scenario,
-            });
+        // Nothing to decide: bound already, or (unless the host turned it
+        // off) a first binding with exactly one environment to take.
+        let only = classification
+            .only_candidate()
+            .filter(|_| self.inner.options.bind_only_candidate);
+        let (env, only_candidate) = match (&classification.scenario, only) {
+            (Scenario::AlreadyBound { environment_id }, _) => (
+                envs.iter()
+                    .find(|e| &e.id == environment_id)
+                    .ok_or_else(|| {
+                        DecisionError::EnvironmentNotFound(environment_id.to_string())
+                    })?,
+                None,
+            ),
+            (_, Some(only)) => {
+                tracing::info!(environment_id = %only.id,
+                    "first binding with one environment to take: bound without an administrator");
+                (only, Some(only.name.clone()))
+            }
+            _ => {
+                return Ok(EnsureOutcome::AdminNeeded {
+                    scenario: classification.scenario,
+                });
+            }
         };
-        let env = envs
-            .iter()
-            .find(|e| &e.id == environment_id)
-            .ok_or_else(|| DecisionError::EnvironmentNotFound(environment_id.to_string()))?;
         // Bound already: keep the name the platform knows unless the host gave one.
         let name = spec.name.clone().or_else(|| {
             env.binding_for(spec.line)
@@ -79,6 +95,7 @@ impl Configurator {
             } => Ok(EnsureOutcome::Configured {
                 environment_id,
                 reused_credentials,
+                only_candidate,
             }),
             other => Err(ConfiguratorError::TaskFailed {
                 task_id,

@@ -174,6 +174,14 @@ impl ConfiguratorBuilder {
         self
     }
 
+    /// Whether `ensure_configured` binds the only environment a first
+    /// binding can take without an administrator (default: yes; see
+    /// [`ConfiguratorOptions::bind_only_candidate`]).
+    pub fn bind_only_candidate(mut self, bind: bool) -> Self {
+        self.options.bind_only_candidate = bind;
+        self
+    }
+
     /// Test hook (the `testing` feature): tunes the token cache (refresh
     /// margin, backoff, and a clock the test controls).
     #[cfg(feature = "testing")]

@@ -693,6 +693,7 @@ impl Configurator {
         Some(EnsureOutcome::Configured {
             environment_id: binding.environment_id,
             reused_credentials: false,
+            only_candidate: None,
         })
     }
 }

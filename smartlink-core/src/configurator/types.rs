@@ -44,6 +44,11 @@ pub struct ConfiguratorOptions {
     /// How long the task waits for another process of this installation
     /// holding the state lock (`Duration::MAX`: for as long as it takes).
     pub lock_wait: Duration,
+    /// Whether [`Configurator::ensure_configured`] binds the only
+    /// environment a first binding can take without an administrator (see
+    /// [`crate::rules::Classification::only_candidate`] and docs/rules.md).
+    /// On by default, as the public page describes the flow.
+    pub bind_only_candidate: bool,
 }
 
 impl ConfiguratorOptions {
@@ -52,12 +57,19 @@ impl ConfiguratorOptions {
         self.lock_wait = lock_wait;
         self
     }
+
+    /// Options with `bind_only_candidate` set.
+    pub fn with_bind_only_candidate(mut self, bind: bool) -> Self {
+        self.bind_only_candidate = bind;
+        self
+    }
 }
 
 impl Default for ConfiguratorOptions {
     fn default() -> Self {
         Self {
             lock_wait: Duration::from_secs(120),
+            bind_only_candidate: true,
         }
     }
 }
@@ -118,13 +130,19 @@ impl TaskStatus {
 pub enum EnsureOutcome {
     /// Valid credentials were already stored; nothing was done.
     AlreadyConfigured,
-    /// The platform already bound this installation: credentials were obtained
-    /// (reused when valid), verified and stored.
+    /// Credentials were obtained (reused when valid), verified and stored
+    /// for an environment the platform already bound this installation to,
+    /// or — `only_candidate` — for the only environment a first binding
+    /// could take, bound now without an administrator.
     Configured {
         /// The environment.
         environment_id: EnvironmentId,
         /// Whether current credentials were reused.
         reused_credentials: bool,
+        /// The environment's name, when it was bound now as the only
+        /// candidate (a first binding with nothing to decide).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        only_candidate: Option<EnvironmentName>,
     },
     /// An administrator must decide, in this scenario.
     AdminNeeded {

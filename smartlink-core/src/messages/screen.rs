@@ -204,6 +204,7 @@ pub fn screen_texts(locale: Locale, screen: &Screen) -> ScreenTexts {
             choices,
             create_offered,
             local_binding_lost,
+            ..
         } => ScreenKindTexts::ChooseEnvironment {
             title: tx("choose.title"),
             tab_select: tx("choose.tab_select"),

@@ -96,6 +96,11 @@ pub enum Screen {
         create_offered: bool,
         /// The local state named a binding the platform no longer has.
         local_binding_lost: bool,
+        /// The one environment a first binding can choose, when there is
+        /// exactly one: the front end shows it selected (the administrator
+        /// still confirms with *Gerar novas credenciais*).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        preselected: Option<EnvironmentId>,
     },
     /// Alert before regenerating: valid current credentials are reused, new
     /// ones issued otherwise.
@@ -554,6 +559,7 @@ impl Wizard {
                 choices: c.choices.clone(),
                 create_offered: c.create_offered,
                 local_binding_lost: c.local_binding_lost,
+                preselected: c.only_candidate().map(|e| e.id.clone()),
             };
         }
     }
