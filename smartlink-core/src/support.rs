@@ -374,3 +374,31 @@ pub fn create_private_file(path: &std::path::Path) -> std::io::Result<std::fs::F
         crate::state::windows_acl::create_new_private(path)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_id_named_in_a_detail_is_found() {
+        assert_eq!(
+            request_id_in("HTTP 502 from the platform (request id 7d2f-0e4c)").as_deref(),
+            Some("7d2f-0e4c")
+        );
+        assert_eq!(
+            request_id_in("timeout, request_id=abc_12").as_deref(),
+            Some("abc_12")
+        );
+        assert_eq!(request_id_in("connection refused"), None);
+    }
+
+    #[test]
+    fn a_part_not_read_serializes_as_unavailable_with_why() {
+        let part: Part<u8> = Part::unavailable("the store is down");
+        assert_eq!(
+            serde_json::to_value(&part).unwrap(),
+            serde_json::json!({"unavailable": "the store is down"})
+        );
+        assert_eq!(serde_json::to_value(Part::Read(3u8)).unwrap(), 3);
+    }
+}

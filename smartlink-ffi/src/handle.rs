@@ -83,8 +83,9 @@ pub struct HandleInner {
     cancel: watch::Sender<u64>,
     /// Set by `close` before it cancels.
     closing: AtomicBool,
-    /// The secrets of the configuration (the platform token, the proxy
-    /// URL's password), only to redact them from the support report.
+    /// The secrets of the configuration (the platform token, the proxy's
+    /// and the database URL's passwords), only to redact them from the
+    /// support report.
     secrets: Vec<SecretString>,
 }
 
@@ -198,10 +199,18 @@ impl HandleInner {
                 ))
             })?,
         };
+        // The secrets of the configuration, for the support report's
+        // redaction: the token, the proxy's and the database's passwords.
         let mut secrets = vec![token.clone()];
-        if let Some(password) = config.proxy.as_deref().and_then(url_password) {
-            secrets.push(SecretString::from(percent_decode(password)));
-            secrets.push(SecretString::from(password.to_owned()));
+        let database_url = config.state.as_ref().and_then(|s| s.url());
+        for url in [config.proxy.as_deref(), database_url]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(password) = url_password(url) {
+                secrets.push(SecretString::from(percent_decode(password)));
+                secrets.push(SecretString::from(password.to_owned()));
+            }
         }
         let (http, default_deadline) = http_config(&config, token)?;
         let platform =
@@ -372,8 +381,14 @@ mod tests {
     }
 }
 
-/// The password of a URL's user info (`scheme://user:password@host`).
+/// The password of a URL's user info (`scheme://user:password@host`), or of
+/// a libpq-style `password=` parameter.
 fn url_password(url: &str) -> Option<&str> {
+    if let Some(at) = url.find("password=") {
+        let rest = &url[at + "password=".len()..];
+        let end = rest.find(['&', ' ']).unwrap_or(rest.len());
+        return Some(&rest[..end]).filter(|p| !p.is_empty());
+    }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?', '#']).next()?;
     let (userinfo, _) = authority.rsplit_once('@')?;

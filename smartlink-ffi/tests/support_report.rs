@@ -28,8 +28,13 @@ fn canaries() -> [&'static str; 4] {
 
 /// Fails when `text` holds a canary, as it is or Base64-encoded.
 fn assert_no_canary(text: &str) {
+    assert_none_of(text, &canaries());
+}
+
+/// Fails when `text` holds one of `canaries`, as it is or Base64-encoded.
+fn assert_none_of(text: &str, canaries: &[&str]) {
     use base64_free::encode;
-    for canary in canaries() {
+    for &canary in canaries {
         assert!(!text.contains(canary), "{canary} leaked: {text}");
         let b64 = encode(canary.as_bytes());
         assert!(
@@ -214,4 +219,73 @@ fn the_report_of_a_locked_state_is_made_and_names_the_holder() {
     assert_eq!(r["state"]["client_id"], "client-support-01", "{r}");
     assert!(r["store"]["health"].is_object(), "{r}");
     drop(held);
+}
+
+/// A PostgreSQL store (its URL's password a canary) whose server stops
+/// after the binding: the report is made, says the store could not be
+/// reached, and holds no canary — the database password, the platform
+/// token, nor the client secret and access token the platform issued.
+#[cfg(unix)]
+#[test]
+fn the_report_with_the_store_down_says_so_and_holds_no_secret() {
+    use serde_json::json;
+    use smartlink_sandbox::{Sandbox, demo_seed};
+    use smartlink_testkit::pg_server::PgServer;
+    const DB_PASSWORD: &str = "canary-db-password-6e7f";
+
+    let mut server = PgServer::start();
+    let sandbox = Sandbox::from_seed(&demo_seed(), PLATFORM_TOKEN)
+        .unwrap()
+        .serve_in_background("127.0.0.1:0")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("seal.key");
+    smartlink_core::SealKey::create_file(&key).unwrap();
+    let url = format!(
+        "postgres://postgres:{DB_PASSWORD}@127.0.0.1:{}/postgres",
+        server.port()
+    );
+    let h = Handle::new(
+        &json!({
+            "platform_url": sandbox.url(),
+            "token": PLATFORM_TOKEN,
+            "state": {"kind": "postgres", "url": url, "seal_key_file": key, "refresh_ms": 100},
+            "installation": {"id": ID, "line": "protheus", "kind": "production"},
+            "locale": "en",
+        })
+        .to_string(),
+    );
+    let r = call(
+        &h,
+        r#"{"op":"configure_unattended","target":{"mode":"environment","name":"Produção Nova"},"installation_name":"PG"}"#,
+    );
+    assert_eq!(r["task"]["status"], "succeeded", "{r}");
+    let secret = call(&h, r#"{"op":"credentials"}"#)["credentials"]["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let token = call(&h, r#"{"op":"access_token"}"#)["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let all = [DB_PASSWORD, PLATFORM_TOKEN, secret.as_str(), token.as_str()];
+
+    // Up: the state is read.
+    let r = call(&h, r#"{"op":"support_report"}"#);
+    assert_none_of(&r.to_string(), &all);
+    assert_eq!(r["report"]["store"]["kind"], "postgres", "{r}");
+    assert!(r["report"]["state"]["client_id"].is_string(), "{r}");
+
+    // Down: what could not be read says why.
+    server.stop();
+    let r = call(&h, r#"{"op":"support_report"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    assert_none_of(&r.to_string(), &all);
+    let report = &r["report"];
+    assert_eq!(report["store"]["kind"], "postgres", "{r}");
+    let health = report["store"]["health"]["unavailable"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(health.contains("could not be observed"), "{r}");
+    assert_eq!(report["state_problem"]["code"], "state_unreachable", "{r}");
 }
