@@ -260,7 +260,7 @@ fn failures_of(status: &ConfigStatus) -> Vec<FailureInfo> {
             )),
         });
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|f| std::cmp::Reverse(f.at));
     out
 }
 
