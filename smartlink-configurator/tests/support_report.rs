@@ -409,3 +409,54 @@ fn the_help_names_the_support_report_in_every_language() {
         assert!(out.stdout.contains(word), "{out:?}");
     }
 }
+
+/// The error screen (here: the platform shows this installation under
+/// another line) gives the support code and how to make the report, with
+/// the folder its file will be written in, in each language.
+#[test]
+fn the_error_screen_names_the_code_and_the_report_in_every_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("seed.json");
+    std::fs::write(
+        &seed,
+        format!(
+            r#"{{"environments":[{{"id":"env_a","name":"Produção A","kind":"production",
+               "bindings":[{{"installation_id":"{ID}","installation_name":"X","line":"datasul",
+               "bound_at":"2025-01-01T00:00:00Z"}}]}}]}}"#
+        ),
+    )
+    .unwrap();
+    let here = dir.path().canonicalize().unwrap().display().to_string();
+    for (locale, send) in [
+        ("pt-BR", "Envie ao suporte TOTVS o código "),
+        ("es", "Envíe al soporte TOTVS el código "),
+        ("en", "Send TOTVS support the code "),
+    ] {
+        let args = [
+            "--locale",
+            locale,
+            "--installation-id",
+            ID,
+            "--seed",
+            seed.to_str().unwrap(),
+            "--state",
+            "memory",
+        ];
+        let mut cmd = command(&args);
+        cmd.current_dir(dir.path());
+        let out = run_with(cmd, "");
+        assert_eq!(out.code, 5, "{out:?}");
+        let line = out
+            .stdout
+            .lines()
+            .find(|l| l.starts_with(send))
+            .unwrap_or_else(|| panic!("no support line: {out:?}"));
+        let code = line[send.len()..].split(' ').next().unwrap();
+        assert_eq!(code.len(), 36, "a UUID support code: {line}");
+        assert!(
+            line.contains("`smartlink-configurator support-report`"),
+            "{line}"
+        );
+        assert!(line.contains(&here), "{line}");
+    }
+}

@@ -174,7 +174,6 @@ impl<'a> Wizard<'a> {
                 },
                 T::Error {
                     title,
-                    support,
                     detail_lines,
                     retry,
                     ..
@@ -182,7 +181,6 @@ impl<'a> Wizard<'a> {
             ) => {
                 let texts = ErrorTexts {
                     title,
-                    support,
                     detail_lines,
                     retry,
                 };
