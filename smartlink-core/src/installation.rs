@@ -4,7 +4,6 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::error::ValidationError;
 use crate::text::{check_ascii, check_text, string_newtype};
@@ -62,7 +61,7 @@ impl InstallationId {
             ("database_name", components.database_name.as_str()),
             ("instance_id", components.instance_id.as_str()),
         ];
-        let mut hasher = Sha256::new();
+        let mut hasher = ring::digest::Context::new(&ring::digest::SHA256);
         hasher.update(b"smartlink-installation-v1\0");
         hasher.update(line.as_str().as_bytes());
         for (component, value) in parts {
@@ -70,12 +69,12 @@ impl InstallationId {
             if normalized.is_empty() {
                 return Err(ValidationError::MissingIdentityComponent { component });
             }
-            hasher.update([0u8]);
-            hasher.update((normalized.len() as u64).to_be_bytes());
+            hasher.update(&[0u8]);
+            hasher.update(&(normalized.len() as u64).to_be_bytes());
             hasher.update(normalized.as_bytes());
         }
-        let digest = hasher.finalize();
-        let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        let digest = hasher.finish();
+        let hex: String = digest.as_ref()[..16].iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self(format!("sl-{}-{hex}", line.as_str())))
     }
 }

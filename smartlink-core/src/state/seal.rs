@@ -47,7 +47,6 @@ use base64::engine::general_purpose::STANDARD as B64;
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use ring::rand::{SecureRandom, SystemRandom};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 use crate::credentials::Credentials;
@@ -300,10 +299,10 @@ impl SealKey {
 
     /// The key's fingerprint as written in blobs.
     fn fingerprint(&self) -> [u8; 8] {
-        let mut h = Sha256::new();
+        let mut h = ring::digest::Context::new(&ring::digest::SHA256);
         h.update(b"smartlink seal key id\0");
         h.update(&self.bytes[..]);
-        first8(&h.finalize())
+        first8(h.finish().as_ref())
     }
 
     fn aead(&self) -> LessSafeKey {
@@ -313,6 +312,10 @@ impl SealKey {
                 .expect("a 32-byte ChaCha20-Poly1305 key"),
         )
     }
+}
+
+fn sha256(data: &[u8]) -> ring::digest::Digest {
+    ring::digest::digest(&ring::digest::SHA256, data)
 }
 
 fn first8(digest: &[u8]) -> [u8; 8] {
@@ -404,13 +407,14 @@ pub fn seal(
     Ok(SealedBlob {
         alg: ALGORITHM.to_owned(),
         key_id: hex(&key.fingerprint()),
-        ad_id: hex(&first8(&Sha256::digest(&ad))),
+        ad_id: hex(&first8(sha256(&ad).as_ref())),
         nonce: B64.encode(nonce),
         data: B64.encode(&buffer[..]),
     })
 }
 
 /// The key's fingerprint as blobs carry it (hex, 16 characters).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn key_id(key: &SealKey) -> String {
     hex(&key.fingerprint())
 }
@@ -433,7 +437,7 @@ pub fn open(
         return Err(SealError::WrongKey);
     }
     let ad = context.associated_data();
-    if blob.ad_id != hex(&first8(&Sha256::digest(&ad))) {
+    if blob.ad_id != hex(&first8(sha256(&ad).as_ref())) {
         return Err(SealError::OtherInstallation);
     }
     let nonce: [u8; NONCE_LEN] = B64

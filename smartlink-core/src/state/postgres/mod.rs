@@ -52,6 +52,7 @@ use std::time::Duration;
 use thiserror::Error;
 
 mod store;
+mod tls;
 pub use store::{PgStateStore, PgStoreOptions};
 use tokio::sync::Mutex;
 use tokio_postgres::config::{Host, SslMode};
@@ -309,7 +310,7 @@ impl fmt::Debug for PgTarget {
 /// next `client`, by a new connection.
 pub struct PgConnection {
     target: PgTarget,
-    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    tls: tls::MakeRustls,
     client: Mutex<Option<Arc<Client>>>,
 }
 
@@ -346,7 +347,7 @@ impl PgConnection {
             .with_no_client_auth();
         Ok(Self {
             target,
-            tls: tokio_postgres_rustls::MakeRustlsConnect::new(tls),
+            tls: tls::MakeRustls::new(tls),
             client: Mutex::new(None),
         })
     }
