@@ -283,7 +283,7 @@ fn inconsistent_data_is_exit_5_with_a_support_id() {
     assert!(
         unattended
             .stderr
-            .contains("Entre em contato com o suporte TOTVS"),
+            .contains("Envie ao suporte TOTVS o código "),
         "{unattended:?}"
     );
 
