@@ -57,6 +57,11 @@ struct Config {
     installation: Value,
     #[serde(default)]
     locale: Option<String>,
+    /// Whether `ensure_configured` binds the only environment a first
+    /// binding can take without an administrator (default `true`; see
+    /// docs/rules.md).
+    #[serde(default)]
+    bind_only_candidate: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -235,6 +240,7 @@ impl HandleInner {
             })?;
         let configurator = Configurator::builder(spec, Arc::new(platform), store.clone())
             .runtime(runtime.handle().clone())
+            .bind_only_candidate(config.bind_only_candidate.unwrap_or(true))
             .build()
             .map_err(|e| FfiError::new(smartlink_result::Runtime, e.to_string()))?;
         Ok(Arc::new(Self {

@@ -965,3 +965,43 @@ fn a_screen_grows_by_about_350_bytes_per_environment_as_documented() {
     let rc = unsafe { smartlink_call(h.0, req.as_ptr(), buf.as_mut_ptr(), needed, &mut needed) };
     assert_eq!(rc, R::Ok, "the size told is enough");
 }
+
+/// The single-candidate first binding through the C ABI: on by default
+/// (the outcome names the environment), off with
+/// `"bind_only_candidate": false` (an administrator decides).
+#[test]
+fn the_only_candidate_is_bound_unless_the_host_turns_it_off() {
+    let seed: smartlink_sandbox::Seed = serde_json::from_value(serde_json::json!({
+        "environments": [{"id": "env_prd", "name": "Produção", "kind": "production"}]
+    }))
+    .unwrap();
+    for (extra, bound) in [("", true), (r#","bind_only_candidate":false"#, false)] {
+        let sb = common::sandbox_with_seed(&seed);
+        let config = format!(
+            r#"{{"platform_url":"{}","token":"{}","state":"memory",
+                "installation":{{"id":"contract-one","line":"protheus","kind":"production"}}{extra}}}"#,
+            sb.url(),
+            common::TOKEN
+        );
+        let h = new_handle(&CString::new(config).unwrap());
+        let r = call(&h, r#"{"op":"ensure_configured"}"#);
+        assert_eq!(r["ok"], true, "{r}");
+        if bound {
+            assert_eq!(r["outcome"], "configured", "{r}");
+            assert_eq!(r["only_candidate"], "Produção", "{r}");
+            let r = call(&h, r#"{"op":"needs_configuration"}"#);
+            assert_eq!(r["needs_configuration"], false);
+        } else {
+            assert_eq!(r["outcome"], "admin_needed", "{r}");
+            assert_eq!(sb.sandbox().platform().credentials_issued(), 0);
+        }
+    }
+    let bad = CString::new(
+        r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","bind_only_candidate":"yes",
+            "installation":{"id":"x","line":"protheus","kind":"production"}}"#,
+    )
+    .unwrap();
+    let mut out = null_mut();
+    let rc = unsafe { smartlink_configurator_new(bad.as_ptr(), &raw mut out) };
+    assert_eq!(rc, R::InvalidConfig, "a wrong type is refused");
+}

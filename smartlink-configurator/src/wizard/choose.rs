@@ -4,7 +4,7 @@
 use smartlink_core::EnvironmentChoice;
 use smartlink_core::messages::{availability_text, code_text, kind_label, line_label};
 use smartlink_core::wizard::Action;
-use smartlink_core::{Availability, EnvironmentName};
+use smartlink_core::{Availability, EnvironmentId, EnvironmentName};
 
 use super::rows::{bindings_text, columns, environment_item, fit, pad, width, wrap};
 use super::{Flow, Wizard, heading};
@@ -30,6 +30,7 @@ impl Wizard<'_> {
     pub(super) async fn choose_environment(
         &mut self,
         choices: &[EnvironmentChoice],
+        preselected: Option<&EnvironmentId>,
         texts: ChooseTexts,
     ) -> Flow {
         let (ctx, loc) = (self.ctx, self.loc);
@@ -79,15 +80,18 @@ impl Wizard<'_> {
         items.push(MenuItem::new(self.back.clone()));
         let back_index = items.len() - 1;
         items.push(MenuItem::new(self.cancel.clone()));
-        // The default is never an overwrite: the first free (or own)
-        // environment, else the create tab, else Back.
-        let default = choosable
-            .iter()
-            .position(|c| {
-                matches!(
-                    c.availability,
-                    Availability::Selectable | Availability::Regenerate
-                )
+        // The default is never an overwrite: the only candidate the core
+        // preselected, else the first free (or own) environment, else the
+        // create tab, else Back.
+        let default = preselected
+            .and_then(|id| choosable.iter().position(|c| &c.environment.id == id))
+            .or_else(|| {
+                choosable.iter().position(|c| {
+                    matches!(
+                        c.availability,
+                        Availability::Selectable | Availability::Regenerate
+                    )
+                })
             })
             .or(create_index)
             .unwrap_or(back_index);

@@ -97,7 +97,11 @@ impl<'a> Wizard<'a> {
                 self.name(offered, &title, &prompt, &help, refused).await
             }
             (
-                Screen::ChooseEnvironment { choices, .. },
+                Screen::ChooseEnvironment {
+                    choices,
+                    preselected,
+                    ..
+                },
                 T::ChooseEnvironment {
                     title,
                     tab_select,
@@ -122,7 +126,8 @@ impl<'a> Wizard<'a> {
                     local_binding_lost,
                     no_environments,
                 };
-                self.choose_environment(&choices, texts).await
+                self.choose_environment(&choices, preselected.as_ref(), texts)
+                    .await
             }
             (
                 Screen::ConfirmRegeneration { environment },

@@ -1,0 +1,57 @@
+//! `--unattended` with neither --environment nor --create on a first
+//! binding with exactly one environment to take: bound, and said so;
+//! `--no-single-candidate` leaves the decision to an administrator.
+
+mod support;
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::platforms::sandbox_in_background;
+use support::run;
+
+fn seed() -> smartlink_sandbox::Seed {
+    serde_json::from_value(serde_json::json!({"environments": [
+        {"id": "env_prd", "name": "Produção Única", "kind": "production"},
+        {"id": "env_hml", "name": "Homologação", "kind": "homologation"}
+    ]}))
+    .unwrap()
+}
+
+#[test]
+fn the_only_candidate_is_bound_unless_turned_off() {
+    for (flag, bound) in [(None, true), (Some("--no-single-candidate"), false)] {
+        let sandbox = sandbox_in_background(&seed());
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state.json");
+        let url = sandbox.url();
+        let mut args = vec![
+            "--unattended",
+            "--state",
+            state.to_str().unwrap(),
+            "--locale",
+            "en",
+            "--platform-url",
+            &url,
+            "--token",
+            TOKEN,
+            "--installation-id",
+            "cli-one",
+            "--installation-name",
+            "Matriz",
+        ];
+        args.extend(flag);
+        let out = run(&args, "");
+        if bound {
+            assert_eq!(out.code, 0, "{out:?}");
+            assert!(
+                out.stdout.contains(
+                    "First binding with nothing to decide: Produção Única was the only free environment of this kind and was bound."
+                ),
+                "{out:?}"
+            );
+            assert_eq!(sandbox.sandbox().platform().credentials_issued(), 1);
+        } else {
+            assert_eq!(out.code, 2, "an administrator decides (usage): {out:?}");
+            assert!(!out.stdout.contains("nothing to decide"), "{out:?}");
+            assert_eq!(sandbox.sandbox().platform().credentials_issued(), 0);
+        }
+    }
+}
