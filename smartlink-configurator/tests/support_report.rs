@@ -326,6 +326,12 @@ fn reachable_unreachable_corrupt_and_locked_reports_hold_no_secret() {
     made.assert_no_canary(&canaries);
     let r = made.report();
     assert!(r["state"]["client_id"].is_string(), "{r}");
+    // The holder (host, process id, random part) is named.
+    let holder = r["store"]["health"]["lease_holder"]
+        .as_str()
+        .unwrap_or_default();
+    let pid = std::process::id().to_string();
+    assert!(holder.split(':').any(|part| part == pid), "{r}");
     drop(held);
 
     // Corrupt: the file holds the secret, broken; the report names the

@@ -217,8 +217,15 @@ fn the_report_of_a_locked_state_is_made_and_names_the_holder() {
     let h = open(&path);
     let (r, _) = report(&h);
     assert_eq!(r["state"]["client_id"], "client-support-01", "{r}");
-    assert!(r["store"]["health"].is_object(), "{r}");
+    // The holder (host, process id, random part) is named.
+    let holder = r["store"]["health"]["lease_holder"]
+        .as_str()
+        .unwrap_or_default();
+    let pid = std::process::id().to_string();
+    assert!(holder.split(':').any(|part| part == pid), "{r}");
     drop(held);
+    let (r, _) = report(&h);
+    assert!(r["store"]["health"]["lease_holder"].is_null(), "{r}");
 }
 
 /// A PostgreSQL store (its URL's password a canary) whose server stops
