@@ -377,7 +377,14 @@ fn support_report(r: &Request<'_>) -> Answer {
         .map(secrecy::ExposeSecret::expose_secret)
         .collect();
     let json = report.to_json(cfg, &secrets);
-    let value: Value = serde_json::from_str(&json).expect("the redacted report is JSON");
+    // Redaction replaces whole JSON string spellings, so the text stays
+    // JSON; should it not, say so rather than answer half a report.
+    let value: Value = serde_json::from_str(&json).map_err(|e| {
+        plain(FfiError::new(
+            smartlink_result::Internal,
+            format!("support_report: the redacted report is not JSON: {e}"),
+        ))
+    })?;
     Ok(one("report", value))
 }
 
