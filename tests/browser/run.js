@@ -313,6 +313,29 @@ test('already bound: regeneration only, after the alert; unavailable rows cannot
   await p.stop();
 });
 
+test('the only candidate of a first binding comes preselected; Gerar binds it', async () => {
+  const p = await platform({
+    environments: [
+      { id: 'env_only', name: 'Produção Única', kind: 'production' },
+      { id: 'env_hml', name: 'Homologação', kind: 'homologation' },
+    ],
+  });
+  const web = await L.startWeb(p.args(), p.env);
+  const ctx = await newContext();
+  const page = await openPage(ctx, web.url);
+  await toChoose(page);
+  const checked = page.locator('sl-environment-table input[type=radio]:checked');
+  assert.equal(await checked.count(), 1, 'one row preselected');
+  const row = await page.evaluate(
+    () => document.querySelector('sl-environment-table input[type=radio]:checked')?.closest('tr')?.textContent ?? '',
+  );
+  assert.match(row, /Produção Única/);
+  await click(page, 'sl-generate');
+  await finish(page, web);
+  await ctx.context.close();
+  await p.stop();
+});
+
 test('platform unreachable: the error screen, a copyable support code, Back tries again', async () => {
   const p = await platform();
   const web = await L.startWeb(p.args(), p.env);

@@ -169,7 +169,8 @@ export class App {
       this.confirmValue = v.screen['typed'] ?? '';
     }
     if (changed && name === 'choose_environment' && !wasAlert) {
-      this.selected.set(null);
+      // The only candidate of a first binding comes preselected by the core.
+      this.selected.set(v.screen['preselected'] ?? null);
       this.tab.set('select');
     }
     this.view.set(v);
