@@ -4,9 +4,12 @@
 //! [`crate::Configurator::access_token`] hands out an [`AccessToken`] from a
 //! cache shared by every thread of the host:
 //!
-//! - **Fast path.** While the cached token is fresh, a call is one read lock,
-//!   one clock read and one reference-count increment: no allocation, no
-//!   network, no state file.
+//! - **Fast path.** While the cached token is fresh, a call is one clock
+//!   read, one load of a global sequence number, a look into the calling
+//!   thread's own copy of the published token and one increment of that
+//!   copy's reference count: no allocation, no lock, no network, no state
+//!   file, and no write to memory another thread reads, so threads calling
+//!   at once do not slow each other down (see [`TokenCache::lookup`]).
 //! - **Proactive refresh.** A token is refreshed once the time left falls
 //!   under its *refresh margin*, the smaller of [`TokenOptions::refresh_margin`]
 //!   (5 minutes by default) and half its lifetime: a 1-hour token is renewed
@@ -43,6 +46,7 @@
 //! moment the request was sent, and the cache stops handing it out at that
 //! instant.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock};
@@ -131,6 +135,17 @@ impl AccessToken {
 
     fn serial(&self) -> u64 {
         self.0.serial
+    }
+
+    /// The same token (same value, expiry and serial, so equal to this one)
+    /// behind a reference count of its own: clones of the copy never touch
+    /// the original's count.
+    fn private_copy(&self) -> Self {
+        Self(Arc::new(TokenValue {
+            secret: self.0.secret.clone(),
+            expires_at: self.0.expires_at,
+            serial: self.0.serial,
+        }))
     }
 }
 
@@ -318,7 +333,72 @@ pub(crate) enum Lookup {
     Missing,
 }
 
+/// Bumped after every write to any cache's published entry (publish,
+/// invalidate, state change, clear, a cache dropped). A thread's copy of a
+/// published entry is good while this still holds the value the copy was
+/// taken under.
+static PUBLISHED: AtomicU64 = AtomicU64::new(1);
+
+/// Identifies each cache for the threads' copies: a number never reused
+/// (an address could be, by the next cache allocated there).
+static NEXT_CACHE_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A thread's copy of one cache's published entry.
+struct ThreadCopy {
+    cache: u64,
+    /// [`PUBLISHED`] when the copy was taken.
+    published: u64,
+    token: AccessToken,
+    refresh_at_ms: i64,
+    expires_ms: i64,
+    generation: u64,
+}
+
+impl ThreadCopy {
+    fn lookup(&self, now: i64) -> Lookup {
+        classify(
+            &self.token,
+            self.refresh_at_ms,
+            self.expires_ms,
+            self.generation,
+            now,
+        )
+    }
+}
+
+thread_local! {
+    /// This thread's copies of the published entries, at most one per cache
+    /// and all taken under the same [`PUBLISHED`] value.
+    ///
+    /// A copy holds the token's secret (wiped when dropped, like every
+    /// `SecretString`) from the thread's first lookup after the token was
+    /// published until the thread's first lookup, of any cache, after the
+    /// token was replaced, invalidated or dropped with its cache, or found
+    /// expired; or until the thread ends. The thread was handed that token
+    /// by the lookup that made the copy, so the copy keeps in its memory
+    /// nothing it did not already hold.
+    static COPIES: RefCell<Vec<ThreadCopy>> = const { RefCell::new(Vec::new()) };
+}
+
+fn classify(
+    token: &AccessToken,
+    refresh_at_ms: i64,
+    expires_ms: i64,
+    generation: u64,
+    now: i64,
+) -> Lookup {
+    if now < refresh_at_ms {
+        Lookup::Fresh(token.clone())
+    } else if now < expires_ms {
+        Lookup::RefreshDue(token.clone(), generation)
+    } else {
+        Lookup::Missing
+    }
+}
+
 pub(crate) struct TokenCache {
+    /// Never reused; keys the threads' copies.
+    id: u64,
     current: RwLock<Option<Arc<Entry>>>,
     /// A proactive refresh is in flight.
     pub(crate) refreshing: AtomicBool,
@@ -341,6 +421,7 @@ fn recover<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 impl TokenCache {
     pub(crate) fn new() -> Self {
         Self {
+            id: NEXT_CACHE_ID.fetch_add(1, Ordering::Relaxed),
             current: RwLock::new(None),
             refreshing: AtomicBool::new(false),
             retry_at_ms: AtomicI64::new(0),
@@ -395,16 +476,80 @@ impl TokenCache {
         }
     }
 
-    /// The fast path.
+    /// The fast path: what the published entry says at this moment.
+    ///
+    /// Every ERP thread calls this, so it writes nothing another thread
+    /// reads: a read lock (its reader count) or a clone of the shared token
+    /// (its reference count) would move one cache line between the cores of
+    /// threads calling at once. Each thread answers instead from its own
+    /// copy of the published entry, with its own copy of the token, and
+    /// checks that copy against [`PUBLISHED`], which every write to a
+    /// cache's entry bumps after it is made. So a copy is never used after
+    /// a change that happened before this call (on this thread, or on
+    /// another one that this thread has synchronized with): the bump is
+    /// then visible here, and the copy is taken again, under the read lock.
     #[inline]
     pub(crate) fn lookup(&self) -> Lookup {
         let now = self.now_ms();
+        let published = PUBLISHED.load(Ordering::Acquire);
+        COPIES
+            .try_with(|copies| {
+                let mut copies = copies.try_borrow_mut().ok()?;
+                if let Some(copy) = copies
+                    .iter()
+                    .find(|c| c.cache == self.id && c.published == published)
+                {
+                    let found = copy.lookup(now);
+                    if matches!(found, Lookup::Missing) {
+                        // Expired: no reason to keep its secret.
+                        copies.retain(|c| c.cache != self.id);
+                    }
+                    return Some(found);
+                }
+                Some(self.copy_published(&mut copies, published, now))
+            })
+            .ok()
+            .flatten()
+            // While the thread's storage is being torn down.
+            .unwrap_or_else(|| self.lookup_shared(now))
+    }
+
+    /// Drops this thread's stale copies (of every cache: a cache dropped
+    /// since leaves none behind) and copies this cache's entry.
+    #[cold]
+    fn copy_published(&self, copies: &mut Vec<ThreadCopy>, published: u64, now: i64) -> Lookup {
+        copies.retain(|c| c.published == published);
+        let current = self.current.read().unwrap_or_else(|e| e.into_inner());
+        let Some(entry) = current.as_deref().filter(|e| now < e.expires_ms) else {
+            return Lookup::Missing;
+        };
+        let copy = ThreadCopy {
+            cache: self.id,
+            published,
+            token: entry.token.private_copy(),
+            refresh_at_ms: entry.refresh_at_ms,
+            expires_ms: entry.expires_ms,
+            generation: entry.generation,
+        };
+        drop(current);
+        let found = copy.lookup(now);
+        copies.push(copy);
+        found
+    }
+
+    /// The fast path's answer from the shared entry.
+    fn lookup_shared(&self, now: i64) -> Lookup {
         let current = self.current.read().unwrap_or_else(|e| e.into_inner());
         match current.as_deref() {
-            Some(e) if now < e.refresh_at_ms => Lookup::Fresh(e.token.clone()),
-            Some(e) if now < e.expires_ms => Lookup::RefreshDue(e.token.clone(), e.generation),
-            _ => Lookup::Missing,
+            Some(e) => classify(&e.token, e.refresh_at_ms, e.expires_ms, e.generation, now),
+            None => Lookup::Missing,
         }
+    }
+
+    /// Replaces the published entry; every thread's copy is stale from now.
+    fn set_current(&self, current: &mut Option<Arc<Entry>>, entry: Option<Arc<Entry>>) {
+        *current = entry;
+        PUBLISHED.fetch_add(1, Ordering::Release);
     }
 
     /// The published entry, whatever its age.
@@ -413,6 +558,15 @@ impl TokenCache {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Whether `token` is the published token, in `generation`.
+    pub(crate) fn is_published(&self, token: &AccessToken, generation: u64) -> bool {
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_deref()
+            .is_some_and(|e| e.token == *token && e.generation == generation)
     }
 
     pub(crate) fn slow(&self) -> MutexGuard<'_, Slow> {
@@ -443,7 +597,9 @@ impl TokenCache {
             generation: slow.generation,
             client_id: client_id.clone(),
         };
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(entry));
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        self.set_current(&mut current, Some(Arc::new(entry)));
+        drop(current);
         self.published.fetch_add(1, Ordering::Relaxed);
         slow.failures = 0;
         slow.last_error = None;
@@ -460,7 +616,7 @@ impl TokenCache {
         if !current.as_ref().is_some_and(|e| matches(&e.token)) {
             return false;
         }
-        *current = None;
+        self.set_current(&mut current, None);
         slow.generation = slow.generation.wrapping_add(1);
         slow.last_error = None;
         slow.cold_retry_at_ms = 0;
@@ -478,7 +634,7 @@ impl TokenCache {
         slow.cold_retry_at_ms = 0;
         self.retry_at_ms.store(0, Ordering::Release);
         let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
-        *current = current
+        let kept = current
             .take()
             .filter(|e| stored == Some(&e.client_id))
             .map(|e| {
@@ -490,11 +646,13 @@ impl TokenCache {
                     client_id: e.client_id.clone(),
                 })
             });
+        self.set_current(&mut current, kept);
     }
 
     /// Drops the published token (its credentials are gone).
     pub(crate) fn clear(&self, _slow: &mut Slow) {
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = None;
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        self.set_current(&mut current, None);
     }
 
     /// The pause after `failures` consecutive failures with no valid token
@@ -509,6 +667,13 @@ impl TokenCache {
     }
 }
 
+impl Drop for TokenCache {
+    /// The threads' copies of this cache's token go at their next lookup.
+    fn drop(&mut self) {
+        PUBLISHED.fetch_add(1, Ordering::Release);
+    }
+}
+
 pub(crate) fn duration_ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
@@ -516,6 +681,193 @@ pub(crate) fn duration_ms(d: Duration) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn token(value: &str) -> AccessToken {
+        AccessToken::new(SecretString::from(value), Utc::now() + TimeDelta::hours(1))
+    }
+
+    fn client(id: &str) -> ClientId {
+        ClientId::new(id).unwrap()
+    }
+
+    /// A cache with `t` published (a 1-hour token: refreshed 5 minutes
+    /// before it expires).
+    fn publishing(t: &AccessToken, client_id: &str) -> TokenCache {
+        let cache = TokenCache::new();
+        publish(&cache, t, client_id);
+        cache
+    }
+
+    fn publish(cache: &TokenCache, t: &AccessToken, client_id: &str) {
+        let mut slow = cache.slow();
+        assert!(cache.publish(&mut slow, t, Duration::from_secs(3600), &client(client_id)));
+    }
+
+    fn fresh(cache: &TokenCache) -> Option<AccessToken> {
+        match cache.lookup() {
+            Lookup::Fresh(t) => Some(t),
+            Lookup::RefreshDue(..) => panic!("a 1-hour token is not due yet"),
+            Lookup::Missing => None,
+        }
+    }
+
+    /// This thread's copies: (cache, token serial).
+    fn copies() -> Vec<(u64, u64)> {
+        COPIES.with(|c| {
+            c.borrow()
+                .iter()
+                .map(|c| (c.cache, c.token.serial()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn lookups_never_touch_the_shared_tokens_reference_count() {
+        // (Other tests running at once may make this thread take its copy
+        // again: never does it clone the shared token.)
+        let t = token("at_shared");
+        let cache = publishing(&t, "cli_1");
+        let shared = cache.current().unwrap();
+        let before = Arc::strong_count(&shared.token.0);
+        // The first lookup on this thread takes the copy; the next ones
+        // (and the clones they hand out, kept here) count on the copy.
+        let handed: Vec<_> = (0..100).map(|_| fresh(&cache).unwrap()).collect();
+        assert!(
+            handed
+                .iter()
+                .all(|h| *h == t && h.expose_secret() == "at_shared")
+        );
+        assert!(handed.iter().all(|h| !Arc::ptr_eq(&h.0, &shared.token.0)));
+        assert_eq!(Arc::strong_count(&shared.token.0), before);
+    }
+
+    #[test]
+    fn a_copy_is_dropped_with_its_token_and_never_serves_another_cache() {
+        let (a, b) = (token("at_a"), token("at_b"));
+        let cache_a = publishing(&a, "cli_a");
+        let cache_b = publishing(&b, "cli_b");
+        let empty = TokenCache::new();
+        for _ in 0..3 {
+            assert_eq!(fresh(&cache_a), Some(a.clone()));
+            assert_eq!(fresh(&cache_b), Some(b.clone()));
+            assert_eq!(fresh(&empty), None);
+        }
+        // (Other tests running at once may make this thread take its
+        // copies again: what is held is a subset of these, never more.)
+        let held = copies();
+        assert!(held.len() <= 2, "at most one copy per cache with a token");
+        let expected = [(cache_a.id, a.serial()), (cache_b.id, b.serial())];
+        assert!(held.iter().all(|c| expected.contains(c)));
+
+        // Invalidated: gone from this thread at its next lookup.
+        assert!(cache_a.invalidate(|t| *t == a));
+        assert_eq!(fresh(&cache_a), None);
+        assert!(copies().iter().all(|&(_, serial)| serial != a.serial()));
+        assert_eq!(fresh(&cache_b), Some(b.clone()));
+
+        // A dropped cache leaves no copy behind after any next lookup, and
+        // a new cache (perhaps at the same address) does not inherit it.
+        let id_b = cache_b.id;
+        drop(cache_b);
+        let new = TokenCache::new();
+        assert_eq!(fresh(&new), None);
+        assert!(copies().iter().all(|&(cache, _)| cache != id_b));
+        assert_eq!(fresh(&cache_a), None);
+        assert!(copies().is_empty());
+    }
+
+    #[test]
+    fn a_state_change_reaches_every_copy() {
+        let t = token("at_state");
+        let cache = publishing(&t, "cli_1");
+        let due = |cache: &TokenCache| {
+            // Read as if 10 minutes before expiry: the refresh is due.
+            let e = cache.current().unwrap();
+            classify(
+                &e.token,
+                e.refresh_at_ms,
+                e.expires_ms,
+                e.generation,
+                e.refresh_at_ms,
+            )
+        };
+        assert_eq!(fresh(&cache), Some(t.clone()));
+        let generation = cache.slow().generation;
+        // Same credentials still stored: the token stays, in a new
+        // generation, which the copy must carry too (a refresh is started
+        // only by a caller that saw the current generation).
+        cache.state_changed(Some(&client("cli_1")));
+        assert!(matches!(due(&cache), Lookup::RefreshDue(_, g) if g == generation + 1));
+        assert_eq!(fresh(&cache), Some(t.clone()));
+        let copy = COPIES.with(|c| {
+            c.borrow()
+                .iter()
+                .find(|c| c.cache == cache.id)
+                .map(|c| c.generation)
+        });
+        assert_eq!(copy, Some(generation + 1));
+        // Other credentials stored: the token goes, from the copy too.
+        cache.state_changed(Some(&client("cli_2")));
+        assert_eq!(fresh(&cache), None);
+        publish(&cache, &t, "cli_2");
+        assert_eq!(fresh(&cache), Some(t.clone()));
+        let mut slow = cache.slow();
+        cache.clear(&mut slow);
+        drop(slow);
+        assert_eq!(fresh(&cache), None);
+    }
+
+    #[test]
+    fn a_token_seen_due_is_no_longer_published_once_its_successor_is() {
+        let (old, new) = (token("at_old"), token("at_new"));
+        let cache = publishing(&old, "cli_1");
+        let generation = cache.slow().generation;
+        assert!(cache.is_published(&old, generation));
+        assert!(!cache.is_published(&old, generation + 1));
+        // A refresh published the successor in the same generation: a
+        // caller that saw `old` due must not start another refresh.
+        publish(&cache, &new, "cli_1");
+        assert!(!cache.is_published(&old, generation));
+        assert!(cache.is_published(&new, generation));
+        assert!(cache.invalidate(|t| *t == new));
+        assert!(!cache.is_published(&new, generation));
+    }
+
+    #[test]
+    fn another_thread_never_sees_a_token_dropped_before_it_synchronized() {
+        use std::sync::mpsc;
+        let cache = Arc::new(TokenCache::new());
+        let (ask, asked) = mpsc::channel::<()>();
+        let (answer, answers) = mpsc::channel::<Option<AccessToken>>();
+        let reader = {
+            let cache = cache.clone();
+            std::thread::spawn(move || {
+                while asked.recv().is_ok() {
+                    answer.send(fresh(&cache)).unwrap();
+                }
+            })
+        };
+        let other = || {
+            ask.send(()).unwrap();
+            answers.recv().unwrap()
+        };
+        for round in 0..500 {
+            let t = token(&format!("at_{round}"));
+            publish(&cache, &t, "cli_1");
+            // The other thread takes its copy...
+            assert_eq!(other(), Some(t.clone()));
+            // ...this one drops the token (in turn: an invalidation, a
+            // state change to other credentials, a clear), then tells it.
+            match round % 3 {
+                0 => assert!(cache.invalidate(|x| *x == t)),
+                1 => cache.state_changed(Some(&client("cli_other"))),
+                _ => cache.clear(&mut cache.slow()),
+            }
+            assert_eq!(other(), None, "round {round}");
+        }
+        drop(ask);
+        reader.join().unwrap();
+    }
 
     #[test]
     fn debug_redacts_the_token() {

@@ -16,16 +16,12 @@ use smartlink_testkit::platforms::configurator_with;
 use fixtures::{Hook, Hooked, ManualClock, memory_platform};
 use smartlink_testkit::fixtures;
 
-use crate::{Row, fmt_us, median};
+use crate::{Row, fmt_ns, fmt_us, median};
 
 fn percentile(mut samples: Vec<Duration>, p: f64) -> Duration {
     samples.sort();
     let i = ((samples.len() as f64 - 1.0) * p).round() as usize;
     samples[i]
-}
-
-fn fmt_ns(d: Duration) -> String {
-    format!("{:.0} ns", d.as_nanos() as f64)
 }
 
 /// Per-call medians from batches of `batch` calls (one clock read per batch,
@@ -67,6 +63,19 @@ impl Hook for Delay {
     }
 }
 
+/// Only the cached paths (Rust, one and two threads; C ABI).
+pub fn bench_cached_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
+    let running = rt.block_on(async {
+        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
+            .unwrap()
+            .serve("127.0.0.1:0")
+            .await
+            .unwrap()
+    });
+    bench_cached(rows, rt, &running.url(), quick);
+    rt.block_on(running.shutdown());
+}
+
 pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
     let running = rt.block_on(async {
         Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
@@ -78,57 +87,7 @@ pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
     let url = running.url();
     let platform = running.sandbox().platform().clone();
 
-    // Cached path, Rust.
-    let cfg = rt.block_on(bound(&url, "bench-tok-1"));
-    rt.block_on(cfg.access_token()).unwrap();
-    let iterations = if quick { 200_000 } else { 2_000_000 };
-    let sync = batched(iterations, 100, || {
-        std::hint::black_box(cfg.cached_access_token());
-    });
-    let awaited = rt.block_on(async {
-        let mut samples = Vec::new();
-        for _ in 0..(iterations / 100) {
-            let t = Instant::now();
-            for _ in 0..100 {
-                std::hint::black_box(cfg.access_token().await.unwrap());
-            }
-            samples.push(t.elapsed() / 100);
-        }
-        median(samples)
-    });
-    rows.push(Row {
-        what: "tokens: cached access_token().await, median (Rust)".into(),
-        figure: fmt_ns(awaited),
-        target: "≤ 100 ns".into(),
-    });
-    rows.push(Row {
-        what: "tokens: cached_access_token() (sync fast path), median (Rust)".into(),
-        figure: fmt_ns(sync),
-        target: "≤ 100 ns".into(),
-    });
-    let threads = 2;
-    let per_thread = iterations / threads;
-    let contended: Vec<Duration> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let cfg = cfg.clone();
-                s.spawn(move || {
-                    batched(per_thread, 100, || {
-                        std::hint::black_box(cfg.cached_access_token());
-                    })
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().unwrap()).collect()
-    });
-    rows.push(Row {
-        what: format!("tokens: cached_access_token(), {threads} threads at once, median"),
-        figure: fmt_ns(median(contended)),
-        target: "-".into(),
-    });
-
-    // Cached path, C ABI.
-    bench_ffi_token(rows, &url, iterations);
+    bench_cached(rows, rt, &url, quick);
 
     // 1,000 callers on a cold cache.
     let cold = rt.block_on(bound(&url, "bench-tok-2"));
@@ -202,6 +161,49 @@ pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
         ),
     });
     rt.block_on(running.shutdown());
+}
+
+/// The cached path: Rust (awaited, sync, two threads at once) and C ABI.
+fn bench_cached(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, url: &str, quick: bool) {
+    let cfg = rt.block_on(bound(url, "bench-tok-1"));
+    rt.block_on(cfg.access_token()).unwrap();
+    let iterations = if quick { 200_000 } else { 2_000_000 };
+    let sync = batched(iterations, 100, || {
+        std::hint::black_box(cfg.cached_access_token());
+    });
+    let awaited = rt.block_on(async {
+        let mut samples = Vec::new();
+        for _ in 0..(iterations / 100) {
+            let t = Instant::now();
+            for _ in 0..100 {
+                std::hint::black_box(cfg.access_token().await.unwrap());
+            }
+            samples.push(t.elapsed() / 100);
+        }
+        median(samples)
+    });
+    rows.push(Row {
+        what: "tokens: cached access_token().await, median (Rust)".into(),
+        figure: fmt_ns(awaited),
+        target: "≤ 100 ns".into(),
+    });
+    rows.push(Row {
+        what: "tokens: cached_access_token() (sync fast path), median (Rust)".into(),
+        figure: fmt_ns(sync),
+        target: "≤ 100 ns".into(),
+    });
+    let figures = crate::at_once::measure(iterations / 200, 100, || {
+        std::hint::black_box(cfg.cached_access_token());
+    });
+    rows.push(Row {
+        what: "tokens: cached_access_token(), 2 threads at once, per call, median (batches of 100)"
+            .into(),
+        figure: figures.figure(fmt_ns),
+        target: "≤ 2× one thread".into(),
+    });
+
+    // Cached path, C ABI.
+    bench_ffi_token(rows, url, iterations);
 }
 
 fn bench_ffi_token(rows: &mut Vec<Row>, url: &str, iterations: usize) {

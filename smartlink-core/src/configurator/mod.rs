@@ -36,6 +36,7 @@ use crate::wizard::{
     Action, Effect, ErrorReason, Screen, TaskRequest, TaskStep, TaskTarget, Wizard,
 };
 
+mod gate;
 mod lifecycle;
 mod task;
 mod tokens;
@@ -46,13 +47,6 @@ mod unattended;
 use task::{Held, same_target};
 pub use types::*;
 
-struct GateCache {
-    stamp: Option<u128>,
-    loaded: bool,
-    /// `None`: not configured; `Some(t)`: configured until `t`.
-    configured_until: Option<DateTime<Utc>>,
-}
-
 struct Inner {
     spec: InstallationSpec,
     platform: Arc<dyn Platform>,
@@ -61,7 +55,7 @@ struct Inner {
     runtime: Handle,
     wizard: Mutex<Wizard>,
     status: watch::Sender<TaskStatus>,
-    gate: Mutex<GateCache>,
+    gate: gate::GateCache,
     state_problem: Mutex<Option<StateProblem>>,
     tokens: crate::token::TokenCache,
     /// For a store shared by several machines: the gate's verdict, kept in
@@ -275,11 +269,7 @@ impl Configurator {
                 runtime,
                 wizard: Mutex::new(wizard),
                 status: watch::Sender::new(TaskStatus::Idle),
-                gate: Mutex::new(GateCache {
-                    stamp: None,
-                    loaded: false,
-                    configured_until: None,
-                }),
+                gate: gate::GateCache::new(),
                 state_problem: Mutex::new(None),
                 tokens: crate::token::TokenCache::new(),
                 shared_gate,
@@ -339,16 +329,26 @@ impl Configurator {
             return until == i64::MIN || Utc::now().timestamp_millis() >= until;
         }
         let stamp = self.inner.store.stamp();
-        let mut gate = lock(&self.inner.gate);
-        if !gate.loaded || stamp.is_none() || gate.stamp != stamp {
-            gate.configured_until = self.compute_configured_until();
-            gate.stamp = stamp;
-            gate.loaded = true;
+        // Every ERP thread asks at login: the verdict is read without a
+        // lock while the stamp still matches it.
+        if stamp.is_some()
+            && let Some(verdict) = self.inner.gate.read()
+            && verdict.loaded
+            && verdict.stamp == stamp
+        {
+            return verdict.needs_configuration_at(Utc::now());
         }
-        match gate.configured_until {
-            None => true,
-            Some(until) => Utc::now() >= until,
+        let mut gate = self.inner.gate.writer();
+        let mut verdict = gate.get();
+        if !verdict.loaded || stamp.is_none() || verdict.stamp != stamp {
+            verdict = gate::Verdict {
+                stamp,
+                loaded: true,
+                configured_until: self.compute_configured_until(),
+            };
+            gate.set(verdict);
         }
+        verdict.needs_configuration_at(Utc::now())
     }
 
     fn compute_configured_until(&self) -> Option<DateTime<Utc>> {
@@ -373,7 +373,14 @@ impl Configurator {
         if self.inner.shared_gate.is_some() {
             return;
         }
-        lock(&self.inner.gate).loaded = false;
+        {
+            let mut gate = self.inner.gate.writer();
+            let verdict = gate.get();
+            gate.set(gate::Verdict {
+                loaded: false,
+                ..verdict
+            });
+        }
         self.tokens_state_changed();
     }
 

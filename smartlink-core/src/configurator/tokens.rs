@@ -123,7 +123,7 @@ impl Configurator {
         match self.inner.tokens.lookup() {
             Lookup::Fresh(token) => Some(token),
             Lookup::RefreshDue(token, generation) => {
-                self.refresh_proactively(generation);
+                self.refresh_proactively(&token, generation);
                 Some(token)
             }
             Lookup::Missing => None,
@@ -256,9 +256,12 @@ impl Configurator {
 
     /// One caller (the first to see the refresh due, outside a backoff)
     /// starts the refresh; every caller keeps the valid token meanwhile.
-    fn refresh_proactively(&self, generation: u64) {
+    fn refresh_proactively(&self, due: &AccessToken, generation: u64) {
         let cache = &self.inner.tokens;
+        // Read before the swap: while a refresh is in flight, callers only
+        // read the flag (a swap by each would write to it from every thread).
         if cache.now_ms() < cache.retry_at_ms.load(Ordering::Acquire)
+            || cache.refreshing.load(Ordering::Acquire)
             || cache.refreshing.swap(true, Ordering::AcqRel)
         {
             return;
@@ -268,7 +271,10 @@ impl Configurator {
             .flight
             .as_ref()
             .is_some_and(|f| f.generation == slow.generation);
-        if busy || slow.generation != generation {
+        // A caller that saw the token due just before a refresh published
+        // its successor (and ended) finds that successor here: no second
+        // refresh.
+        if busy || slow.generation != generation || !cache.is_published(due, generation) {
             cache.refreshing.store(false, Ordering::Release);
             return;
         }

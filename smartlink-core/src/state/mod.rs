@@ -743,8 +743,19 @@ pub struct MemoryStateStore {
 #[derive(Debug, Default)]
 struct MemoryInner {
     state: Mutex<(Option<LocalState>, u128)>,
+    /// The version in `state`, set under its mutex after each change: read
+    /// by `stamp` (for the login gate) without taking the mutex.
+    stamp: std::sync::atomic::AtomicU64,
     locked: Mutex<bool>,
     released: Condvar,
+}
+
+impl MemoryInner {
+    /// Mirrors a new version (the state's mutex held, the change made).
+    fn stamped(&self, version: u128) {
+        self.stamp
+            .store(version as u64, std::sync::atomic::Ordering::Release);
+    }
 }
 
 struct MemoryGuard(Arc<MemoryInner>);
@@ -766,7 +777,13 @@ impl MemoryStateStore {
     /// A store holding `state`.
     pub fn with_state(state: LocalState) -> Self {
         let store = Self::new();
-        *store.inner.state.lock().unwrap() = (Some(state), 1);
+        let mut guard = store.inner.state.lock().unwrap_or_else(|e| e.into_inner());
+        *guard = (Some(state), 1);
+        store
+            .inner
+            .stamp
+            .store(1, std::sync::atomic::Ordering::Release);
+        drop(guard);
         store
     }
 }
@@ -783,6 +800,7 @@ impl MemoryStateStore {
         }
         guard.0 = state.cloned();
         guard.1 += 1;
+        self.inner.stamped(guard.1);
         lock.set_version(guard.1 as u64);
         Ok(())
     }
@@ -807,6 +825,7 @@ impl StateStore for MemoryStateStore {
         let mut guard = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
         guard.0 = Some(state.clone());
         guard.1 += 1;
+        self.inner.stamped(guard.1);
         Ok(())
     }
 
@@ -814,6 +833,7 @@ impl StateStore for MemoryStateStore {
         let mut guard = self.inner.state.lock().unwrap_or_else(|e| e.into_inner());
         guard.0 = None;
         guard.1 += 1;
+        self.inner.stamped(guard.1);
         Ok(())
     }
 
@@ -855,6 +875,8 @@ impl StateStore for MemoryStateStore {
     }
 
     fn stamp(&self) -> Option<u128> {
-        Some(self.inner.state.lock().unwrap_or_else(|e| e.into_inner()).1)
+        Some(u128::from(
+            self.inner.stamp.load(std::sync::atomic::Ordering::Acquire),
+        ))
     }
 }
