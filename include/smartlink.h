@@ -107,6 +107,9 @@
 // `ExecInClientDLL` id: the `history` operation.
 #define SMARTLINK_EXEC_HISTORY 29
 
+// `ExecInClientDLL` id: the `support_report` operation.
+#define SMARTLINK_EXEC_SUPPORT_REPORT 30
+
 
 // `ExecInClientDLL` id: open a handle.
 #define SMARTLINK_EXEC_OPEN 1
@@ -507,7 +510,7 @@ smartlink_result smartlink_invalidate_token(const struct smartlink_configurator 
 // JSON response into `out`.
 //
 // - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-129): the same call in
+// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-130): the same call in
 //   Windows-1252, both ways: `input` is read as CP1252, the response is
 //   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 //   rules below count the converted bytes.

@@ -250,6 +250,16 @@ pub enum Command {
     /// The wizard in the browser: serves the page on 127.0.0.1 and prints
     /// the address to open (see docs/web.md).
     Web(crate::web::WebArgs),
+    /// Writes the support report: one .tar.gz to attach to a support
+    /// ticket (versions, system, installation, the state's shape, the
+    /// history, the last failures and what `check` finds; never a secret).
+    /// Prints its path. Works with the platform unreachable, the state
+    /// corrupt or locked, or the store down: what it cannot read it says.
+    SupportReport {
+        /// The folder to write it in (default: the current folder).
+        #[arg(long, value_name = "DIR", value_parser = non_empty)]
+        out: Option<String>,
+    },
     /// Makes a new seal key file (32 random bytes, owner-only); never
     /// replaces an existing file.
     SealKey {

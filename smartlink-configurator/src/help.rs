@@ -164,6 +164,12 @@ pub fn command(loc: Locale) -> clap::Command {
                         .hide_default_value(true)
                 });
             }
+            if name == "support-report" {
+                return s.mut_arg("out", |a| {
+                    a.help(text(loc, "help.arg.support_report_out").to_owned())
+                        .help_heading(text(loc, "help.options").to_owned())
+                });
+            }
             if name == "seal-key" || name == "reseal" {
                 let (arg, key) = if name == "seal-key" {
                     ("out", "help.arg.seal_key_out")

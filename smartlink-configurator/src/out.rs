@@ -22,9 +22,33 @@ fn write_to(mut w: impl Write, closed: &AtomicBool, args: fmt::Arguments<'_>) {
     }
 }
 
+/// While set, what would go to standard output is kept here instead
+/// (`support-report` keeps what `check` finds).
+static CAPTURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
 /// Writes to standard output (flushed at once: prompts have no newline).
 pub fn stdout(args: fmt::Arguments<'_>) {
+    {
+        let mut capture = CAPTURE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = capture.as_mut() {
+            let _ = fmt::Write::write_fmt(kept, args);
+            return;
+        }
+    }
     write_to(std::io::stdout().lock(), &STDOUT_CLOSED, args);
+}
+
+/// Runs `work` keeping what it writes to standard output, and returns its
+/// value and that text. One at a time: the process runs one command.
+pub async fn captured<T>(work: impl std::future::Future<Output = T>) -> (T, String) {
+    *CAPTURE.lock().unwrap_or_else(|e| e.into_inner()) = Some(String::new());
+    let value = work.await;
+    let kept = CAPTURE
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
+    (value, kept)
 }
 
 /// Writes to standard error.

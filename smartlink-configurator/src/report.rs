@@ -75,7 +75,7 @@ pub fn report_error(
                         "{}\n{}\n{}",
                         text(loc, "error.inconsistent"),
                         inconsistency_text(loc, inconsistency),
-                        render(loc, "error.support", &[("id", &support_id)])
+                        crate::commands::support_send(loc, &support_id)
                     ),
                     exit::INCONSISTENT,
                 )
@@ -95,7 +95,7 @@ pub fn report_error(
             format!(
                 "{}\n{}",
                 with_detail(verbose, code_text(loc, code.as_str()), detail),
-                render(loc, "cli.support_id", &[("id", &task_id.to_string())])
+                crate::commands::support_send(loc, &task_id.to_string())
             ),
             platform_code_exit(code),
         ),

@@ -155,6 +155,13 @@ pub struct Store {
 pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store, SetupError> {
     let embedded = cli.platform_url.is_none();
     let status_only = matches!(cli.command, Some(Command::Status | Command::History { .. }));
+    // `status`, `history` and `support-report` only read the file: a
+    // corrupt one is reported and left where it is, a locked one is read
+    // all the same.
+    let read_only = matches!(
+        cli.command,
+        Some(Command::Status | Command::History { .. } | Command::SupportReport { .. })
+    );
     let mut state_problem = None;
     let mut temp: Option<tempfile::TempDir> = None;
     let keyed = matches!(cli.state, Some(StateArg::File(_) | StateArg::Postgres(_)));
@@ -179,7 +186,7 @@ pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store,
         }
         // `status` only reads: a copy in memory of what the file holds, and
         // a file that cannot be read is reported and left untouched.
-        Some(StateArg::File(path)) if status_only => {
+        Some(StateArg::File(path)) if read_only => {
             let file = open_file_store(cli, locale, path)?;
             let memory = match file.inspect() {
                 Ok(Inspection::Found(state)) => MemoryStateStore::with_state(*state),

@@ -283,7 +283,7 @@ fn inconsistent_data_is_exit_5_with_a_support_id() {
     assert!(
         unattended
             .stderr
-            .contains("Entre em contato com o suporte TOTVS"),
+            .contains("Envie ao suporte TOTVS o código "),
         "{unattended:?}"
     );
 
@@ -301,13 +301,22 @@ fn inconsistent_data_is_exit_5_with_a_support_id() {
             .contains("Os dados desta instalação estão inconsistentes."),
         "{interactive:?}"
     );
+    // The support code, and how to make the report to send with it.
     let line = interactive
         .stdout
         .lines()
-        .find(|l| l.contains("informe o código"))
+        .find(|l| l.contains("Envie ao suporte TOTVS o código "))
         .expect("a support id");
-    let id = line.rsplit(' ').next().unwrap().trim_end_matches('.');
+    let id = line
+        .split("o código ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .unwrap();
     assert_eq!(id.len(), 36, "a UUID support id: {line}");
+    assert!(
+        line.contains("gere-o com `smartlink-configurator support-report`"),
+        "{line}"
+    );
 }
 
 // ------------------------------------------------------ scripted interactive
@@ -493,7 +502,16 @@ fn interactive_platform_error_screen_offers_back_then_exit_4() {
             .contains("No fue posible conectar con la plataforma"),
         "{out:?}"
     );
-    assert!(out.stdout.contains("Código de soporte: "), "{out:?}");
+    // The support code, and how to make the report to send with it.
+    assert!(
+        out.stdout.contains("Envíe al soporte TOTVS el código "),
+        "{out:?}"
+    );
+    assert!(
+        out.stdout
+            .contains("genérelo con `smartlink-configurator support-report`"),
+        "{out:?}"
+    );
 }
 
 // ------------------------------------------------------------------ locales

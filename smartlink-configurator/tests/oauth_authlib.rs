@@ -397,7 +397,7 @@ fn every_exit_code_of_check_and_token_says_what_it_means() {
     assert!(
         out.stderr
             .contains("This installation's data is inconsistent.")
-            && out.stderr.contains("Contact TOTVS support"),
+            && out.stderr.contains("Send TOTVS support the code "),
         "{out:?}"
     );
     assert!(!out.all().to_lowercase().contains("unexpected"), "{out:?}");

@@ -639,7 +639,10 @@ fn inconsistent_data_is_shown_before_the_name_is_asked() {
         "",
     );
     assert_eq!(out.code, 5, "{out:?}");
-    assert!(out.stdout.contains("informe o código"), "{out:?}");
+    assert!(
+        out.stdout.contains("Envie ao suporte TOTVS o código "),
+        "{out:?}"
+    );
     // The English detail for support only with --verbose.
     assert!(!out.stderr.contains("inconsistent data"), "{out:?}");
     assert!(!out.stdout.contains("Identifique a instalação"), "{out:?}");

@@ -42,6 +42,7 @@ pub mod messages;
 mod platform;
 mod rules;
 mod state;
+pub mod support;
 mod text;
 mod token;
 pub mod wizard;

@@ -95,6 +95,12 @@ pub static OPERATIONS: &[Operation] = &[
         reverify_credentials,
     ),
     op("history", 29, &["offset", "limit"], history),
+    op(
+        "support_report",
+        30,
+        &["host_name", "host_version"],
+        support_report,
+    ),
 ];
 
 const fn op(
@@ -380,6 +386,43 @@ fn status(r: &Request<'_>) -> Answer {
         fields.insert("store".into(), store);
     }
     Ok(one("status", status))
+}
+
+/// The support report (`smartlink_core::support`): never a secret, and
+/// made whatever state the installation is in (what cannot be read says
+/// why). `host_name` and `host_version` name the ERP.
+fn support_report(r: &Request<'_>) -> Answer {
+    #[derive(Deserialize)]
+    struct Req {
+        #[serde(default)]
+        host_name: Option<String>,
+        #[serde(default)]
+        host_version: Option<String>,
+    }
+    let req: Req = from_value_named(Value::Object(r.fields.clone()))
+        .map_err(|e| plain(invalid_request(format!("support_report: {e}"))))?;
+    let host = req.host_name.map(|name| smartlink_core::support::HostInfo {
+        name,
+        version: req.host_version,
+    });
+    let cfg = r.handle.configurator();
+    let report = smartlink_core::support::report(cfg, host);
+    let secrets: Vec<&str> = r
+        .handle
+        .secrets()
+        .iter()
+        .map(secrecy::ExposeSecret::expose_secret)
+        .collect();
+    let json = report.to_json(cfg, &secrets);
+    // Redaction replaces whole JSON string spellings, so the text stays
+    // JSON; should it not, say so rather than answer half a report.
+    let value: Value = serde_json::from_str(&json).map_err(|e| {
+        plain(FfiError::new(
+            smartlink_result::Internal,
+            format!("support_report: the redacted report is not JSON: {e}"),
+        ))
+    })?;
+    Ok(one("report", value))
 }
 
 fn configure_unattended(r: &Request<'_>) -> Answer {

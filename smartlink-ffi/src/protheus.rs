@@ -22,7 +22,7 @@
 //! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
 //! | 10–28 | `{"handle":N,…}` | the response of the operation of that id (see [`crate::operations::OPERATIONS`]) |
 //!
-//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–129) does the same
+//! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–130) does the same
 //! in Windows-1252 instead of UTF-8, for Protheus installations on that code
 //! page: `in` is read as CP1252, `out` receives CP1252 (a character CP1252
 //! lacks becomes `?`), and the size rule applies to the converted bytes.
@@ -298,7 +298,7 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 /// JSON response into `out`.
 ///
 /// - `input` (required: NULL gives `SMARTLINK_RESULT_NULL_ARGUMENT`): NUL-terminated UTF-8 JSON, borrowed for the call.
-/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-129): the same call in
+/// - `id` plus `SMARTLINK_EXEC_CP1252` (101-103, 110-130): the same call in
 ///   Windows-1252, both ways: `input` is read as CP1252, the response is
 ///   written as CP1252 (a character CP1252 lacks becomes `?`), and the size
 ///   rules below count the converted bytes.
@@ -440,7 +440,8 @@ mod tests {
         assert_eq!(split_id(127), (27, true));
         assert_eq!(split_id(128), (28, true));
         assert_eq!(split_id(129), (29, true));
-        for id in [13, 100, 104, 109, 130, 201, i32::MIN, i32::MAX] {
+        assert_eq!(split_id(130), (30, true));
+        for id in [13, 100, 104, 109, 131, 201, i32::MIN, i32::MAX] {
             assert_eq!(split_id(id), (id, false), "{id}");
         }
     }

@@ -40,6 +40,14 @@ fn invalid_config(msg: impl Into<String>) -> FfiError {
 #[serde(transparent)]
 pub(crate) struct StateValue(Value);
 
+impl StateValue {
+    /// The PostgreSQL URL given (`{"kind": "postgres", "url": ...}`), only
+    /// to redact its password from the support report.
+    pub(crate) fn url(&self) -> Option<&str> {
+        self.0.get("url")?.as_str()
+    }
+}
+
 impl std::fmt::Debug for StateValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("StateValue([not shown])")

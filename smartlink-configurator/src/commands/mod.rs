@@ -7,6 +7,7 @@ mod history;
 mod rotate;
 pub mod seal;
 pub mod status;
+pub mod support_report;
 mod token;
 mod unattended;
 mod unbind;
@@ -36,6 +37,9 @@ pub async fn run(ctx: &Ctx) -> u8 {
         Some(Command::History { json }) => history::history(ctx, *json),
         Some(Command::Token) => token::token(ctx).await,
         Some(Command::Web(args)) => crate::web::run(ctx, args).await,
+        Some(Command::SupportReport { out }) => {
+            support_report::support_report(ctx, out.as_deref()).await
+        }
         // Run before the setup (`seal::early`); never reached.
         Some(Command::SealKey { .. } | Command::Reseal { .. }) => crate::exit::USAGE,
         None if ctx.cli.unattended => unattended::unattended(ctx).await,
@@ -52,6 +56,20 @@ async fn fail(ctx: &Ctx, e: &ConfiguratorError, environment: Option<&str>) -> u8
         unattended::list_valid_names(ctx).await;
     }
     code
+}
+
+/// The error screen's last line: the support code and how to make the
+/// support report (`support-report`), and where its file will be (the
+/// current folder, its default).
+pub fn support_send(loc: smartlink_core::messages::Locale, support_id: &str) -> String {
+    let dir = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_else(|_| ".".to_owned());
+    render(
+        loc,
+        "cli.support_send",
+        &[("id", support_id), ("dir", &dir)],
+    )
 }
 
 /// A date for messages: `2026-12-02 06:24 UTC`.

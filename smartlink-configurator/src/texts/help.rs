@@ -184,6 +184,18 @@ pub(super) static HELP: &[Entry] = &[
         "Imprime el token de acceso de esta instalación (un token bearer para la plataforma), y nada más, en la salida estándar, para scripts",
         "Prints this installation's access token (a bearer token for the platform), and nothing else, on stdout, for scripts",
     ),
+    (
+        "help.cmd.support-report",
+        "Grava o relatório de suporte: um .tar.gz para anexar ao chamado (versões, sistema, instalação, estado, histórico, últimas falhas e o que o check encontra; nunca um segredo)",
+        "Graba el informe de soporte: un .tar.gz para adjuntar a la solicitud (versiones, sistema, instalación, estado, historial, últimas fallas y lo que encuentra check; nunca un secreto)",
+        "Writes the support report: one .tar.gz to attach to a support ticket (versions, system, installation, state, history, last failures and what check finds; never a secret)",
+    ),
+    (
+        "help.arg.support_report_out",
+        "A pasta onde gravá-lo (padrão: a pasta atual)",
+        "La carpeta donde grabarlo (predeterminado: la carpeta actual)",
+        "The folder to write it in (default: the current folder)",
+    ),
     ("help.command_value", "COMANDO", "COMANDO", "COMMAND"),
     ("help.commands", "Comandos", "Comandos", "Commands"),
     (

@@ -192,4 +192,28 @@ mod tests {
             "Código de suporte: 42"
         );
     }
+
+    #[test]
+    fn the_error_screen_names_what_to_send_in_every_language() {
+        for (loc, word) in [
+            (Locale::PtBr, "relatório de suporte"),
+            (Locale::Es, "informe de soporte"),
+            (Locale::En, "support report"),
+        ] {
+            // The terminal: the code, the command and where the file goes.
+            let line = crate::commands::support_send(loc, "7d2f0e4c");
+            assert!(line.contains("7d2f0e4c"), "{line}");
+            assert!(line.contains(word), "{line}");
+            assert!(
+                line.contains("`smartlink-configurator support-report`"),
+                "{line}"
+            );
+            let here = std::env::current_dir().unwrap().display().to_string();
+            assert!(line.contains(&here), "{line}");
+            // The C ABI's error screen: how the ERP makes it.
+            let abi = smartlink_core::messages::text(loc, "error.report");
+            assert!(abi.contains("support_report"), "{abi}");
+            assert!(abi.contains(word), "{abi}");
+        }
+    }
 }

@@ -113,6 +113,24 @@ pub(super) static TERMINAL: &[Entry] = &[
         "Support code: {id}",
     ),
     (
+        "cli.support_send",
+        "Envie ao suporte TOTVS o código {id} e o relatório de suporte: gere-o com `smartlink-configurator support-report` (o arquivo será gravado em {dir}).",
+        "Envíe al soporte TOTVS el código {id} y el informe de soporte: genérelo con `smartlink-configurator support-report` (el archivo se grabará en {dir}).",
+        "Send TOTVS support the code {id} and the support report: make it with `smartlink-configurator support-report` (the file will be written in {dir}).",
+    ),
+    (
+        "cli.support_report_written",
+        "Relatório de suporte gravado em {path} (sem segredos): anexe-o ao chamado.",
+        "Informe de soporte grabado en {path} (sin secretos): adjúntelo a la solicitud.",
+        "Support report written to {path} (no secrets): attach it to the ticket.",
+    ),
+    (
+        "cli.support_report_failed",
+        "Não foi possível gravar o relatório de suporte em {path}: {detail}",
+        "No fue posible grabar el informe de soporte en {path}: {detail}",
+        "Could not write the support report to {path}: {detail}",
+    ),
+    (
         "cli.confirmation_required",
         "O ambiente {name} está vinculado a outra instalação desta linha; para sobrescrever, repita o nome do ambiente com --confirm.",
         "El ambiente {name} está vinculado a otra instalación de esta línea; para sobrescribir, repita el nombre del ambiente con --confirm.",

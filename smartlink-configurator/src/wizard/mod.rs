@@ -179,7 +179,6 @@ impl<'a> Wizard<'a> {
                 },
                 T::Error {
                     title,
-                    support,
                     detail_lines,
                     retry,
                     ..
@@ -187,7 +186,6 @@ impl<'a> Wizard<'a> {
             ) => {
                 let texts = ErrorTexts {
                     title,
-                    support,
                     detail_lines,
                     retry,
                 };

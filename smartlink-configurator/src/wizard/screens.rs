@@ -16,7 +16,6 @@ use crate::ui::{MenuItem, Validator, validation_text};
 /// The texts of the error screen the terminal draws.
 pub struct ErrorTexts {
     pub title: String,
-    pub support: String,
     pub detail_lines: Vec<String>,
     pub retry: Option<String>,
 }
@@ -246,12 +245,11 @@ impl Wizard<'_> {
                 platform_code_exit(code)
             }
         };
-        if code == exit::INCONSISTENT {
-            outln!("{}", texts.support);
-        } else {
-            let id = support_id.to_string();
-            outln!("{}", render(loc, "cli.support_id", &[("id", &id)]));
-        }
+        // The support code, and how to make the report to send with it.
+        outln!(
+            "{}",
+            crate::commands::support_send(loc, &support_id.to_string())
+        );
         if !retry_allowed {
             return Err(code);
         }

@@ -54,7 +54,7 @@ pub async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Know
                 heading(text(loc, "error.title"));
                 outln!("{}", platform_message(ctx, &e));
                 outln!("{}", text(loc, "error.retry"));
-                outln!("{}", render(loc, "cli.support_id", &[("id", &support)]));
+                outln!("{}", crate::commands::support_send(loc, &support));
                 let items = vec![
                     text(loc, "cli.retry").to_owned(),
                     text(loc, "button.cancel").to_owned(),
@@ -107,7 +107,6 @@ pub async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Know
         };
         if let T::Error {
             title,
-            support,
             detail_lines,
             ..
         } = screen_texts(loc, &screen).screen
@@ -116,8 +115,11 @@ pub async fn know_the_situation(ctx: &Ctx, session: &mut Session) -> Result<Know
             for line in &detail_lines {
                 outln!("{line}");
             }
-            outln!("{support}");
         }
+        outln!(
+            "{}",
+            crate::commands::support_send(loc, &support.to_string())
+        );
         return Err(exit::INCONSISTENT);
     }
     match status.binding {

@@ -296,6 +296,23 @@ impl Configurator {
         this
     }
 
+    /// The store, for the support report.
+    pub(crate) fn store(&self) -> &Arc<dyn StateStore> {
+        &self.inner.store
+    }
+
+    /// The installation's name as stored (the support report), when the
+    /// state could be read.
+    pub(crate) fn stored_installation_name(&self) -> Option<InstallationName> {
+        self.inner.store.load().ok().flatten()?.installation_name
+    }
+
+    /// The stored client secret, only to redact it from the support report.
+    pub(crate) fn stored_client_secret(&self) -> Option<secrecy::SecretString> {
+        let state = self.inner.store.load().ok().flatten()?;
+        state.credentials.map(|c| c.client_secret)
+    }
+
     /// The installation as the host described it.
     pub fn installation(&self) -> &InstallationSpec {
         &self.inner.spec

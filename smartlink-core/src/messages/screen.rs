@@ -131,6 +131,9 @@ pub enum ScreenKindTexts {
         title: String,
         /// `error.support`, with the support id.
         support: String,
+        /// `error.report`: how the host makes the support report to attach
+        /// (the C ABI's `support_report` operation).
+        report: String,
         /// What went wrong, one paragraph ([`error_reason_text`]).
         detail: String,
         /// `error.retry`, when *Back* (try again) is offered.
@@ -297,6 +300,7 @@ pub fn screen_texts(locale: Locale, screen: &Screen) -> ScreenTexts {
         } => ScreenKindTexts::Error {
             title: tx("error.title"),
             support: render(locale, "error.support", &[("id", &support_id.to_string())]),
+            report: tx("error.report"),
             detail: error_reason_text(locale, reason),
             retry: retry_allowed.then(|| tx("error.retry")),
             detail_lines: match reason {

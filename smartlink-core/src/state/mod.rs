@@ -25,7 +25,7 @@ pub mod postgres;
 pub mod seal;
 #[cfg(windows)]
 #[allow(unsafe_code)]
-mod windows_acl;
+pub(crate) mod windows_acl;
 
 pub use file::FileStateStore;
 

@@ -284,6 +284,12 @@ pub(super) static WIZARD: &[Entry] = &[
         "Contact TOTVS support and give them the code {id}.",
     ),
     (
+        "error.report",
+        "Anexe ao chamado o relatório de suporte (sem segredos): o ERP o gera com a operação support_report da biblioteca SmartLink.",
+        "Adjunte a la solicitud el informe de soporte (sin secretos): el ERP lo genera con la operación support_report de la biblioteca SmartLink.",
+        "Attach the support report to the ticket (it holds no secrets): the ERP makes it with the SmartLink library's support_report operation.",
+    ),
+    (
         "error.retry",
         "Tente novamente mais tarde ou volte e escolha outra opção.",
         "Intente de nuevo más tarde o vuelva y elija otra opción.",

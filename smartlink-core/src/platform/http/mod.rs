@@ -31,7 +31,7 @@
 
 mod config;
 mod endpoints;
-mod redact;
+pub(crate) mod redact;
 mod tokens;
 mod transport;
 

@@ -33,7 +33,7 @@ pub(super) fn excerpt(body: &[u8], known: &[&str]) -> String {
     }
 }
 
-pub(super) fn redact(text: &str, known: &[&str]) -> String {
+pub(crate) fn redact(text: &str, known: &[&str]) -> String {
     let mut out = redact_keyed(text);
     let mut forms: Vec<Zeroizing<String>> = Vec::new();
     for secret in known.iter().filter(|s| !s.is_empty()) {
