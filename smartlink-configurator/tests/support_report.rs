@@ -284,7 +284,13 @@ fn reachable_unreachable_corrupt_and_locked_reports_hold_no_secret() {
     assert!(r["state"]["client_id"].is_string(), "{r}");
     assert!(r["state"]["credentials_expire_at"].is_string(), "{r}");
     assert_eq!(r["store"]["kind"], "file");
-    assert!(r["history"]["unavailable"].is_string());
+    // The history, newest first: the binding made above.
+    let history = r["history"].as_array().expect("the history");
+    assert_eq!(
+        history.last().map(|e| e["event"].clone()),
+        Some(Value::from("first_binding")),
+        "{r}"
+    );
     let failures = r["failures"].as_array().unwrap();
     assert_eq!(failures[0]["code"], "protocol", "{r}");
     assert_eq!(failures[0]["request_id"], "req-planted-1", "{r}");

@@ -19,7 +19,6 @@ use chrono::{DateTime, Utc};
 use secrecy::ExposeSecret as _;
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::configurator::{ConfigStatus, Configurator, StateProblem, TaskStatus};
 use crate::state::{StoreDescription, StoreObservation, TaskOutcome};
@@ -27,10 +26,6 @@ use crate::state::{StoreDescription, StoreObservation, TaskOutcome};
 /// The report's format version (`format`), raised when a field changes
 /// meaning.
 pub const FORMAT: u32 = 1;
-
-/// What the history part says until this library records a history.
-pub const HISTORY_UNAVAILABLE: &str =
-    "this version of the library keeps no binding history: only the last task is known";
 
 /// What the checks part says when the host ran none (the C ABI).
 pub const CHECKS_NOT_RUN: &str = "not run here: the network diagnostics (platform reachable, TLS, proxy, clock skew, store) are run by `smartlink-configurator check` and included in its `support-report`";
@@ -128,7 +123,7 @@ pub struct FailureInfo {
     /// (the token endpoint refused the stored credentials).
     pub what: &'static str,
     /// The support code the administrator was shown (a task's id).
-    pub support_code: Option<Uuid>,
+    pub support_code: Option<String>,
     /// The stable failure code (`platform_unreachable`, ...).
     pub code: Option<String>,
     /// The platform's request id, when the failure came from a request.
@@ -191,9 +186,17 @@ pub fn report(configurator: &Configurator, host: Option<HostInfo>) -> SupportRep
             .map(|n| n.as_str().to_owned()),
         Err(_) => None,
     };
-    let failures = match &status {
+    let entries = configurator.history();
+    let mut failures = match &status {
         Ok(s) => failures_of(s),
         Err(_) => Vec::new(),
+    };
+    if let Ok(entries) = &entries {
+        failures = with_history_failures(failures, entries);
+    }
+    let history = match entries {
+        Ok(entries) => Part::Read(serde_json::to_value(&entries).expect("the history serializes")),
+        Err(e) => Part::unavailable(format!("the history could not be read: {e}")),
     };
     SupportReport {
         format: FORMAT,
@@ -224,7 +227,7 @@ pub fn report(configurator: &Configurator, host: Option<HostInfo>) -> SupportRep
             health,
         },
         task: configurator.task_status(),
-        history: Part::unavailable(HISTORY_UNAVAILABLE),
+        history,
         failures,
         checks: Part::unavailable(CHECKS_NOT_RUN),
     }
@@ -240,7 +243,7 @@ fn failures_of(status: &ConfigStatus) -> Vec<FailureInfo> {
         out.push(FailureInfo {
             at: task.finished_at,
             what: "task",
-            support_code: Some(task.task_id),
+            support_code: Some(task.task_id.to_string()),
             code: Some(code.as_str().to_owned()),
             request_id: request_id_in(detail),
             detail: Some(detail.clone()),
@@ -262,6 +265,56 @@ fn failures_of(status: &ConfigStatus) -> Vec<FailureInfo> {
     }
     out.sort_by_key(|f| std::cmp::Reverse(f.at));
     out
+}
+
+/// At most this many failures are listed.
+pub const FAILURES_LIMIT: usize = 20;
+
+/// `failures` with those of the history (failed tasks, refusals) that are
+/// not in it already, newest first, at most [`FAILURES_LIMIT`].
+fn with_history_failures(
+    mut failures: Vec<FailureInfo>,
+    history: &[crate::HistoryEntry],
+) -> Vec<FailureInfo> {
+    use crate::HistoryEvent;
+    for entry in history {
+        let (what, request_id, support_code) = match entry.event {
+            HistoryEvent::TaskFailed => ("task", None, entry.support_code.clone()),
+            HistoryEvent::RevocationSeen => {
+                ("credentials_refused", entry.support_code.clone(), None)
+            }
+            _ => continue,
+        };
+        let known = failures.iter().any(|f| {
+            f.what == what
+                && (f.at == entry.at
+                    || (support_code.is_some() && f.support_code == support_code)
+                    || (request_id.is_some() && f.request_id == request_id))
+        });
+        if known {
+            continue;
+        }
+        failures.push(FailureInfo {
+            at: entry.at,
+            what,
+            support_code,
+            code: entry
+                .code
+                .as_ref()
+                .map(|c| c.as_str().to_owned())
+                .or_else(|| {
+                    (what == "credentials_refused").then(|| "credentials_revoked".to_owned())
+                }),
+            request_id,
+            detail: entry
+                .environment_name
+                .as_ref()
+                .map(|n| format!("environment {}", n.as_str())),
+        });
+    }
+    failures.sort_by_key(|f| std::cmp::Reverse(f.at));
+    failures.truncate(FAILURES_LIMIT);
+    failures
 }
 
 /// The request id a failure's detail names (`request id 1f0c…`,

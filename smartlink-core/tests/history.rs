@@ -464,10 +464,16 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
             ..
         })
     ));
-    assert_eq!(saved.credentials.as_ref().unwrap().client_id, kept.client_id);
+    assert_eq!(
+        saved.credentials.as_ref().unwrap().client_id,
+        kept.client_id
+    );
     let failed = &cfg.history().unwrap()[0];
     assert_eq!(failed.event, HistoryEvent::TaskFailed);
-    assert_eq!(failed.code.as_ref().map(FailureCode::as_str), Some("forbidden"));
+    assert_eq!(
+        failed.code.as_ref().map(FailureCode::as_str),
+        Some("forbidden")
+    );
     assert_eq!(failed.actor.name().unwrap().as_str(), "Ana");
     assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
 }
