@@ -62,8 +62,18 @@ impl PgServer {
             "initdb failed: {}",
             server.read_log("initdb.log")
         );
-        server.start_again();
-        server
+        // The free port may be taken between our probe and the server's
+        // bind (tests run in parallel): another port then.
+        for attempt in 1..=5 {
+            match server.launch() {
+                Ok(()) => return server,
+                Err(log) if log.contains("Address already in use") && attempt < 5 => {
+                    server.port = free_port();
+                }
+                Err(log) => panic!("postgres did not start: {log}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     /// The port it listens on (127.0.0.1).
@@ -116,7 +126,25 @@ impl PgServer {
     /// Starts the server (after [`PgServer::stop`]) on the same port and
     /// data, and waits until it accepts connections.
     pub fn start_again(&mut self) {
+        // The same port: wait for whoever holds it for a moment.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match self.launch() {
+                Ok(()) => return,
+                Err(log) if log.contains("Address already in use") && Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(log) => panic!("postgres did not start again: {log}"),
+            }
+        }
+    }
+
+    /// Starts the server and waits until it accepts connections; the log
+    /// when it exits first.
+    fn launch(&mut self) -> Result<(), String> {
         assert!(self.child.is_none(), "the server is running");
+        // This attempt's log only.
+        let _ = std::fs::remove_file(self.dir.path().join("server.log"));
         let sock = self.socket_dir();
         if !sock.exists() {
             std::fs::create_dir(&sock).expect("the socket directory");
@@ -139,11 +167,12 @@ impl PgServer {
             .spawn()
             .expect("postgres starts");
         self.child = Some(child);
-        self.wait_ready();
+        self.wait_ready()
     }
 
-    /// Waits (up to 30 s) until `pg_isready` says the server accepts.
-    fn wait_ready(&mut self) {
+    /// Waits (up to 30 s) until `pg_isready` says the server accepts; the
+    /// server's log when it exited instead.
+    fn wait_ready(&mut self) -> Result<(), String> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let ready = self
@@ -153,17 +182,18 @@ impl PgServer {
                 .status()
                 .is_ok_and(|s| s.success());
             if ready {
-                return;
+                return Ok(());
             }
             if let Some(status) = self
                 .child
                 .as_mut()
                 .and_then(|c| c.try_wait().ok().flatten())
             {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "postgres exited ({status}): {}",
                     self.read_log("server.log")
-                );
+                ));
             }
             assert!(
                 Instant::now() < deadline,
