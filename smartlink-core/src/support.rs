@@ -397,6 +397,33 @@ impl SupportReport {
     }
 }
 
+/// How a password inside a URL can be spelled in output: as the server
+/// receives it (`%`-escapes decoded) and as written. Empty when the URL
+/// (`scheme://user:password@host`, or a libpq `password=` parameter) holds
+/// none. The C ABI and the terminal pass these to [`redact`].
+pub fn url_password_spellings(url: &str) -> Vec<String> {
+    let Some(raw) = url_password(url) else {
+        return Vec::new();
+    };
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8_lossy()
+        .into_owned();
+    vec![decoded, raw.to_owned()]
+}
+
+fn url_password(url: &str) -> Option<&str> {
+    if let Some(at) = url.find("password=") {
+        let rest = &url[at + "password=".len()..];
+        let end = rest.find(['&', ' ']).unwrap_or(rest.len());
+        return Some(&rest[..end]).filter(|p| !p.is_empty());
+    }
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
 /// `text` through the platform client's redaction: the values of secret
 /// keys, and every one of `secrets`, the stored client secret and the
 /// cached access token, in every spelling a server may echo, replaced by
@@ -453,5 +480,23 @@ mod tests {
             serde_json::json!({"unavailable": "the store is down"})
         );
         assert_eq!(serde_json::to_value(Part::Read(3u8)).unwrap(), 3);
+    }
+
+    #[test]
+    fn passwords_are_found_in_urls() {
+        assert_eq!(
+            url_password_spellings("http://u:p%40ss@proxy:3128"),
+            ["p@ss", "p%40ss"]
+        );
+        assert_eq!(url_password_spellings("u:pw@proxy:3128"), ["pw", "pw"]);
+        assert_eq!(
+            url_password_spellings("postgres://erp:secret@db/erp"),
+            ["secret", "secret"]
+        );
+        assert_eq!(
+            url_password_spellings("postgres://erp@db/erp?password=s3&sslmode=require"),
+            ["s3", "s3"]
+        );
+        assert!(url_password_spellings("http://proxy:3128").is_empty());
     }
 }

@@ -212,9 +212,8 @@ impl HandleInner {
             .into_iter()
             .flatten()
         {
-            if let Some(password) = url_password(url) {
-                secrets.push(SecretString::from(percent_decode(password)));
-                secrets.push(SecretString::from(password.to_owned()));
+            for spelling in smartlink_core::support::url_password_spellings(url) {
+                secrets.push(SecretString::from(spelling));
             }
         }
         let (http, default_deadline) = http_config(&config, token)?;
@@ -347,43 +346,6 @@ impl Drop for HandleInner {
     fn drop(&mut self) {
         self.close();
     }
-}
-
-/// The password of a URL's user info (`scheme://user:password@host`), or of
-/// a libpq-style `password=` parameter.
-fn url_password(url: &str) -> Option<&str> {
-    if let Some(at) = url.find("password=") {
-        let rest = &url[at + "password=".len()..];
-        let end = rest.find(['&', ' ']).unwrap_or(rest.len());
-        return Some(&rest[..end]).filter(|p| !p.is_empty());
-    }
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    (!password.is_empty()).then_some(password)
-}
-
-/// `%`-escapes decoded (a URL's password as the server receives it).
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit()
-        {
-            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

@@ -163,49 +163,11 @@ fn secrets(ctx: &Ctx) -> Vec<secrecy::SecretString> {
         urls.push(url.expose_secret().to_owned());
     }
     for url in &urls {
-        if let Some(password) = url_password(url) {
-            out.push(percent_decode(password).into());
-            out.push(password.to_owned().into());
+        for spelling in smartlink_core::support::url_password_spellings(url) {
+            out.push(spelling.into());
         }
     }
     out
-}
-
-/// The password of a URL's user info (`scheme://user:password@host`), or of
-/// a libpq-style `password=` parameter.
-fn url_password(url: &str) -> Option<&str> {
-    if let Some(at) = url.find("password=") {
-        let rest = &url[at + "password=".len()..];
-        let end = rest.find(['&', ' ']).unwrap_or(rest.len());
-        return Some(&rest[..end]).filter(|p| !p.is_empty());
-    }
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    (!password.is_empty()).then_some(password)
-}
-
-/// `%`-escapes decoded.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && i + 2 < bytes.len()
-            && bytes[i + 1].is_ascii_hexdigit()
-            && bytes[i + 2].is_ascii_hexdigit()
-        {
-            let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-            out.push(hex(bytes[i + 1]) * 16 + hex(bytes[i + 2]));
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]
@@ -222,18 +184,5 @@ mod tests {
             file_name("a/b\\c:d", "T".into()),
             "smartlink-support-a_b_c_d-T.tar.gz"
         );
-    }
-
-    #[test]
-    fn passwords_are_found_in_urls() {
-        assert_eq!(url_password("http://u:p%40ss@proxy:3128"), Some("p%40ss"));
-        assert_eq!(percent_decode("p%40ss"), "p@ss");
-        assert_eq!(url_password("u:pw@proxy:3128"), Some("pw"));
-        assert_eq!(url_password("postgres://erp:secret@db/erp"), Some("secret"));
-        assert_eq!(
-            url_password("postgres://erp@db/erp?password=s3&sslmode=require"),
-            Some("s3")
-        );
-        assert_eq!(url_password("http://proxy:3128"), None);
     }
 }
