@@ -128,6 +128,24 @@ async function shot(page, name, mask = []) {
   }
 }
 
+/**
+ * The error screen's report line: as text (no element in it), naming the
+ * support code, the command that makes the support report and the folder its
+ * file will be written in (the server's current folder: this process's).
+ */
+async function assertReportLine(page, code, word = 'relatório de suporte') {
+  const report = page.locator('#sl-error-report');
+  const text = (await report.textContent()).trim();
+  assert.ok(text.includes(word), `the report is named: ${text}`);
+  assert.ok(text.includes(code), `the support code: ${text}`);
+  assert.ok(text.includes(process.cwd()), `the folder (${process.cwd()}): ${text}`);
+  // Text, with the command (quoted in backticks by the server) in <code>.
+  const elements = await report.evaluate((e) => [...e.querySelectorAll('*')].map((c) => `${c.tagName}:${c.textContent}`));
+  assert.deepEqual(elements, ['CODE:smartlink-configurator support-report'], `the command: ${text}`);
+  assert.ok(!text.includes('`'), `no quoting left: ${text}`);
+  assert.equal(await page.getAttribute('#sl-support-code', 'aria-describedby'), 'sl-error-report');
+}
+
 /** An external sandbox behind the fault proxy, and the web flags to use it. */
 async function platform(seed) {
   const dir = L.tmpdir();
@@ -351,6 +369,7 @@ test('platform unreachable: the error screen, a copyable support code, Back trie
   await waitScreen(page, 'error', 60000);
   const code = await page.inputValue('#sl-support-code');
   assert.match(code, /^[0-9a-f-]{36}$/);
+  await assertReportLine(page, code);
   await click(page, 'sl-copy');
   await page.waitForFunction(() => document.querySelector('.sl-support [role=status]')?.textContent.trim());
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), code);
@@ -419,7 +438,9 @@ test('inconsistent data: the error screen without Back, the support code, exit 5
   await click(page, 'sl-next');
   await waitScreen(page, 'error');
   assert.equal(await page.locator('#sl-back').count(), 0, 'no Back: only support can help');
-  assert.match(await page.inputValue('#sl-support-code'), /^[0-9a-f-]{36}$/);
+  const code = await page.inputValue('#sl-support-code');
+  assert.match(code, /^[0-9a-f-]{36}$/);
+  await assertReportLine(page, code);
   await click(page, 'sl-cancel');
   await waitScreen(page, 'closed');
   assert.equal((await web.exited).code, 5);
@@ -766,10 +787,19 @@ test('screenshots of every screen (pt-BR, 1280x800, 80-character installation na
   await click(page, 'sl-next');
   await waitScreen(page, 'error', 60000);
   await axe(page, 'error');
-  // The support code is new on every run: a fixed one in the picture.
-  await page.evaluate(() => {
-    document.querySelector('#sl-support-code').value = '7d0c2a4e-5b1f-4c3a-9e8d-2f6b1a0c9e51';
-  });
+  // The support code is new on every run, and the report line names it and
+  // this checkout's folder: fixed ones in the picture.
+  await page.evaluate((here) => {
+    const fixed = '7d0c2a4e-5b1f-4c3a-9e8d-2f6b1a0c9e51';
+    const code = document.querySelector('#sl-support-code');
+    const report = document.querySelector('#sl-error-report');
+    for (const node of report.childNodes) {
+      if (node.nodeType === Node.TEXT_NODE) {
+        node.textContent = node.textContent.replace(code.value, fixed).replace(here, '/opt/totvs/protheus');
+      }
+    }
+    code.value = fixed;
+  }, process.cwd());
   await shot(page, '09-error');
   await click(page, 'sl-cancel');
   await waitScreen(page, 'closed');

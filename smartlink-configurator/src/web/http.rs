@@ -221,10 +221,20 @@ impl App {
         out.insert("ok".into(), json!(true));
         out.insert("locale".into(), json!(loc.tag()));
         out.insert("screen".into(), json!(screen));
-        out.insert(
-            "texts".into(),
-            serde_json::to_value(messages::screen_texts(loc, screen)).expect("texts serialize"),
-        );
+        let mut texts =
+            serde_json::to_value(messages::screen_texts(loc, screen)).expect("texts serialize");
+        // The error screen's `report`: the library's sentence tells an ERP's
+        // administrator that the ERP makes the support report; here the
+        // configurator is the host, so the page gets the terminal wizard's
+        // line instead (the code, `smartlink-configurator support-report`
+        // and the folder its file will be written in).
+        if let (Screen::Error { support_id, .. }, Some(t)) = (screen, texts.as_object_mut()) {
+            t.insert(
+                "report".into(),
+                json!(crate::commands::support_send(loc, &support_id.to_string())),
+            );
+        }
+        out.insert("texts".into(), texts);
         out.insert("task".into(), json!(self.cfg.task_status()));
         if labels {
             let labels: Map<String, Value> = LABELS

@@ -101,6 +101,18 @@ export class App {
     return this.labels()[key] ?? '';
   }
 
+  /**
+   * A text whose commands are quoted in backticks (the error screen's report
+   * line), as plain and command parts: the template draws each as text, the
+   * commands in `<code>`.
+   */
+  parts(text: string | undefined): { text: string; command: boolean }[] {
+    return (text ?? '')
+      .split('`')
+      .map((t, i) => ({ text: t, command: i % 2 === 1 }))
+      .filter((p) => p.text !== '');
+  }
+
   /** Confirmar: enabled only when the core said the text it saw matches. */
   confirmDisabled(): boolean {
     if (this.busy()) return true;
