@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use smartlink_core::wizard::Action;
+use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::*;
 use smartlink_sandbox::{InMemoryPlatform, Operation};
 
@@ -476,4 +476,110 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
     );
     assert_eq!(failed.actor.name().unwrap().as_str(), "Ana");
     assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
+}
+
+/// Start, name, select `environment`: the wizard's way to an environment.
+async fn wizard_select(cfg: &Configurator, environment: &str) -> Screen {
+    cfg.apply(Action::Start).await.unwrap();
+    cfg.apply(Action::SetName {
+        name: "Matriz".into(),
+    })
+    .await
+    .unwrap();
+    cfg.apply(Action::Select {
+        environment_id: EnvironmentId::new(environment).unwrap(),
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_wizards_regeneration_is_recorded_for_the_administrator_who_confirmed_it() {
+    let p = platform();
+    let store = Recording::default();
+    let base = configurator("new-inst", &p, &store);
+    base.with_administrator(admin("Ana"))
+        .configure_unattended(&unattended("Produção Nova", None))
+        .await
+        .unwrap();
+
+    // Already bound: the wizard (of another process: this one's is done)
+    // asks before regenerating. The steps before the confirmation are taken
+    // through a handle without a name; the change is recorded for the
+    // handle whose action started it.
+    let wizard = configurator("new-inst", &p, &store);
+    let screen = wizard_select(&wizard, "env_free").await;
+    assert!(
+        matches!(screen, Screen::ConfirmRegeneration { .. }),
+        "{screen:?}"
+    );
+    let maria = wizard.with_administrator(admin("Maria Souza"));
+    maria.apply(Action::Confirm).await.unwrap();
+    let TaskStatus::Succeeded { task_id, .. } = maria.wait_for_task().await else {
+        panic!("the regeneration failed");
+    };
+    let saves = store.saves();
+    let at = save_with(&saves, HistoryEvent::Regenerated, 1);
+    let saved = saves[at].as_ref().unwrap();
+    assert!(saved.binding.is_some() && saved.credentials.is_some());
+    assert!(matches!(
+        saved.last_task,
+        Some(TaskRecord {
+            outcome: TaskOutcome::Succeeded { .. },
+            ..
+        })
+    ));
+    let history = base.history().unwrap();
+    let regenerated = &history[0];
+    assert_eq!(regenerated.event, HistoryEvent::Regenerated);
+    assert_eq!(
+        regenerated.actor,
+        Actor::Administrator {
+            name: AdministratorName::new("Maria Souza").unwrap()
+        }
+    );
+    assert_eq!(
+        regenerated.support_code.as_deref(),
+        Some(task_id.to_string().as_str())
+    );
+    assert_eq!(
+        regenerated.installation_name.as_ref().unwrap().as_str(),
+        "Matriz"
+    );
+    assert_eq!(
+        regenerated.environment_id.as_ref().unwrap().as_str(),
+        "env_free"
+    );
+    assert_eq!(
+        regenerated.environment_name.as_ref().unwrap().as_str(),
+        "Produção Nova"
+    );
+    assert!(regenerated.replaced.is_none() && regenerated.code.is_none());
+    // The binding before it stays Ana's.
+    assert_eq!(history[1].event, HistoryEvent::FirstBinding);
+    assert_eq!(history[1].actor.name().unwrap().as_str(), "Ana");
+
+    // The same regeneration through a handle without a name: an unnamed
+    // administrator (docs/support.md), not the transparent library and not
+    // the last name used.
+    let again = configurator("new-inst", &p, &store);
+    let screen = wizard_select(&again, "env_free").await;
+    assert!(
+        matches!(screen, Screen::ConfirmRegeneration { .. }),
+        "{screen:?}"
+    );
+    again.apply(Action::Confirm).await.unwrap();
+    assert!(matches!(
+        again.wait_for_task().await,
+        TaskStatus::Succeeded { .. }
+    ));
+    let history = again.history().unwrap();
+    assert_eq!(history.len(), 3, "{history:?}");
+    assert_eq!(history[0].event, HistoryEvent::Regenerated);
+    assert_eq!(history[0].actor, Actor::Unnamed);
+    assert_eq!(
+        serde_json::to_value(&history[0].actor).unwrap(),
+        serde_json::json!({"by": "unnamed"})
+    );
+    assert_eq!(entries_of(&history, HistoryEvent::Regenerated).len(), 2);
 }

@@ -484,6 +484,91 @@ fn the_history_is_read_in_pages_newest_first_with_the_administrator() {
     }
 }
 
+/// The wizard to the bound environment's regeneration alert (each step
+/// with another name: only the call that starts the task counts), then
+/// `confirm` as given; the task's id after it succeeded.
+fn wizard_regeneration(h: &Handle, confirm: &str) -> String {
+    for step in [
+        r#"{"op":"apply","action":{"action":"start"},"administrator":"Not recorded"}"#,
+        r#"{"op":"apply","action":{"action":"set_name","name":"Contract"},"administrator":"Not recorded"}"#,
+    ] {
+        let r = call(h, step);
+        assert_eq!(r["ok"], true, "{step}: {r}");
+    }
+    let r = call(
+        h,
+        r#"{"op":"apply","action":{"action":"select","environment_id":"env_prd_nova"},"administrator":"Not recorded"}"#,
+    );
+    assert_eq!(r["screen"]["screen"], "confirm_regeneration", "{r}");
+    let r = call(h, confirm);
+    assert_eq!(r["screen"]["screen"], "finishing", "{r}");
+    let task_id = r["screen"]["task_id"].as_str().unwrap().to_owned();
+    let r = call(h, r#"{"op":"wait_task","timeout_ms":10000}"#);
+    assert_eq!(r["task"]["status"], "succeeded", "{r}");
+    task_id
+}
+
+#[test]
+fn the_wizards_regeneration_records_the_administrator_given_with_its_apply() {
+    let sb = common::sandbox();
+    let scratch = common::scratch("wizard-history");
+    std::fs::remove_dir_all(&scratch).unwrap();
+    let path = scratch.join("state.json");
+    let config = CString::new(
+        serde_json::json!({
+            "platform_url": sb.url(),
+            "token": common::TOKEN,
+            "state": "file",
+            "state_file": path.to_str().unwrap(),
+            "installation": {"id": "contract-01", "line": "protheus", "kind": "production"},
+            "locale": "en"
+        })
+        .to_string(),
+    )
+    .unwrap();
+    {
+        let h = new_handle(&config);
+        let r = call(
+            &h,
+            r#"{"op":"configure_unattended","target":{"mode":"environment","name":"Produção Nova"},"installation_name":"Contract","administrator":"Ana"}"#,
+        );
+        assert_eq!(r["ok"], true, "{r}");
+    }
+    // Already bound, through the wizard of another handle on the same state
+    // (that one's is done).
+    {
+        let h = new_handle(&config);
+        let task_id = wizard_regeneration(
+            &h,
+            r#"{"op":"apply","action":{"action":"confirm"},"administrator":" Maria Souza "}"#,
+        );
+        let page = call(&h, r#"{"op":"history"}"#);
+        assert_eq!(page["total"], 2, "{page}");
+        let entries = page["history"].as_array().unwrap();
+        assert_eq!(entries[0]["event"], "regenerated");
+        assert_eq!(
+            entries[0]["actor"],
+            serde_json::json!({"by": "administrator", "name": "Maria Souza"})
+        );
+        assert_eq!(entries[0]["support_code"], task_id.as_str());
+        assert_eq!(entries[0]["environment_id"], "env_prd_nova");
+        assert_eq!(entries[0]["environment_name"], "Produção Nova");
+        assert_eq!(entries[0]["installation_name"], "Contract");
+        assert_eq!(entries[1]["event"], "first_binding");
+        assert_eq!(entries[1]["actor"]["name"], "Ana");
+    }
+    // Again on a third handle: the confirmation without `administrator` is
+    // an unnamed administrator's.
+    let h = new_handle(&config);
+    wizard_regeneration(&h, r#"{"op":"apply","action":{"action":"confirm"}}"#);
+    let page = call(&h, r#"{"op":"history"}"#);
+    assert_eq!(page["total"], 3, "{page}");
+    let entries = page["history"].as_array().unwrap();
+    assert_eq!(entries[0]["event"], "regenerated");
+    assert_eq!(entries[0]["actor"], serde_json::json!({"by": "unnamed"}));
+    assert_eq!(entries[1]["actor"]["name"], "Maria Souza");
+}
+
 #[test]
 fn a_deadline_and_a_cancel_end_a_stalled_call() {
     // A listener that accepts and never answers, and says when it accepted.
