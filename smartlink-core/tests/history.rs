@@ -1,11 +1,12 @@
 //! The binding history: each kind of change recorded once, with its fields,
 //! in the same save as the change; bounded; never holding a secret.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use smartlink_core::wizard::Action;
 use smartlink_core::*;
 use smartlink_sandbox::{InMemoryPlatform, Operation};
+use smartlink_testkit::fixtures;
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -17,56 +18,11 @@ const PLANTED: &str = "planted-secret-7f3a9c";
 
 /// A memory store that keeps every state it was asked to save (`None` for
 /// a clear), in order.
-#[derive(Clone, Default)]
-struct Recording {
-    inner: MemoryStateStore,
-    saves: Arc<Mutex<Vec<Option<LocalState>>>>,
-}
+type Recording = fixtures::Noting<Option<LocalState>>;
 
-impl Recording {
-    fn saves(&self) -> Vec<Option<LocalState>> {
-        self.saves.lock().unwrap().clone()
-    }
-    fn note(&self, state: Option<&LocalState>) {
-        self.saves.lock().unwrap().push(state.cloned());
-    }
-}
-
-impl StateStore for Recording {
-    fn load(&self) -> Result<Option<LocalState>, StateError> {
-        self.inner.load()
-    }
-    fn save(&self, state: &LocalState) -> Result<(), StateError> {
-        self.note(Some(state));
-        self.inner.save(state)
-    }
-    fn clear(&self) -> Result<(), StateError> {
-        self.note(None);
-        self.inner.clear()
-    }
-    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
-        self.inner.try_lock()
-    }
-    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
-        self.note(Some(state));
-        self.inner.save_fenced(lock, state)
-    }
-    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
-        self.note(None);
-        self.inner.clear_fenced(lock)
-    }
-    fn stamp(&self) -> Option<u128> {
-        self.inner.stamp()
-    }
-    fn may_block(&self) -> bool {
-        false
-    }
-    fn describe(&self) -> StoreDescription {
-        self.inner.describe()
-    }
-    fn observe(&self) -> Result<StoreObservation, StateError> {
-        self.inner.observe()
-    }
+/// An empty [`Recording`].
+fn recording() -> Recording {
+    Recording::new(|state| state.cloned())
 }
 
 fn platform() -> Arc<InMemoryPlatform> {
@@ -108,7 +64,7 @@ fn unattended(environment: &str, confirm: Option<&str>) -> UnattendedRequest {
 #[tokio::test]
 async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it() {
     let p = platform();
-    let store = Recording::default();
+    let store = recording();
     let base = configurator("new-inst", &p, &store);
 
     // First binding, in the wizard, by a named administrator.
@@ -127,7 +83,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let TaskStatus::Succeeded { task_id, .. } = cfg.wait_for_task().await else {
         panic!("the first binding failed");
     };
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::FirstBinding, 1);
     let saved = saves[at].as_ref().unwrap();
     assert!(saved.binding.is_some() && saved.credentials.is_some());
@@ -162,7 +118,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let cfg = base.with_administrator(admin("João"));
     let before = cfg.credentials().unwrap().unwrap();
     let after = cfg.rotate_credentials().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Rotated, 1);
     assert_eq!(
         saves[at]
@@ -181,7 +137,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 
     // Forgotten locally; the transparent start-up repair regenerates.
     cfg.forget_local().unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Forgotten, 1);
     assert!(saves[at].as_ref().unwrap().is_forgotten());
     let forgotten = &cfg.history().unwrap()[0];
@@ -217,7 +173,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
         cfg.access_token().await,
         Err(TokenError::Revoked { .. })
     ));
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::RevocationSeen, 1);
     assert!(saves[at].as_ref().unwrap().revocation.is_some());
     let seen = &cfg.history().unwrap()[0];
@@ -226,7 +182,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert_eq!(seen.support_code.as_deref(), Some("req-refused-1"));
     let cfg = base.with_administrator(admin("Maria Souza"));
     cfg.reverify_credentials().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::RevocationLifted, 1);
     assert!(saves[at].as_ref().unwrap().revocation.is_none());
     assert_eq!(
@@ -236,7 +192,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 
     // Unbound: the binding and credentials go, the history stays.
     cfg.unbind().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Unbound, 1);
     let kept = saves[at].as_ref().unwrap();
     assert!(kept.is_forgotten());
@@ -307,7 +263,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 #[tokio::test]
 async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     let p = platform();
-    let store = Recording::default();
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Maria"));
     // A failure whose detail quotes a secret: the detail stays out.
     p.fail_next(
@@ -326,7 +282,7 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     let ConfiguratorError::TaskFailed { task_id, code, .. } = err else {
         panic!("{err:?}");
     };
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
     assert!(matches!(
         saves[at].as_ref().unwrap().last_task,
@@ -374,7 +330,7 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
 #[tokio::test]
 async fn the_history_keeps_the_newest_200_entries() {
     let p = platform();
-    let store = Recording::default();
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store);
     cfg.configure_unattended(&unattended("Produção Nova", None))
         .await
@@ -418,7 +374,7 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
         )
         .unwrap(),
     );
-    let store = Recording::default();
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store)
         .with_administrator(admin("Not recorded: nobody at a screen"));
     assert!(matches!(
@@ -438,7 +394,7 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
 #[tokio::test]
 async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
     let p = platform();
-    let store = Recording::default();
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Ana"));
     cfg.configure_unattended(&unattended("Produção Nova", None))
         .await
@@ -454,7 +410,7 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
         },
     );
     assert!(cfg.rotate_credentials().await.is_err());
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
     let saved = saves[at].as_ref().unwrap();
     assert!(matches!(

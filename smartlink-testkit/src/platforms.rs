@@ -141,6 +141,16 @@ impl TestPlatform {
     }
 }
 
+/// The platform's truth, for a scenario's checks and faults
+/// (`platform.calls(..)`, `platform.fail_next(..)`).
+impl std::ops::Deref for TestPlatform {
+    type Target = InMemoryPlatform;
+
+    fn deref(&self) -> &InMemoryPlatform {
+        &self.memory
+    }
+}
+
 /// Runs each named scenario (`async fn(Reach)`) as two tests, on the
 /// in-memory platform and over HTTP: `on_both_platforms!(replacement, ...)`
 /// makes `replacement::in_memory` and `replacement::over_http`.
