@@ -1,12 +1,16 @@
 //! The binding history: each kind of change recorded once, with its fields,
-//! in the same save as the change; bounded; never holding a secret.
+//! in the same save as the change; bounded; never holding a secret. Each
+//! scenario runs on the in-memory platform and over HTTP
+//! (`on_both_platforms!`).
 
 use std::sync::Arc;
 
 use smartlink_core::wizard::Action;
 use smartlink_core::*;
-use smartlink_sandbox::{InMemoryPlatform, Operation};
+use smartlink_sandbox::Operation;
 use smartlink_testkit::fixtures;
+use smartlink_testkit::on_both_platforms;
+use smartlink_testkit::platforms::{Reach, TestPlatform};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -25,13 +29,13 @@ fn recording() -> Recording {
     Recording::new(|state| state.cloned())
 }
 
-fn platform() -> Arc<InMemoryPlatform> {
-    Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap())
+/// The seeded platform, reached as `reach` says.
+async fn platform(reach: Reach) -> TestPlatform {
+    TestPlatform::start(reach, &serde_json::from_str(SEED).unwrap()).await
 }
 
-fn configurator(id: &str, p: &Arc<InMemoryPlatform>, store: &Recording) -> Configurator {
-    let spec = InstallationSpec::parse(id, "protheus", "production", None).unwrap();
-    Configurator::new(spec, p.clone(), Arc::new(store.clone())).unwrap()
+fn configurator(id: &str, p: &TestPlatform, store: &Recording) -> Configurator {
+    p.configurator_with(id, Arc::new(store.clone()))
 }
 
 fn admin(name: &str) -> Option<AdministratorName> {
@@ -61,9 +65,8 @@ fn unattended(environment: &str, confirm: Option<&str>) -> UnattendedRequest {
     }
 }
 
-#[tokio::test]
-async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it() {
-    let p = platform();
+async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(reach: Reach) {
+    let p = platform(reach).await;
     let store = recording();
     let base = configurator("new-inst", &p, &store);
 
@@ -179,7 +182,13 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let seen = &cfg.history().unwrap()[0];
     assert_eq!(seen.event, HistoryEvent::RevocationSeen);
     assert_eq!(seen.actor, Actor::Transparent);
-    assert_eq!(seen.support_code.as_deref(), Some("req-refused-1"));
+    match reach {
+        // The platform's request id of the refusal: the one the in-memory
+        // platform was told to answer with, or over HTTP the id of the
+        // request the client sent.
+        Reach::InMemory => assert_eq!(seen.support_code.as_deref(), Some("req-refused-1")),
+        Reach::Http => assert!(seen.support_code.is_some(), "{seen:?}"),
+    }
     let cfg = base.with_administrator(admin("Maria Souza"));
     cfg.reverify_credentials().await.unwrap();
     let saves = store.notes();
@@ -260,9 +269,10 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert_eq!(other.history().unwrap(), history);
 }
 
+/// In memory only: over HTTP the client retries the platform's 500 by design.
 #[tokio::test]
 async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
-    let p = platform();
+    let p = platform(Reach::InMemory).await;
     let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Maria"));
     // A failure whose detail quotes a secret: the detail stays out.
@@ -327,9 +337,8 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     assert!(!stored_history.contains(&second_secret));
 }
 
-#[tokio::test]
-async fn the_history_keeps_the_newest_200_entries() {
-    let p = platform();
+async fn the_history_keeps_the_newest_200_entries(reach: Reach) {
+    let p = platform(reach).await;
     let store = recording();
     let cfg = configurator("new-inst", &p, &store);
     cfg.configure_unattended(&unattended("Produção Nova", None))
@@ -363,17 +372,15 @@ fn a_state_written_before_the_history_loads_with_none() {
     assert!(written.get("history").is_none());
 }
 
-#[tokio::test]
-async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody() {
-    let p = Arc::new(
-        InMemoryPlatform::from_seed(
-            &serde_json::from_str(
-                r#"{"environments":[{"id":"env_one","name":"Única","kind":"production"}]}"#,
-            )
-            .unwrap(),
+async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody(reach: Reach) {
+    let p = TestPlatform::start(
+        reach,
+        &serde_json::from_str(
+            r#"{"environments":[{"id":"env_one","name":"Única","kind":"production"}]}"#,
         )
         .unwrap(),
-    );
+    )
+    .await;
     let store = recording();
     let cfg = configurator("new-inst", &p, &store)
         .with_administrator(admin("Not recorded: nobody at a screen"));
@@ -391,9 +398,8 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
     );
 }
 
-#[tokio::test]
-async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
-    let p = platform();
+async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save(reach: Reach) {
+    let p = platform(reach).await;
     let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Ana"));
     cfg.configure_unattended(&unattended("Produção Nova", None))
@@ -433,3 +439,10 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
     assert_eq!(failed.actor.name().unwrap().as_str(), "Ana");
     assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
 }
+
+on_both_platforms!(
+    each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it,
+    the_history_keeps_the_newest_200_entries,
+    the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody,
+    a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save,
+);
