@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use chrono::Utc;
 use smartlink_core::*;
 use smartlink_sandbox::Operation;
-use smartlink_sandbox::Sandbox;
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::configurator_with;
 
@@ -66,11 +65,7 @@ impl Hook for Delay {
 /// Only the cached paths (Rust, one and two threads; C ABI).
 pub fn bench_cached_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
     let running = rt.block_on(async {
-        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
+        smartlink_testkit::platforms::sandbox(&smartlink_sandbox::demo_seed()).await
     });
     bench_cached(rows, rt, &running.url(), quick);
     rt.block_on(running.shutdown());
@@ -78,11 +73,7 @@ pub fn bench_cached_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, qu
 
 pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
     let running = rt.block_on(async {
-        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
+        smartlink_testkit::platforms::sandbox(&smartlink_sandbox::demo_seed()).await
     });
     let url = running.url();
     let platform = running.sandbox().platform().clone();
