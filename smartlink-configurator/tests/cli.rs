@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 mod support;
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::demo_sandbox;
-use support::{BIND_MATRIZ_SP, command, run, run_v, with};
+use support::{BIND_MATRIZ_SP, command, run, run_v, unreachable, with};
 
 const MEMORY: &[&str] = &["--state", "memory"];
 
@@ -221,22 +221,18 @@ fn unattended_replacement_needs_the_typed_name() {
 
 #[test]
 fn unreachable_platform_is_exit_4_in_the_chosen_locale() {
-    let out = run(
-        &[
-            "--unattended",
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-            "--installation-name",
-            "X",
-            "--environment",
-            "Produção Nova",
-            "--locale",
-            "en",
-        ],
+    let out = run_v(
+        &unreachable(
+            &["--unattended"],
+            &[
+                "--installation-name",
+                "X",
+                "--environment",
+                "Produção Nova",
+                "--locale",
+                "en",
+            ],
+        ),
         "",
     );
     assert_eq!(out.code, 4, "{out:?}");
@@ -479,19 +475,7 @@ fn interactive_cancel_and_end_of_input_are_exit_3() {
 
 #[test]
 fn interactive_platform_error_screen_offers_back_then_exit_4() {
-    let out = run(
-        &[
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-            "--locale",
-            "es",
-        ],
-        "1\nMatriz\n2\n",
-    );
+    let out = run_v(&unreachable(&[], &["--locale", "es"]), "1\nMatriz\n2\n");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
         out.stdout.contains("== No fue posible concluir =="),
@@ -696,17 +680,8 @@ fn check_reports_reachability_tls_proxy_clock_and_token() {
         assert!(out.stdout.contains(expected), "{expected}: {out:?}");
     }
 
-    let mut cmd = command(&[
-        "check",
-        "--platform-url",
-        "http://127.0.0.1:1",
-        "--token",
-        "t",
-        "--state",
-        "memory",
-        "--locale",
-        "en",
-    ]);
+    let args = unreachable(&["check"], &["--locale", "en"]);
+    let mut cmd = command(&args.iter().map(String::as_str).collect::<Vec<_>>());
     cmd.env("HTTPS_PROXY", "http://user:hunter2@proxy.invalid:3128")
         .env("NO_PROXY", "127.0.0.1,localhost");
     let output = cmd.output().unwrap();

@@ -40,6 +40,22 @@ pub const BIND_MATRIZ_SP: &[&str] = &[
     "Produção Nova",
 ];
 
+/// A platform nothing listens on (port 1: the connection is refused at
+/// once), its token, and the state in memory.
+pub const UNREACHABLE: &[&str] = &[
+    "--platform-url",
+    "http://127.0.0.1:1",
+    "--token",
+    "t",
+    "--state",
+    "memory",
+];
+
+/// `first`, then [`UNREACHABLE`], then `then`.
+pub fn unreachable(first: &[&str], then: &[&str]) -> Vec<String> {
+    with(&with(first, UNREACHABLE), then)
+}
+
 /// What one run of the binary left: its exit code and its output.
 pub struct Out {
     pub code: i32,
