@@ -17,7 +17,10 @@ pub const PROXY_URL_VARIABLES: [&str; 6] = [
 /// Proxy variables in use, with any credentials in their URLs hidden.
 pub fn proxy_settings() -> Vec<String> {
     let mut out = Vec::new();
-    for name in PROXY_URL_VARIABLES.into_iter().chain(["NO_PROXY", "no_proxy"]) {
+    for name in PROXY_URL_VARIABLES
+        .into_iter()
+        .chain(["NO_PROXY", "no_proxy"])
+    {
         let Ok(value) = std::env::var(name) else {
             continue;
         };

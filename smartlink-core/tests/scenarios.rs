@@ -456,9 +456,7 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once(reac
         state.last_task.unwrap().outcome,
         TaskOutcome::Succeeded { .. }
     ));
-    let status = configurator("new-inst", &p, &store)
-        .status()
-        .unwrap();
+    let status = configurator("new-inst", &p, &store).status().unwrap();
     assert!(!status.needs_configuration);
 }
 
@@ -798,7 +796,9 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones(reach: 
     ));
 }
 
-async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured(reach: Reach) {
+async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured(
+    reach: Reach,
+) {
     let (p, _, cfg) = new_installation(reach).await;
     bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
@@ -965,7 +965,8 @@ async fn state_is_saved_off_the_async_worker() {
     let p = platform(Reach::InMemory).await;
     // A store noting the thread of each save, called as a file store is.
     let store = fixtures::Noting::new(|_| std::thread::current().id()).as_if_blocking();
-    let cfg = Configurator::new(spec("new-inst"), p.client.clone(), Arc::new(store.clone())).unwrap();
+    let cfg =
+        Configurator::new(spec("new-inst"), p.client.clone(), Arc::new(store.clone())).unwrap();
     bind_to_the_free_environment(&cfg).await;
     cfg.rotate_credentials().await.unwrap();
     let saved_on = store.notes();

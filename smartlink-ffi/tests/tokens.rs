@@ -16,9 +16,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use smartlink::error::smartlink_result as R;
 use smartlink::*;
 use smartlink_core::{ErpLine, InstallationId, InstallationName, Kind, StateStore};
+use smartlink_sandbox::BackgroundSandbox;
 use smartlink_sandbox::Operation;
 use smartlink_sandbox::memory::wire::BindBody;
-use smartlink_sandbox::BackgroundSandbox;
 use smartlink_testkit::ffi::{Handle, call};
 
 struct Platform {
