@@ -15,12 +15,7 @@ fn eid(s: &str) -> EnvironmentId {
 }
 
 async fn to_list(cfg: &Configurator) -> Screen {
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Filial São Paulo".into(),
-    })
-    .await
-    .unwrap()
+    smartlink_testkit::fixtures::to_list(cfg, "Filial São Paulo").await
 }
 
 /// The calls a scenario made, per operation, as the platform counted them.

@@ -72,12 +72,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 
     // First binding, in the wizard, by a named administrator.
     let cfg = base.with_administrator(admin("Maria Souza"));
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Matriz".into(),
-    })
-    .await
-    .unwrap();
+    fixtures::to_list(&cfg, "Matriz").await;
     cfg.apply(Action::Select {
         environment_id: EnvironmentId::new("env_free").unwrap(),
     })

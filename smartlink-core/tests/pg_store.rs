@@ -21,6 +21,7 @@ use smartlink_core::{
     UnattendedTarget,
 };
 use smartlink_sandbox::{InMemoryPlatform, Seed};
+use smartlink_testkit::fixtures;
 use smartlink_testkit::pg_server::PgServer;
 
 const SECRET: &str = "s3cr3t-pg-DO-NOT-PRINT";
@@ -444,13 +445,7 @@ async fn two_administrators_on_two_machines_one_winner_the_other_sees_it() {
     let b = machine(&platform, db.store("inst-two", ttl));
     // Both administrators reach the list of environments.
     for cfg in [&a, &b] {
-        cfg.apply(Action::Start).await.unwrap();
-        let screen = cfg
-            .apply(Action::SetName {
-                name: "Matriz".into(),
-            })
-            .await
-            .unwrap();
+        let screen = fixtures::to_list(&cfg, "Matriz").await;
         assert!(
             matches!(screen, Screen::ChooseEnvironment { .. }),
             "{screen:?}"

@@ -33,16 +33,7 @@ async fn bound() -> (Arc<InMemoryPlatform>, Arc<Noting>, Configurator) {
     }));
     let spec = InstallationSpec::parse("inst-r", "protheus", "production", None).unwrap();
     let cfg = Configurator::new(spec, p.clone(), store.clone()).unwrap();
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("M".into()),
-            target: UnattendedTarget::Environment("Produção Nova".into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    fixtures::bind_unattended(&cfg, "M", "Produção Nova").await;
     (p, store, cfg)
 }
 

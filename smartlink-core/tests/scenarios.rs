@@ -42,16 +42,7 @@ fn configurator(id: &str, platform: &TestPlatform, store: &MemoryStateStore) -> 
 
 /// Binds to "Produção Nova" unattended, as installation "M".
 async fn bind_to_the_free_environment(cfg: &Configurator) {
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("M".into()),
-            target: UnattendedTarget::Environment("Produção Nova".into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    fixtures::bind_unattended(cfg, "M", "Produção Nova").await
 }
 
 fn eid(s: &str) -> EnvironmentId {
@@ -59,12 +50,7 @@ fn eid(s: &str) -> EnvironmentId {
 }
 
 async fn to_list(cfg: &Configurator) -> Screen {
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Matriz SP".into(),
-    })
-    .await
-    .unwrap()
+    fixtures::to_list(cfg, "Matriz SP").await
 }
 
 /// A new installation, "new-inst", with nothing stored yet, on the seeded

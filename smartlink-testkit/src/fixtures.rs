@@ -264,3 +264,27 @@ impl<T: Clone + Send + 'static> StateStore for Noting<T> {
         self.inner.observe()
     }
 }
+
+/// The wizard from its start to the environment list: *Start*, then the
+/// installation's `name`. Returns the list's screen.
+pub async fn to_list(cfg: &Configurator, name: &str) -> wizard::Screen {
+    cfg.apply(wizard::Action::Start).await.unwrap();
+    cfg.apply(wizard::Action::SetName { name: name.into() })
+        .await
+        .unwrap()
+}
+
+/// Binds unattended, as installation `name`, to the environment named
+/// `environment`; fails unless the task succeeded.
+pub async fn bind_unattended(cfg: &Configurator, name: &str, environment: &str) {
+    let status = cfg
+        .configure_unattended(&UnattendedRequest {
+            installation_name: Some(name.into()),
+            target: UnattendedTarget::Environment(environment.into()),
+            confirm: None,
+        })
+        .await
+        .unwrap()
+        .status;
+    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+}
