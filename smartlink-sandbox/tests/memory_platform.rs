@@ -668,23 +668,22 @@ fn name_taken_case_insensitive() {
     assert_eq!(p.environments().len(), 1);
 }
 
-#[tokio::test]
-async fn create_forbidden() {
-    let p = InMemoryPlatform::new();
+async fn create_forbidden(reach: Reach) {
+    let p = served(reach, vec![]).await;
     p.set_can_create(false);
     let req = CreateEnvironment {
         name: EnvironmentName::new("Dev").unwrap(),
         kind: Kind::Development,
         idempotency_key: IdempotencyKey::new(),
     };
-    let err = p.create_environment(&req).await.unwrap_err();
+    let err = p.client.create_environment(&req).await.unwrap_err();
     assert!(err.is(ErrorCode::Forbidden));
     assert!(matches!(err, PlatformError::Api { status: 403, .. }));
     assert!(p.environments().is_empty());
     p.set_can_create(true);
     let mut fresh = req.clone();
     fresh.idempotency_key = IdempotencyKey::new();
-    p.create_environment(&fresh).await.unwrap();
+    p.client.create_environment(&fresh).await.unwrap();
 }
 
 #[tokio::test]
@@ -1027,4 +1026,5 @@ on_both_platforms!(
     reuse_if_valid_returns_same_credentials,
     unbind_checks_and_revokes,
     token_rejects_wrong_secret,
+    create_forbidden,
 );
