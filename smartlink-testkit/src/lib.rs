@@ -23,7 +23,9 @@
 //! - [`authlib`]: a real OAuth2 authorization server (Authlib) for the
 //!   token tests;
 //! - [`corpus`]: hand-made nasty inputs and random JSON for the robustness
-//!   tests.
+//!   tests;
+//! - [`texts`]: the checks every text catalogue passes (three languages,
+//!   the same placeholders).
 //!
 //! Never published: it is a dev-dependency of the workspace's packages.
 
@@ -36,6 +38,7 @@ pub mod fixtures;
 pub mod pg_server;
 pub mod platforms;
 pub mod processes;
+pub mod texts;
 
 /// The bearer token every test sandbox accepts. The runners check that no
 /// program prints it.
