@@ -277,10 +277,16 @@ pub async fn to_list(cfg: &Configurator, name: &str) -> wizard::Screen {
 /// Binds unattended, as installation `name`, to the environment named
 /// `environment`; fails unless the task succeeded.
 pub async fn bind_unattended(cfg: &Configurator, name: &str, environment: &str) {
+    unattended_ok(cfg, name, UnattendedTarget::Environment(environment.into())).await
+}
+
+/// Configures unattended, as installation `name`, for `target`; fails
+/// unless the task succeeded.
+pub async fn unattended_ok(cfg: &Configurator, name: &str, target: UnattendedTarget) {
     let status = cfg
         .configure_unattended(&UnattendedRequest {
             installation_name: Some(name.into()),
-            target: UnattendedTarget::Environment(environment.into()),
+            target,
             confirm: None,
         })
         .await

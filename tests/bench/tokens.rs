@@ -39,16 +39,8 @@ fn batched(iterations: usize, batch: usize, mut f: impl FnMut()) -> Duration {
 
 async fn bound(url: &str, id: &str) -> Configurator {
     let cfg = configurator_with(id, url, Arc::new(MemoryStateStore::new()));
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("Bench".into()),
-            target: UnattendedTarget::Create(id.into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    smartlink_testkit::fixtures::unattended_ok(&cfg, "Bench", UnattendedTarget::Create(id.into()))
+        .await;
     cfg
 }
 
