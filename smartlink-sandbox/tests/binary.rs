@@ -1,7 +1,6 @@
 //! The `smartlink-sandbox` binary: prints its URL, serves, stops on Ctrl-C.
 
 use std::path::Path;
-use std::process::Command;
 
 use smartlink_testkit::processes::SandboxProcess;
 
@@ -50,25 +49,13 @@ fn binary_prints_its_url_serves_and_stops_cleanly_on_sigint() {
 
 #[test]
 fn binary_refuses_bad_usage() {
-    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("SMARTLINK_SANDBOX_TOKEN")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--token is required"));
+    let (code, stderr) = run_with(&["--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--token is required"));
 }
 
 fn run_with(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args(args)
-        .env_remove("SMARTLINK_SANDBOX_TOKEN")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    SandboxProcess::run_to_end(Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")), args)
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! hands out carry that lifetime, and `GET /v1/whoami` accepts them.
 
 use std::path::Path;
-use std::process::Command;
 
 use smartlink_testkit::processes::SandboxProcess;
 
@@ -88,11 +87,11 @@ fn token_lifetime_sets_expires_in_and_whoami_accepts_the_token() {
 #[test]
 fn token_lifetime_must_be_a_positive_number() {
     for bad in ["0", "-1", "soon", ""] {
-        let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-            .args(["--token", "t", "--token-lifetime", bad])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("--token-lifetime"));
+        let (code, stderr) = SandboxProcess::run_to_end(
+            Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")),
+            &["--token", "t", "--token-lifetime", bad],
+        );
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(stderr.contains("--token-lifetime"));
     }
 }

@@ -219,7 +219,12 @@ impl PgServer {
             .arg(self.data())
             .args(["-p", &self.port.to_string(), "-k"])
             .arg(&sock)
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=40"]);
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=40",
+            ]);
         if self.tls {
             command.args(["-c", "ssl=on"]);
         }

@@ -170,6 +170,21 @@ impl SandboxProcess {
         running
     }
 
+    /// Runs `exe` with `args` to its end (a run that is refused before it
+    /// serves): its exit code and standard error. The test's own
+    /// `SMARTLINK_SANDBOX_TOKEN` is not passed on.
+    pub fn run_to_end(exe: &Path, args: &[&str]) -> (Option<i32>, String) {
+        let out = Command::new(exe)
+            .args(args)
+            .env_remove("SMARTLINK_SANDBOX_TOKEN")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// The URL it printed.
     pub fn url(&self) -> &str {
         &self.url
