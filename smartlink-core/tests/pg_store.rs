@@ -445,7 +445,7 @@ async fn two_administrators_on_two_machines_one_winner_the_other_sees_it() {
     let b = machine(&platform, db.store("inst-two", ttl));
     // Both administrators reach the list of environments.
     for cfg in [&a, &b] {
-        let screen = fixtures::to_list(&cfg, "Matriz").await;
+        let screen = fixtures::to_list(cfg, "Matriz").await;
         assert!(
             matches!(screen, Screen::ChooseEnvironment { .. }),
             "{screen:?}"

@@ -171,13 +171,16 @@ pub fn threads() -> usize {
         .unwrap_or(0)
 }
 
+/// What a [`Noting`] store notes of a save (`Some`) or a clear (`None`).
+type NoteFn<T> = dyn Fn(Option<&LocalState>) -> T + Send + Sync;
+
 /// A memory store that notes something at every save and clear (fenced or
 /// not) before doing it: `note` is given the state to be saved, `None` for
 /// a clear, and what it returns is kept, in order ([`Noting::notes`]).
 /// Everything else is the memory store's.
 pub struct Noting<T> {
     pub inner: MemoryStateStore,
-    note: Arc<dyn Fn(Option<&LocalState>) -> T + Send + Sync>,
+    note: Arc<NoteFn<T>>,
     notes: Arc<std::sync::Mutex<Vec<T>>>,
     may_block: bool,
 }
