@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 mod support;
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::demo_sandbox;
-use support::{BIND_MATRIZ_SP, command, run, run_v, unreachable, with};
+use support::{BIND_MATRIZ_SP, command, run, run_v, unattended_x, unreachable, with};
 
 const MEMORY: &[&str] = &["--state", "memory"];
 
@@ -44,38 +44,14 @@ fn unattended_create_then_create_not_offered_and_name_taken() {
     let dir = tempfile::tempdir().unwrap();
     let sb = dir.path().join("sandbox.json");
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
-    let taken = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--create",
-                "produção nova",
-            ],
-        ),
-        "",
-    );
+    let taken = run_v(&with(&base, &unattended_x("--create", "produção nova")), "");
     assert_eq!(taken.code, 3, "{taken:?}");
     assert!(
         taken.stderr.contains("Já existe um ambiente com esse nome"),
         "{taken:?}"
     );
 
-    let created = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--create",
-                "Filial Norte",
-            ],
-        ),
-        "",
-    );
+    let created = run_v(&with(&base, &unattended_x("--create", "Filial Norte")), "");
     assert_eq!(created.code, 0, "{created:?}");
     assert!(created.stdout.contains("Filial Norte"), "{created:?}");
 
@@ -96,16 +72,7 @@ fn unattended_already_bound_reuses_credentials() {
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
 
     let first = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Produção Nova",
-            ],
-        ),
+        &with(&base, &unattended_x("--environment", "Produção Nova")),
         "",
     );
     assert_eq!(first.code, 0, "{first:?}");
@@ -153,16 +120,7 @@ fn unattended_already_bound_with_a_state_file() {
         state.to_str().unwrap().to_string(),
     ];
     let first = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Produção Nova",
-            ],
-        ),
+        &with(&base, &unattended_x("--environment", "Produção Nova")),
         "",
     );
     assert_eq!(first.code, 0, "{first:?}");
@@ -257,16 +215,7 @@ fn inconsistent_data_is_exit_5_with_a_support_id() {
         "memory",
     ];
     let unattended = run_v(
-        &with(
-            &args,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Homologação",
-            ],
-        ),
+        &with(&args, &unattended_x("--environment", "Homologação")),
         "",
     );
     assert_eq!(unattended.code, 5, "{unattended:?}");
@@ -576,16 +525,7 @@ fn the_client_secret_never_reaches_the_output() {
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
     let mut outs = vec![
         run_v(
-            &with(
-                &base,
-                &[
-                    "--unattended",
-                    "--installation-name",
-                    "X",
-                    "--environment",
-                    "Produção Nova",
-                ],
-            ),
+            &with(&base, &unattended_x("--environment", "Produção Nova")),
             "",
         ),
         run_v(

@@ -40,6 +40,12 @@ pub const BIND_MATRIZ_SP: &[&str] = &[
     "Produção Nova",
 ];
 
+/// An unattended run as installation "X" with `flag` (`--environment` or
+/// `--create`) and its `value`.
+pub fn unattended_x<'a>(flag: &'a str, value: &'a str) -> [&'a str; 5] {
+    ["--unattended", "--installation-name", "X", flag, value]
+}
+
 /// A platform nothing listens on (port 1: the connection is refused at
 /// once), its token, and the state in memory.
 pub const UNREACHABLE: &[&str] = &[
