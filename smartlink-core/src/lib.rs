@@ -84,6 +84,11 @@ pub use state::history::{
 pub use state::postgres::{
     PgConnection, PgError, PgStateStore, PgStoreOptions, PgTarget, SCHEMA_VERSION, ensure_schema,
 };
+/// The sealed document shared stores keep, and the host's own store.
+pub use state::document::SealedDocument;
+pub use state::hosted::{
+    HostBackend, HostDocument, HostStoreError, HostStoreOptions, HostedStateStore,
+};
 /// The sealed secret: the key a host deploys, and why a sealed state was refused.
 pub use state::seal::{SealError, SealKey};
 pub use state::{
