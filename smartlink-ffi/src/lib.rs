@@ -48,6 +48,7 @@ pub mod json_api;
 pub mod operations;
 mod panic;
 pub mod protheus;
+mod host_store;
 mod stash;
 mod store_config;
 
@@ -55,6 +56,7 @@ pub use api::configuration::*;
 pub use api::errors::*;
 pub use api::handle::*;
 pub use api::json::*;
+pub use api::store::*;
 pub use api::tokens::*;
 pub use protheus::ExecInClientDLL;
 pub use version::*;
