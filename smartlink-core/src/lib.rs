@@ -74,20 +74,20 @@ pub use platform::{
     TokenSource, Unbind, WhoAmI, is_transient_status,
 };
 // Local state.
+/// The sealed document shared stores keep, and the host's own store.
+pub use state::document::SealedDocument;
 pub use state::file::{FileStoreOptions, Inspection};
 /// The binding history kept with the state.
 pub use state::history::{
     Actor, AdministratorName, HISTORY_LIMIT, HistoryEntry, HistoryEvent, ReplacedInstallation,
 };
+pub use state::hosted::{
+    HostBackend, HostDocument, HostStoreError, HostStoreOptions, HostedStateStore,
+};
 /// The PostgreSQL connection and table (feature `postgres`).
 #[cfg(feature = "postgres")]
 pub use state::postgres::{
     PgConnection, PgError, PgStateStore, PgStoreOptions, PgTarget, SCHEMA_VERSION, ensure_schema,
-};
-/// The sealed document shared stores keep, and the host's own store.
-pub use state::document::SealedDocument;
-pub use state::hosted::{
-    HostBackend, HostDocument, HostStoreError, HostStoreOptions, HostedStateStore,
 };
 /// The sealed secret: the key a host deploys, and why a sealed state was refused.
 pub use state::seal::{SealError, SealKey};

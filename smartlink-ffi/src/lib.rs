@@ -44,11 +44,11 @@ mod cp1252;
 mod de;
 pub mod error;
 pub mod handle;
+mod host_store;
 pub mod json_api;
 pub mod operations;
 mod panic;
 pub mod protheus;
-mod host_store;
 mod stash;
 mod store_config;
 

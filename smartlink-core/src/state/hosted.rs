@@ -221,7 +221,8 @@ impl Inner {
     fn load(&self) -> Result<(Option<LocalState>, u64), StateError> {
         let loaded = self.backend.load().map_err(|e| match e {
             HostStoreError::Unreachable { .. } => self.error(e, 0, 0),
-            _ => self.nonsense("the load callback answered a status that only writes and leases give"),
+            _ => self
+                .nonsense("the load callback answered a status that only writes and leases give"),
         })?;
         let state = match &loaded.document {
             None => None,
@@ -239,9 +240,11 @@ impl Inner {
         }
         let document = state.map(|s| self.document.encode(s)).transpose()?;
         let expected = lock.expected_version().unwrap_or(0);
-        let written = self
-            .backend
-            .compare_and_swap(expected, &lease, document.as_ref().map(|d| d.as_bytes()));
+        let written = self.backend.compare_and_swap(
+            expected,
+            &lease,
+            document.as_ref().map(|d| d.as_bytes()),
+        );
         match written {
             Ok(version) if version > expected => {
                 lock.set_version(version);
@@ -357,7 +360,11 @@ impl StateStore for HostedStateStore {
     /// The version (one load); the host's store is not asked who holds the
     /// lease.
     fn observe(&self) -> Result<StoreObservation, StateError> {
-        let loaded = self.inner.backend.load().map_err(|e| self.inner.error(e, 0, 0))?;
+        let loaded = self
+            .inner
+            .backend
+            .load()
+            .map_err(|e| self.inner.error(e, 0, 0))?;
         Ok(StoreObservation {
             version: Some(loaded.version),
             ..StoreObservation::default()
