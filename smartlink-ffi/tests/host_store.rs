@@ -505,6 +505,7 @@ fn a_version_changed_under_the_lease_is_a_conflict_and_nothing_is_overwritten() 
         .store(true, Ordering::SeqCst);
     let r = call(&h, &configure_request("Host C"));
     assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["error"]["code"], "state_changed", "{r}");
     assert!(store.conflict_answers.load(Ordering::SeqCst) >= 1, "{r}");
     let record = store.record(id);
     assert!(record.document.is_none(), "nothing overwritten: {r}");
