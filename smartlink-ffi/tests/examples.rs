@@ -161,7 +161,12 @@ fn csharp_example_runs_a_first_binding_under_mono() {
             .env("LD_LIBRARY_PATH", so.parent().unwrap()),
         "C# example",
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("csharp first binding done"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("own store: configured, the secret sealed in it"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("csharp first binding done"), "{stdout}");
 }
 
 /// The state file the example left: present, owner-only, holding the binding.
