@@ -428,7 +428,16 @@ namespace Smartlink.Examples
                     "\"installation\":{\"id\":\"rm-csharp-01\",\"line\":\"rm\",\"kind\":\"homologation\"}}";
                 var store = new OwnStore();
                 string secret;
-                using (var cfg = new Configurator(config, store.Callbacks()))
+                StoreCallbacks table = store.Callbacks();
+                Configurator opened;
+                try { opened = new Configurator(config, table); }
+                catch
+                {
+                    // Refused: the library never calls release_ctx, ctx is ours.
+                    GCHandle.FromIntPtr(table.Ctx).Free();
+                    throw;
+                }
+                using (var cfg = opened)
                 {
                     Expect(cfg.NeedsConfiguration(), "an empty store needs configuration");
                     Expect(cfg.EnsureConfigured() == Native.OUTCOME_CONFIGURED, "configured from the platform");
