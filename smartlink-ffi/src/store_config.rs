@@ -542,7 +542,7 @@ mod tests {
         assert!(m.contains("exclude each other"), "{m}");
         let m = refusal(json!(5), None);
         assert!(m.contains("a string"), "{m}");
-        let e = build_store(None, None, &spec()).err().unwrap();
+        let e = build_store(None, None, &spec(), None).err().unwrap();
         assert!(
             e.message.contains("`state_file` or `state` is required"),
             "{}",

@@ -185,10 +185,10 @@ pub type smartlink_store_release_ctx_fn = Option<unsafe extern "C" fn(ctx: *mut 
 /// thread-safe. They must not call back into the library (no
 /// `smartlink_*` function from a callback). They should answer within a
 /// few seconds (bound their own waits, say 5 s, and return `UNREACHABLE`):
-/// a slow callback delays the background refresh and the task, and a
-/// host call waiting on it ends at its deadline while the callback goes on.
-/// The login gate (`smartlink_needs_configuration`) never waits for a
-/// callback: it answers from memory.
+/// a slow callback delays the background refresh, the task and the host's
+/// calls that read the state. The login gate
+/// (`smartlink_needs_configuration`) answers from memory: only its very
+/// first call on a handle waits for the first `load`.
 ///
 /// **Errors.** `UNREACHABLE` becomes `state_unreachable` (the login gate
 /// keeps its last verdict while the credentials are valid); `CONFLICT` and
