@@ -36,7 +36,8 @@ pub const SMARTLINK_STORE_BUFFER_TOO_SMALL: i32 = 5;
 pub const SMARTLINK_STORE_MAX_DOCUMENT: usize = 8 << 20;
 
 /// `load`: reads the document and version of (`installation_id`, `line`).
-/// See `smartlink_store_callbacks`.
+/// Required (a NULL in the table is refused); called from the library's
+/// threads, several at once: thread-safe. See `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_load_fn = Option<
     unsafe extern "C" fn(
@@ -50,7 +51,10 @@ pub type smartlink_store_load_fn = Option<
     ) -> i32,
 >;
 
-/// `compare_and_swap`: the fenced write. See `smartlink_store_callbacks`.
+/// `compare_and_swap`: the fenced write. `document` is NULL (with length 0)
+/// to remove the document. Required (a NULL in the table is refused);
+/// called from the library's threads: thread-safe. See
+/// `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_compare_and_swap_fn = Option<
     unsafe extern "C" fn(
@@ -66,7 +70,9 @@ pub type smartlink_store_compare_and_swap_fn = Option<
     ) -> i32,
 >;
 
-/// `acquire_lease`: takes the lease. See `smartlink_store_callbacks`.
+/// `acquire_lease`: takes the lease. Required (a NULL in the table is
+/// refused); called from the library's threads: thread-safe. See
+/// `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_acquire_lease_fn = Option<
     unsafe extern "C" fn(
@@ -80,7 +86,9 @@ pub type smartlink_store_acquire_lease_fn = Option<
     ) -> i32,
 >;
 
-/// `renew_lease`: extends a held lease. See `smartlink_store_callbacks`.
+/// `renew_lease`: extends a held lease. Required (a NULL in the table is
+/// refused); called from the library's threads: thread-safe. See
+/// `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_renew_lease_fn = Option<
     unsafe extern "C" fn(
@@ -93,7 +101,9 @@ pub type smartlink_store_renew_lease_fn = Option<
     ) -> i32,
 >;
 
-/// `release_lease`: gives a held lease up. See `smartlink_store_callbacks`.
+/// `release_lease`: gives a held lease up. Required (a NULL in the table
+/// is refused); called from the library's threads: thread-safe. See
+/// `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_release_lease_fn = Option<
     unsafe extern "C" fn(
@@ -105,8 +115,9 @@ pub type smartlink_store_release_lease_fn = Option<
     ) -> i32,
 >;
 
-/// `release_ctx`: the library is done with `ctx`. See
-/// `smartlink_store_callbacks`.
+/// `release_ctx`: the library is done with `ctx`. May be NULL in the table
+/// (nothing to release); called once, from whichever thread frees the
+/// handle or ends the last callback. See `smartlink_store_callbacks`.
 #[allow(non_camel_case_types)]
 pub type smartlink_store_release_ctx_fn = Option<unsafe extern "C" fn(ctx: *mut c_void)>;
 
@@ -170,9 +181,10 @@ pub type smartlink_store_release_ctx_fn = Option<unsafe extern "C" fn(ctx: *mut 
 ///   lease is `holder`'s with `epoch`, clears its holder and expiry (keeps
 ///   the epoch); else nothing. The result is ignored (a lease not released
 ///   only makes the next holder wait for its expiry).
-/// - `release_ctx(ctx)`: called once, when the handle is freed and the
-///   library no longer calls the table; not called when
-///   `smartlink_configurator_new_with_store` fails.
+/// - `release_ctx(ctx)`: called once, after the last callback: normally
+///   during `smartlink_configurator_free`, later (from a library thread)
+///   when a callback was still running past the 5 s the free waits; not
+///   called when `smartlink_configurator_new_with_store` fails.
 ///
 /// Strings (`installation_id`, `line`, `holder`) are NUL-terminated UTF-8
 /// borrowed for the call. Outputs may be written only on `OK` (and on
@@ -231,7 +243,8 @@ pub struct smartlink_store_callbacks {
 /// - `store` (required): the callbacks; the table is **copied** during the
 ///   call (it may be freed afterwards), but `ctx` and the functions must
 ///   stay valid until `release_ctx` is called (or, without `release_ctx`,
-///   until the handle is freed). NULL callbacks, a `struct_size` smaller
+///   until no callback can still run after the handle is freed). NULL
+///   callbacks, a `struct_size` smaller
 ///   than this header's or a `version` 0 give
 ///   `SMARTLINK_RESULT_INVALID_CONFIG`.
 /// - `out` (required): receives the handle, only on success; free it with
