@@ -42,7 +42,10 @@ fn c_example_runs_a_first_binding() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("first binding done"));
     // The walk's end: the same installation in the example's own store.
-    assert!(stdout.contains("own store: the secret is sealed in it"), "{stdout}");
+    assert!(
+        stdout.contains("own store: the secret is sealed in it"),
+        "{stdout}"
+    );
     assert!(stdout.contains("own store done"), "{stdout}");
     assert_private_state(&state);
 }
