@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prints every performance figure of the project as one table (release
 # builds). Run it on a quiet machine: the figures are medians, but a busy
-# machine still moves them. SMARTLINK_BENCH_QUICK=1 for fewer iterations.
+# machine still moves them. SMARTLINK_BENCH_QUICK=1 for fewer iterations;
+# SMARTLINK_BENCH_ONLY=reads (the gate and cached tokens) or =shared (the
+# shared stores) for one part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p smartlink-ffi >&2

@@ -6,7 +6,8 @@
 # browser tests, scripts/test-web.sh) and Authlib from PyPI (the third-party
 # OAuth2 server of the token tests, tests/oauth/authlib_server.py),
 # PostgreSQL (the shared store's tests run throwaway servers) and
-# libfaketime (a machine with a skewed clock).
+# libfaketime (a machine with a skewed clock) and openssl (the certificates
+# of the PostgreSQL TLS tests).
 # Idempotent: does nothing when everything is present.
 set -euo pipefail
 
@@ -27,6 +28,9 @@ done
 # libfaketime: one "machine" of the shared-state tests runs with its clock
 # skewed by minutes.
 ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || missing+=(libfaketime)
+# openssl: the PostgreSQL TLS tests make a certificate authority and a
+# server certificate.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-test-deps: installing ${missing[*]}"

@@ -212,28 +212,47 @@ for arch in x86_64 i686; do
   fi
 done
 
-# One Wine prefix per architecture, created once.
+# One Wine prefix per architecture, created once. wineboot's output goes to a
+# log beside the prefix; a prefix that did not come out whole is removed and
+# made again (up to three tries), and a last failure prints the log's tail and
+# the space left, so the cause can be read from the run's output.
 PFX64=$WORK/wineprefix-x86_64
 PFX32=$WORK/wineprefix-i686
 wine64_run() { WINEPREFIX=$PFX64 WINEARCH=win64 timeout 600 wine "$@"; }
 wine32_run() { WINEPREFIX=$PFX32 WINEARCH=win32 timeout 600 "${WINE32[@]}" "$@"; }
+wineserver_of() { # ARCH ARGS...: the wineserver of that architecture's prefix
+  local arch=$1 pfx=$WORK/wineprefix-$1
+  shift
+  if [ "$arch" = i686 ] && [ ${#WINE32[@]} -gt 1 ]; then
+    WINEPREFIX=$pfx "${WINE32[@]:0:${#WINE32[@]}-1}" wineserver "$@"
+  else
+    WINEPREFIX=$pfx wineserver "$@"
+  fi
+}
 for arch in x86_64 i686; do
   pfx=$WORK/wineprefix-$arch
-  if [ ! -f "$pfx/system.reg" ]; then
-    say "creating the $arch Wine prefix"
-    if [ $arch = x86_64 ]; then
-      wine64_run wineboot -i >/dev/null 2>&1 || true
-      WINEPREFIX=$pfx wineserver -w || true
-    else
-      wine32_run wineboot -i >/dev/null 2>&1 || true
-      if [ ${#WINE32[@]} -gt 1 ]; then
-        WINEPREFIX=$pfx "${WINE32[@]:0:${#WINE32[@]}-1}" wineserver -w || true
-      else
-        WINEPREFIX=$pfx wineserver -w || true
-      fi
+  log=$WORK/wineboot-$arch.log
+  try=0
+  while [ ! -f "$pfx/system.reg" ] || [ ! -d "$pfx/drive_c/windows/system32" ]; do
+    try=$((try + 1))
+    if [ $try -gt 3 ]; then
+      say "wineboot's last output ($log):"
+      tail -n 40 "$log" >&2 || true
+      df -h "$WORK" /tmp >&2 || true
+      die "creating the $arch Wine prefix at $pfx (3 tries)"
     fi
-    [ -f "$pfx/system.reg" ] || die "creating the $arch Wine prefix at $pfx"
-  fi
+    say "creating the $arch Wine prefix (try $try)"
+    wineserver_of $arch -k >/dev/null 2>&1 || true
+    rm -rf "$pfx"
+    rc=0
+    if [ $arch = x86_64 ]; then
+      wine64_run wineboot -i >"$log" 2>&1 || rc=$?
+    else
+      wine32_run wineboot -i >"$log" 2>&1 || rc=$?
+    fi
+    wineserver_of $arch -w >>"$log" 2>&1 || true
+    [ $rc -eq 0 ] || say "wineboot exited with $rc (log: $log)"
+  done
 done
 # Wine's drive C: and its Unix location, for checks from this side.
 DRIVE_C64=$PFX64/drive_c

@@ -1,6 +1,6 @@
 //! Windows counterparts of `file_state.rs`: DACLs instead of modes, the
 //! lock across processes, replacing the file while other processes read it,
-//! and Windows paths. Run under Wine by `scripts/test-windows.sh`.
+//! Windows paths, and the seal key file's DACL. Run under Wine by `scripts/test-windows.sh`.
 #![cfg(windows)]
 
 use std::ffi::c_void;
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use smartlink_core::{ErpLine, FileStateStore, InstallationId, LocalState, StateError, StateStore};
-use smartlink_core::{TaskOutcome, TaskRecord};
+use smartlink_core::{SealError, SealKey, TaskOutcome, TaskRecord};
 use uuid::Uuid;
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, HLOCAL, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
@@ -649,4 +649,41 @@ fn a_thousand_saves_while_other_readers_hold_the_file_open() {
     assert!(loads.load(Ordering::SeqCst) > 0);
     assert_eq!(store.load().unwrap(), Some(state_with("new-999")));
     assert_owner_only(&path);
+}
+
+#[test]
+fn the_seal_key_file_is_made_owner_only_and_a_shared_one_is_refused() {
+    let base = temp_dir();
+    let path = base.path().join("keys").join("seal.key");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    SealKey::create_file(&path).unwrap();
+    assert_owner_only(&path);
+    // A sealed store reads what it wrote with it.
+    SealKey::read_file(&path).unwrap();
+    let options = smartlink_core::FileStoreOptions::new().seal_key_file(&path);
+    let state_path = base.path().join("private").join("state.json");
+    let store = FileStateStore::open_with(state_path, &options).unwrap();
+    store.save(&state_with("sealed")).unwrap();
+    assert_eq!(store.load().unwrap(), Some(state_with("sealed")));
+    // Never replaced.
+    assert!(SealKey::create_file(&path).is_err());
+    assert_owner_only(&path);
+    // The same bytes readable by Everyone: refused by name, like a 0644
+    // key file on Unix.
+    let bytes = std::fs::read(&path).unwrap();
+    let shared = base.path().join("keys").join("shared.key");
+    let user = user_sid();
+    create_with_sddl(
+        &shared,
+        &format!("D:P(A;;FA;;;{user})(A;;FR;;;WD)"),
+        false,
+        &bytes,
+    );
+    match SealKey::read_file(&shared) {
+        Err(SealError::KeyFileInsecure { path: p, mode }) => {
+            assert_eq!(p, shared);
+            assert_eq!(mode & 0o004, 0o004, "{mode:o}");
+        }
+        other => panic!("expected KeyFileInsecure, got {:?}", other.map(|_| "a key")),
+    }
 }

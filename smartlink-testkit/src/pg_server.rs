@@ -24,12 +24,42 @@ pub struct PgServer {
     port: u16,
     user: Option<(u32, u32)>,
     child: Option<Child>,
+    durable: bool,
+    tls: bool,
+}
+
+/// A server certificate and its private key, PEM, for [`PgServer::start_tls`].
+pub struct ServerTls<'a> {
+    /// The certificate chain (the server's first).
+    pub cert_pem: &'a str,
+    /// Its private key.
+    pub key_pem: &'a str,
 }
 
 impl PgServer {
-    /// Makes a cluster and starts the server. Panics, saying why, when
-    /// PostgreSQL is missing or does not start.
+    /// Makes a cluster and starts the server with commits that are not
+    /// flushed to disk (`fsync=off`, `synchronous_commit=off`): test
+    /// settings, fast and fine for what tests check. Panics, saying why,
+    /// when PostgreSQL is missing or does not start.
     pub fn start() -> Self {
+        Self::start_with(false, None)
+    }
+
+    /// The same, with TLS on and only TLS accepted over TCP (`hostssl` in
+    /// `pg_hba.conf`; a connection without TLS is rejected), the server
+    /// presenting `tls`'s certificate.
+    pub fn start_tls(tls: ServerTls<'_>) -> Self {
+        Self::start_with(false, Some(tls))
+    }
+
+    /// The same with PostgreSQL's own defaults (every commit flushed, as a
+    /// production server runs): for measurements against the file store,
+    /// which flushes its saves too.
+    pub fn start_durable() -> Self {
+        Self::start_with(true, None)
+    }
+
+    fn start_with(durable: bool, tls: Option<ServerTls<'_>>) -> Self {
         let bin = bin_dir();
         let dir = tempfile::Builder::new()
             .prefix("smartlink-pg-")
@@ -46,6 +76,8 @@ impl PgServer {
             bin,
             user,
             child: None,
+            durable,
+            tls: tls.is_some(),
         };
         let log = server.log_file("initdb.log");
         let status = server
@@ -62,6 +94,9 @@ impl PgServer {
             "initdb failed: {}",
             server.read_log("initdb.log")
         );
+        if let Some(tls) = tls {
+            server.install_tls(&tls);
+        }
         // The free port may be taken between our probe and the server's
         // bind (tests run in parallel): another port then.
         for attempt in 1..=5 {
@@ -74,6 +109,31 @@ impl PgServer {
             }
         }
         unreachable!("the loop returns or panics")
+    }
+
+    /// The certificate and key into the data directory (owned by the
+    /// server's user, the key private as PostgreSQL requires), and a
+    /// `pg_hba.conf` that takes TCP connections over TLS only.
+    fn install_tls(&self, tls: &ServerTls<'_>) {
+        use std::os::unix::fs::PermissionsExt;
+        let data = self.data();
+        for (name, pem) in [("server.crt", tls.cert_pem), ("server.key", tls.key_pem)] {
+            let path = data.join(name);
+            std::fs::write(&path, pem).expect("write the server's TLS files");
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            if let Some((uid, gid)) = self.user {
+                std::os::unix::fs::chown(&path, Some(uid), Some(gid)).unwrap();
+            }
+        }
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostssl all all ::1/128 trust\n\
+             hostnossl all all 0.0.0.0/0 reject\n\
+             hostnossl all all ::/0 reject\n",
+        )
+        .expect("write pg_hba.conf");
     }
 
     /// The port it listens on (127.0.0.1).
@@ -153,15 +213,27 @@ impl PgServer {
             }
         }
         let log = self.log_file("server.log");
-        let child = self
-            .command("postgres")
+        let mut command = self.command("postgres");
+        command
             .arg("-D")
             .arg(self.data())
             .args(["-p", &self.port.to_string(), "-k"])
             .arg(&sock)
-            .args(["-c", "listen_addresses=127.0.0.1"])
-            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
-            .args(["-c", "full_page_writes=off", "-c", "max_connections=40"])
+            .args([
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "max_connections=40",
+            ]);
+        if self.tls {
+            command.args(["-c", "ssl=on"]);
+        }
+        if !self.durable {
+            command
+                .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+                .args(["-c", "full_page_writes=off"]);
+        }
+        let child = command
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

@@ -447,7 +447,15 @@ fn main() {
     let mut rows = Vec::new();
     // `SMARTLINK_BENCH_ONLY=reads`: only what every ERP thread reads (the
     // login gate and the cached access token), one and two threads at once.
-    let only_reads = std::env::var("SMARTLINK_BENCH_ONLY").is_ok_and(|v| v == "reads");
+    // `SMARTLINK_BENCH_ONLY=shared`: only the shared stores' figures.
+    let only = std::env::var("SMARTLINK_BENCH_ONLY").unwrap_or_default();
+    let only_reads = only == "reads";
+    #[cfg(unix)]
+    if only == "shared" {
+        shared::bench_shared(&mut rows, &rt, quick);
+        print_rows(rows);
+        return;
+    }
     bench_gate(&mut rows, &rt, if quick { 10_000 } else { 200_000 });
     if only_reads {
         tokens::bench_cached_tokens(&mut rows, &rt, quick);

@@ -11,9 +11,11 @@
 //! [`PgTarget`] shows the host, port, database and user only, and errors
 //! name what failed, never the URL.
 //!
-//! TLS: `sslmode=require` (or `verify-full`, the same here: the server's
-//! certificate is always verified against the operating system's roots and
-//! the host name) is needed for every host but loopback and Unix sockets;
+//! TLS: `sslmode=require` (or `verify-full` or `verify-ca`, the same here:
+//! the server's certificate is always verified, with its host name, against
+//! the operating system's roots or, with `sslrootcert=PATH`, the
+//! certificate authorities of that PEM file) is needed for every host but
+//! loopback and Unix sockets;
 //! `sslmode=prefer` (libpq's default) or `disable` is refused for a remote
 //! host ([`PgError::TlsRequired`]), so a secret never crosses a network in
 //! clear by default. TCP keepalives are on (idle 30 s), so a dead server or
@@ -51,6 +53,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+mod conninfo;
 mod store;
 mod tls;
 pub use store::{PgStateStore, PgStoreOptions};
@@ -88,6 +91,17 @@ pub enum PgError {
     /// The operating system's trusted roots could not be loaded.
     #[error("the system's trusted certificates could not be loaded for PostgreSQL's TLS")]
     Roots,
+    /// The file named by `sslrootcert` could not be read, or holds no
+    /// certificate.
+    #[error(
+        "the certificate file {path} (sslrootcert) could not be read as PEM certificates: {cause}"
+    )]
+    RootCert {
+        /// The file.
+        path: String,
+        /// Why.
+        cause: String,
+    },
     /// Connecting failed.
     #[error("connecting to PostgreSQL at {target} failed: {cause}")]
     Connect {
@@ -137,7 +151,7 @@ impl PgError {
         match self {
             PgError::InvalidUrl => F::InvalidUrl,
             PgError::TlsRequired { .. } => F::TlsRequired,
-            PgError::Roots => F::Tls,
+            PgError::Roots | PgError::RootCert { .. } => F::Tls,
             PgError::Connect { fault, .. } | PgError::Query { fault, .. } => *fault,
             PgError::SchemaTooNew { .. } => F::SchemaNewer,
         }
@@ -231,12 +245,16 @@ fn cause_of(e: &tokio_postgres::Error) -> String {
 #[derive(Clone)]
 pub struct PgTarget {
     config: Config,
+    /// `sslrootcert`: the certificate authorities to trust instead of the
+    /// system's.
+    root_cert: Option<std::path::PathBuf>,
 }
 
 impl PgTarget {
     /// Parses a `postgres://` URL or a `key=value` string.
     pub fn parse(url: &str) -> Result<Self, PgError> {
-        let mut config = Config::from_str(url).map_err(|_| PgError::InvalidUrl)?;
+        let (rest, tls) = conninfo::split_tls_settings(url).ok_or(PgError::InvalidUrl)?;
+        let mut config = Config::from_str(&rest).map_err(|_| PgError::InvalidUrl)?;
         if config.get_hosts().is_empty() {
             return Err(PgError::InvalidUrl);
         }
@@ -247,7 +265,39 @@ impl PgTarget {
         if config.get_application_name().is_none() {
             config.application_name("smartlink");
         }
-        Ok(Self { config })
+        Ok(Self {
+            config,
+            root_cert: tls.root_cert.map(Into::into),
+        })
+    }
+
+    /// The trusted roots: the `sslrootcert` file's certificates, else the
+    /// operating system's.
+    fn roots(&self) -> Result<rustls::RootCertStore, PgError> {
+        let mut store = rustls::RootCertStore::empty();
+        let Some(path) = &self.root_cert else {
+            for cert in rustls_native_certs::load_native_certs().certs {
+                let _ = store.add(cert);
+            }
+            return Ok(store);
+        };
+        use rustls::pki_types::CertificateDer;
+        use rustls::pki_types::pem::PemObject;
+        let failed = |cause: String| PgError::RootCert {
+            path: path.display().to_string(),
+            cause,
+        };
+        let certs = CertificateDer::pem_file_iter(path)
+            .map_err(|e| failed(e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| failed(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(failed("no certificate in it".into()));
+        }
+        for cert in certs {
+            store.add(cert).map_err(|e| failed(e.to_string()))?;
+        }
+        Ok(store)
     }
 
     /// Whether every host is loopback or a Unix socket.
@@ -331,11 +381,7 @@ impl PgConnection {
                 target: target.to_string(),
             });
         }
-        let roots = rustls_native_certs::load_native_certs();
-        let mut store = rustls::RootCertStore::empty();
-        for cert in roots.certs {
-            let _ = store.add(cert);
-        }
+        let store = target.roots()?;
         if store.is_empty() && !target.is_local() {
             return Err(PgError::Roots);
         }

@@ -19,6 +19,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio_postgres::types::Type;
 
 use super::{PgConnection, PgError, PgTarget, ensure_schema};
 use crate::installation::{ErpLine, InstallationId};
@@ -135,15 +136,16 @@ impl Drop for PgLeaseGuard {
             let client = inner.connection.client().await?;
             inner.trip();
             client
-                .execute(
+                .execute_typed(
                     "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
+                     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $3 AND lease_epoch = $4",
                     &[
-                        &inner.installation_id.as_str(),
-                        &inner.line.as_str(),
-                        &holder,
-                        &epoch,
+                        (&inner.installation_id.as_str(), Type::TEXT),
+                        (&inner.line.as_str(), Type::TEXT),
+                        (&holder, Type::TEXT),
+                        (&epoch, Type::INT8),
                     ],
                 )
                 .await
@@ -357,10 +359,13 @@ impl Shared {
         let row = self.run(|this, client| async move {
             this.trip();
             client
-                .query_opt(
+                .query_typed_opt(
                     "SELECT document, version FROM smartlink_state
                      WHERE installation_id = $1 AND line = $2",
-                    &[&this.installation_id.as_str(), &this.line.as_str()],
+                    &[
+                        (&this.installation_id.as_str(), Type::TEXT),
+                        (&this.line.as_str(), Type::TEXT),
+                    ],
                 )
                 .await
                 .map_err(|e| PgError::query("load", &e))
@@ -398,7 +403,7 @@ impl Shared {
                 let document = document.as_ref().map(|d| d.as_str());
                 this.trip();
                 let updated = client
-                    .query_opt(
+                    .query_typed_opt(
                         "UPDATE smartlink_state
                      SET document = $3, version = version + 1, updated_at = now(),
                          seal_key_id = $7
@@ -408,13 +413,13 @@ impl Shared {
                        AND (document IS NULL OR seal_key_id IS NULL OR seal_key_id = $7)
                      RETURNING version",
                         &[
-                            &this.installation_id.as_str(),
-                            &this.line.as_str(),
-                            &document,
-                            &lease.holder,
-                            &(lease.epoch as i64),
-                            &(expected as i64),
-                            &this.key_id,
+                            (&this.installation_id.as_str(), Type::TEXT),
+                            (&this.line.as_str(), Type::TEXT),
+                            (&document, Type::TEXT),
+                            (&lease.holder, Type::TEXT),
+                            (&(lease.epoch as i64), Type::INT8),
+                            (&(expected as i64), Type::INT8),
+                            (&this.key_id, Type::TEXT),
                         ],
                     )
                     .await
@@ -425,17 +430,17 @@ impl Shared {
                 // Refused: say why.
                 this.trip();
                 let row = client
-                    .query_opt(
+                    .query_typed_opt(
                         "SELECT version, lease_holder = $3 AND lease_epoch = $4
                             AND lease_expires_at > now(),
                             document IS NULL OR seal_key_id IS NULL OR seal_key_id = $5
                      FROM smartlink_state WHERE installation_id = $1 AND line = $2",
                         &[
-                            &this.installation_id.as_str(),
-                            &this.line.as_str(),
-                            &lease.holder,
-                            &(lease.epoch as i64),
-                            &this.key_id,
+                            (&this.installation_id.as_str(), Type::TEXT),
+                            (&this.line.as_str(), Type::TEXT),
+                            (&lease.holder, Type::TEXT),
+                            (&(lease.epoch as i64), Type::INT8),
+                            (&this.key_id, Type::TEXT),
                         ],
                     )
                     .await
@@ -471,7 +476,7 @@ impl Shared {
             let document = document.as_ref().map(|d| d.as_str());
             this.trip();
             client
-                .execute(
+                .execute_typed(
                     "INSERT INTO smartlink_state (installation_id, line, version, document, seal_key_id)
                      VALUES ($1, $2, 1, $3, $4)
                      ON CONFLICT (installation_id, line) DO UPDATE
@@ -482,7 +487,7 @@ impl Shared {
                      WHERE smartlink_state.document IS NULL
                         OR smartlink_state.seal_key_id IS NULL
                         OR smartlink_state.seal_key_id = EXCLUDED.seal_key_id",
-                    &[&this.installation_id.as_str(), &this.line.as_str(), &document, &this.key_id],
+                    &[(&this.installation_id.as_str(), Type::TEXT), (&this.line.as_str(), Type::TEXT), (&document, Type::TEXT), (&this.key_id, Type::TEXT)],
                 )
                 .await
                 .map_err(|e| PgError::query("save", &e))
@@ -525,6 +530,15 @@ impl StateStore for PgStateStore {
     /// Takes the lease when it is free or expired by the server's clock
     /// (one statement: the row is created when missing). The epoch grows by
     /// one at each taking.
+    ///
+    /// Taking and releasing a lease are committed without waiting for the
+    /// server's disk flush (`synchronous_commit` off for that transaction
+    /// only): the write-ahead log is written in order, so the first flushed
+    /// commit after a taking (the task recorded before anything is sent)
+    /// makes the taking durable too, and a taking lost in a server crash
+    /// only makes this holder's next fenced write fail (`LeaseLost`: holder
+    /// and epoch are compared). A release lost in a crash makes the next
+    /// holder wait for the expiry. Renewals and state writes are flushed.
     fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
         let holder = holder_id().to_owned();
         let ttl = self.inner.options.lease_ttl.as_secs_f64();
@@ -533,11 +547,12 @@ impl StateStore for PgStateStore {
             async move {
                 this.trip();
                 client
-                    .query_opt(
+                    .query_typed_opt(
                         "INSERT INTO smartlink_state
                          (installation_id, line, version, document,
                           lease_holder, lease_epoch, lease_expires_at)
-                     VALUES ($1, $2, 0, NULL, $3, 1, now() + make_interval(secs => $4))
+                     SELECT $1, $2, 0, NULL, $3, 1, now() + make_interval(secs => $4)
+                     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush
                      ON CONFLICT (installation_id, line) DO UPDATE
                      SET lease_holder = EXCLUDED.lease_holder,
                          lease_epoch = smartlink_state.lease_epoch + 1,
@@ -547,10 +562,10 @@ impl StateStore for PgStateStore {
                         OR smartlink_state.lease_expires_at <= now()
                      RETURNING version, lease_epoch",
                         &[
-                            &this.installation_id.as_str(),
-                            &this.line.as_str(),
-                            &holder,
-                            &ttl,
+                            (&this.installation_id.as_str(), Type::TEXT),
+                            (&this.line.as_str(), Type::TEXT),
+                            (&holder, Type::TEXT),
+                            (&ttl, Type::FLOAT8),
                         ],
                     )
                     .await
@@ -593,18 +608,18 @@ impl StateStore for PgStateStore {
             async move {
                 this.trip();
                 client
-                    .execute(
+                    .execute_typed(
                         "UPDATE smartlink_state
                      SET lease_expires_at = now() + make_interval(secs => $5)
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $3 AND lease_epoch = $4
                        AND lease_expires_at > now()",
                         &[
-                            &this.installation_id.as_str(),
-                            &this.line.as_str(),
-                            &lease.holder,
-                            &(lease.epoch as i64),
-                            &ttl,
+                            (&this.installation_id.as_str(), Type::TEXT),
+                            (&this.line.as_str(), Type::TEXT),
+                            (&lease.holder, Type::TEXT),
+                            (&(lease.epoch as i64), Type::INT8),
+                            (&ttl, Type::FLOAT8),
                         ],
                     )
                     .await
@@ -641,11 +656,14 @@ impl StateStore for PgStateStore {
         let row = self.inner.run(|this, client| async move {
             this.trip();
             client
-                .query_opt(
+                .query_typed_opt(
                     "SELECT version, lease_holder, lease_epoch,
                             (extract(epoch FROM lease_expires_at - now()) * 1000)::bigint
                      FROM smartlink_state WHERE installation_id = $1 AND line = $2",
-                    &[&this.installation_id.as_str(), &this.line.as_str()],
+                    &[
+                        (&this.installation_id.as_str(), Type::TEXT),
+                        (&this.line.as_str(), Type::TEXT),
+                    ],
                 )
                 .await
                 .map_err(|e| PgError::query("observe", &e))
