@@ -426,6 +426,13 @@ fn two_machines_share_the_hosts_store_and_it_never_holds_a_secret_in_clear() {
     assert_eq!(s["lease_ttl_ms"], 3000, "{s}");
     assert_eq!(s["version"], record.version, "{s}");
 
+    // The support report describes the store and shows no secret.
+    let r = call(&b, r#"{"op":"support_report"}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    let report = r.to_string();
+    assert!(report.contains("host store"), "{report}");
+    assert!(!report.contains(&secret) && !report.contains(common::TOKEN));
+
     // A changed byte of the sealed part: refused, typed; nothing rewritten.
     {
         let mut records = store.records.lock().unwrap();
