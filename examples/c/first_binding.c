@@ -346,7 +346,6 @@ static void run_with_own_store(const char *url, const char *platform_token,
         "ensure_configured with the own store: %u, outcome %d", rc, outcome);
   CHECK(smartlink_needs_configuration(h, &needed) == SMARTLINK_RESULT_OK && !needed,
         "configured in the own store");
-  printf("own store: configured (version %llu)\n", (unsigned long long)store.version);
 
   /* The store holds the state sealed: never the secret in clear. */
   char *r = call_alloc(h, "{\"op\":\"credentials\"}");
@@ -358,7 +357,9 @@ static void run_with_own_store(const char *url, const char *platform_token,
   CHECK(bytes_contain(store.document, store.document_len, "\"sealed\""), "sealed");
   CHECK(!bytes_contain(store.document, store.document_len, secret), "the secret in clear");
   CHECK(store.holder[0] == '\0', "the lease was released after the work");
+  uint64_t version = store.version;
   mutex_unlock(&store.lock);
+  printf("own store: configured (version %llu)\n", (unsigned long long)version);
   memset(secret, 0, sizeof secret);
   printf("own store: the secret is sealed in it\n");
 
