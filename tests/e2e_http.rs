@@ -1,7 +1,7 @@
-//! Every scenario of the configurator through `HttpPlatform` against the
-//! sandbox on 127.0.0.1, over real HTTP; the scenarios written once for
-//! both platforms run here on the in-memory platform too
-//! (`on_both_platforms!`).
+//! The configurator's main scenarios, each written once and run on the
+//! in-memory platform and through `HttpPlatform` against the sandbox on
+//! 127.0.0.1, over real HTTP (`on_both_platforms!`); the others are in
+//! smartlink-core/tests/scenarios.rs, run the same way.
 
 use smartlink_core::wizard::{Action, Screen, WizardError};
 use smartlink_core::*;
@@ -15,12 +15,7 @@ fn eid(s: &str) -> EnvironmentId {
 }
 
 async fn to_list(cfg: &Configurator) -> Screen {
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Filial São Paulo".into(),
-    })
-    .await
-    .unwrap()
+    smartlink_testkit::fixtures::to_list(cfg, "Filial São Paulo").await
 }
 
 /// The calls a scenario made, per operation, as the platform counted them.
@@ -283,11 +278,12 @@ async fn replacement_overwrites_only_with_the_typed_name(reach: Reach) {
 
 smartlink_testkit::on_both_platforms!(replacement_overwrites_only_with_the_typed_name);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_conflict() {
-    let sb = sandbox(&demo_seed()).await;
-    let a = configurator("racer-a", &sb.url());
-    let b = configurator("racer-b", &sb.url());
+async fn two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_conflict(
+    reach: Reach,
+) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
+    let a = platform.configurator("racer-a");
+    let b = platform.configurator("racer-b");
     to_list(&a).await;
     to_list(&b).await;
     let (ra, rb) = tokio::join!(
@@ -318,9 +314,8 @@ async fn two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_
         code == "precondition_failed" || code == "binding_exists",
         "{code}"
     );
-    let env = sb
-        .sandbox()
-        .platform()
+    let env = platform
+        .memory
         .environments()
         .into_iter()
         .find(|e| e.id == eid("env_prd_nova"))
@@ -328,11 +323,10 @@ async fn two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_
     assert_eq!(env.bindings.len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unattended_and_transparent_configuration_over_http() {
-    let sb = sandbox(&demo_seed()).await;
+async fn unattended_and_transparent_configuration(reach: Reach) {
+    let platform = TestPlatform::start(reach, &demo_seed()).await;
     // The old installation is bound on the platform: start-up configures it silently.
-    let old = configurator("old-protheus-prd", &sb.url());
+    let old = platform.configurator("old-protheus-prd");
     assert!(matches!(
         old.ensure_configured().await.unwrap(),
         EnsureOutcome::Configured { .. }
@@ -342,7 +336,7 @@ async fn unattended_and_transparent_configuration_over_http() {
         EnsureOutcome::AlreadyConfigured
     );
     // Another one overwrites it unattended, with the name repeated.
-    let new = configurator("new-protheus-prd", &sb.url());
+    let new = platform.configurator("new-protheus-prd");
     let request = UnattendedRequest {
         installation_name: Some("Servidor novo".into()),
         target: UnattendedTarget::Environment("Produção Matriz".into()),
@@ -354,20 +348,17 @@ async fn unattended_and_transparent_configuration_over_http() {
     ));
     // The old installation's stored credentials were revoked by the overwrite.
     let old_creds = old.credentials().unwrap().unwrap();
-    let verify = http_platform(&sb.url())
-        .verify_credentials(&old_creds)
-        .await;
+    let verify = platform.client.verify_credentials(&old_creds).await;
     assert!(verify.unwrap_err().is(ErrorCode::InvalidClient));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn inconsistent_platform_data_reaches_the_error_screen_over_http() {
+async fn inconsistent_platform_data_reaches_the_error_screen(reach: Reach) {
     let seed: Seed = serde_json::from_str(r#"{"environments":[
       {"id":"env_a","name":"A","kind":"custom","bindings":[
         {"installation_id":"odd","installation_name":"Odd","line":"protheus","bound_at":"2026-01-01T00:00:00Z"}]}]}"#).unwrap();
-    let sb = sandbox(&seed).await;
+    let platform = TestPlatform::start(reach, &seed).await;
     // Bound to a custom environment while the host says production (R3 broken, R5).
-    let cfg = configurator("odd", &sb.url());
+    let cfg = platform.configurator("odd");
     let screen = to_list(&cfg).await;
     assert!(
         matches!(
@@ -380,3 +371,9 @@ async fn inconsistent_platform_data_reaches_the_error_screen_over_http() {
         "{screen:?}"
     );
 }
+
+smartlink_testkit::on_both_platforms!(
+    two_clients_racing_for_one_environment_one_wins_the_other_gets_a_typed_conflict,
+    unattended_and_transparent_configuration,
+    inconsistent_platform_data_reaches_the_error_screen,
+);

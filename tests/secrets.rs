@@ -73,11 +73,10 @@ fn canaries_never_leak() {
     let mut access_tokens: Vec<String> = Vec::new();
 
     rt.block_on(async {
-        let running = Sandbox::from_seed(&demo_seed(), token.clone())
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap();
+        let running = smartlink_testkit::platforms::serve(
+            Sandbox::from_seed(&demo_seed(), token.clone()).unwrap(),
+        )
+        .await;
         let proxy = FaultProxy::start(running.addr()).await;
         let platform = |url: &str, tok: &str| {
             Arc::new(

@@ -20,16 +20,7 @@ async fn bound(
 ) -> (Configurator, MemoryStateStore) {
     let store = MemoryStateStore::new();
     let cfg = configurator_with(id, &sb.url(), Arc::new(store.clone()));
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("Filial".into()),
-            target: UnattendedTarget::Environment("Produção Nova".into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    smartlink_testkit::fixtures::bind_unattended(&cfg, "Filial", "Produção Nova").await;
     (cfg, store)
 }
 

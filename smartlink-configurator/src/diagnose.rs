@@ -4,19 +4,23 @@
 
 use std::time::Duration;
 
+/// The variables that name a proxy (a URL, which may hold a password).
+pub const PROXY_URL_VARIABLES: [&str; 6] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
 /// Proxy variables in use, with any credentials in their URLs hidden.
 pub fn proxy_settings() -> Vec<String> {
     let mut out = Vec::new();
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
+    for name in PROXY_URL_VARIABLES
+        .into_iter()
+        .chain(["NO_PROXY", "no_proxy"])
+    {
         let Ok(value) = std::env::var(name) else {
             continue;
         };

@@ -79,6 +79,19 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The installation's line: its id, ERP line and kind.
+    pub fn installation_line(&self) -> String {
+        render(
+            self.locale,
+            "cli.installation",
+            &[
+                ("id", self.spec.id.as_str()),
+                ("line", line_label(self.spec.line)),
+                ("kind", kind_label(self.locale, self.spec.kind)),
+            ],
+        )
+    }
+
     /// The stored state when it is this installation's (else `None`).
     pub fn own_state(&self) -> Option<LocalState> {
         self.store
@@ -311,18 +324,7 @@ async fn start_sandbox(cli: &Cli, token: &str) -> Result<RunningSandbox, SetupEr
 /// The installation, the sandbox's URL (never its token) and the state file.
 fn print_banner(ctx: &Ctx) {
     let loc = ctx.locale;
-    errln!(
-        "{}",
-        render(
-            loc,
-            "cli.installation",
-            &[
-                ("id", ctx.spec.id.as_str()),
-                ("line", line_label(ctx.spec.line)),
-                ("kind", kind_label(loc, ctx.spec.kind)),
-            ],
-        )
-    );
+    errln!("{}", ctx.installation_line());
     if ctx.cli.platform_url.is_none()
         && let Some(url) = &ctx.platform_url
     {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 mod support;
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::demo_sandbox;
-use support::{BIND_MATRIZ_SP, command, run, run_v, with};
+use support::{BIND_MATRIZ_SP, command, run, run_v, unattended_x, unreachable, with};
 
 const MEMORY: &[&str] = &["--state", "memory"];
 
@@ -44,38 +44,14 @@ fn unattended_create_then_create_not_offered_and_name_taken() {
     let dir = tempfile::tempdir().unwrap();
     let sb = dir.path().join("sandbox.json");
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
-    let taken = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--create",
-                "produção nova",
-            ],
-        ),
-        "",
-    );
+    let taken = run_v(&with(&base, &unattended_x("--create", "produção nova")), "");
     assert_eq!(taken.code, 3, "{taken:?}");
     assert!(
         taken.stderr.contains("Já existe um ambiente com esse nome"),
         "{taken:?}"
     );
 
-    let created = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--create",
-                "Filial Norte",
-            ],
-        ),
-        "",
-    );
+    let created = run_v(&with(&base, &unattended_x("--create", "Filial Norte")), "");
     assert_eq!(created.code, 0, "{created:?}");
     assert!(created.stdout.contains("Filial Norte"), "{created:?}");
 
@@ -96,16 +72,7 @@ fn unattended_already_bound_reuses_credentials() {
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
 
     let first = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Produção Nova",
-            ],
-        ),
+        &with(&base, &unattended_x("--environment", "Produção Nova")),
         "",
     );
     assert_eq!(first.code, 0, "{first:?}");
@@ -153,16 +120,7 @@ fn unattended_already_bound_with_a_state_file() {
         state.to_str().unwrap().to_string(),
     ];
     let first = run_v(
-        &with(
-            &base,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Produção Nova",
-            ],
-        ),
+        &with(&base, &unattended_x("--environment", "Produção Nova")),
         "",
     );
     assert_eq!(first.code, 0, "{first:?}");
@@ -221,22 +179,18 @@ fn unattended_replacement_needs_the_typed_name() {
 
 #[test]
 fn unreachable_platform_is_exit_4_in_the_chosen_locale() {
-    let out = run(
-        &[
-            "--unattended",
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-            "--installation-name",
-            "X",
-            "--environment",
-            "Produção Nova",
-            "--locale",
-            "en",
-        ],
+    let out = run_v(
+        &unreachable(
+            &["--unattended"],
+            &[
+                "--installation-name",
+                "X",
+                "--environment",
+                "Produção Nova",
+                "--locale",
+                "en",
+            ],
+        ),
         "",
     );
     assert_eq!(out.code, 4, "{out:?}");
@@ -261,16 +215,7 @@ fn inconsistent_data_is_exit_5_with_a_support_id() {
         "memory",
     ];
     let unattended = run_v(
-        &with(
-            &args,
-            &[
-                "--unattended",
-                "--installation-name",
-                "X",
-                "--environment",
-                "Homologação",
-            ],
-        ),
+        &with(&args, &unattended_x("--environment", "Homologação")),
         "",
     );
     assert_eq!(unattended.code, 5, "{unattended:?}");
@@ -479,19 +424,7 @@ fn interactive_cancel_and_end_of_input_are_exit_3() {
 
 #[test]
 fn interactive_platform_error_screen_offers_back_then_exit_4() {
-    let out = run(
-        &[
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-            "--locale",
-            "es",
-        ],
-        "1\nMatriz\n2\n",
-    );
+    let out = run_v(&unreachable(&[], &["--locale", "es"]), "1\nMatriz\n2\n");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
         out.stdout.contains("== No fue posible concluir =="),
@@ -592,16 +525,7 @@ fn the_client_secret_never_reaches_the_output() {
     let base = with(&["--sandbox-state", sb.to_str().unwrap()], MEMORY);
     let mut outs = vec![
         run_v(
-            &with(
-                &base,
-                &[
-                    "--unattended",
-                    "--installation-name",
-                    "X",
-                    "--environment",
-                    "Produção Nova",
-                ],
-            ),
+            &with(&base, &unattended_x("--environment", "Produção Nova")),
             "",
         ),
         run_v(
@@ -696,17 +620,8 @@ fn check_reports_reachability_tls_proxy_clock_and_token() {
         assert!(out.stdout.contains(expected), "{expected}: {out:?}");
     }
 
-    let mut cmd = command(&[
-        "check",
-        "--platform-url",
-        "http://127.0.0.1:1",
-        "--token",
-        "t",
-        "--state",
-        "memory",
-        "--locale",
-        "en",
-    ]);
+    let args = unreachable(&["check"], &["--locale", "en"]);
+    let mut cmd = command(&args.iter().map(String::as_str).collect::<Vec<_>>());
     cmd.env("HTTPS_PROXY", "http://user:hunter2@proxy.invalid:3128")
         .env("NO_PROXY", "127.0.0.1,localhost");
     let output = cmd.output().unwrap();

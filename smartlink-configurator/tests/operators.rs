@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::mpsc;
 
 mod support;
-use support::{Out, World, command, listing, run, run_with};
+use support::{Out, World, command, listing, run, run_v, run_with, unreachable, with};
 
 // ---------------------------------------------------------------- pipes
 
@@ -253,26 +253,15 @@ fn help_and_usage_errors_speak_the_chosen_language() {
 
 #[test]
 fn platform_errors_keep_english_detail_for_verbose() {
-    let base = [
-        "--unattended",
-        "--platform-url",
-        "http://127.0.0.1:1",
-        "--token",
-        "t",
-        "--state",
-        "memory",
-        "--installation-name",
-        "X",
-        "--environment",
-        "A",
-    ];
-    let out = run(&base, "");
+    let base = unreachable(
+        &["--unattended"],
+        &["--installation-name", "X", "--environment", "A"],
+    );
+    let out = run_v(&base, "");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(out.stderr.contains("a conexão foi recusada"), "{out:?}");
     assert!(!out.stderr.contains("could not"), "{out:?}");
-    let mut verbose = base.to_vec();
-    verbose.push("--verbose");
-    let out = run(&verbose, "");
+    let out = run_v(&with(&base, &["--verbose"]), "");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(out.stderr.contains("could not"), "{out:?}");
 }
@@ -282,18 +271,7 @@ fn platform_errors_keep_english_detail_for_verbose() {
 #[test]
 fn check_says_the_platform_is_unreachable_and_why() {
     // Refused: nothing listens on port 1.
-    let out = run(
-        &[
-            "check",
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-        ],
-        "",
-    );
+    let out = run_v(&unreachable(&["check"], &[]), "");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
         out.stdout
@@ -605,17 +583,7 @@ fn forget_is_local_only_and_the_repair_brings_it_back() {
 
 #[test]
 fn an_unreachable_platform_is_shown_before_the_name_is_asked() {
-    let out = run(
-        &[
-            "--platform-url",
-            "http://127.0.0.1:1",
-            "--token",
-            "t",
-            "--state",
-            "memory",
-        ],
-        "1\n2\n",
-    );
+    let out = run_v(&unreachable(&[], &[]), "1\n2\n");
     assert_eq!(out.code, 4, "{out:?}");
     assert!(out.stdout.contains("a conexão foi recusada"), "{out:?}");
     assert!(out.stdout.contains("Tentar novamente"), "{out:?}");

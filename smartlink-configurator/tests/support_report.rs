@@ -30,10 +30,9 @@ const DB_PASSWORD: &str = "canaryDbPassword6e7f";
 
 /// The platform: a sandbox whose bearer token is a canary.
 fn platform() -> BackgroundSandbox {
-    Sandbox::from_seed(&demo_seed(), PLATFORM_TOKEN)
-        .unwrap()
-        .serve_in_background("127.0.0.1:0")
-        .unwrap()
+    smartlink_testkit::platforms::serve_in_background(
+        Sandbox::from_seed(&demo_seed(), PLATFORM_TOKEN).unwrap(),
+    )
 }
 
 /// The canaries of one run: the planted ones and those the platform issued.

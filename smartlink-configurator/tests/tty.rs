@@ -209,6 +209,24 @@ fn to_the_list_sized(args: &[&str], rows: u16, cols: u16) -> Tty {
     tty
 }
 
+/// From Produção Filial (the default) down to the last entry, then up five
+/// times, around to Produção Matriz: every entry of the demo list drawn
+/// selected once.
+fn round_the_list(tty: &mut Tty) {
+    for to in ["Produção Nova", "+ Criar", "Voltar", "Cancelar"] {
+        tty.key_to(DOWN, to);
+    }
+    for to in [
+        "Voltar",
+        "+ Criar",
+        "Produção Nova",
+        "Produção Filial",
+        "Produção Matriz",
+    ] {
+        tty.key_to(UP, to);
+    }
+}
+
 #[test]
 fn the_list_fits_80_columns_and_survives_down_4_up_5() {
     let mut tty = to_the_list(&["--state", "memory"]);
@@ -222,18 +240,7 @@ fn the_list_fits_80_columns_and_survives_down_4_up_5() {
     tty.assert_nothing_wraps();
     // Produção Filial (default) → Nova → + Criar → Voltar → Cancelar, then
     // up five times, around to Produção Matriz.
-    for to in ["Produção Nova", "+ Criar", "Voltar", "Cancelar"] {
-        tty.key_to(DOWN, to);
-    }
-    for to in [
-        "Voltar",
-        "+ Criar",
-        "Produção Nova",
-        "Produção Filial",
-        "Produção Matriz",
-    ] {
-        tty.key_to(UP, to);
-    }
+    round_the_list(&mut tty);
     let after = tty.screen();
     // The scenario text, the tab line and the prompt are still there, once.
     for expected in [
@@ -617,18 +624,7 @@ fn ctrl_c_at_a_menu_exits_130_with_the_catalogue_message() {
 #[test]
 fn at_120_columns_no_prompt_line_stays_behind() {
     let mut tty = to_the_list_sized(&["--state", "memory"], 30, 120);
-    for to in ["Produção Nova", "+ Criar", "Voltar", "Cancelar"] {
-        tty.key_to(DOWN, to);
-    }
-    for to in [
-        "Voltar",
-        "+ Criar",
-        "Produção Nova",
-        "Produção Filial",
-        "Produção Matriz",
-    ] {
-        tty.key_to(UP, to);
-    }
+    round_the_list(&mut tty);
     let screen = tty.screen();
     assert_eq!(screen.matches(PROMPT).count(), 1, "stray prompt:\n{screen}");
     assert!(

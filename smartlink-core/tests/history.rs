@@ -1,11 +1,16 @@
 //! The binding history: each kind of change recorded once, with its fields,
-//! in the same save as the change; bounded; never holding a secret.
+//! in the same save as the change; bounded; never holding a secret. Each
+//! scenario runs on the in-memory platform and over HTTP
+//! (`on_both_platforms!`).
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use smartlink_core::wizard::Action;
 use smartlink_core::*;
-use smartlink_sandbox::{InMemoryPlatform, Operation};
+use smartlink_sandbox::Operation;
+use smartlink_testkit::fixtures;
+use smartlink_testkit::on_both_platforms;
+use smartlink_testkit::platforms::{Reach, TestPlatform};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -17,65 +22,20 @@ const PLANTED: &str = "planted-secret-7f3a9c";
 
 /// A memory store that keeps every state it was asked to save (`None` for
 /// a clear), in order.
-#[derive(Clone, Default)]
-struct Recording {
-    inner: MemoryStateStore,
-    saves: Arc<Mutex<Vec<Option<LocalState>>>>,
+type Recording = fixtures::Noting<Option<LocalState>>;
+
+/// An empty [`Recording`].
+fn recording() -> Recording {
+    Recording::new(|state| state.cloned())
 }
 
-impl Recording {
-    fn saves(&self) -> Vec<Option<LocalState>> {
-        self.saves.lock().unwrap().clone()
-    }
-    fn note(&self, state: Option<&LocalState>) {
-        self.saves.lock().unwrap().push(state.cloned());
-    }
+/// The seeded platform, reached as `reach` says.
+async fn platform(reach: Reach) -> TestPlatform {
+    TestPlatform::start(reach, &serde_json::from_str(SEED).unwrap()).await
 }
 
-impl StateStore for Recording {
-    fn load(&self) -> Result<Option<LocalState>, StateError> {
-        self.inner.load()
-    }
-    fn save(&self, state: &LocalState) -> Result<(), StateError> {
-        self.note(Some(state));
-        self.inner.save(state)
-    }
-    fn clear(&self) -> Result<(), StateError> {
-        self.note(None);
-        self.inner.clear()
-    }
-    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
-        self.inner.try_lock()
-    }
-    fn save_fenced(&self, lock: &StateLock, state: &LocalState) -> Result<(), StateError> {
-        self.note(Some(state));
-        self.inner.save_fenced(lock, state)
-    }
-    fn clear_fenced(&self, lock: &StateLock) -> Result<(), StateError> {
-        self.note(None);
-        self.inner.clear_fenced(lock)
-    }
-    fn stamp(&self) -> Option<u128> {
-        self.inner.stamp()
-    }
-    fn may_block(&self) -> bool {
-        false
-    }
-    fn describe(&self) -> StoreDescription {
-        self.inner.describe()
-    }
-    fn observe(&self) -> Result<StoreObservation, StateError> {
-        self.inner.observe()
-    }
-}
-
-fn platform() -> Arc<InMemoryPlatform> {
-    Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap())
-}
-
-fn configurator(id: &str, p: &Arc<InMemoryPlatform>, store: &Recording) -> Configurator {
-    let spec = InstallationSpec::parse(id, "protheus", "production", None).unwrap();
-    Configurator::new(spec, p.clone(), Arc::new(store.clone())).unwrap()
+fn configurator(id: &str, p: &TestPlatform, store: &Recording) -> Configurator {
+    p.configurator_with(id, Arc::new(store.clone()))
 }
 
 fn admin(name: &str) -> Option<AdministratorName> {
@@ -105,20 +65,14 @@ fn unattended(environment: &str, confirm: Option<&str>) -> UnattendedRequest {
     }
 }
 
-#[tokio::test]
-async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it() {
-    let p = platform();
-    let store = Recording::default();
+async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(reach: Reach) {
+    let p = platform(reach).await;
+    let store = recording();
     let base = configurator("new-inst", &p, &store);
 
     // First binding, in the wizard, by a named administrator.
     let cfg = base.with_administrator(admin("Maria Souza"));
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Matriz".into(),
-    })
-    .await
-    .unwrap();
+    fixtures::to_list(&cfg, "Matriz").await;
     cfg.apply(Action::Select {
         environment_id: EnvironmentId::new("env_free").unwrap(),
     })
@@ -127,7 +81,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let TaskStatus::Succeeded { task_id, .. } = cfg.wait_for_task().await else {
         panic!("the first binding failed");
     };
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::FirstBinding, 1);
     let saved = saves[at].as_ref().unwrap();
     assert!(saved.binding.is_some() && saved.credentials.is_some());
@@ -162,7 +116,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     let cfg = base.with_administrator(admin("João"));
     let before = cfg.credentials().unwrap().unwrap();
     let after = cfg.rotate_credentials().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Rotated, 1);
     assert_eq!(
         saves[at]
@@ -181,7 +135,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 
     // Forgotten locally; the transparent start-up repair regenerates.
     cfg.forget_local().unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Forgotten, 1);
     assert!(saves[at].as_ref().unwrap().is_forgotten());
     let forgotten = &cfg.history().unwrap()[0];
@@ -217,16 +171,22 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
         cfg.access_token().await,
         Err(TokenError::Revoked { .. })
     ));
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::RevocationSeen, 1);
     assert!(saves[at].as_ref().unwrap().revocation.is_some());
     let seen = &cfg.history().unwrap()[0];
     assert_eq!(seen.event, HistoryEvent::RevocationSeen);
     assert_eq!(seen.actor, Actor::Transparent);
-    assert_eq!(seen.support_code.as_deref(), Some("req-refused-1"));
+    match reach {
+        // The platform's request id of the refusal: the one the in-memory
+        // platform was told to answer with, or over HTTP the id of the
+        // request the client sent.
+        Reach::InMemory => assert_eq!(seen.support_code.as_deref(), Some("req-refused-1")),
+        Reach::Http => assert!(seen.support_code.is_some(), "{seen:?}"),
+    }
     let cfg = base.with_administrator(admin("Maria Souza"));
     cfg.reverify_credentials().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::RevocationLifted, 1);
     assert!(saves[at].as_ref().unwrap().revocation.is_none());
     assert_eq!(
@@ -236,7 +196,7 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
 
     // Unbound: the binding and credentials go, the history stays.
     cfg.unbind().await.unwrap();
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::Unbound, 1);
     let kept = saves[at].as_ref().unwrap();
     assert!(kept.is_forgotten());
@@ -304,10 +264,11 @@ async fn each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it(
     assert_eq!(other.history().unwrap(), history);
 }
 
+/// In memory only: over HTTP the client retries the platform's 500 by design.
 #[tokio::test]
 async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
-    let p = platform();
-    let store = Recording::default();
+    let p = platform(Reach::InMemory).await;
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Maria"));
     // A failure whose detail quotes a secret: the detail stays out.
     p.fail_next(
@@ -326,7 +287,7 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     let ConfiguratorError::TaskFailed { task_id, code, .. } = err else {
         panic!("{err:?}");
     };
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
     assert!(matches!(
         saves[at].as_ref().unwrap().last_task,
@@ -371,10 +332,9 @@ async fn a_failed_task_is_recorded_with_its_code_and_never_a_secret() {
     assert!(!stored_history.contains(&second_secret));
 }
 
-#[tokio::test]
-async fn the_history_keeps_the_newest_200_entries() {
-    let p = platform();
-    let store = Recording::default();
+async fn the_history_keeps_the_newest_200_entries(reach: Reach) {
+    let p = platform(reach).await;
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store);
     cfg.configure_unattended(&unattended("Produção Nova", None))
         .await
@@ -407,18 +367,16 @@ fn a_state_written_before_the_history_loads_with_none() {
     assert!(written.get("history").is_none());
 }
 
-#[tokio::test]
-async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody() {
-    let p = Arc::new(
-        InMemoryPlatform::from_seed(
-            &serde_json::from_str(
-                r#"{"environments":[{"id":"env_one","name":"Única","kind":"production"}]}"#,
-            )
-            .unwrap(),
+async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody(reach: Reach) {
+    let p = TestPlatform::start(
+        reach,
+        &serde_json::from_str(
+            r#"{"environments":[{"id":"env_one","name":"Única","kind":"production"}]}"#,
         )
         .unwrap(),
-    );
-    let store = Recording::default();
+    )
+    .await;
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store)
         .with_administrator(admin("Not recorded: nobody at a screen"));
     assert!(matches!(
@@ -435,10 +393,9 @@ async fn the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nob
     );
 }
 
-#[tokio::test]
-async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
-    let p = platform();
-    let store = Recording::default();
+async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save(reach: Reach) {
+    let p = platform(reach).await;
+    let store = recording();
     let cfg = configurator("new-inst", &p, &store).with_administrator(admin("Ana"));
     cfg.configure_unattended(&unattended("Produção Nova", None))
         .await
@@ -454,7 +411,7 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
         },
     );
     assert!(cfg.rotate_credentials().await.is_err());
-    let saves = store.saves();
+    let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
     let saved = saves[at].as_ref().unwrap();
     assert!(matches!(
@@ -477,3 +434,10 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save() {
     assert_eq!(failed.actor.name().unwrap().as_str(), "Ana");
     assert_eq!(failed.environment_id.as_ref().unwrap().as_str(), "env_free");
 }
+
+on_both_platforms!(
+    each_change_is_recorded_once_with_its_fields_in_the_save_that_makes_it,
+    the_history_keeps_the_newest_200_entries,
+    the_transparent_binding_of_the_only_candidate_is_a_first_binding_by_nobody,
+    a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save,
+);

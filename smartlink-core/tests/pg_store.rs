@@ -21,6 +21,7 @@ use smartlink_core::{
     UnattendedTarget,
 };
 use smartlink_sandbox::{InMemoryPlatform, Seed};
+use smartlink_testkit::fixtures;
 use smartlink_testkit::pg_server::PgServer;
 
 const SECRET: &str = "s3cr3t-pg-DO-NOT-PRINT";
@@ -34,6 +35,36 @@ fn key_file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     let path = dir.path().join(name);
     SealKey::create_file(&path).unwrap();
     path
+}
+
+/// A throwaway server and a seal key file: where most tests start.
+struct Db {
+    server: PgServer,
+    key: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Db {
+    fn start() -> Self {
+        let server = PgServer::start();
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            server,
+            key: key_file(&dir, "k"),
+            dir,
+        }
+    }
+
+    /// The store of installation `id` on this server, sealed with the key,
+    /// its leases lasting `ttl`.
+    fn store(&self, id: &str, ttl: Duration) -> PgStateStore {
+        open(
+            &self.server,
+            SealKey::read_file(&self.key).unwrap(),
+            id,
+            ttl,
+        )
+    }
 }
 
 fn open(server: &PgServer, key: SealKey, id: &str, ttl: Duration) -> PgStateStore {
@@ -105,21 +136,9 @@ fn sql(server: &PgServer, statement: &str) {
 
 #[test]
 fn the_lease_is_exclusive_fenced_and_taken_over_only_after_it_expired() {
-    let server = PgServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let k = key_file(&dir, "k");
-    let a = open(
-        &server,
-        SealKey::read_file(&k).unwrap(),
-        "inst-lease",
-        Duration::from_millis(600),
-    );
-    let b = open(
-        &server,
-        SealKey::read_file(&k).unwrap(),
-        "inst-lease",
-        Duration::from_millis(600),
-    );
+    let db = Db::start();
+    let a = db.store("inst-lease", Duration::from_millis(600));
+    let b = db.store("inst-lease", Duration::from_millis(600));
     assert!(a.load().unwrap().is_none());
 
     let held = a.try_lock().unwrap().expect("a free lease is taken");
@@ -171,19 +190,12 @@ fn the_lease_is_exclusive_fenced_and_taken_over_only_after_it_expired() {
 
 #[test]
 fn a_stale_version_is_a_conflict_and_nothing_is_written() {
-    let server = PgServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let k = key_file(&dir, "k");
-    let a = open(
-        &server,
-        SealKey::read_file(&k).unwrap(),
-        "inst-cas",
-        Duration::from_secs(10),
-    );
+    let db = Db::start();
+    let a = db.store("inst-cas", Duration::from_secs(10));
     let held = a.try_lock().unwrap().unwrap();
     // Someone writes without the lease (a tool, an older library).
     a.save(&state_with_secret("inst-cas")).unwrap();
-    let before = row(&server, "inst-cas").unwrap();
+    let before = row(&db.server, "inst-cas").unwrap();
     let mut mine = state_with_secret("inst-cas");
     mine.installation_name = Some(smartlink_core::InstallationName::new("mine").unwrap());
     match a.save_fenced(&held, &mine) {
@@ -192,26 +204,23 @@ fn a_stale_version_is_a_conflict_and_nothing_is_written() {
         }
         other => panic!("expected a conflict, got {other:?}"),
     }
-    assert_eq!(row(&server, "inst-cas").unwrap(), before, "nothing written");
+    assert_eq!(
+        row(&db.server, "inst-cas").unwrap(),
+        before,
+        "nothing written"
+    );
 }
 
 #[test]
 fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
-    let server = PgServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let k = key_file(&dir, "k");
-    let store = open(
-        &server,
-        SealKey::read_file(&k).unwrap(),
-        "inst-seal",
-        Duration::from_secs(10),
-    );
+    let db = Db::start();
+    let store = db.store("inst-seal", Duration::from_secs(10));
     let held = store.try_lock().unwrap().unwrap();
     store
         .save_fenced(&held, &state_with_secret("inst-seal"))
         .unwrap();
     drop(held);
-    let (_, document, _) = row(&server, "inst-seal").unwrap();
+    let (_, document, _) = row(&db.server, "inst-seal").unwrap();
     let document = document.unwrap();
     assert!(
         !document.contains(SECRET),
@@ -232,8 +241,8 @@ fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
 
     // Another key: refused, typed, and it never replaces the row.
     let other = open(
-        &server,
-        key(&dir, "other"),
+        &db.server,
+        key(&db.dir, "other"),
         "inst-seal",
         Duration::from_secs(10),
     );
@@ -245,7 +254,7 @@ fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
         })
     ));
     let lock = other.try_lock().unwrap().unwrap();
-    let before = row(&server, "inst-seal").unwrap().1;
+    let before = row(&db.server, "inst-seal").unwrap().1;
     assert!(matches!(
         other.save_fenced(&lock, &state_with_secret("inst-seal")),
         Err(StateError::Sealed {
@@ -261,7 +270,7 @@ fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
         })
     ));
     drop(lock);
-    assert_eq!(row(&server, "inst-seal").unwrap().1, before);
+    assert_eq!(row(&db.server, "inst-seal").unwrap().1, before);
 
     // A tampered byte of the sealed data.
     let tampered = {
@@ -272,7 +281,7 @@ fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
         v.to_string()
     };
     sql(
-        &server,
+        &db.server,
         &format!(
             "UPDATE smartlink_state SET document = '{}' WHERE installation_id = 'inst-seal'",
             tampered.replace('\'', "''")
@@ -287,15 +296,10 @@ fn the_row_is_sealed_and_bad_keys_or_blobs_are_refused_without_overwriting() {
     ));
 
     // Another installation's row copied here: refused.
-    let elsewhere = open(
-        &server,
-        SealKey::read_file(&k).unwrap(),
-        "inst-else",
-        Duration::from_secs(10),
-    );
+    let elsewhere = db.store("inst-else", Duration::from_secs(10));
     elsewhere.save(&state_with_secret("inst-else")).unwrap();
     sql(
-        &server,
+        &db.server,
         "UPDATE smartlink_state SET document = (SELECT document FROM smartlink_state
            WHERE installation_id = 'inst-else') WHERE installation_id = 'inst-seal'",
     );
@@ -366,19 +370,11 @@ async fn eventually(what: &str, mut check: impl FnMut() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
-    let mut server = PgServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let k = key_file(&dir, "k");
+    let mut db = Db::start();
     let platform = Arc::new(InMemoryPlatform::from_seed(&seed()).unwrap());
     let ttl = Duration::from_secs(5);
-    let a = machine(
-        &platform,
-        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
-    );
-    let b = machine(
-        &platform,
-        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
-    );
+    let a = machine(&platform, db.store("inst-two", ttl));
+    let b = machine(&platform, db.store("inst-two", ttl));
     assert!(a.needs_configuration() && b.needs_configuration());
     assert_eq!(b.status().unwrap().state_problem, None);
 
@@ -403,7 +399,7 @@ async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
     );
 
     // The database goes away: both gates keep their verdict, status says why.
-    server.stop();
+    db.server.stop();
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert!(!b.needs_configuration(), "a database blip shows no wizard");
     let status = b.status().unwrap();
@@ -414,7 +410,7 @@ async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
     assert!(!status.needs_configuration);
 
     // Back: the problem clears.
-    server.start_again();
+    db.server.start_again();
     eventually("the problem clears", || {
         b.status().is_ok_and(|s| s.state_problem.is_none())
     })
@@ -422,7 +418,7 @@ async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
 
     // Terminated backends (a DBA, a failover): the next operations reconnect.
     sql(
-        &server,
+        &db.server,
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
          WHERE application_name = 'smartlink' AND pid <> pg_backend_pid()",
     );
@@ -438,32 +434,18 @@ async fn two_machines_agree_and_a_database_outage_keeps_the_verdict() {
 async fn two_administrators_on_two_machines_one_winner_the_other_sees_it() {
     use smartlink_core::wizard::{Action, Screen};
     use smartlink_core::{EnvironmentId, TaskStatus};
-    let server = PgServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let k = key_file(&dir, "k");
+    let db = Db::start();
     let seed: Seed = serde_json::from_value(serde_json::json!({"environments": [
         {"id": "env_a", "name": "Produção A", "kind": "production"},
         {"id": "env_b", "name": "Produção B", "kind": "production"}]}))
     .unwrap();
     let platform = Arc::new(InMemoryPlatform::from_seed(&seed).unwrap());
     let ttl = Duration::from_secs(5);
-    let a = machine(
-        &platform,
-        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
-    );
-    let b = machine(
-        &platform,
-        open(&server, SealKey::read_file(&k).unwrap(), "inst-two", ttl),
-    );
+    let a = machine(&platform, db.store("inst-two", ttl));
+    let b = machine(&platform, db.store("inst-two", ttl));
     // Both administrators reach the list of environments.
     for cfg in [&a, &b] {
-        cfg.apply(Action::Start).await.unwrap();
-        let screen = cfg
-            .apply(Action::SetName {
-                name: "Matriz".into(),
-            })
-            .await
-            .unwrap();
+        let screen = fixtures::to_list(cfg, "Matriz").await;
         assert!(
             matches!(screen, Screen::ChooseEnvironment { .. }),
             "{screen:?}"

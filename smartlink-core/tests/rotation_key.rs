@@ -2,11 +2,11 @@
 //! is sent, and reused after a lost answer: the platform then returns the
 //! same credentials, never a second set that would orphan the first.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use smartlink_core::*;
-use smartlink_core::{StateLock, StateStore};
 use smartlink_sandbox::memory::{InMemoryPlatform, Operation};
+use smartlink_testkit::fixtures;
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"}
@@ -18,56 +18,22 @@ fn platform() -> Arc<InMemoryPlatform> {
 
 /// A memory store noting, at every save, how many credentials requests the
 /// platform had received and whether the saved state holds a rotation key.
-struct Noting {
-    inner: MemoryStateStore,
-    platform: Arc<InMemoryPlatform>,
-    saves: Mutex<Vec<(usize, bool)>>,
-}
-
-impl StateStore for Noting {
-    fn load(&self) -> Result<Option<LocalState>, StateError> {
-        self.inner.load()
-    }
-    fn save(&self, state: &LocalState) -> Result<(), StateError> {
-        self.saves.lock().unwrap().push((
-            self.platform.calls(Operation::Issue),
-            state.pending_rotation_started_at().is_some(),
-        ));
-        self.inner.save(state)
-    }
-    fn clear(&self) -> Result<(), StateError> {
-        self.inner.clear()
-    }
-    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
-        self.inner.try_lock()
-    }
-    fn stamp(&self) -> Option<u128> {
-        self.inner.stamp()
-    }
-    fn may_block(&self) -> bool {
-        false
-    }
-}
+type Noting = fixtures::Noting<(usize, bool)>;
 
 async fn bound() -> (Arc<InMemoryPlatform>, Arc<Noting>, Configurator) {
     let p = platform();
-    let store = Arc::new(Noting {
-        inner: MemoryStateStore::new(),
-        platform: p.clone(),
-        saves: Mutex::new(Vec::new()),
-    });
+    let store = Arc::new(Noting::new({
+        let p = p.clone();
+        move |state| {
+            (
+                p.calls(Operation::Issue),
+                state.is_some_and(|s| s.pending_rotation_started_at().is_some()),
+            )
+        }
+    }));
     let spec = InstallationSpec::parse("inst-r", "protheus", "production", None).unwrap();
     let cfg = Configurator::new(spec, p.clone(), store.clone()).unwrap();
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("M".into()),
-            target: UnattendedTarget::Environment("Produção Nova".into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    fixtures::bind_unattended(&cfg, "M", "Produção Nova").await;
     (p, store, cfg)
 }
 
@@ -118,9 +84,9 @@ async fn a_lost_answer_is_asked_again_with_the_same_key() {
 async fn the_key_is_stored_before_the_request_is_sent() {
     let (p, store, cfg) = bound().await;
     let before = p.calls(Operation::Issue);
-    store.saves.lock().unwrap().clear();
+    store.clear_notes();
     cfg.rotate_credentials().await.unwrap();
-    let saves = store.saves.lock().unwrap().clone();
+    let saves = store.notes();
     assert_eq!(
         saves.first(),
         Some(&(before, true)),

@@ -173,12 +173,7 @@ async fn a_background_task_that_panics_still_ends_and_the_next_attempt_finishes(
     );
     let store = Arc::new(MemoryStateStore::new());
     let cfg = Configurator::new(spec("rt-panic"), platform.clone(), store.clone()).unwrap();
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Matriz".into(),
-    })
-    .await
-    .unwrap();
+    fixtures::to_list(&cfg, "Matriz").await;
     cfg.apply(Action::Select {
         environment_id: EnvironmentId::new("env_prd").unwrap(),
     })

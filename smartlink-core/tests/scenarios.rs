@@ -1,5 +1,10 @@
-//! The configurator's scenarios end to end on the in-memory platform
-//! (those written once for both platforms are in tests/e2e_http.rs).
+//! The configurator's scenarios end to end, each written once and run on
+//! the in-memory platform and over HTTP against the sandbox serving it
+//! (`on_both_platforms!`); those of tests/e2e_http.rs likewise. The few
+//! below that inject a transient fault (a lost connection, a timeout, an
+//! unavailable platform) into the in-memory platform run in memory only:
+//! over HTTP the platform client retries such a fault by design, which
+//! tests/faults.rs checks through a fault-injecting proxy.
 
 use std::sync::Arc;
 
@@ -11,6 +16,8 @@ use smartlink_sandbox::Operation;
 
 use fixtures::{Hook, Hooked};
 use smartlink_testkit::fixtures;
+use smartlink_testkit::on_both_platforms;
+use smartlink_testkit::platforms::{Reach, TestPlatform, configurator_on};
 
 const SEED: &str = r#"{"environments":[
   {"id":"env_free","name":"Produção Nova","kind":"production"},
@@ -20,34 +27,22 @@ const SEED: &str = r#"{"environments":[
   {"id":"env_dev","name":"Desenvolvimento","kind":"development"}
 ]}"#;
 
-fn platform() -> Arc<InMemoryPlatform> {
-    Arc::new(InMemoryPlatform::from_seed(&serde_json::from_str(SEED).unwrap()).unwrap())
+/// The seeded platform, reached as `reach` says.
+async fn platform(reach: Reach) -> TestPlatform {
+    TestPlatform::start(reach, &serde_json::from_str(SEED).unwrap()).await
 }
 
 fn spec(id: &str) -> InstallationSpec {
     InstallationSpec::parse(id, "protheus", "production", None).unwrap()
 }
 
-fn configurator(
-    id: &str,
-    platform: &Arc<InMemoryPlatform>,
-    store: &MemoryStateStore,
-) -> Configurator {
-    Configurator::new(spec(id), platform.clone(), Arc::new(store.clone())).unwrap()
+fn configurator(id: &str, platform: &TestPlatform, store: &MemoryStateStore) -> Configurator {
+    platform.configurator_with(id, Arc::new(store.clone()))
 }
 
 /// Binds to "Produção Nova" unattended, as installation "M".
 async fn bind_to_the_free_environment(cfg: &Configurator) {
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("M".into()),
-            target: UnattendedTarget::Environment("Produção Nova".into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    fixtures::bind_unattended(cfg, "M", "Produção Nova").await
 }
 
 fn eid(s: &str) -> EnvironmentId {
@@ -55,18 +50,13 @@ fn eid(s: &str) -> EnvironmentId {
 }
 
 async fn to_list(cfg: &Configurator) -> Screen {
-    cfg.apply(Action::Start).await.unwrap();
-    cfg.apply(Action::SetName {
-        name: "Matriz SP".into(),
-    })
-    .await
-    .unwrap()
+    fixtures::to_list(cfg, "Matriz SP").await
 }
 
 /// A new installation, "new-inst", with nothing stored yet, on the seeded
 /// platform: the start of most scenarios.
-fn new_installation() -> (Arc<InMemoryPlatform>, MemoryStateStore, Configurator) {
-    let p = platform();
+async fn new_installation(reach: Reach) -> (TestPlatform, MemoryStateStore, Configurator) {
+    let p = platform(reach).await;
     let store = MemoryStateStore::new();
     let cfg = configurator("new-inst", &p, &store);
     (p, store, cfg)
@@ -98,12 +88,12 @@ fn named(p: &InMemoryPlatform, name: &str) -> usize {
 }
 
 // The first binding (by selection and by creation), the already-bound
-// regeneration and the replacement run on both platforms, in memory and over
-// HTTP: tests/e2e_http.rs (`on_both_platforms!`).
+// regeneration, the replacement, the race for one environment, the silent
+// start-up and unattended overwrite, and inconsistent platform data:
+// tests/e2e_http.rs.
 
-#[tokio::test]
-async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
-    let (p, _, cfg) = new_installation();
+async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed(reach: Reach) {
+    let (p, _, cfg) = new_installation(reach).await;
     to_list(&cfg).await;
     // Someone else binds the free environment for this line meanwhile.
     let other = configurator("rival", &p, &MemoryStateStore::new());
@@ -151,9 +141,8 @@ async fn a_stale_listing_fails_the_task_and_leaves_the_configurator_needed() {
     ));
 }
 
-#[tokio::test]
-async fn a_task_failing_mid_way_is_recorded_and_shown_again() {
-    let (p, store, cfg) = new_installation();
+async fn a_task_failing_mid_way_is_recorded_and_shown_again(reach: Reach) {
+    let (p, store, cfg) = new_installation(reach).await;
     to_list(&cfg).await;
     p.fail_next(
         Operation::Verify,
@@ -191,7 +180,7 @@ fn unattended(target: UnattendedTarget) -> UnattendedRequest {
 async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_same_keys() {
     // One retry layer: the platform client retries requests; the
     // configurator does not retry steps on top of it.
-    let (p, _, cfg) = new_installation();
+    let (p, _, cfg) = new_installation(Reach::InMemory).await;
     to_list(&cfg).await;
     p.fail_after_next(
         Operation::Bind,
@@ -223,7 +212,7 @@ async fn the_configurator_calls_each_step_once_and_a_rerun_finishes_with_the_sam
 
 #[tokio::test]
 async fn a_transient_failure_of_a_step_fails_the_task_without_a_second_attempt() {
-    let (p, _, cfg) = new_installation();
+    let (p, _, cfg) = new_installation(Reach::InMemory).await;
     to_list(&cfg).await;
     p.fail_next(Operation::Issue, PlatformError::api(ErrorCode::Unavailable));
     select(&cfg, "env_free").await;
@@ -236,7 +225,7 @@ async fn a_transient_failure_of_a_step_fails_the_task_without_a_second_attempt()
 
 #[tokio::test]
 async fn a_lost_create_response_creates_the_environment_once() {
-    let (p, _, cfg) = new_installation();
+    let (p, _, cfg) = new_installation(Reach::InMemory).await;
     to_list(&cfg).await;
     p.fail_after_next(Operation::Create, connection_lost("reset"));
     cfg.apply(Action::Create {
@@ -265,12 +254,12 @@ async fn a_create_broken_at(
     step: Operation,
     detail: &str,
 ) -> (
-    Arc<InMemoryPlatform>,
+    TestPlatform,
     MemoryStateStore,
     Configurator,
     UnattendedRequest,
 ) {
-    let (p, store, cfg) = new_installation();
+    let (p, store, cfg) = new_installation(Reach::InMemory).await;
     p.fail_next(step, connection_lost(detail));
     let request = unattended(UnattendedTarget::Create("Nova".into()));
     assert!(cfg.configure_unattended(&request).await.is_err());
@@ -303,9 +292,8 @@ async fn unattended_create_whose_bind_failed_resumes_with_its_keys() {
     assert!(store.load().unwrap().unwrap().pending_task_id().is_none());
 }
 
-#[tokio::test]
-async fn unattended_create_interrupted_with_its_pending_task_resumes_it() {
-    let (p, gated) = gated_platform();
+async fn unattended_create_interrupted_with_its_pending_task_resumes_it(reach: Reach) {
+    let (p, gated) = gated_platform(reach).await;
     let store = MemoryStateStore::new();
     let cfg = gated.configurator(&store);
     let request = unattended(UnattendedTarget::Create("Nova".into()));
@@ -366,14 +354,13 @@ async fn unattended_killed_after_the_bind_finishes_on_the_rerun() {
     assert_eq!(named(&p, "Nova"), 1);
 }
 
-#[tokio::test]
-async fn the_same_unattended_command_again_has_nothing_to_do() {
-    let (p, store, cfg) = new_installation();
+async fn the_same_unattended_command_again_has_nothing_to_do(reach: Reach) {
+    let (p, store, cfg) = new_installation(reach).await;
     for target in [
         UnattendedTarget::Environment("Produção Nova".into()),
         UnattendedTarget::Create("Nova".into()),
     ] {
-        let p = platform();
+        let p = platform(reach).await;
         let store = MemoryStateStore::new();
         let first = configurator("new-inst", &p, &store)
             .configure_unattended(&unattended(target.clone()))
@@ -421,9 +408,8 @@ fn upper(target: &UnattendedTarget) -> UnattendedTarget {
     }
 }
 
-#[tokio::test]
-async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
-    let (p, gated) = gated_platform();
+async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once(reach: Reach) {
+    let (p, gated) = gated_platform(reach).await;
     let store = MemoryStateStore::new();
     let request = unattended(UnattendedTarget::Create("Nova".into()));
     let a = gated.configurator(&store);
@@ -456,16 +442,12 @@ async fn two_identical_unattended_runs_at_once_both_succeed_and_create_once() {
         state.last_task.unwrap().outcome,
         TaskOutcome::Succeeded { .. }
     ));
-    let status = Configurator::new(spec("new-inst"), p.clone(), Arc::new(store.clone()))
-        .unwrap()
-        .status()
-        .unwrap();
+    let status = configurator("new-inst", &p, &store).status().unwrap();
     assert!(!status.needs_configuration);
 }
 
-#[tokio::test]
-async fn a_refused_task_never_overwrites_a_valid_configuration() {
-    let (p, store, cfg) = new_installation();
+async fn a_refused_task_never_overwrites_a_valid_configuration(reach: Reach) {
+    let (p, store, cfg) = new_installation(reach).await;
     bind_to_the_free_environment(&cfg).await;
     let before = store.load().unwrap().unwrap().last_task.unwrap();
     // A wizard session of the configured installation asks to regenerate;
@@ -490,10 +472,9 @@ async fn a_refused_task_never_overwrites_a_valid_configuration() {
     assert!(cfg.credentials().unwrap().is_some());
 }
 
-#[tokio::test]
-async fn waiting_for_a_task_ends_after_it_released_the_state_lock() {
+async fn waiting_for_a_task_ends_after_it_released_the_state_lock(reach: Reach) {
     for _ in 0..20 {
-        let (_p, _store, cfg) = new_installation();
+        let (_p, _store, cfg) = new_installation(reach).await;
         to_list(&cfg).await;
         select(&cfg, "env_free").await;
         assert!(matches!(
@@ -538,15 +519,15 @@ impl Hook for BindGate {
     }
 }
 
-/// The in-memory platform, with every binding held back until released.
+/// The platform, with every binding held back until released.
 type GatedBind = Hooked<BindGate>;
 
-/// The seeded platform, and the same behind a [`GatedBind`] whose gate is
-/// closed.
-fn gated_platform() -> (Arc<InMemoryPlatform>, Arc<GatedBind>) {
-    let p = platform();
+/// The seeded platform, and its client behind a [`GatedBind`] whose gate
+/// is closed.
+async fn gated_platform(reach: Reach) -> (TestPlatform, Arc<GatedBind>) {
+    let p = platform(reach).await;
     let gated = Hooked::new(
-        p.clone(),
+        p.client.clone(),
         BindGate {
             gate: tokio::sync::Semaphore::new(0),
             arrived: tokio::sync::Semaphore::new(0),
@@ -565,7 +546,7 @@ trait Gate {
 impl Gate for Arc<GatedBind> {
     /// A configurator for "new-inst" on this platform and `store`.
     fn configurator(&self, store: &MemoryStateStore) -> Configurator {
-        Configurator::new(spec("new-inst"), self.clone(), Arc::new(store.clone())).unwrap()
+        configurator_on("new-inst", self.clone(), Arc::new(store.clone()))
     }
 
     /// Opens the gate for `n` binds.
@@ -587,9 +568,8 @@ impl Gate for Arc<GatedBind> {
     }
 }
 
-#[tokio::test]
-async fn progress_is_observable_on_the_finishing_screen_until_done() {
-    let (_, gated) = gated_platform();
+async fn progress_is_observable_on_the_finishing_screen_until_done(reach: Reach) {
+    let (_p, gated) = gated_platform(reach).await;
     let cfg = gated.configurator(&MemoryStateStore::new());
     to_list(&cfg).await;
     select(&cfg, "env_free").await;
@@ -626,9 +606,8 @@ async fn progress_is_observable_on_the_finishing_screen_until_done() {
     assert!(!cfg.needs_configuration());
 }
 
-#[tokio::test]
-async fn listing_failure_shows_a_retryable_error_with_a_support_id() {
-    let (p, _, cfg) = new_installation();
+async fn listing_failure_shows_a_retryable_error_with_a_support_id(reach: Reach) {
+    let (p, _, cfg) = new_installation(reach).await;
     cfg.apply(Action::Start).await.unwrap();
     p.fail_next(Operation::List, PlatformError::api(ErrorCode::Unauthorized));
     let screen = cfg
@@ -647,9 +626,8 @@ async fn listing_failure_shows_a_retryable_error_with_a_support_id() {
     ));
 }
 
-#[tokio::test]
-async fn ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin() {
-    let p = platform();
+async fn ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin(reach: Reach) {
+    let p = platform(reach).await;
     let store = MemoryStateStore::new();
     // Not bound anywhere: an admin is needed.
     let cfg = configurator("new-inst", &p, &store);
@@ -680,9 +658,8 @@ async fn ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin() {
     );
 }
 
-#[tokio::test]
-async fn unattended_overwrite_needs_the_exact_name() {
-    let (p, _, cfg) = new_installation();
+async fn unattended_overwrite_needs_the_exact_name(reach: Reach) {
+    let (p, _, cfg) = new_installation(reach).await;
     let mut request = UnattendedRequest {
         installation_name: Some("Matriz".into()),
         target: UnattendedTarget::Environment("produção".into()),
@@ -710,9 +687,8 @@ async fn unattended_overwrite_needs_the_exact_name() {
     assert!(!cfg.needs_configuration());
 }
 
-#[tokio::test]
-async fn unattended_refusals_are_typed() {
-    let (_, _, cfg) = new_installation();
+async fn unattended_refusals_are_typed(reach: Reach) {
+    let (_p, _, cfg) = new_installation(reach).await;
     let req = |target| UnattendedRequest {
         installation_name: Some("M".into()),
         target,
@@ -749,9 +725,8 @@ async fn unattended_refusals_are_typed() {
     ));
 }
 
-#[tokio::test]
-async fn a_cloned_state_is_never_used_nor_sent() {
-    let p = platform();
+async fn a_cloned_state_is_never_used_nor_sent(reach: Reach) {
+    let p = platform(reach).await;
     let store = MemoryStateStore::new();
     let prod = configurator("prod-inst", &p, &store);
     prod.configure_unattended(&UnattendedRequest {
@@ -790,9 +765,8 @@ async fn a_cloned_state_is_never_used_nor_sent() {
     );
 }
 
-#[tokio::test]
-async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
-    let (_, _, cfg) = new_installation();
+async fn rotation_replaces_credentials_only_after_verifying_the_new_ones(reach: Reach) {
+    let (_p, _, cfg) = new_installation(reach).await;
     bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     let new = cfg.rotate_credentials().await.unwrap();
@@ -808,9 +782,10 @@ async fn rotation_replaces_credentials_only_after_verifying_the_new_ones() {
     ));
 }
 
-#[tokio::test]
-async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured() {
-    let (p, _, cfg) = new_installation();
+async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured(
+    reach: Reach,
+) {
+    let (p, _, cfg) = new_installation(reach).await;
     bind_to_the_free_environment(&cfg).await;
     let old = cfg.credentials().unwrap().unwrap();
     // The platform issues (revoking the old set), then the proof fails.
@@ -844,11 +819,10 @@ async fn a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking
     assert!(cfg.credentials().unwrap().unwrap().same_as(&live));
 }
 
-#[tokio::test]
-async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
-    let p = platform();
+async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status(reach: Reach) {
+    let p = platform(reach).await;
     let store = MemoryStateStore::new();
-    let cfg = Configurator::builder(spec("old-inst"), p.clone(), Arc::new(store.clone()))
+    let cfg = Configurator::builder(spec("old-inst"), p.client.clone(), Arc::new(store.clone()))
         .runtime(tokio::runtime::Handle::current())
         .options(
             ConfiguratorOptions::default().with_lock_wait(std::time::Duration::from_millis(50)),
@@ -883,7 +857,7 @@ async fn inline_paths_refused_at_the_lock_leave_no_unfinished_status() {
 
 #[tokio::test]
 async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
-    let (p, store, cfg) = new_installation();
+    let (p, store, cfg) = new_installation(Reach::InMemory).await;
     bind_to_the_free_environment(&cfg).await;
     p.fail_after_next(Operation::Unbind, connection_lost("reset"));
     cfg.unbind().await.unwrap();
@@ -898,9 +872,8 @@ async fn unbind_whose_answer_was_lost_still_forgets_the_local_state() {
     );
 }
 
-#[tokio::test]
-async fn unbind_and_forget() {
-    let (p, store, cfg) = new_installation();
+async fn unbind_and_forget(reach: Reach) {
+    let (p, store, cfg) = new_installation(reach).await;
     bind_to_the_free_environment(&cfg).await;
     cfg.unbind().await.unwrap();
     assert!(cfg.needs_configuration());
@@ -922,9 +895,8 @@ async fn unbind_and_forget() {
     assert!(store.load().unwrap().is_none());
 }
 
-#[tokio::test]
-async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_again() {
-    let p = platform();
+async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_again(reach: Reach) {
+    let p = platform(reach).await;
     let store = MemoryStateStore::new();
     // A previous process persisted its pending create, sent it, and died
     // before recording the answer.
@@ -972,45 +944,18 @@ async fn after_a_crash_mid_create_the_created_environment_is_bound_not_created_a
     assert_eq!(named(&p, "Nova"), 1);
 }
 
-/// A memory store that notes which threads saved and loaded.
-#[derive(Clone, Default)]
-struct ThreadNotingStore {
-    inner: MemoryStateStore,
-    saved_on: Arc<std::sync::Mutex<Vec<std::thread::ThreadId>>>,
-}
-
-impl StateStore for ThreadNotingStore {
-    fn load(&self) -> Result<Option<LocalState>, StateError> {
-        self.inner.load()
-    }
-    fn save(&self, state: &LocalState) -> Result<(), StateError> {
-        self.saved_on
-            .lock()
-            .unwrap()
-            .push(std::thread::current().id());
-        self.inner.save(state)
-    }
-    fn clear(&self) -> Result<(), StateError> {
-        self.inner.clear()
-    }
-    fn try_lock(&self) -> Result<Option<StateLock>, StateError> {
-        self.inner.try_lock()
-    }
-    fn stamp(&self) -> Option<u128> {
-        self.inner.stamp()
-    }
-}
-
 #[tokio::test]
 async fn state_is_saved_off_the_async_worker() {
     // A current-thread runtime: its one worker is this thread. Saves (which
     // fsync for a file) must run elsewhere, on the blocking pool.
-    let p = platform();
-    let store = ThreadNotingStore::default();
-    let cfg = Configurator::new(spec("new-inst"), p.clone(), Arc::new(store.clone())).unwrap();
+    let p = platform(Reach::InMemory).await;
+    // A store noting the thread of each save, called as a file store is.
+    let store = fixtures::Noting::new(|_| std::thread::current().id()).as_if_blocking();
+    let cfg =
+        Configurator::new(spec("new-inst"), p.client.clone(), Arc::new(store.clone())).unwrap();
     bind_to_the_free_environment(&cfg).await;
     cfg.rotate_credentials().await.unwrap();
-    let saved_on = store.saved_on.lock().unwrap().clone();
+    let saved_on = store.notes();
     assert!(saved_on.len() >= 3, "{saved_on:?}");
     let worker = std::thread::current().id();
     assert!(
@@ -1018,3 +963,24 @@ async fn state_is_saved_off_the_async_worker() {
         "a save ran on the async worker"
     );
 }
+
+on_both_platforms!(
+    a_stale_listing_fails_the_task_and_leaves_the_configurator_needed,
+    a_task_failing_mid_way_is_recorded_and_shown_again,
+    unattended_create_interrupted_with_its_pending_task_resumes_it,
+    the_same_unattended_command_again_has_nothing_to_do,
+    two_identical_unattended_runs_at_once_both_succeed_and_create_once,
+    a_refused_task_never_overwrites_a_valid_configuration,
+    waiting_for_a_task_ends_after_it_released_the_state_lock,
+    progress_is_observable_on_the_finishing_screen_until_done,
+    listing_failure_shows_a_retryable_error_with_a_support_id,
+    ensure_configured_does_nothing_binds_silently_or_asks_for_an_admin,
+    unattended_overwrite_needs_the_exact_name,
+    unattended_refusals_are_typed,
+    a_cloned_state_is_never_used_nor_sent,
+    rotation_replaces_credentials_only_after_verifying_the_new_ones,
+    a_rotation_failing_after_issue_never_leaves_revoked_credentials_looking_configured,
+    inline_paths_refused_at_the_lock_leave_no_unfinished_status,
+    unbind_and_forget,
+    after_a_crash_mid_create_the_created_environment_is_bound_not_created_again,
+);

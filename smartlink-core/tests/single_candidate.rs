@@ -8,11 +8,12 @@
 
 use std::sync::Arc;
 
-use smartlink_core::wizard::{Action, Screen};
+use smartlink_core::wizard::Screen;
 use smartlink_core::{
     Configurator, EnsureOutcome, InstallationSpec, MemoryStateStore, Scenario, StateStore,
 };
 use smartlink_sandbox::Seed;
+use smartlink_testkit::fixtures;
 use smartlink_testkit::on_both_platforms;
 use smartlink_testkit::platforms::{Reach, TestPlatform};
 
@@ -87,13 +88,7 @@ async fn two_candidates_need_an_administrator(reach: Reach) {
     );
     assert_eq!(p.memory.credentials_issued(), 0, "nothing issued");
     // The wizard preselects nothing.
-    cfg.apply(Action::Start).await.unwrap();
-    let screen = cfg
-        .apply(Action::SetName {
-            name: "Matriz".into(),
-        })
-        .await
-        .unwrap();
+    let screen = fixtures::to_list(&cfg, "Matriz").await;
     assert!(
         matches!(
             screen,
@@ -155,13 +150,7 @@ async fn the_host_can_turn_it_off_and_the_wizard_preselects(reach: Reach) {
         }
     );
     assert_eq!(p.memory.credentials_issued(), 0);
-    cfg.apply(Action::Start).await.unwrap();
-    let screen = cfg
-        .apply(Action::SetName {
-            name: "Matriz".into(),
-        })
-        .await
-        .unwrap();
+    let screen = fixtures::to_list(&cfg, "Matriz").await;
     match screen {
         Screen::ChooseEnvironment { preselected, .. } => {
             assert_eq!(preselected.unwrap().as_str(), "env_prd");

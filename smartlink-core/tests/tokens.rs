@@ -425,13 +425,7 @@ async fn revocation_is_detected_by_one_request_and_reopens_the_login_gate() {
     // The next login shows the scenario the rules give: the local binding
     // was lost and the environment is now another installation's.
     let login = Configurator::new(spec(), s.platform.clone(), Arc::new(s.store.clone())).unwrap();
-    login.apply(Action::Start).await.unwrap();
-    let screen = login
-        .apply(Action::SetName {
-            name: "Matriz".into(),
-        })
-        .await
-        .unwrap();
+    let screen = fixtures::to_list(&login, "Matriz").await;
     match screen {
         Screen::ChooseEnvironment {
             scenario,

@@ -41,24 +41,8 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     }
 }
 
-/// Dereferences a pointer argument, or returns `SMARTLINK_RESULT_NULL_ARGUMENT`
-/// from the enclosing body.
-macro_rules! try_ref {
-    ($ptr:expr, $name:literal) => {{
-        let p = $ptr;
-        if p.is_null() {
-            return Err($crate::error::FfiError::new(
-                $crate::error::smartlink_result::NullArgument,
-                concat!("argument `", $name, "` is NULL"),
-            ));
-        }
-        // SAFETY: non-NULL, and the caller promises (per the header) that it
-        // points to a live object of the right type.
-        unsafe { &*p }
-    }};
-}
-
-/// Checks an output pointer for NULL.
+/// Checks a pointer argument for NULL: returns
+/// `SMARTLINK_RESULT_NULL_ARGUMENT` from the enclosing body, or the pointer.
 macro_rules! try_out {
     ($ptr:expr, $name:literal) => {{
         let p = $ptr;
@@ -72,16 +56,21 @@ macro_rules! try_out {
     }};
 }
 
+/// Dereferences a pointer argument, or returns `SMARTLINK_RESULT_NULL_ARGUMENT`
+/// from the enclosing body.
+macro_rules! try_ref {
+    ($ptr:expr, $name:literal) => {{
+        let p = $crate::panic::try_out!($ptr, $name);
+        // SAFETY: non-NULL, and the caller promises (per the header) that it
+        // points to a live object of the right type.
+        unsafe { &*p }
+    }};
+}
+
 /// Reads a NUL-terminated UTF-8 string argument.
 macro_rules! try_str {
     ($ptr:expr, $name:literal) => {{
-        let p = $ptr;
-        if p.is_null() {
-            return Err($crate::error::FfiError::new(
-                $crate::error::smartlink_result::NullArgument,
-                concat!("argument `", $name, "` is NULL"),
-            ));
-        }
+        let p = $crate::panic::try_out!($ptr, $name);
         // SAFETY: non-NULL; the caller promises a NUL-terminated string that
         // stays alive and unmodified during the call.
         let c = unsafe { std::ffi::CStr::from_ptr(p) };

@@ -241,10 +241,9 @@ fn the_report_with_the_store_down_says_so_and_holds_no_secret() {
     const DB_PASSWORD: &str = "canary-db-password-6e7f";
 
     let mut server = PgServer::start();
-    let sandbox = Sandbox::from_seed(&demo_seed(), PLATFORM_TOKEN)
-        .unwrap()
-        .serve_in_background("127.0.0.1:0")
-        .unwrap();
+    let sandbox = smartlink_testkit::platforms::serve_in_background(
+        Sandbox::from_seed(&demo_seed(), PLATFORM_TOKEN).unwrap(),
+    );
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("seal.key");
     smartlink_core::SealKey::create_file(&key).unwrap();

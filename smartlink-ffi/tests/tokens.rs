@@ -16,9 +16,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use smartlink::error::smartlink_result as R;
 use smartlink::*;
 use smartlink_core::{ErpLine, InstallationId, InstallationName, Kind, StateStore};
+use smartlink_sandbox::BackgroundSandbox;
 use smartlink_sandbox::Operation;
 use smartlink_sandbox::memory::wire::BindBody;
-use smartlink_sandbox::{BackgroundSandbox, Sandbox, demo_seed};
 use smartlink_testkit::ffi::{Handle, call};
 
 struct Platform {
@@ -27,10 +27,7 @@ struct Platform {
 
 impl Platform {
     fn start() -> Self {
-        let running = Sandbox::from_seed(&demo_seed(), common::TOKEN)
-            .unwrap()
-            .serve_in_background("127.0.0.1:0")
-            .unwrap();
+        let running = common::sandbox();
         Self { running }
     }
 

@@ -1,28 +1,25 @@
 //! The `smartlink-sandbox` binary: prints its URL, serves, stops on Ctrl-C.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::path::Path;
+
+use smartlink_testkit::processes::SandboxProcess;
 
 #[test]
 fn binary_prints_its_url_serves_and_stops_cleanly_on_sigint() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("sandbox.json");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args(["--listen", "127.0.0.1:0", "--token", "bin-token", "--state"])
-        .arg(&state)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("smartlink-sandbox listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
+    let running = SandboxProcess::start(
+        Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")),
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            "bin-token",
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    let url = running.url().to_owned();
     assert!(url.starts_with("http://127.0.0.1:"), "{url}");
 
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -45,46 +42,20 @@ fn binary_prints_its_url_serves_and_stops_cleanly_on_sigint() {
             .contains("Via binário")
     );
 
-    send_sigint(child.id());
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{:?} {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("stopping"));
-}
-
-fn send_sigint(pid: u32) {
-    let status = Command::new("kill")
-        .args(["-INT", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let (status, stderr) = running.interrupt();
+    assert!(status.success(), "{status:?} {stderr}");
+    assert!(stderr.contains("stopping"));
 }
 
 #[test]
 fn binary_refuses_bad_usage() {
-    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args(["--listen", "127.0.0.1:0"])
-        .env_remove("SMARTLINK_SANDBOX_TOKEN")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--token is required"));
+    let (code, stderr) = run_with(&["--listen", "127.0.0.1:0"]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--token is required"));
 }
 
 fn run_with(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args(args)
-        .env_remove("SMARTLINK_SANDBOX_TOKEN")
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    SandboxProcess::run_to_end(Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")), args)
 }
 
 #[test]

@@ -1,43 +1,24 @@
 //! The `smartlink-sandbox` binary's `--token-lifetime`: the access tokens it
 //! hands out carry that lifetime, and `GET /v1/whoami` accepts them.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use smartlink_testkit::processes::SandboxProcess;
 
 #[test]
 fn token_lifetime_sets_expires_in_and_whoami_accepts_the_token() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-        .args([
+    let running = SandboxProcess::start(
+        Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")),
+        &[
             "--listen",
             "127.0.0.1:0",
             "--token",
             "bin-token",
             "--token-lifetime",
             "7",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let _running = Running(child);
-    let url = line
-        .trim()
-        .strip_prefix("smartlink-sandbox listening on ")
-        .unwrap()
-        .to_owned();
+        ],
+    );
+    let url = running.url().to_owned();
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let client = reqwest::Client::new();
@@ -106,11 +87,11 @@ fn token_lifetime_sets_expires_in_and_whoami_accepts_the_token() {
 #[test]
 fn token_lifetime_must_be_a_positive_number() {
     for bad in ["0", "-1", "soon", ""] {
-        let out = Command::new(env!("CARGO_BIN_EXE_smartlink-sandbox"))
-            .args(["--token", "t", "--token-lifetime", bad])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{bad:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains("--token-lifetime"));
+        let (code, stderr) = SandboxProcess::run_to_end(
+            Path::new(env!("CARGO_BIN_EXE_smartlink-sandbox")),
+            &["--token", "t", "--token-lifetime", bad],
+        );
+        assert_eq!(code, Some(2), "{bad:?}");
+        assert!(stderr.contains("--token-lifetime"));
     }
 }

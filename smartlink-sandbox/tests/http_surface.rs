@@ -3,15 +3,11 @@
 
 use serde_json::{Value, json};
 use smartlink_sandbox::{Sandbox, demo_seed};
-
-const TOKEN: &str = "sandbox-test-token";
+use smartlink_testkit::TOKEN;
+use smartlink_testkit::platforms::{serve, serve_in_background};
 
 async fn start() -> smartlink_sandbox::RunningSandbox {
-    Sandbox::from_seed(&demo_seed(), TOKEN)
-        .unwrap()
-        .serve("127.0.0.1:0")
-        .await
-        .unwrap()
+    smartlink_testkit::platforms::sandbox(&demo_seed()).await
 }
 
 fn client() -> reqwest::Client {
@@ -185,7 +181,7 @@ async fn state_file_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sandbox.json");
     let sb = Sandbox::persistent(&demo_seed(), TOKEN, path.clone()).unwrap();
-    let running = sb.serve("127.0.0.1:0").await.unwrap();
+    let running = serve(sb).await;
     let r = client()
         .post(format!("{}/v1/environments", running.url()))
         .bearer_auth(TOKEN)
@@ -212,10 +208,7 @@ async fn state_file_survives_a_restart() {
 fn a_sandbox_served_in_the_background_answers_until_dropped() {
     use std::io::{Read, Write};
     assert!(tokio::runtime::Handle::try_current().is_err());
-    let served = Sandbox::from_seed(&demo_seed(), "tok")
-        .unwrap()
-        .serve_in_background("127.0.0.1:0")
-        .unwrap();
+    let served = serve_in_background(Sandbox::from_seed(&demo_seed(), "tok").unwrap());
     let addr = served.addr();
     assert_eq!(served.url(), format!("http://{addr}"));
     assert!(!served.sandbox().platform().environments().is_empty());
@@ -245,7 +238,7 @@ async fn token_endpoint_takes_basic_and_post_and_can_be_restricted_to_one() {
         InstallationName, IssueCredentials, Kind, Platform,
     };
     let sandbox = Sandbox::from_seed(&demo_seed(), TOKEN).unwrap();
-    let sb = sandbox.serve("127.0.0.1:0").await.unwrap();
+    let sb = serve(sandbox.clone()).await;
     let platform = |method| {
         HttpPlatform::new(
             HttpPlatformConfig::new(sb.url(), SecretString::from(TOKEN))

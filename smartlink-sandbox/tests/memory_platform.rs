@@ -1,4 +1,9 @@
 //! The in-memory platform against the contract (`docs/platform-api.md`).
+//! The scenarios that go through the `Platform` trait run twice
+//! (`on_both_platforms!`): on the platform itself and through
+//! `HttpPlatform` against the sandbox serving it, so that the HTTP surface
+//! keeps each rule (R1 to R3, overwrite, credentials, unbind) with the same
+//! error codes.
 
 use std::fmt::Debug;
 use std::sync::{Arc, Mutex};
@@ -13,6 +18,8 @@ use smartlink_core::{
 use smartlink_sandbox::memory::wire::{BindBody, Page};
 use smartlink_sandbox::{InMemoryPlatform, Seed};
 use smartlink_sandbox::{Operation, SeedEnvironment};
+use smartlink_testkit::on_both_platforms;
+use smartlink_testkit::platforms::{Reach, TestPlatform};
 
 fn iid(id: &str) -> InstallationId {
     InstallationId::new(id).unwrap()
@@ -47,6 +54,13 @@ fn seed_env(id: &str, name: &str, kind: Kind, bindings: Vec<Binding>) -> SeedEnv
 
 fn platform(envs: Vec<SeedEnvironment>) -> InMemoryPlatform {
     InMemoryPlatform::from_seed(&Seed { environments: envs }).unwrap()
+}
+
+/// The platform seeded with `envs`, its contract reached as `reach` says
+/// (`client`: the platform itself, or `HttpPlatform` to the sandbox
+/// serving it); derefs to the platform for inspection.
+async fn served(reach: Reach, envs: Vec<SeedEnvironment>) -> TestPlatform {
+    TestPlatform::start(reach, &Seed { environments: envs }).await
 }
 
 fn env(p: &InMemoryPlatform, id: &str) -> Environment {
@@ -97,24 +111,27 @@ fn advance(time: &SharedTime, by: TimeDelta) {
     *t += by;
 }
 
-#[tokio::test]
-async fn r1_installation_bound_elsewhere_refused() {
-    let p = platform(vec![
-        seed_env(
-            "env_a",
-            "A",
-            Kind::Production,
-            vec![binding("inst-1", ErpLine::Protheus)],
-        ),
-        seed_env("env_b", "B", Kind::Production, vec![]),
-    ]);
+async fn r1_installation_bound_elsewhere_refused(reach: Reach) {
+    let p = served(
+        reach,
+        vec![
+            seed_env(
+                "env_a",
+                "A",
+                Kind::Production,
+                vec![binding("inst-1", ErpLine::Protheus)],
+            ),
+            seed_env("env_b", "B", Kind::Production, vec![]),
+        ],
+    )
+    .await;
     let me = inst("inst-1", ErpLine::Protheus, Kind::Production);
     let b = env(&p, "env_b");
-    let err = p.bind(&me, &BindTarget::plain(&b)).await;
+    let err = p.client.bind(&me, &BindTarget::plain(&b)).await;
     assert_eq!(code(err), ErrorCode::InstallationBoundElsewhere);
     // Even a confirmed overwrite does not let an installation hold two environments.
     let confirm = OverwriteConfirmation::new(&b, "B").unwrap();
-    let err = p.bind(&me, &BindTarget::overwrite(confirm)).await;
+    let err = p.client.bind(&me, &BindTarget::overwrite(confirm)).await;
     assert_eq!(code(err), ErrorCode::InstallationBoundElsewhere);
     // Nor the same environment under another line.
     let a = env(&p, "env_a");
@@ -129,37 +146,48 @@ async fn r1_installation_bound_elsewhere_refused() {
     assert_eq!(env(&p, "env_a").bindings.len(), 1);
 }
 
-#[tokio::test]
-async fn r2_second_installation_same_line_refused_without_overwrite() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "A",
-        Kind::Production,
-        vec![binding("inst-1", ErpLine::Protheus)],
-    )]);
+async fn r2_second_installation_same_line_refused_without_overwrite(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env(
+            "env_a",
+            "A",
+            Kind::Production,
+            vec![binding("inst-1", ErpLine::Protheus)],
+        )],
+    )
+    .await;
     let before = env(&p, "env_a");
     let other = inst("inst-2", ErpLine::Protheus, Kind::Production);
-    let err = p.bind(&other, &BindTarget::plain(&before)).await;
+    let err = p.client.bind(&other, &BindTarget::plain(&before)).await;
     assert_eq!(code(err), ErrorCode::BindingExists);
     assert_eq!(env(&p, "env_a"), before, "a refused bind changes nothing");
 }
 
-#[tokio::test]
-async fn r2_lines_share_environments() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "A",
-        Kind::Production,
-        vec![binding("inst-p", ErpLine::Protheus)],
-    )]);
+async fn r2_lines_share_environments(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env(
+            "env_a",
+            "A",
+            Kind::Production,
+            vec![binding("inst-p", ErpLine::Protheus)],
+        )],
+    )
+    .await;
     let rm = inst("inst-rm", ErpLine::Rm, Kind::Production);
     let ds = inst("inst-ds", ErpLine::Datasul, Kind::Production);
     let after_rm = p
+        .client
         .bind(&rm, &BindTarget::plain(&env(&p, "env_a")))
         .await
         .unwrap();
     assert_eq!(after_rm.bindings.len(), 2);
-    let after_ds = p.bind(&ds, &BindTarget::plain(&after_rm)).await.unwrap();
+    let after_ds = p
+        .client
+        .bind(&ds, &BindTarget::plain(&after_rm))
+        .await
+        .unwrap();
     assert_eq!(after_ds.bindings.len(), 3);
     for (line, id) in [
         (ErpLine::Protheus, "inst-p"),
@@ -174,26 +202,43 @@ async fn r2_lines_share_environments() {
     assert_eq!(env(&p, "env_a"), after_ds);
 }
 
-#[tokio::test]
-async fn r3_kind_mismatch_refused() {
-    let p = platform(vec![seed_env("env_a", "A", Kind::Production, vec![])]);
+async fn r3_kind_mismatch_refused(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env("env_a", "A", Kind::Production, vec![])],
+    )
+    .await;
     let hom = inst("inst-h", ErpLine::Protheus, Kind::Homologation);
-    let err = p.bind(&hom, &BindTarget::plain(&env(&p, "env_a"))).await;
+    let err = p
+        .client
+        .bind(&hom, &BindTarget::plain(&env(&p, "env_a")))
+        .await;
     let err = err.unwrap_err();
     assert!(err.is(ErrorCode::KindMismatch));
     assert!(matches!(err, PlatformError::Api { status: 422, .. }));
     assert!(env(&p, "env_a").bindings.is_empty());
 }
 
-#[tokio::test]
-async fn idempotent_repeat_succeeds_with_stale_etag() {
-    let p = platform(vec![seed_env("env_a", "A", Kind::Production, vec![])]);
+async fn idempotent_repeat_succeeds_with_stale_etag(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env("env_a", "A", Kind::Production, vec![])],
+    )
+    .await;
     let me = inst("inst-1", ErpLine::Protheus, Kind::Production);
     let listed = env(&p, "env_a");
-    let bound = p.bind(&me, &BindTarget::plain(&listed)).await.unwrap();
+    let bound = p
+        .client
+        .bind(&me, &BindTarget::plain(&listed))
+        .await
+        .unwrap();
     assert_ne!(bound.etag, listed.etag, "binding changes the etag");
     // Retry with the now stale etag (the first response was lost): 200, unchanged.
-    let again = p.bind(&me, &BindTarget::plain(&listed)).await.unwrap();
+    let again = p
+        .client
+        .bind(&me, &BindTarget::plain(&listed))
+        .await
+        .unwrap();
     assert_eq!(again, bound);
     // Even without If-Match.
     let raw = p
@@ -204,7 +249,11 @@ async fn idempotent_repeat_succeeds_with_stale_etag() {
     // A renamed installation: the name is updated, which changes the etag.
     let mut renamed = me.clone();
     renamed.name = InstallationName::new("Filial São Paulo").unwrap();
-    let updated = p.bind(&renamed, &BindTarget::plain(&listed)).await.unwrap();
+    let updated = p
+        .client
+        .bind(&renamed, &BindTarget::plain(&listed))
+        .await
+        .unwrap();
     assert_ne!(updated.etag, bound.etag);
     let b = updated.binding_for(ErpLine::Protheus).unwrap();
     assert_eq!(b.installation_name.as_str(), "Filial São Paulo");
@@ -279,29 +328,33 @@ fn stale_etag_is_412() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn overwrite_revokes_old_credentials() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "Produção",
-        Kind::Production,
-        vec![],
-    )]);
+async fn overwrite_revokes_old_credentials(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env("env_a", "Produção", Kind::Production, vec![])],
+    )
+    .await;
     let old = inst("inst-old", ErpLine::Protheus, Kind::Production);
     let bound = p
+        .client
         .bind(&old, &BindTarget::plain(&env(&p, "env_a")))
         .await
         .unwrap();
     let old_creds = p
+        .client
         .issue_credentials(&issue("env_a", &old.id, true))
         .await
         .unwrap()
         .credentials;
-    p.verify_credentials(&old_creds).await.unwrap();
+    p.client.verify_credentials(&old_creds).await.unwrap();
 
     let new = inst("inst-new", ErpLine::Protheus, Kind::Production);
     let confirm = OverwriteConfirmation::new(&bound, "Produção").unwrap();
-    let taken = p.bind(&new, &BindTarget::overwrite(confirm)).await.unwrap();
+    let taken = p
+        .client
+        .bind(&new, &BindTarget::overwrite(confirm))
+        .await
+        .unwrap();
     assert_eq!(taken.bindings.len(), 1);
     assert_eq!(
         taken
@@ -311,19 +364,23 @@ async fn overwrite_revokes_old_credentials() {
         new.id
     );
     assert_eq!(
-        code(p.verify_credentials(&old_creds).await),
+        code(p.client.verify_credentials(&old_creds).await),
         ErrorCode::InvalidClient
     );
     assert!(p.live_credentials(&old.id).is_none());
     assert_eq!(
-        code(p.issue_credentials(&issue("env_a", &old.id, true)).await),
+        code(
+            p.client
+                .issue_credentials(&issue("env_a", &old.id, true))
+                .await
+        ),
         ErrorCode::NotBound
     );
     // An overwrite with a confirmation typed for an older state is 412.
     let stale = OverwriteConfirmation::new(&bound, "Produção").unwrap();
     let third = inst("inst-3", ErpLine::Protheus, Kind::Production);
     assert_eq!(
-        code(p.bind(&third, &BindTarget::overwrite(stale)).await),
+        code(p.client.bind(&third, &BindTarget::overwrite(stale)).await),
         ErrorCode::PreconditionFailed
     );
 }
@@ -406,16 +463,20 @@ fn idempotency_record_expires_after_24h() {
     assert_eq!(p.environments().len(), 2);
 }
 
-#[tokio::test]
-async fn reuse_if_valid_returns_same_credentials() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "A",
-        Kind::Production,
-        vec![binding("inst-1", ErpLine::Protheus)],
-    )]);
+async fn reuse_if_valid_returns_same_credentials(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env(
+            "env_a",
+            "A",
+            Kind::Production,
+            vec![binding("inst-1", ErpLine::Protheus)],
+        )],
+    )
+    .await;
     let id = iid("inst-1");
     let first = p
+        .client
         .issue_credentials(&issue("env_a", &id, true))
         .await
         .unwrap();
@@ -423,6 +484,7 @@ async fn reuse_if_valid_returns_same_credentials() {
     assert!(first.credentials.secret().len() >= 32);
     assert_eq!(first.credentials.environment_id.as_str(), "env_a");
     let second = p
+        .client
         .issue_credentials(&issue("env_a", &id, true))
         .await
         .unwrap();
@@ -431,6 +493,7 @@ async fn reuse_if_valid_returns_same_credentials() {
     assert_eq!(p.credentials_issued(), 1);
     // Without reuse, a new set, and the old one is revoked.
     let third = p
+        .client
         .issue_credentials(&issue("env_a", &id, false))
         .await
         .unwrap();
@@ -439,19 +502,27 @@ async fn reuse_if_valid_returns_same_credentials() {
     assert_eq!(third.credentials.tenant_id, first.credentials.tenant_id);
     assert_eq!(p.credentials_issued(), 2);
     assert_eq!(
-        code(p.verify_credentials(&first.credentials).await),
+        code(p.client.verify_credentials(&first.credentials).await),
         ErrorCode::InvalidClient
     );
-    p.verify_credentials(&third.credentials).await.unwrap();
+    p.client
+        .verify_credentials(&third.credentials)
+        .await
+        .unwrap();
     assert_eq!(p.live_credentials(&id).unwrap(), third.credentials);
     // 404 and 409 not_bound.
     assert_eq!(
-        code(p.issue_credentials(&issue("env_zz", &id, true)).await),
+        code(
+            p.client
+                .issue_credentials(&issue("env_zz", &id, true))
+                .await
+        ),
         ErrorCode::NotFound
     );
     assert_eq!(
         code(
-            p.issue_credentials(&issue("env_a", &iid("inst-2"), true))
+            p.client
+                .issue_credentials(&issue("env_a", &iid("inst-2"), true))
                 .await
         ),
         ErrorCode::NotBound
@@ -597,23 +668,22 @@ fn name_taken_case_insensitive() {
     assert_eq!(p.environments().len(), 1);
 }
 
-#[tokio::test]
-async fn create_forbidden() {
-    let p = InMemoryPlatform::new();
+async fn create_forbidden(reach: Reach) {
+    let p = served(reach, vec![]).await;
     p.set_can_create(false);
     let req = CreateEnvironment {
         name: EnvironmentName::new("Dev").unwrap(),
         kind: Kind::Development,
         idempotency_key: IdempotencyKey::new(),
     };
-    let err = p.create_environment(&req).await.unwrap_err();
+    let err = p.client.create_environment(&req).await.unwrap_err();
     assert!(err.is(ErrorCode::Forbidden));
     assert!(matches!(err, PlatformError::Api { status: 403, .. }));
     assert!(p.environments().is_empty());
     p.set_can_create(true);
     let mut fresh = req.clone();
     fresh.idempotency_key = IdempotencyKey::new();
-    p.create_environment(&fresh).await.unwrap();
+    p.client.create_environment(&fresh).await.unwrap();
 }
 
 #[tokio::test]
@@ -678,19 +748,23 @@ async fn fail_next_and_fail_after_next_hooks() {
     assert_eq!(p.calls(Operation::Unbind), 1);
 }
 
-#[tokio::test]
-async fn unbind_checks_and_revokes() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "A",
-        Kind::Production,
-        vec![
-            binding("inst-1", ErpLine::Protheus),
-            binding("inst-2", ErpLine::Rm),
-        ],
-    )]);
+async fn unbind_checks_and_revokes(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env(
+            "env_a",
+            "A",
+            Kind::Production,
+            vec![
+                binding("inst-1", ErpLine::Protheus),
+                binding("inst-2", ErpLine::Rm),
+            ],
+        )],
+    )
+    .await;
     let id = iid("inst-1");
     let creds = p
+        .client
         .issue_credentials(&issue("env_a", &id, true))
         .await
         .unwrap();
@@ -735,7 +809,7 @@ async fn unbind_checks_and_revokes() {
     assert!(after.binding_for(ErpLine::Protheus).is_none());
     assert!(after.binding_for(ErpLine::Rm).is_some());
     assert_eq!(
-        code(p.verify_credentials(&creds.credentials).await),
+        code(p.client.verify_credentials(&creds.credentials).await),
         ErrorCode::InvalidClient
     );
 }
@@ -849,15 +923,19 @@ async fn restore_errors_quote_no_value_of_the_snapshot() {
     assert!(!message.contains(&secret), "{message}");
 }
 
-#[tokio::test]
-async fn token_rejects_wrong_secret() {
-    let p = platform(vec![seed_env(
-        "env_a",
-        "A",
-        Kind::Production,
-        vec![binding("inst-1", ErpLine::Protheus)],
-    )]);
+async fn token_rejects_wrong_secret(reach: Reach) {
+    let p = served(
+        reach,
+        vec![seed_env(
+            "env_a",
+            "A",
+            Kind::Production,
+            vec![binding("inst-1", ErpLine::Protheus)],
+        )],
+    )
+    .await;
     let creds = p
+        .client
         .issue_credentials(&issue("env_a", &iid("inst-1"), true))
         .await
         .unwrap()
@@ -937,3 +1015,16 @@ fn seed_breaking_r1_or_r2_is_refused() {
     let ids: Vec<String> = p.environments().iter().map(|e| e.id.to_string()).collect();
     assert_eq!(ids, ["env_2", "env_1"]);
 }
+
+on_both_platforms!(
+    r1_installation_bound_elsewhere_refused,
+    r2_second_installation_same_line_refused_without_overwrite,
+    r2_lines_share_environments,
+    r3_kind_mismatch_refused,
+    idempotent_repeat_succeeds_with_stale_etag,
+    overwrite_revokes_old_credentials,
+    reuse_if_valid_returns_same_credentials,
+    unbind_checks_and_revokes,
+    token_rejects_wrong_secret,
+    create_forbidden,
+);

@@ -12,10 +12,21 @@ use smartlink_sandbox::{BackgroundSandbox, InMemoryPlatform, RunningSandbox, San
 
 use crate::TOKEN;
 
+// The sandbox starter: every test that serves a sandbox in process goes
+// through `serve` (on the current runtime) or `serve_in_background` (on a
+// runtime of its own); the others below are shorthands for them. A test
+// that needs the sandbox as a separate process runs its binary with
+// `processes::SandboxProcess`.
+
+/// The sandbox on the platform made from `seed`, accepting [`TOKEN`].
+pub fn seeded(seed: &Seed) -> Arc<Sandbox> {
+    Sandbox::from_seed(seed, TOKEN).expect("valid seed")
+}
+
 /// Starts a sandbox with `seed` on a free port of 127.0.0.1, on the current
 /// tokio runtime.
 pub async fn sandbox(seed: &Seed) -> RunningSandbox {
-    serve(Sandbox::from_seed(seed, TOKEN).expect("valid seed")).await
+    serve(seeded(seed)).await
 }
 
 /// Serves `sandbox` on a free port of 127.0.0.1, on the current runtime.
@@ -26,14 +37,19 @@ pub async fn serve(sandbox: Arc<Sandbox>) -> RunningSandbox {
         .expect("bind 127.0.0.1:0")
 }
 
-/// Starts a sandbox with `seed` on a free port of 127.0.0.1, on a runtime
-/// of its own while the returned value lives (for tests without a runtime:
-/// the C ABI, processes).
-pub fn sandbox_in_background(seed: &Seed) -> BackgroundSandbox {
-    Sandbox::from_seed(seed, TOKEN)
-        .expect("valid seed")
+/// Serves `sandbox` on a free port of 127.0.0.1, on a runtime of its own
+/// while the returned value lives (for tests without a runtime: the C ABI,
+/// processes).
+pub fn serve_in_background(sandbox: Arc<Sandbox>) -> BackgroundSandbox {
+    sandbox
         .serve_in_background("127.0.0.1:0")
         .expect("bind 127.0.0.1:0")
+}
+
+/// Starts a sandbox with `seed` on a free port of 127.0.0.1, in the
+/// background ([`serve_in_background`]).
+pub fn sandbox_in_background(seed: &Seed) -> BackgroundSandbox {
+    serve_in_background(seeded(seed))
 }
 
 /// The demo data in a background sandbox.
@@ -138,6 +154,16 @@ impl TestPlatform {
     /// A configurator for installation `id` with its own in-memory state.
     pub fn configurator(&self, id: &str) -> Configurator {
         self.configurator_with(id, Arc::new(MemoryStateStore::new()))
+    }
+}
+
+/// The platform's truth, for a scenario's checks and faults
+/// (`platform.calls(..)`, `platform.fail_next(..)`).
+impl std::ops::Deref for TestPlatform {
+    type Target = InMemoryPlatform;
+
+    fn deref(&self) -> &InMemoryPlatform {
+        &self.memory
     }
 }
 

@@ -2,8 +2,9 @@
 //! examples, C programs and the configurator need. A missing tool fails the
 //! test (`scripts/install-test-deps.sh` installs them); it never skips it.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 use crate::TOKEN;
 
@@ -131,4 +132,84 @@ pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
         "{what} printed the platform token"
     );
     output
+}
+
+/// The `smartlink-sandbox` binary running as a process of its own, killed
+/// on drop: the one runner of the tests that need the sandbox outside the
+/// test process.
+pub struct SandboxProcess {
+    child: Option<Child>,
+    url: String,
+}
+
+impl SandboxProcess {
+    /// Runs `exe` (the binary: `env!("CARGO_BIN_EXE_smartlink-sandbox")` in
+    /// its own package's tests) with `args`, which should listen on
+    /// `127.0.0.1:0`, and waits for the line that gives its URL. Its
+    /// standard error is kept for [`SandboxProcess::interrupt`].
+    pub fn start(exe: &Path, args: &[&str]) -> Self {
+        let child = Command::new(exe)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+        // Owned (killed on drop) before anything can fail.
+        let mut running = Self {
+            child: Some(child),
+            url: String::new(),
+        };
+        let stdout = running.child.as_mut().unwrap().stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        running.url = line
+            .trim()
+            .strip_prefix("smartlink-sandbox listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        running
+    }
+
+    /// Runs `exe` with `args` to its end (a run that is refused before it
+    /// serves): its exit code and standard error. The test's own
+    /// `SMARTLINK_SANDBOX_TOKEN` is not passed on.
+    pub fn run_to_end(exe: &Path, args: &[&str]) -> (Option<i32>, String) {
+        let out = Command::new(exe)
+            .args(args)
+            .env_remove("SMARTLINK_SANDBOX_TOKEN")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", exe.display()));
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The URL it printed.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Sends it SIGINT (Ctrl-C) and waits for it to end: its exit status
+    /// and standard error.
+    #[cfg(unix)]
+    pub fn interrupt(mut self) -> (std::process::ExitStatus, String) {
+        let child = self.child.take().expect("running");
+        let pid = rustix::process::Pid::from_raw(child.id() as i32).expect("a pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::INT).expect("SIGINT sent");
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }

@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use secrecy::SecretString;
 use smartlink_core::*;
-use smartlink_sandbox::Sandbox;
 use smartlink_sandbox::SeedEnvironment;
 use smartlink_sandbox::{InMemoryPlatform, Seed};
 use smartlink_testkit::TOKEN;
@@ -228,8 +227,7 @@ fn bench_first_binding(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterat
         for i in 0..iterations {
             // Alternate the order so neither side always runs on a warmer machine.
             for side in if i % 2 == 0 { [0, 1] } else { [1, 0] } {
-                let sb = Sandbox::from_seed(&one_free_env_seed(), TOKEN).unwrap();
-                let running = sb.serve("127.0.0.1:0").await.unwrap();
+                let running = smartlink_testkit::platforms::sandbox(&one_free_env_seed()).await;
                 if side == 0 {
                     ours.push(smartlink_first_binding(&running.url()).await);
                     let stats = running.sandbox().stats();
@@ -279,8 +277,7 @@ fn bench_ten_thousand(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, iterati
         Kind::Production,
     );
     let (listing, classify_time) = rt.block_on(async {
-        let sb = Sandbox::from_seed(&seed, TOKEN).unwrap();
-        let running = sb.serve("127.0.0.1:0").await.unwrap();
+        let running = smartlink_testkit::platforms::sandbox(&seed).await;
         let platform = http_platform(&running.url());
         let mut list_samples = Vec::new();
         let mut classify_samples = Vec::new();
@@ -330,11 +327,7 @@ fn bench_ffi_footprint(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime) {
     use smartlink::*;
     use std::ffi::{CStr, CString};
     let running = rt.block_on(async {
-        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
+        smartlink_testkit::platforms::sandbox(&smartlink_sandbox::demo_seed()).await
     });
     std::thread::sleep(Duration::from_millis(300));
     let threads_before = smartlink_testkit::fixtures::threads();

@@ -12,8 +12,7 @@ use smartlink_core::{
     MemoryStateStore, PgStateStore, PgStoreOptions, PgTarget, SealKey, StateStore, TaskStatus,
     UnattendedRequest, UnattendedTarget,
 };
-use smartlink_sandbox::{InMemoryPlatform, Sandbox};
-use smartlink_testkit::TOKEN;
+use smartlink_sandbox::InMemoryPlatform;
 use smartlink_testkit::pg_server::PgServer;
 use smartlink_testkit::platforms::http_platform;
 
@@ -180,11 +179,7 @@ pub fn bench_shared(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bo
     let durable = PgServer::start_durable();
     let rounds = if quick { 5 } else { 20 };
     let (pg_times, file_times, trips) = rt.block_on(async {
-        let sandbox = Sandbox::from_seed(&seed, TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap();
+        let sandbox = smartlink_testkit::platforms::sandbox(&seed).await;
         let url = sandbox.url();
         let mut pg_times = Vec::new();
         let mut file_times = Vec::new();

@@ -9,7 +9,6 @@ use async_trait::async_trait;
 use chrono::Utc;
 use smartlink_core::*;
 use smartlink_sandbox::Operation;
-use smartlink_sandbox::Sandbox;
 use smartlink_testkit::TOKEN;
 use smartlink_testkit::platforms::configurator_with;
 
@@ -40,16 +39,8 @@ fn batched(iterations: usize, batch: usize, mut f: impl FnMut()) -> Duration {
 
 async fn bound(url: &str, id: &str) -> Configurator {
     let cfg = configurator_with(id, url, Arc::new(MemoryStateStore::new()));
-    let status = cfg
-        .configure_unattended(&UnattendedRequest {
-            installation_name: Some("Bench".into()),
-            target: UnattendedTarget::Create(id.into()),
-            confirm: None,
-        })
-        .await
-        .unwrap()
-        .status;
-    assert!(matches!(status, TaskStatus::Succeeded { .. }), "{status:?}");
+    smartlink_testkit::fixtures::unattended_ok(&cfg, "Bench", UnattendedTarget::Create(id.into()))
+        .await;
     cfg
 }
 
@@ -66,11 +57,7 @@ impl Hook for Delay {
 /// Only the cached paths (Rust, one and two threads; C ABI).
 pub fn bench_cached_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
     let running = rt.block_on(async {
-        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
+        smartlink_testkit::platforms::sandbox(&smartlink_sandbox::demo_seed()).await
     });
     bench_cached(rows, rt, &running.url(), quick);
     rt.block_on(running.shutdown());
@@ -78,11 +65,7 @@ pub fn bench_cached_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, qu
 
 pub fn bench_tokens(rows: &mut Vec<Row>, rt: &tokio::runtime::Runtime, quick: bool) {
     let running = rt.block_on(async {
-        Sandbox::from_seed(&smartlink_sandbox::demo_seed(), TOKEN)
-            .unwrap()
-            .serve("127.0.0.1:0")
-            .await
-            .unwrap()
+        smartlink_testkit::platforms::sandbox(&smartlink_sandbox::demo_seed()).await
     });
     let url = running.url();
     let platform = running.sandbox().platform().clone();

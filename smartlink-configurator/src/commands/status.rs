@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use smartlink_core::messages::{code_text, duration_text, kind_label, line_label};
+use smartlink_core::messages::{code_text, duration_text};
 use smartlink_core::{StateError, StateProblemCode, StoreDescription, TaskOutcome};
 
 use super::date_text;
@@ -16,18 +16,7 @@ use crate::texts::{render, text};
 /// `status`: local only; never the secret.
 pub fn status(ctx: &Ctx) -> u8 {
     let loc = ctx.locale;
-    outln!(
-        "{}",
-        render(
-            loc,
-            "cli.installation",
-            &[
-                ("id", ctx.spec.id.as_str()),
-                ("line", line_label(ctx.spec.line)),
-                ("kind", kind_label(loc, ctx.spec.kind)),
-            ],
-        )
-    );
+    outln!("{}", ctx.installation_line());
     match &ctx.state {
         StateLocation::File(path) | StateLocation::Temporary(path) => outln!(
             "{}",

@@ -146,15 +146,10 @@ fn secrets(ctx: &Ctx) -> Vec<secrecy::SecretString> {
     if let Some(proxy) = &ctx.cli.proxy {
         urls.push(proxy.clone());
     }
-    for name in [
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "SMARTLINK_STATE",
-    ] {
+    for name in crate::diagnose::PROXY_URL_VARIABLES
+        .into_iter()
+        .chain(["SMARTLINK_STATE"])
+    {
         if let Ok(v) = std::env::var(name) {
             urls.push(v);
         }

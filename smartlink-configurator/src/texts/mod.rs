@@ -73,28 +73,12 @@ mod tests {
 
     use super::*;
 
-    fn placeholders(s: &str) -> Vec<String> {
-        let mut out: Vec<String> = s
-            .split('{')
-            .skip(1)
-            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
-            .collect();
-        out.sort();
-        out
-    }
-
     #[test]
     fn every_key_exists_in_all_three_languages_with_the_same_placeholders() {
         let core: HashSet<&str> = messages::keys().collect();
-        let mut seen = HashSet::new();
-        for (key, pt, es, en) in entries() {
-            assert!(seen.insert(*key), "duplicate key {key}");
+        let seen = smartlink_testkit::texts::check_catalogue(entries());
+        for key in &seen {
             assert!(!core.contains(key), "{key} is in the core's catalogue too");
-            for (lang, t) in [("pt-BR", pt), ("es", es), ("en", en)] {
-                assert!(!t.trim().is_empty(), "{key} is empty in {lang}");
-            }
-            assert_eq!(placeholders(pt), placeholders(es), "{key}: es placeholders");
-            assert_eq!(placeholders(pt), placeholders(en), "{key}: en placeholders");
         }
         assert!(seen.len() > 100, "{} texts", seen.len());
     }

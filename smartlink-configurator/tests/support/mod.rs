@@ -40,6 +40,28 @@ pub const BIND_MATRIZ_SP: &[&str] = &[
     "Produção Nova",
 ];
 
+/// An unattended run as installation "X" with `flag` (`--environment` or
+/// `--create`) and its `value`.
+pub fn unattended_x<'a>(flag: &'a str, value: &'a str) -> [&'a str; 5] {
+    ["--unattended", "--installation-name", "X", flag, value]
+}
+
+/// A platform nothing listens on (port 1: the connection is refused at
+/// once), its token, and the state in memory.
+pub const UNREACHABLE: &[&str] = &[
+    "--platform-url",
+    "http://127.0.0.1:1",
+    "--token",
+    "t",
+    "--state",
+    "memory",
+];
+
+/// `first`, then [`UNREACHABLE`], then `then`.
+pub fn unreachable(first: &[&str], then: &[&str]) -> Vec<String> {
+    with(&with(first, UNREACHABLE), then)
+}
+
 /// What one run of the binary left: its exit code and its output.
 pub struct Out {
     pub code: i32,

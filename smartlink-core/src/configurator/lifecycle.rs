@@ -47,7 +47,10 @@ impl Configurator {
         }
         let spec = &self.inner.spec;
         let installation = self.installation_named(None);
-        let (envs, classification) = self.list_and_classify(&installation).await?;
+        let local = self.own_state_async().await?;
+        let (envs, classification) = self
+            .list_and_classify(&installation, local.as_ref())
+            .await?;
         // Nothing to decide: bound already, or (unless the host turned it
         // off) a first binding with exactly one environment to take.
         let only = classification

@@ -155,13 +155,18 @@ impl Configurator {
         request: TaskRequest,
     ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
-        let configured_before = self
-            .own_state()
+        // The state as the lease found it: read once, for the failure path's
+        // question below and as the task's starting point.
+        let at_start = self.own_state_async().await;
+        let configured_before = at_start
+            .as_ref()
             .ok()
-            .flatten()
+            .and_then(Option::as_ref)
             .is_some_and(|s| s.is_configured_at(Utc::now()));
         let mut touched = Touched::default();
-        let result = self.run_steps(&guard, &request, &mut touched).await;
+        let result = self
+            .run_steps(&guard, &request, at_start, &mut touched)
+            .await;
         let result = match result {
             Ok(status) => Ok(status),
             Err(e) => {
@@ -270,11 +275,13 @@ impl Configurator {
         &self,
         held: &Held,
         request: &TaskRequest,
+        at_start: Result<Option<LocalState>, StateError>,
         touched: &mut Touched,
     ) -> Result<TaskStatus, ConfiguratorError> {
         let task_id = request.task_id;
         let installation = self.installation_named(Some(request.name.clone()));
-        let mut state = self.own_or_new_state_async().await?;
+        let spec = &self.inner.spec;
+        let mut state = at_start?.unwrap_or_else(|| LocalState::new(spec.id.clone(), spec.line));
 
         // An interrupted task with the same target is finished with its own
         // keys: one confirmation creates at most one environment and issues
@@ -423,11 +430,13 @@ impl Configurator {
     }
 
     /// Lists every environment and classifies the situation of
-    /// `installation` against the local state. The platform client retries
-    /// what is safe to retry; this layer does not.
+    /// `installation` against the local state (`local`, as read under the
+    /// lease). The platform client retries what is safe to retry; this
+    /// layer does not.
     pub(super) async fn list_and_classify(
         &self,
         installation: &Installation,
+        local: Option<&LocalState>,
     ) -> Result<(Vec<Environment>, Classification), ConfiguratorError> {
         let spec = &self.inner.spec;
         let envs = self
@@ -435,11 +444,10 @@ impl Configurator {
             .platform
             .list_environments(spec.line, &spec.id)
             .await?;
-        let local_env = self
-            .own_state()?
-            .and_then(|s| s.binding)
-            .map(|b| b.environment_id);
-        let classification = classify(installation, local_env.as_ref(), &envs);
+        let local_env = local
+            .and_then(|s| s.binding.as_ref())
+            .map(|b| &b.environment_id);
+        let classification = classify(installation, local_env, &envs);
         Ok((envs, classification))
     }
 }

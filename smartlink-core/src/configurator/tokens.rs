@@ -10,10 +10,11 @@ use secrecy::SecretString;
 use tokio::sync::watch;
 use uuid::Uuid;
 
+use super::task::Held;
 use super::{Configurator, EnsureOutcome};
 use crate::credentials::{ClientId, Credentials};
 use crate::platform::{ErrorCode, IdempotencyKey, IssueCredentials, PlatformError, WhoAmI};
-use crate::state::history::{Actor, HistoryEvent};
+use crate::state::history::{Actor, HistoryEntry, HistoryEvent};
 use crate::state::{LocalState, Revocation, TaskOutcome, TaskRecord};
 use crate::token::{
     AccessToken, Flight, FlightOutcome, FlightReceiver, Lookup, TokenError, duration_ms,
@@ -410,6 +411,39 @@ impl Configurator {
         cleared.is_configured_at(Utc::now()).then_some(refused)
     }
 
+    /// The state lock and this installation's state under it, for the token
+    /// cache's own changes to the state; `NotConfigured` without a state.
+    async fn locked_own_state(&self) -> Result<(Held, LocalState), TokenError> {
+        let guard = self
+            .acquire_lock(None)
+            .await
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        let state = self
+            .own_state()
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        let Some(state) = state else {
+            return Err(TokenError::NotConfigured);
+        };
+        Ok((guard, state))
+    }
+
+    /// Records `entry` in `state`, saves it under `guard`, releases the
+    /// lock and reopens the login gate to the change.
+    async fn save_with_entry(
+        &self,
+        guard: Held,
+        mut state: LocalState,
+        entry: HistoryEntry,
+    ) -> Result<(), TokenError> {
+        state.record(entry);
+        self.save_state(&guard, &state)
+            .await
+            .map_err(|e| TokenError::State(e.to_string()))?;
+        drop(guard);
+        self.invalidate_gate();
+        Ok(())
+    }
+
     /// A token request with `credentials` succeeded while they were marked
     /// refused: clears the mark (under the state lock, unless other
     /// credentials were stored meanwhile) and reopens the gate. Returns the
@@ -419,16 +453,7 @@ impl Configurator {
         credentials: &Credentials,
         actor: Actor,
     ) -> Result<Option<u64>, TokenError> {
-        let guard = self
-            .acquire_lock(None)
-            .await
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        let state = self
-            .own_state()
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        let Some(mut state) = state else {
-            return Err(TokenError::NotConfigured);
-        };
+        let (guard, mut state) = self.locked_own_state().await?;
         if !state
             .refused_credentials()
             .is_some_and(|c| c.same_as(credentials))
@@ -438,12 +463,7 @@ impl Configurator {
         }
         state.revocation = None;
         let entry = self.history_entry(HistoryEvent::RevocationLifted, actor, &state);
-        state.record(entry);
-        self.save_state(&guard, &state)
-            .await
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        drop(guard);
-        self.invalidate_gate();
+        self.save_with_entry(guard, state, entry).await?;
         tracing::info!(client_id = %credentials.client_id,
             "the platform accepted the credentials it had refused: the refusal is cleared");
         Ok(Some(self.inner.tokens.slow().generation))
@@ -566,16 +586,7 @@ impl Configurator {
         used: &Credentials,
         refusal: &PlatformError,
     ) -> Result<Credentials, TokenError> {
-        let guard = self
-            .acquire_lock(None)
-            .await
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        let state = self
-            .own_state()
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        let Some(mut state) = state else {
-            return Err(TokenError::NotConfigured);
-        };
+        let (guard, mut state) = self.locked_own_state().await?;
         match &state.credentials {
             Some(c) if !c.same_as(used) => {
                 return if state.is_configured_at(Utc::now()) {
@@ -604,12 +615,7 @@ impl Configurator {
         let mut entry =
             self.history_entry(HistoryEvent::RevocationSeen, Actor::Transparent, &state);
         entry.support_code = revocation.request_id.clone();
-        state.record(entry);
-        self.save_state(&guard, &state)
-            .await
-            .map_err(|e| TokenError::State(e.to_string()))?;
-        drop(guard);
-        self.invalidate_gate();
+        self.save_with_entry(guard, state, entry).await?;
         tracing::warn!(client_id = %used.client_id,
             request_id = revocation.request_id.as_deref().unwrap_or("-"),
             status = revocation.status.unwrap_or(0),

@@ -76,7 +76,9 @@ impl Configurator {
         }
 
         let mut installation = self.installation_named(given_name.clone());
-        let (envs, classification) = self.list_and_classify(&installation).await?;
+        let (envs, classification) = self
+            .list_and_classify(&installation, state.as_ref())
+            .await?;
         if let Scenario::Inconsistent { reason } = &classification.scenario {
             return Err(DecisionError::Inconsistent(reason.clone()).into());
         }

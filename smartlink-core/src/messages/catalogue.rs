@@ -25,37 +25,10 @@ pub(crate) fn entry(key: &str) -> Option<&'static Entry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
-
-    fn placeholders(s: &str) -> Vec<String> {
-        let mut out: Vec<String> = s
-            .split('{')
-            .skip(1)
-            .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
-            .collect();
-        out.sort();
-        out
-    }
 
     #[test]
     fn every_key_exists_in_all_three_languages_with_the_same_placeholders() {
-        let mut seen = HashSet::new();
-        for (key, pt, es, en) in entries() {
-            assert!(seen.insert(*key), "duplicate key {key}");
-            for (lang, t) in [("pt-BR", pt), ("es", es), ("en", en)] {
-                assert!(!t.trim().is_empty(), "{key} is empty in {lang}");
-            }
-            assert_eq!(
-                placeholders(pt),
-                placeholders(es),
-                "{key}: es placeholders differ"
-            );
-            assert_eq!(
-                placeholders(pt),
-                placeholders(en),
-                "{key}: en placeholders differ"
-            );
-        }
+        smartlink_testkit::texts::check_catalogue(entries());
     }
 
     #[test]
