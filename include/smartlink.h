@@ -111,6 +111,36 @@
 #define SMARTLINK_EXEC_SUPPORT_REPORT 30
 
 
+// The version of `smartlink_store_callbacks` this header describes.
+#define SMARTLINK_STORE_CALLBACKS_VERSION 1
+
+// A store callback succeeded.
+#define SMARTLINK_STORE_OK 0
+
+// `compare_and_swap`: the stored version is not the one expected; nothing
+// was written (the stored version goes to `*version`).
+#define SMARTLINK_STORE_CONFLICT 1
+
+// `compare_and_swap`, `renew_lease`: the lease named is not held (it
+// expired by the store's clock, was taken over or released); nothing was
+// written.
+#define SMARTLINK_STORE_LEASE_LOST 2
+
+// `acquire_lease`: another holder's lease has not expired yet (by the
+// store's clock); nothing changed.
+#define SMARTLINK_STORE_LEASE_HELD 3
+
+// Any callback: the store could not be reached or failed; nothing changed.
+#define SMARTLINK_STORE_UNREACHABLE 4
+
+// `load`: the document does not fit `capacity`; its size goes to
+// `*document_len` and nothing was written to `document`.
+#define SMARTLINK_STORE_BUFFER_TOO_SMALL 5
+
+// The largest document the library accepts from `load` (8 MiB); a state
+// is a few kilobytes, at most a few hundred with a full history.
+#define SMARTLINK_STORE_MAX_DOCUMENT (8 << 20)
+
 // `ExecInClientDLL` id: open a handle.
 #define SMARTLINK_EXEC_OPEN 1
 
@@ -233,6 +263,174 @@ typedef int32_t smartlink_task_state;
 // An opaque configurator: one installation, its platform connection, its
 // local state, and one worker thread.
 typedef struct smartlink_configurator smartlink_configurator;
+
+// `load`: reads the document and version of (`installation_id`, `line`).
+// Required (a NULL in the table is refused); called from the library's
+// threads, several at once: thread-safe. See `smartlink_store_callbacks`.
+typedef int32_t (*smartlink_store_load_fn)(void *ctx,
+                                           const char *installation_id,
+                                           const char *line,
+                                           uint8_t *document,
+                                           size_t capacity,
+                                           size_t *document_len,
+                                           uint64_t *version);
+
+// `compare_and_swap`: the fenced write. `document` is NULL (with length 0)
+// to remove the document. Required (a NULL in the table is refused);
+// called from the library's threads: thread-safe. See
+// `smartlink_store_callbacks`.
+typedef int32_t (*smartlink_store_compare_and_swap_fn)(void *ctx,
+                                                       const char *installation_id,
+                                                       const char *line,
+                                                       uint64_t expected_version,
+                                                       const char *holder,
+                                                       uint64_t epoch,
+                                                       const uint8_t *document,
+                                                       size_t document_len,
+                                                       uint64_t *version);
+
+// `acquire_lease`: takes the lease. Required (a NULL in the table is
+// refused); called from the library's threads: thread-safe. See
+// `smartlink_store_callbacks`.
+typedef int32_t (*smartlink_store_acquire_lease_fn)(void *ctx,
+                                                    const char *installation_id,
+                                                    const char *line,
+                                                    const char *holder,
+                                                    uint64_t ttl_ms,
+                                                    uint64_t *epoch,
+                                                    uint64_t *version);
+
+// `renew_lease`: extends a held lease. Required (a NULL in the table is
+// refused); called from the library's threads: thread-safe. See
+// `smartlink_store_callbacks`.
+typedef int32_t (*smartlink_store_renew_lease_fn)(void *ctx,
+                                                  const char *installation_id,
+                                                  const char *line,
+                                                  const char *holder,
+                                                  uint64_t epoch,
+                                                  uint64_t ttl_ms);
+
+// `release_lease`: gives a held lease up. Required (a NULL in the table
+// is refused); called from the library's threads: thread-safe. See
+// `smartlink_store_callbacks`.
+typedef int32_t (*smartlink_store_release_lease_fn)(void *ctx,
+                                                    const char *installation_id,
+                                                    const char *line,
+                                                    const char *holder,
+                                                    uint64_t epoch);
+
+// `release_ctx`: the library is done with `ctx`. May be NULL in the table
+// (nothing to release); called once, from whichever thread frees the
+// handle or ends the last callback. See `smartlink_store_callbacks`.
+typedef void (*smartlink_store_release_ctx_fn)(void *ctx);
+
+// The host's own state store: a table of callbacks the library calls to
+// keep one installation's state (`smartlink_configurator_new_with_store`).
+//
+// The host keeps, per (`installation_id`, `line`): a **document** (opaque
+// bytes, or none), a **version** (`uint64_t`, 0 before the first write)
+// and a **lease** (holder string, epoch `uint64_t`, expiry). The document
+// is the state with the client secret sealed under the configuration's
+// seal key: the host never receives a secret in clear, and must not
+// change the bytes (a changed byte is refused as tampered).
+//
+// Fields:
+// - `struct_size`: `sizeof(smartlink_store_callbacks)` as the host was
+//   compiled; `version`: `SMARTLINK_STORE_CALLBACKS_VERSION`. A smaller
+//   size or a version 0 is refused; a larger one (a newer header) is
+//   accepted and the fields this library does not know are ignored.
+// - `ctx`: passed as the first argument of every callback, untouched.
+// - the callbacks, all required but `release_ctx` (NULL: nothing to
+//   release). Each returns a `SMARTLINK_STORE_*` status.
+//
+// **Timing by the store's clock.** Lease expiries are computed and
+// compared by the host's store with its own clock (a database's `now()`,
+// the one service that keeps the records), never with the clock of the
+// machine calling: several machines of one installation must agree on
+// when a lease expired, and their clocks may be minutes apart.
+//
+// - `load(ctx, installation_id, line, document, capacity, &document_len,
+//   &version)`: writes the stored document into `document` (a buffer of
+//   `capacity` bytes owned by the library, valid during the call only),
+//   its length into `*document_len` (0: no document) and the version into
+//   `*version` (0 when nothing was ever stored). Returns `OK`,
+//   `BUFFER_TOO_SMALL` (with the size needed in `*document_len`: the
+//   library calls again with a buffer that size, at most
+//   `SMARTLINK_STORE_MAX_DOCUMENT`) or `UNREACHABLE`.
+// - `compare_and_swap(ctx, installation_id, line, expected_version,
+//   holder, epoch, document, document_len, &version)`: in one atomic
+//   step, when the stored version is `expected_version` and the lease is
+//   held by `holder` with `epoch` and not expired, replaces the document
+//   with the `document_len` bytes at `document` (NULL with 0: remove the
+//   document, which is a write too), sets the version to a greater one
+//   (`expected_version + 1`) and writes it to `*version`: `OK`. The bytes
+//   are borrowed for the call: copy them. Otherwise writes nothing:
+//   `CONFLICT` (the stored version in `*version`) when the version
+//   differs, `LEASE_LOST` when the lease is not that holder's and epoch's
+//   or has expired, `UNREACHABLE`.
+// - `acquire_lease(ctx, installation_id, line, holder, ttl_ms, &epoch,
+//   &version)`: when nobody holds the lease or it has expired (by the
+//   store's clock; a live lease of the same holder string counts as held),
+//   records `holder`, epoch = previous epoch + 1 (1 the first time) and an
+//   expiry `ttl_ms` from the store's now, then writes the epoch and the
+//   stored version: `OK`. Else `LEASE_HELD`, or `UNREACHABLE`. The record
+//   (and version 0) is created when missing.
+// - `renew_lease(ctx, installation_id, line, holder, epoch, ttl_ms)`:
+//   when the lease is still `holder`'s with `epoch` and unexpired, sets
+//   its expiry `ttl_ms` from the store's now: `OK`; else `LEASE_LOST`, or
+//   `UNREACHABLE`. The library renews every third of the lifetime while
+//   it works and stops its work when renewals fail.
+// - `release_lease(ctx, installation_id, line, holder, epoch)`: when the
+//   lease is `holder`'s with `epoch`, clears its holder and expiry (keeps
+//   the epoch); else nothing. The result is ignored (a lease not released
+//   only makes the next holder wait for its expiry).
+// - `release_ctx(ctx)`: called once, after the last callback: normally
+//   during `smartlink_configurator_free`, later (from a library thread)
+//   when a callback was still running past the 5 s the free waits; not
+//   called when `smartlink_configurator_new_with_store` fails.
+//
+// Strings (`installation_id`, `line`, `holder`) are NUL-terminated UTF-8
+// borrowed for the call. Outputs may be written only on `OK` (and on
+// `CONFLICT` and `BUFFER_TOO_SMALL` as said).
+//
+// **Threads.** The callbacks are called from the library's threads (the
+// handle's worker and blocking threads, which run the login gate's
+// background refresh and the background task) and from the host's
+// threads that call the library, possibly several at once: they must be
+// thread-safe. They must not call back into the library (no
+// `smartlink_*` function from a callback). They should answer within a
+// few seconds (bound their own waits, say 5 s, and return `UNREACHABLE`):
+// a slow callback delays the background refresh, the task and the host's
+// calls that read the state. The login gate
+// (`smartlink_needs_configuration`) answers from memory: only its very
+// first call on a handle waits for the first `load`.
+//
+// **Errors.** `UNREACHABLE` becomes `state_unreachable` (the login gate
+// keeps its last verdict while the credentials are valid); `CONFLICT` and
+// `LEASE_LOST` stop the work under the lease (nothing lost, decided again
+// on the next run). An unknown status, a length beyond the buffer or a
+// version that does not grow is treated as `UNREACHABLE` with the cause
+// in `status`, never trusted.
+typedef struct smartlink_store_callbacks {
+  // `sizeof(smartlink_store_callbacks)`.
+  uint32_t struct_size;
+  // `SMARTLINK_STORE_CALLBACKS_VERSION`.
+  uint32_t version;
+  // The host's context, the first argument of every callback.
+  void *ctx;
+  // Reads the document and its version.
+  smartlink_store_load_fn load;
+  // The fenced compare-and-swap write.
+  smartlink_store_compare_and_swap_fn compare_and_swap;
+  // Takes the lease when free or expired.
+  smartlink_store_acquire_lease_fn acquire_lease;
+  // Extends a held lease.
+  smartlink_store_renew_lease_fn renew_lease;
+  // Gives a held lease up.
+  smartlink_store_release_lease_fn release_lease;
+  // Called once when the library is done with `ctx` (may be NULL).
+  smartlink_store_release_ctx_fn release_ctx;
+} smartlink_store_callbacks;
 
 #ifdef __cplusplus
 extern "C" {
@@ -504,6 +702,43 @@ smartlink_result smartlink_access_token_alloc(const struct smartlink_configurato
 smartlink_result smartlink_invalidate_token(const struct smartlink_configurator *handle,
                                             const char *token,
                                             bool *invalidated);
+
+// Creates a handle whose state lives in the host's own store, reached
+// through `store`'s callbacks. The configuration is that of
+// `smartlink_configurator_new`, with
+// `"state": {"kind": "callbacks", "seal_key_file": "…", "lease_ttl_ms":
+// 10000, "refresh_ms": 2000}` (`seal_key_file` required: the document is
+// always sealed; `lease_ttl_ms` at least 100, `refresh_ms` at least 10).
+//
+// - `config_json` (required): NUL-terminated UTF-8; borrowed for the call.
+// - `store` (required): the callbacks; the table is **copied** during the
+//   call (it may be freed afterwards), but `ctx` and the functions must
+//   stay valid until `release_ctx` is called (or, without `release_ctx`,
+//   until no callback can still run after the handle is freed). NULL
+//   callbacks, a `struct_size` smaller
+//   than this header's or a `version` 0 give
+//   `SMARTLINK_RESULT_INVALID_CONFIG`.
+// - `out` (required): receives the handle, only on success; free it with
+//   `smartlink_configurator_free`.
+// - Returns what `smartlink_configurator_new` returns. No callback is
+//   called during this function: the store is first used by the first
+//   call that needs the state.
+// - Thread-safe.
+smartlink_result smartlink_configurator_new_with_store(const char *config_json,
+                                                       const struct smartlink_store_callbacks *store,
+                                                       struct smartlink_configurator **out);
+
+// Creates a seal key file: 32 random bytes at `path`, readable by this
+// account only from its creation (mode 0600; an owner-only DACL on
+// Windows). Never replaces a file. Copy the same file to every machine of
+// the installation, out of shared folders and backups of the state.
+//
+// - `path` (required): NUL-terminated UTF-8; borrowed for the call.
+// - Returns `SMARTLINK_RESULT_OK`, `NULL_ARGUMENT`, `INVALID_UTF8`, or
+//   `SMARTLINK_RESULT_STATE` (the file exists, its directory is missing,
+//   it could not be written; the detail in the last error, never the key).
+// - Thread-safe.
+smartlink_result smartlink_seal_key_create(const char *path);
 
 // The Protheus entry point (`ExecInDLLOpen`/`ExecInDllRun`, TLPP DynCall):
 // runs the operation named by `id` on the JSON in `input` and copies the

@@ -74,10 +74,15 @@ pub use platform::{
     TokenSource, Unbind, WhoAmI, is_transient_status,
 };
 // Local state.
+/// The sealed document shared stores keep, and the host's own store.
+pub use state::document::SealedDocument;
 pub use state::file::{FileStoreOptions, Inspection};
 /// The binding history kept with the state.
 pub use state::history::{
     Actor, AdministratorName, HISTORY_LIMIT, HistoryEntry, HistoryEvent, ReplacedInstallation,
+};
+pub use state::hosted::{
+    HostBackend, HostDocument, HostStoreError, HostStoreOptions, HostedStateStore,
 };
 /// The PostgreSQL connection and table (feature `postgres`).
 #[cfg(feature = "postgres")]

@@ -162,6 +162,15 @@ fn http_config(
 impl HandleInner {
     /// Builds a handle from the configuration JSON.
     pub fn from_json(json: &str) -> Result<Arc<Self>, FfiError> {
+        Self::from_json_with_store(json, None)
+    }
+
+    /// Builds a handle from the configuration JSON and, for `"state":
+    /// {"kind": "callbacks"}`, the host's store callbacks.
+    pub(crate) fn from_json_with_store(
+        json: &str,
+        callbacks: Option<crate::host_store::Callbacks>,
+    ) -> Result<Arc<Self>, FfiError> {
         let mut value: Value = serde_json::from_str(json).map_err(|e| {
             FfiError::new(smartlink_result::InvalidJson, format!("configuration: {e}"))
         })?;
@@ -220,7 +229,15 @@ impl HandleInner {
         let platform =
             HttpPlatform::new(http).map_err(|e| invalid_config(format!("platform: {e}")))?;
 
-        let store = crate::store_config::build_store(config.state, config.state_file, &spec)?;
+        // Set once the handle exists: a failed opening never calls the
+        // host's `release_ctx` (its context stays the host's).
+        let armed = Arc::new(AtomicBool::new(false));
+        let store = crate::store_config::build_store(
+            config.state,
+            config.state_file,
+            &spec,
+            callbacks.map(|c| (c, armed.clone())),
+        )?;
 
         // One worker thread drives the background task and the HTTP
         // connections; calls block the caller's own thread. Idle: 1 thread.
@@ -242,6 +259,7 @@ impl HandleInner {
             .bind_only_candidate(config.bind_only_candidate.unwrap_or(true))
             .build()
             .map_err(|e| FfiError::new(smartlink_result::Runtime, e.to_string()))?;
+        armed.store(true, Ordering::SeqCst);
         Ok(Arc::new(Self {
             configurator,
             store,

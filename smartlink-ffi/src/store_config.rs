@@ -18,14 +18,16 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use smartlink_core::{
-    FileStateStore, FileStoreOptions, InstallationSpec, MemoryStateStore, PgStateStore,
-    PgStoreOptions, PgTarget, SealKey, StateError, StateProblem, StateProblemCode, StateStore,
+    FileStateStore, FileStoreOptions, HostStoreOptions, HostedStateStore, InstallationSpec,
+    MemoryStateStore, PgStateStore, PgStoreOptions, PgTarget, SealKey, SealedDocument, StateError,
+    StateProblem, StateProblemCode, StateStore,
 };
 
 use crate::error::{FfiError, smartlink_result};
@@ -89,8 +91,24 @@ struct PostgresObject {
     refresh_ms: Option<u64>,
 }
 
+/// `{"kind": "callbacks", ...}`: the host's own store, through the table
+/// given to `smartlink_configurator_new_with_store`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbacksObject {
+    seal_key_file: PathBuf,
+    #[serde(default)]
+    lease_ttl_ms: Option<u64>,
+    #[serde(default)]
+    refresh_ms: Option<u64>,
+}
+
+/// The host's callbacks (`smartlink_configurator_new_with_store`), and the
+/// flag set once the handle exists (then freeing it calls `release_ctx`).
+pub(crate) type HostCallbacks = (crate::host_store::Callbacks, Arc<AtomicBool>);
+
 /// The kinds of the object form.
-const KINDS: &str = "\"file\", \"postgres\" or \"memory\"";
+const KINDS: &str = "\"file\", \"postgres\", \"callbacks\" or \"memory\"";
 
 /// `, not "x"` for a short word, to echo a typo; nothing for anything
 /// else, which could be a URL with a password.
@@ -149,8 +167,35 @@ pub(crate) fn build_store(
     state: Option<StateValue>,
     state_file: Option<PathBuf>,
     spec: &InstallationSpec,
+    callbacks: Option<HostCallbacks>,
 ) -> Result<Arc<dyn StateStore>, FfiError> {
     let state = state.map(|s| s.0);
+    let is_callbacks = matches!(&state, Some(Value::Object(o))
+        if o.get("kind").and_then(Value::as_str) == Some("callbacks"));
+    match (is_callbacks, callbacks) {
+        (true, None) => {
+            return Err(invalid_config(
+                "`state.kind` \"callbacks\" needs the host's store: open the handle with smartlink_configurator_new_with_store",
+            ));
+        }
+        (false, Some(_)) => {
+            return Err(invalid_config(
+                "smartlink_configurator_new_with_store needs `\"state\": {\"kind\": \"callbacks\", \"seal_key_file\": ...}`",
+            ));
+        }
+        (true, Some(callbacks)) => {
+            let Some(Value::Object(object)) = state else {
+                unreachable!("checked above")
+            };
+            if state_file.is_some() {
+                return Err(invalid_config(
+                    "`state_file` and the object form of `state` exclude each other",
+                ));
+            }
+            return build_callbacks(object, spec, callbacks);
+        }
+        (false, None) => {}
+    }
     match (state, state_file) {
         (None | Some(Value::Null), Some(path)) => open_file(&path, "state_file"),
         (None | Some(Value::Null), None) => Err(invalid_config(
@@ -287,6 +332,42 @@ fn build_from_object(
     }
 }
 
+/// `{"kind": "callbacks", ...}` with the host's table.
+fn build_callbacks(
+    mut object: Map<String, Value>,
+    spec: &InstallationSpec,
+    (callbacks, armed): HostCallbacks,
+) -> Result<Arc<dyn StateStore>, FfiError> {
+    object.remove("kind");
+    let CallbacksObject {
+        seal_key_file,
+        lease_ttl_ms,
+        refresh_ms,
+    } = fields(object)?;
+    let mut options = HostStoreOptions::new();
+    if let Some(ttl) = millis("state.lease_ttl_ms", lease_ttl_ms, 100)? {
+        options = options.lease_ttl(ttl);
+    }
+    if let Some(every) = millis("state.refresh_ms", refresh_ms, 10)? {
+        options = options.refresh_every(every);
+    }
+    let key_file = path_option("state.seal_key_file", &seal_key_file)?;
+    let key = SealKey::read_file(key_file)
+        .map_err(|e| invalid_config(format!("`state.seal_key_file`: {e}")))?;
+    let backend = crate::host_store::CallbackBackend::new(
+        callbacks,
+        spec.id.as_str(),
+        spec.line.as_str(),
+        armed,
+    )?;
+    let document = SealedDocument::new(key, spec.id.clone(), spec.line, options.name.clone());
+    Ok(Arc::new(HostedStateStore::new(
+        Box::new(backend),
+        document,
+        options,
+    )))
+}
+
 /// The `store` object of the `status` operation: what the store is
 /// ([`StateStore::describe`]) and what it holds now
 /// ([`StateStore::observe`]). A store that cannot be observed does not fail
@@ -344,6 +425,7 @@ mod tests {
             Some(StateValue(state)),
             state_file.map(PathBuf::from),
             &spec(),
+            None,
         )
     }
 
@@ -460,7 +542,7 @@ mod tests {
         assert!(m.contains("exclude each other"), "{m}");
         let m = refusal(json!(5), None);
         assert!(m.contains("a string"), "{m}");
-        let e = build_store(None, None, &spec()).err().unwrap();
+        let e = build_store(None, None, &spec(), None).err().unwrap();
         assert!(
             e.message.contains("`state_file` or `state` is required"),
             "{}",

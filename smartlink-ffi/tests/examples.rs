@@ -22,7 +22,7 @@ fn c_example() -> std::path::PathBuf {
             &[&workspace().join("examples/c/first_binding.c")],
             &out,
             true,
-            &[],
+            &["-pthread"],
         );
         out
     })
@@ -39,7 +39,14 @@ fn c_example_runs_a_first_binding() {
         Command::new(&exe).args([&sb.url(), TOKEN]).arg(&state),
         "C example",
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("first binding done"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("first binding done"));
+    // The walk's end: the same installation in the example's own store.
+    assert!(
+        stdout.contains("own store: the secret is sealed in it"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("own store done"), "{stdout}");
     assert_private_state(&state);
 }
 
@@ -52,7 +59,7 @@ fn c_example_escapes_the_state_path_it_puts_into_json() {
         &[&workspace().join("examples/c/first_binding.c")],
         &exe,
         true,
-        &[],
+        &["-pthread"],
     );
     let sb = sandbox();
     let dir = tempfile::tempdir().unwrap();
@@ -157,7 +164,12 @@ fn csharp_example_runs_a_first_binding_under_mono() {
             .env("LD_LIBRARY_PATH", so.parent().unwrap()),
         "C# example",
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("csharp first binding done"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("own store: configured, the secret sealed in it"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("csharp first binding done"), "{stdout}");
 }
 
 /// The state file the example left: present, owner-only, holding the binding.

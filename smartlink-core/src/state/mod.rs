@@ -18,8 +18,10 @@ use crate::environment::{EnvironmentId, EnvironmentName, Etag};
 use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
 use crate::platform::IdempotencyKey;
 
+pub mod document;
 pub mod file;
 pub mod history;
+pub mod hosted;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod seal;

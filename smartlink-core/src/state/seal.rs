@@ -414,7 +414,6 @@ pub fn seal(
 }
 
 /// The key's fingerprint as blobs carry it (hex, 16 characters).
-#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn key_id(key: &SealKey) -> String {
     hex(&key.fingerprint())
 }

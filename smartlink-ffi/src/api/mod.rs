@@ -15,3 +15,5 @@ pub mod json;
 pub mod configuration;
 
 pub mod tokens;
+
+pub mod store;

@@ -16,7 +16,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -24,10 +23,8 @@ use tokio_postgres::types::Type;
 
 use super::{PgConnection, PgError, PgTarget, ensure_schema};
 use crate::installation::{ErpLine, InstallationId};
-use crate::json_error::describe;
-use crate::state::file::format::{DecodeError, EnvelopeRef, decode};
-use crate::state::file::{FORMAT_TAG, FORMAT_VERSION};
-use crate::state::seal::{self, SealContext, SealError, SealKey};
+use crate::state::document::SealedDocument;
+use crate::state::seal::{SealError, SealKey};
 use crate::state::{
     DEFAULT_REFRESH, LeaseInfo, LocalState, StateError, StateLock, StateStore, StoreDescription,
     StoreObservation, holder_id,
@@ -97,14 +94,15 @@ struct Shared {
     /// then joined (a host may unload the library right after).
     stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     thread: std::sync::Mutex<Option<std::thread::JoinHandle<()>>>,
-    key: SealKey,
+    /// The document codec: seals the credentials under the store's key.
+    document: SealedDocument,
     installation_id: InstallationId,
     line: ErpLine,
     options: PgStoreOptions,
     schema_ready: AtomicBool,
     schema_lock: tokio::sync::Mutex<()>,
-    /// The seal key's fingerprint, stored beside the document: a store
-    /// with another key never replaces it.
+    /// The seal key's fingerprint (of `document`), stored beside the
+    /// document: a store with another key never replaces it.
     key_id: String,
     /// Statements sent to the server (see [`PgStateStore::round_trips`]).
     trips: std::sync::atomic::AtomicU64,
@@ -181,6 +179,13 @@ impl PgStateStore {
                 cause: format!("the store's thread could not start: {e}"),
             })?;
         let handle = runtime.handle().clone();
+        let document = SealedDocument::new(
+            key,
+            installation_id.clone(),
+            line,
+            format!("postgres {store_name}"),
+        );
+        let key_id = document.key_id().to_owned();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("smartlink-pg".into())
@@ -200,14 +205,14 @@ impl PgStateStore {
                 runtime: handle,
                 stop: std::sync::Mutex::new(Some(stop)),
                 thread: std::sync::Mutex::new(Some(thread)),
+                document,
+                key_id,
                 installation_id,
                 line,
                 options,
                 schema_ready: AtomicBool::new(false),
                 schema_lock: tokio::sync::Mutex::new(()),
-                key_id: seal::key_id(&key),
                 trips: std::sync::atomic::AtomicU64::new(0),
-                key,
             }),
         })
     }
@@ -334,80 +339,20 @@ impl Shared {
         })
     }
 
-    fn context(&self) -> SealContext<'_> {
-        SealContext {
-            installation_id: &self.installation_id,
-            line: self.line,
-            format: FORMAT_TAG,
-            version: FORMAT_VERSION,
-        }
-    }
-
     fn sealed_err(&self, source: SealError) -> StateError {
-        StateError::Sealed {
-            path: PathBuf::from(format!("postgres {}", self.store_name())),
-            source,
-        }
+        self.document.sealed_err(source)
     }
 
     /// The row's document for `state`: the envelope with the credentials
-    /// sealed.
+    /// sealed (the shared codec, [`SealedDocument`]).
     fn encode(&self, state: &LocalState) -> Result<zeroize::Zeroizing<String>, StateError> {
-        if !state.belongs_to(&self.installation_id, self.line) {
-            return Err(StateError::Encode(
-                "the state belongs to another installation than the store's row".into(),
-            ));
-        }
-        let sealed = match &state.credentials {
-            Some(credentials) => Some(
-                seal::seal_credentials(&self.key, &self.context(), credentials)
-                    .map_err(|e| self.sealed_err(e))?,
-            ),
-            None => None,
-        };
-        let mut rest = state.clone();
-        rest.credentials = None;
-        let text = serde_json::to_string(&EnvelopeRef {
-            format: FORMAT_TAG,
-            version: FORMAT_VERSION,
-            sealed: sealed.as_ref(),
-            state: &rest,
-        })
-        .map_err(|e| StateError::Encode(describe(&e)))?;
-        Ok(zeroize::Zeroizing::new(text))
+        self.document.encode(state)
     }
 
     /// The state in a row's document. A document the library cannot read
     /// is left in the row (never deleted) and reported.
     fn decode(&self, document: &str) -> Result<LocalState, StateError> {
-        // Never deleted: the row stays as it is (`kept_at` is the row).
-        let row = PathBuf::from(format!("postgres {}", self.store_name()));
-        let corrupt = |detail: String| StateError::Corrupt {
-            path: row.clone(),
-            kept_at: row.clone(),
-            detail,
-        };
-        let (mut state, sealed) = match decode(document.as_bytes()) {
-            Ok(decoded) => decoded,
-            Err(DecodeError::Corrupt(detail)) => return Err(corrupt(detail)),
-            Err(DecodeError::Newer(found)) => {
-                return Err(corrupt(format!(
-                    "format version {found}, newer than this library's {FORMAT_VERSION}"
-                )));
-            }
-        };
-        if state.credentials.is_some() {
-            return Err(corrupt("credentials stored in clear".into()));
-        }
-        if !state.belongs_to(&self.installation_id, self.line) {
-            return Err(self.sealed_err(SealError::OtherInstallation));
-        }
-        if let Some(blob) = sealed {
-            let credentials = seal::open_credentials(&self.key, &self.context(), &blob)
-                .map_err(|e| self.sealed_err(e))?;
-            state.credentials = Some(credentials);
-        }
-        Ok(state)
+        self.document.decode(document.as_bytes())
     }
 
     fn load(self: &Arc<Self>) -> Result<(Option<LocalState>, u64), StateError> {
