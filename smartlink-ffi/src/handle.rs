@@ -304,6 +304,28 @@ impl HandleInner {
         deadline: Option<Duration>,
         fut: impl Future<Output = T>,
     ) -> Result<T, FfiError> {
+        // The waiting below is written once for every operation: the
+        // operation's future is boxed and leaves its answer in `out`.
+        let mut out = None;
+        self.block_on_erased(
+            deadline,
+            Box::pin(async {
+                out = Some(fut.await);
+            }),
+        )?;
+        out.ok_or_else(|| {
+            FfiError::new(
+                smartlink_result::Runtime,
+                "the call ended without an answer",
+            )
+        })
+    }
+
+    fn block_on_erased(
+        &self,
+        deadline: Option<Duration>,
+        fut: std::pin::Pin<Box<dyn Future<Output = ()> + '_>>,
+    ) -> Result<(), FfiError> {
         let deadline = deadline.unwrap_or(self.default_deadline);
         let started = std::time::Instant::now();
         let mut cancelled = self.cancel.subscribe();

@@ -22,6 +22,13 @@ use std::time::Duration;
 use tokio_postgres::types::Type;
 
 use super::{PgConnection, PgError, PgTarget, ensure_schema};
+
+/// A statement's work, boxed: the store's machinery is not generic over it.
+type BoxedWork = std::pin::Pin<Box<dyn Future<Output = Result<(), PgError>> + Send>>;
+/// A statement to run with the connected client (again on a new connection
+/// when the first one turns out lost).
+type ErasedStatement =
+    Box<dyn Fn(Arc<Shared>, Arc<tokio_postgres::Client>) -> BoxedWork + Send + Sync>;
 use crate::installation::{ErpLine, InstallationId};
 use crate::state::document::SealedDocument;
 use crate::state::seal::{SealError, SealKey};
@@ -132,26 +139,29 @@ impl Drop for PgLeaseGuard {
         // Waits a little so that a process ending right after its work
         // leaves the lease free for the next machine; a release that does
         // not happen only makes the next holder wait for the expiry.
-        let _ = self.inner.run_for(Duration::from_secs(1), async move {
-            let client = inner.connection.client().await?;
-            inner.trip();
-            client
-                .execute_typed(
-                    "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
+        let _ = self.inner.run_for(
+            Duration::from_secs(1),
+            Box::pin(async move {
+                let client = inner.connection.client().await?;
+                inner.trip();
+                client
+                    .execute_typed(
+                        "UPDATE smartlink_state SET lease_holder = NULL, lease_expires_at = NULL
                      FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush
                      WHERE installation_id = $1 AND line = $2
                        AND lease_holder = $3 AND lease_epoch = $4",
-                    &[
-                        (&inner.installation_id.as_str(), Type::TEXT),
-                        (&inner.line.as_str(), Type::TEXT),
-                        (&holder, Type::TEXT),
-                        (&epoch, Type::INT8),
-                    ],
-                )
-                .await
-                .map_err(|e| PgError::query("release lease", &e))?;
-            Ok(())
-        });
+                        &[
+                            (&inner.installation_id.as_str(), Type::TEXT),
+                            (&inner.line.as_str(), Type::TEXT),
+                            (&holder, Type::TEXT),
+                            (&epoch, Type::INT8),
+                        ],
+                    )
+                    .await
+                    .map_err(|e| PgError::query("release lease", &e))?;
+                Ok(())
+            }),
+        );
     }
 }
 
@@ -269,11 +279,7 @@ impl Shared {
     }
 
     /// Runs `work` on the store's thread and waits for it, at most `limit`.
-    fn run_for<T: Send + 'static>(
-        &self,
-        limit: Duration,
-        work: impl Future<Output = Result<T, PgError>> + Send + 'static,
-    ) -> Result<T, StateError> {
+    fn run_for(&self, limit: Duration, work: BoxedWork) -> Result<(), StateError> {
         let (tx, rx) = std::sync::mpsc::sync_channel(1);
         self.runtime.spawn(async move {
             let outcome = tokio::time::timeout(limit, work).await;
@@ -303,10 +309,35 @@ impl Shared {
     fn run<T: Send + 'static, F, Fut>(self: &Arc<Self>, work: F) -> Result<T, StateError>
     where
         F: Fn(Arc<Self>, Arc<tokio_postgres::Client>) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = Result<T, PgError>> + Send,
+        Fut: Future<Output = Result<T, PgError>> + Send + 'static,
     {
+        // The machinery below (thread hop, timeout, table check, retry) is
+        // written once for every statement: each caller's work is boxed and
+        // hands its answer back through `slot` (it kept the library about
+        // 8 KB bigger per statement when it was generic).
+        let slot = Arc::new(std::sync::Mutex::new(None));
+        let answer = slot.clone();
+        let erased: ErasedStatement = Box::new(move |this, client| {
+            let fut = work(this, client);
+            let answer = answer.clone();
+            Box::pin(async move {
+                let value = fut.await?;
+                *answer.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+                Ok(())
+            })
+        });
+        self.run_erased(erased)?;
+        let value = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        value.ok_or_else(|| StateError::Unreachable {
+            store: self.store_name(),
+            fault: crate::state::StoreFault::Other,
+            cause: "the statement ended without an answer".into(),
+        })
+    }
+
+    fn run_erased(self: &Arc<Self>, work: ErasedStatement) -> Result<(), StateError> {
         let this = self.clone();
-        self.run_for(self.options.operation_timeout, async move {
+        self.run_for(self.options.operation_timeout, Box::pin(async move {
             let mut attempt = 0;
             loop {
                 attempt += 1;
@@ -336,7 +367,7 @@ impl Shared {
                     other => return other,
                 }
             }
-        })
+        }))
     }
 
     fn sealed_err(&self, source: SealError) -> StateError {
