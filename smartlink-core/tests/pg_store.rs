@@ -522,3 +522,48 @@ fn a_missing_database_is_a_typed_fault() {
         other => panic!("expected a typed fault, got {other:?}"),
     }
 }
+
+/// What a first binding costs the database once the configurator is made
+/// (its connection open, the table checked, the gate read): the lease taken
+/// with the row in one statement, the task recorded before anything is
+/// sent, the outcome, the lease released. A run that finds the work done
+/// takes and releases the lease only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_binding_sends_four_statements() {
+    let db = Db::start();
+    let platform = Arc::new(InMemoryPlatform::from_seed(&seed()).unwrap());
+    let store = Arc::new(
+        PgStateStore::open(
+            PgTarget::parse(&db.server.url()).unwrap(),
+            SealKey::read_file(&db.key).unwrap(),
+            InstallationId::new("inst-count").unwrap(),
+            ErpLine::Protheus,
+            // No background read during the count.
+            PgStoreOptions::new().refresh_every(Duration::from_secs(3600)),
+        )
+        .unwrap(),
+    );
+    let cfg = Configurator::builder(
+        InstallationSpec::parse("inst-count", "protheus", "production", None).unwrap(),
+        platform.clone(),
+        store.clone(),
+    )
+    .build()
+    .unwrap();
+    assert!(cfg.status().unwrap().needs_configuration);
+    let request = UnattendedRequest {
+        installation_name: Some("Matriz".into()),
+        target: UnattendedTarget::Environment("Produção".into()),
+        confirm: None,
+    };
+    let before = store.round_trips();
+    let outcome = cfg.configure_unattended(&request).await.unwrap();
+    assert!(!outcome.nothing_to_do);
+    assert_eq!(store.round_trips() - before, 4);
+    assert!(!cfg.needs_configuration());
+
+    let before = store.round_trips();
+    let again = cfg.configure_unattended(&request).await.unwrap();
+    assert!(again.nothing_to_do);
+    assert_eq!(store.round_trips() - before, 2);
+}

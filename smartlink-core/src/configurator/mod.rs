@@ -597,6 +597,32 @@ impl Configurator {
         self.blocking(move || this.own_state()).await
     }
 
+    /// The state at the start of work under `held`: what the store read
+    /// in the same step as it took the lease when it did (one round trip
+    /// fewer on a database), else read now.
+    async fn own_state_held(&self, held: &task::Held) -> Result<Option<LocalState>, StateError> {
+        if let Some(found) = held.lock().found_state() {
+            let spec = &self.inner.spec;
+            let own = found.filter(|s| s.belongs_to(&spec.id, spec.line));
+            // Like every read of a shared store, it is the gate's verdict
+            // (unless this process wrote since the lease was taken).
+            if let (Some(gate), Some(seen)) = (&self.inner.shared_gate, held.writes_before) {
+                let _update = lock(&gate.update);
+                self.shared_verdict(seen, own.as_ref());
+            }
+            return Ok(own);
+        }
+        self.own_state_async().await
+    }
+
+    /// This process's writes so far, with a shared store.
+    fn writes_so_far(&self) -> Option<u64> {
+        self.inner
+            .shared_gate
+            .as_ref()
+            .map(|g| g.writes.load(std::sync::atomic::Ordering::Acquire))
+    }
+
     async fn own_or_new_state_async(&self) -> Result<LocalState, StateError> {
         let this = self.clone();
         self.blocking(move || this.own_or_new_state()).await

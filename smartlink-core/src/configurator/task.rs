@@ -74,8 +74,13 @@ impl Configurator {
         let mut announced = false;
         loop {
             let store = self.inner.store.clone();
+            // This process's writes so far: the state a lease comes back
+            // with is newer than none of them when the count is unchanged.
+            let writes = self.writes_so_far();
             if let Some(lock) = self.blocking(move || store.try_lock()).await? {
-                return Ok(self.hold(lock));
+                let mut held = self.hold(lock);
+                held.writes_before = writes;
+                return Ok(held);
             }
             if let Some(task_id) = announce
                 && !announced
@@ -109,7 +114,11 @@ impl Configurator {
                 .or(Some(runtime))
                 .map(|rt| rt.spawn(renew_loop(weak, store, period)))
         });
-        Held { shared, renewer }
+        Held {
+            shared,
+            renewer,
+            writes_before: None,
+        }
     }
     pub(super) fn progress(&self, task_id: Uuid, step: TaskStep) {
         self.inner
@@ -157,7 +166,7 @@ impl Configurator {
         let task_id = request.task_id;
         // The state as the lease found it: read once, for the failure path's
         // question below and as the task's starting point.
-        let at_start = self.own_state_async().await;
+        let at_start = self.own_state_held(&guard).await;
         let configured_before = at_start
             .as_ref()
             .ok()
@@ -495,6 +504,10 @@ pub(super) fn same_target(pending: &PlanTarget, target: &TaskTarget) -> bool {
 pub(super) struct Held {
     shared: Arc<HeldLease>,
     renewer: Option<tokio::task::JoinHandle<()>>,
+    /// With a shared store: the count of this process's writes before the
+    /// lease was taken (the state found with it sets the gate's verdict
+    /// only when no write came since).
+    pub(super) writes_before: Option<u64>,
 }
 
 pub(super) struct HeldLease {

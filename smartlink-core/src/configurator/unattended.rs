@@ -54,7 +54,7 @@ impl Configurator {
         };
 
         let guard = self.acquire_lock(None).await?;
-        let state = self.own_state_async().await?;
+        let state = self.own_state_held(&guard).await?;
 
         // Already configured exactly as asked: nothing to do. With a name
         // given, the platform's listing must show it too (below).

@@ -500,6 +500,9 @@ pub struct StateLock {
     /// its next fenced save expects to find.
     version: Mutex<Option<u64>>,
     lost: std::sync::atomic::AtomicBool,
+    /// The state the store read in the same step as it took the lease (see
+    /// [`StateLock::with_found_state`]); forgotten at the first write.
+    found: Mutex<Option<Option<LocalState>>>,
 }
 
 /// Who holds a lease, and since which epoch.
@@ -520,6 +523,7 @@ impl StateLock {
             lease: None,
             version: Mutex::new(None),
             lost: std::sync::atomic::AtomicBool::new(false),
+            found: Mutex::new(None),
         }
     }
 
@@ -535,7 +539,25 @@ impl StateLock {
             lease,
             version: Mutex::new(Some(version)),
             lost: std::sync::atomic::AtomicBool::new(false),
+            found: Mutex::new(None),
         }
+    }
+
+    /// The stored state as the store read it in the same step as it took
+    /// the lease, at the lease's version (`None`: no state stored). A store
+    /// whose lease statement can return the row (PostgreSQL) gives it, so
+    /// the work under the lease starts without another round trip; the
+    /// configurator otherwise reads the state. It must be the state of
+    /// `version` exactly, and is forgotten at the first write under the
+    /// lease.
+    pub fn with_found_state(self, state: Option<LocalState>) -> Self {
+        *self.found.lock().unwrap_or_else(|e| e.into_inner()) = Some(state);
+        self
+    }
+
+    /// What [`StateLock::with_found_state`] gave, until the first write.
+    pub fn found_state(&self) -> Option<Option<LocalState>> {
+        self.found.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     /// The guard a store put in, for that store's fenced writes.
@@ -557,12 +579,14 @@ impl StateLock {
     /// Records the version a fenced save wrote.
     pub fn set_version(&self, version: u64) {
         *self.version.lock().unwrap_or_else(|e| e.into_inner()) = Some(version);
+        *self.found.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Marks the lease lost: renewals failed for too long, or a write found
     /// it taken over. Work under it stops.
     pub fn mark_lost(&self) {
         self.lost.store(true, std::sync::atomic::Ordering::SeqCst);
+        *self.found.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// Whether the lease is known lost (see [`StateLock::mark_lost`]).

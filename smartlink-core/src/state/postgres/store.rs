@@ -591,7 +591,7 @@ impl StateStore for PgStateStore {
                      WHERE smartlink_state.lease_holder IS NULL
                         OR smartlink_state.lease_expires_at IS NULL
                         OR smartlink_state.lease_expires_at <= now()
-                     RETURNING version, lease_epoch",
+                     RETURNING version, lease_epoch, document",
                         &[
                             (&this.installation_id.as_str(), Type::TEXT),
                             (&this.line.as_str(), Type::TEXT),
@@ -601,10 +601,18 @@ impl StateStore for PgStateStore {
                     )
                     .await
                     .map_err(|e| PgError::query("take lease", &e))
-                    .map(|row| row.map(|r| (r.get::<_, i64>(0) as u64, r.get::<_, i64>(1) as u64)))
+                    .map(|row| {
+                        row.map(|r| {
+                            (
+                                r.get::<_, i64>(0) as u64,
+                                r.get::<_, i64>(1) as u64,
+                                r.get::<_, Option<String>>(2).map(zeroize::Zeroizing::new),
+                            )
+                        })
+                    })
             }
         })?;
-        Ok(taken.map(|(version, epoch)| {
+        Ok(taken.map(|(version, epoch, document)| {
             let lease = LeaseInfo {
                 holder: holder_id().to_owned(),
                 epoch,
@@ -613,7 +621,17 @@ impl StateStore for PgStateStore {
                 inner: self.inner.clone(),
                 lease: lease.clone(),
             };
-            StateLock::leased(guard, Some(lease), version)
+            let lock = StateLock::leased(guard, Some(lease), version);
+            // The row came back with the lease: the work under it starts
+            // from it (a document that does not open is left to the
+            // configurator's own read, which reports why).
+            match document {
+                None => lock.with_found_state(None),
+                Some(document) => match self.inner.decode(&document) {
+                    Ok(state) => lock.with_found_state(Some(state)),
+                    Err(_) => lock,
+                },
+            }
         }))
     }
 
