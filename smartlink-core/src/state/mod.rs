@@ -409,7 +409,7 @@ pub enum StateError {
         fault: StoreFault,
     },
     /// The sealed secret could not be opened or sealed, or the seal key
-    /// could not be read (see [`seal`]). Nothing was written or moved.
+    /// could not be read (see [`SealKey`](crate::SealKey)). Nothing was written or moved.
     #[error("state {path}: {source}")]
     Sealed {
         /// The state file (or the key file, when the key could not be read).

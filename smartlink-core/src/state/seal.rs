@@ -111,7 +111,7 @@ pub enum SealError {
         /// This process's effective uid.
         expected: u32,
     },
-    /// The key file is not a regular file of exactly [`KEY_LEN`] bytes.
+    /// The key file is not a regular file of exactly 32 bytes.
     #[error(
         "seal key file {path} is not a key: it must be a regular file of exactly 32 bytes ({found})"
     )]
