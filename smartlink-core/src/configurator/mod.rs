@@ -518,20 +518,22 @@ impl Configurator {
     /// there is none or it belongs to another installation id (a clone: its
     /// binding and credentials are never used nor sent).
     fn own_state(&self) -> Result<Option<LocalState>, StateError> {
+        let writes = self.writes_so_far();
+        let loaded = self.load_noting_problems()?;
+        Ok(self.own_of(loaded, writes))
+    }
+
+    /// `read` when it was made for this installation; with a shared store
+    /// it also becomes the gate's verdict, unless this process wrote since
+    /// `writes` (its count of writes before the read) was taken.
+    fn own_of(&self, read: Option<LocalState>, writes: Option<u64>) -> Option<LocalState> {
         let spec = &self.inner.spec;
-        let writes = self
-            .inner
-            .shared_gate
-            .as_ref()
-            .map(|g| g.writes.load(std::sync::atomic::Ordering::Acquire));
-        let own = self
-            .load_noting_problems()?
-            .filter(|s| s.belongs_to(&spec.id, spec.line));
+        let own = read.filter(|s| s.belongs_to(&spec.id, spec.line));
         if let (Some(gate), Some(seen)) = (&self.inner.shared_gate, writes) {
             let _update = lock(&gate.update);
             self.shared_verdict(seen, own.as_ref());
         }
-        Ok(own)
+        own
     }
 
     /// With a shared store, every read of the state also refreshes the
@@ -602,15 +604,7 @@ impl Configurator {
     /// fewer on a database), else read now.
     async fn own_state_held(&self, held: &task::Held) -> Result<Option<LocalState>, StateError> {
         if let Some(found) = held.lock().found_state() {
-            let spec = &self.inner.spec;
-            let own = found.filter(|s| s.belongs_to(&spec.id, spec.line));
-            // Like every read of a shared store, it is the gate's verdict
-            // (unless this process wrote since the lease was taken).
-            if let (Some(gate), Some(seen)) = (&self.inner.shared_gate, held.writes_before) {
-                let _update = lock(&gate.update);
-                self.shared_verdict(seen, own.as_ref());
-            }
-            return Ok(own);
+            return Ok(self.own_of(found, held.writes_before));
         }
         self.own_state_async().await
     }
