@@ -40,6 +40,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   lock=(-o DPkg::Lock::Timeout=600)
   $SUDO apt-get "${lock[@]}" update
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get "${lock[@]}" install -y --no-install-recommends "${missing[@]}"
+  # CI machines have little disk to spare: drop the downloaded packages.
+  if [ "${CI:-}" = true ]; then $SUDO apt-get "${lock[@]}" clean; fi
 fi
 
 # Angular 21 needs Node.js 20.19 or later (Debian 12's own nodejs is 18).

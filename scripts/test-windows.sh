@@ -43,6 +43,7 @@ note() {
   say "$*"
   SUMMARY+=("$*")
 }
+space() { say "$1; space left: $(df -Ph "$WORK" | awk 'NR == 2 { print $4 }')"; }
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -50,6 +51,8 @@ apt_install() {
   say "installing $*"
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y -q \
     --no-install-recommends "$@" || die "apt-get install $* failed"
+  # CI machines have little disk to spare: drop the downloaded packages.
+  if [ "${CI:-}" = true ]; then $SUDO apt-get -o DPkg::Lock::Timeout=600 clean; fi
 }
 APT_UPDATED=""
 apt_update() {
@@ -153,9 +156,15 @@ export WINEDEBUG=-all DISPLAY= WINEDLLOVERRIDES="mscoree,mshtml="
 
 # --- 3. Toolchain environment ----------------------------------------------
 # The native sandbox is built with the project's usual toolchain first.
-say "building the native sandbox"
-(cd "$ROOT" && cargo build -q --locked -p smartlink-sandbox) || die "native sandbox build"
-SANDBOX=$ROOT/target/debug/smartlink-sandbox
+# scripts/test.sh in CI passes a sandbox already built (SMARTLINK_SANDBOX_BIN)
+# and has removed the native target directory.
+if [ -n "${SMARTLINK_SANDBOX_BIN:-}" ]; then
+  SANDBOX=$SMARTLINK_SANDBOX_BIN
+else
+  say "building the native sandbox"
+  (cd "$ROOT" && cargo build -q --locked -p smartlink-sandbox) || die "native sandbox build"
+  SANDBOX=$ROOT/target/debug/smartlink-sandbox
+fi
 [ -x "$SANDBOX" ] || die "no sandbox binary at $SANDBOX"
 
 export PATH=/usr/bin:/bin:$PATH RUSTC_BOOTSTRAP=1
@@ -254,6 +263,7 @@ for arch in x86_64 i686; do
     [ $rc -eq 0 ] || say "wineboot exited with $rc (log: $log)"
   done
 done
+space "Wine prefixes ready"
 # Wine's drive C: and its Unix location, for checks from this side.
 DRIVE_C64=$PFX64/drive_c
 DRIVE_C32=$PFX32/drive_c
@@ -275,6 +285,7 @@ REL32=$TARGET_DIR/i686-pc-windows-gnu/release
 for f in "$REL64/smartlink.dll" "$REL32/smartlink.dll" "$REL64/smartlink-configurator.exe"; do
   [ -s "$f" ] || die "missing $f"
 done
+space "release builds done"
 note "size x86_64 smartlink.dll: $(stat -c %s "$REL64/smartlink.dll") bytes"
 note "size i686 smartlink.dll: $(stat -c %s "$REL32/smartlink.dll") bytes"
 note "size x86_64 smartlink-configurator.exe: $(stat -c %s "$REL64/smartlink-configurator.exe") bytes"
@@ -418,11 +429,26 @@ mode=$(stat -c %a "$DRIVE_C64/smartlink-configurator/state.json")
 [ $((0$mode & 07)) -eq 0 ] || die "the configurator's state file is mode $mode on the Wine side"
 note "x86_64 smartlink-configurator.exe under Wine: status (not configured), --unattended, status, check: ok"
 
+# In CI, what no later step uses is removed now: the release builds (the
+# examples and the configurator are done) and the 32-bit prefix. The test
+# builds below then have that space.
+if [ "${CI:-}" = true ]; then
+  rm -rf "$TARGET_DIR"/*-pc-windows-gnu/release "$TARGET_DIR/release" "$WORK"/run-i686
+  wineserver_of i686 -k >/dev/null 2>&1 || true
+  rm -rf "$PFX32"
+  space "release builds and the i686 prefix removed"
+fi
+
 # --- 9. Rust test binaries under Wine (x86_64) -----------------------------
 # Line tables only: panics keep file:line, the test executables stay small
-# and link faster. The test executables run from target/.../deps, where the
-# shim is put.
-export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+# and link faster (in CI, no debug information at all: a failed assertion
+# still names its file and line). The test executables run from
+# target/.../deps, where the shim is put.
+if [ "${CI:-}" = true ]; then
+  export CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_DEV_STRIP=debuginfo
+else
+  export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+fi
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine WINEPREFIX=$PFX64 WINEARCH=win64
 DEPS=$TARGET_DIR/x86_64-pc-windows-gnu/debug/deps
 mkdir -p "$DEPS"
@@ -456,6 +482,7 @@ wine_tests smartlink-sandbox -p smartlink-sandbox --test memory_platform
 wine_tests smartlink-ffi -p smartlink-ffi --test contract --test bad_input --test threads
 
 stop_sandbox
+space "tests under Wine done"
 echo
 echo "test-windows: summary"
 for line in "${SUMMARY[@]}"; do echo "  $line"; done

@@ -11,12 +11,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-test-deps.sh
 
-# A CI run builds everything once from a clean checkout: no incremental caches
-# and line tables only for debug builds keep its target directory small
-# (several gigabytes less) and its links faster. Each phase says how much
-# space is left, so a run that ran out of disk says so.
+# A CI run builds everything once from a clean checkout, often on a machine
+# with little disk to spare, so it is frugal: no incremental caches and no
+# debug information in debug builds (a failed assertion still names its file
+# and line; only a debugger would miss them), which halves the target
+# directory. Once the native and browser tests have passed, the native
+# target directory is removed (the Windows part needs only the sandbox's
+# binary, kept aside), and scripts/test-windows.sh removes each of its
+# builds and Wine prefixes once nothing else needs them. Each phase says how
+# much space is left, so a run that ran out of disk says so.
 if [ "${CI:-}" = true ]; then
-  export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=line-tables-only
+  export CARGO_INCREMENTAL=0 CARGO_PROFILE_DEV_DEBUG=0 CARGO_PROFILE_DEV_STRIP=debuginfo
 fi
 space() { echo "test.sh: $1; space left: $(df -Ph . | awk 'NR == 2 { print $4 }')" >&2; }
 space "starting"
@@ -57,5 +62,14 @@ if [ "${SMARTLINK_SKIP_WINDOWS:-}" = 1 ]; then
   fi
   echo "test.sh: Windows build and Wine runs skipped (SMARTLINK_SKIP_WINDOWS=1)" >&2
 else
+  if [ "${CI:-}" = true ]; then
+    # The workspace's tests built the sandbox; keep its binary, drop the rest.
+    cargo build -q --locked -p smartlink-sandbox
+    mkdir -p target/windows
+    cp target/debug/smartlink-sandbox target/windows/smartlink-sandbox
+    export SMARTLINK_SANDBOX_BIN=$PWD/target/windows/smartlink-sandbox
+    rm -rf target/debug
+    space "native target directory removed"
+  fi
   ./scripts/test-windows.sh
 fi
