@@ -124,7 +124,48 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
     let key = match e {
         StateError::InsecurePermissions { .. } => "cli.state_insecure",
         StateError::ForeignOwner { .. } => "cli.state_foreign_owner",
-        StateError::Corrupt { .. } | StateError::UnsupportedVersion { .. } => "cli.state_set_aside",
+        // Where the file is now: set aside by a read, or left where it was
+        // (`inspect`, which changes nothing).
+        StateError::Corrupt { path, kept_at, .. } => {
+            let untouched = kept_at == path;
+            let path = path.display().to_string();
+            let message = if untouched {
+                render(loc, "cli.state_corrupt_untouched", &[("path", &path)])
+            } else {
+                let kept_at = kept_at.display().to_string();
+                render(
+                    loc,
+                    "cli.state_corrupt_set_aside",
+                    &[("path", &path), ("kept_at", &kept_at)],
+                )
+            };
+            return with_detail(verbose, message, &e.to_string());
+        }
+        StateError::UnsupportedVersion {
+            path,
+            kept_at,
+            found,
+            ..
+        } => {
+            let untouched = kept_at == path;
+            let path = path.display().to_string();
+            let found = found.to_string();
+            let message = if untouched {
+                render(
+                    loc,
+                    "cli.state_newer_untouched",
+                    &[("path", &path), ("version", &found)],
+                )
+            } else {
+                let kept_at = kept_at.display().to_string();
+                render(
+                    loc,
+                    "cli.state_newer_set_aside",
+                    &[("path", &path), ("version", &found), ("kept_at", &kept_at)],
+                )
+            };
+            return with_detail(verbose, message, &e.to_string());
+        }
         StateError::Sealed { path, source } => {
             use smartlink_core::SealError as S;
             let message = match source {

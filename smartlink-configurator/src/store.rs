@@ -228,6 +228,19 @@ pub fn open(cli: &Cli, locale: Locale, spec: &InstallationSpec) -> Result<Store,
         }
         Some(StateArg::File(path)) => {
             let file = open_file_store(cli, locale, path)?;
+            // A file that does not parse, or was written by a newer version:
+            // the first read sets it aside, and this run says so and where
+            // it went (exit 6) instead of going on as if nothing had been
+            // stored. `check` only inspects it, and leaves it where it is.
+            if !matches!(cli.command, Some(Command::Check))
+                && let Err(e @ (StateError::Corrupt { .. } | StateError::UnsupportedVersion { .. })) =
+                    file.load()
+            {
+                return Err(SetupError(
+                    state_error_text(locale, cli.verbose, &e),
+                    exit::STATE,
+                ));
+            }
             (
                 Arc::new(file.clone()),
                 StateLocation::File(path.clone()),

@@ -579,6 +579,103 @@ fn forget_is_local_only_and_the_repair_brings_it_back() {
     assert_eq!(w.run(&["status"], "").code, 0);
 }
 
+#[test]
+fn forget_leaves_the_state_of_another_installation_untouched() {
+    // The state file holds installation A's binding, credentials and
+    // history; `forget` run as installation B finds nothing of its own.
+    let w = World::new();
+    w.bind();
+    let bytes = std::fs::read(w.state()).unwrap();
+    for other in [
+        &["--installation-id", "another-installation-01", "forget"][..],
+        &["--line", "rm", "forget"][..],
+    ] {
+        let out = w.run(other, "");
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stdout.contains("nada a esquecer"), "{out:?}");
+        assert_eq!(
+            std::fs::read(w.state()).ok().as_deref(),
+            Some(&bytes[..]),
+            "forget as {other:?} changed another installation's state"
+        );
+    }
+    let out = w.run(&["status"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+}
+
+/// A state file that does not parse, owner-only.
+fn corrupt_state(path: &Path) {
+    std::fs::write(path, b"{\"format\":\"smartlink-state\",\"vers").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+#[test]
+fn check_leaves_a_corrupt_state_file_where_it_is() {
+    let w = World::new();
+    corrupt_state(&w.state());
+    let out = w.run(&["--locale", "en", "check"], "");
+    assert_eq!(out.code, 6, "{out:?}");
+    assert!(out.stdout.contains("failed [corrupt]"), "{out:?}");
+    assert!(out.stdout.contains("It was left untouched"), "{out:?}");
+    assert!(!out.all().contains("set aside as"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("Installation credentials: not checked (the state store failed"),
+        "{out:?}"
+    );
+    assert_eq!(
+        std::fs::read(w.state()).unwrap(),
+        b"{\"format\":\"smartlink-state\",\"vers"
+    );
+    assert!(
+        !listing(w.dir.path())
+            .iter()
+            .any(|n| n.contains(".corrupt-")),
+        "{:?}",
+        listing(w.dir.path())
+    );
+}
+
+#[test]
+fn a_corrupt_state_file_is_set_aside_and_said_so_by_every_command() {
+    for command in [
+        &["token"][..],
+        &["forget"][..],
+        &["unbind", "--confirm", "Produção Nova"][..],
+        &["--unattended"][..],
+        &["rotate"][..],
+    ] {
+        let w = World::new();
+        corrupt_state(&w.state());
+        let args = w.args(
+            &with(&["--locale", "en"], command)
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        );
+        let out = run_v(&args, "");
+        assert_eq!(out.code, 6, "{command:?}: {out:?}");
+        let kept = listing(w.dir.path())
+            .into_iter()
+            .find(|n| n.starts_with("state.json.corrupt-"))
+            .unwrap_or_else(|| panic!("{command:?}: nothing set aside: {out:?}"));
+        assert!(
+            out.stderr
+                .contains("could not be read (corrupt) and was set aside as")
+                && out.stderr.contains(&kept),
+            "{command:?}: {out:?}"
+        );
+        assert!(
+            !out.all().contains("not configured"),
+            "{command:?}: {out:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- situation first
 
 #[test]

@@ -77,7 +77,14 @@ pub async fn check(ctx: &Ctx) -> u8 {
 
     let platform = platform_part(ctx, http, url).await;
     let store = store_part(ctx).await;
-    let credentials = credentials_part(ctx, http).await;
+    // A store that failed is not read again to find credentials: a read
+    // would set a corrupt file aside, and `check` changes nothing.
+    let credentials = if matches!(store, StorePart::Failed) {
+        outln!("{}", text(loc, "check.credentials_store_failed"));
+        CredentialsPart::StateUnreadable
+    } else {
+        credentials_part(ctx, http).await
+    };
 
     match (platform, credentials) {
         _ if matches!(store, StorePart::Failed) => {

@@ -144,6 +144,12 @@ pub(super) static DIAGNOSTICS: &[Entry] = &[
         "Installation credentials: not checked: the token endpoint at {token_url} failed: {detail}",
     ),
     (
+        "check.credentials_store_failed",
+        "Credenciais da instalação: não verificadas (o armazenamento do estado falhou, veja acima).",
+        "Credenciales de la instalación: no verificadas (el almacenamiento del estado falló, vea arriba).",
+        "Installation credentials: not checked (the state store failed, see above).",
+    ),
+    (
         "check.credentials_state",
         "Credenciais da instalação: o estado local não pôde ser lido: {detail}",
         "Credenciales de la instalación: el estado local no pudo leerse: {detail}",

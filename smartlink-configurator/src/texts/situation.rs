@@ -301,10 +301,16 @@ pub(super) static SITUATION: &[Entry] = &[
         "The state file {path} was written by a newer version (format {version}). It was left untouched.",
     ),
     (
-        "cli.state_set_aside",
-        "O arquivo de estado não pôde ser lido e foi guardado à parte; configure de novo.",
-        "El archivo de estado no se pudo leer y se guardó aparte; configure de nuevo.",
-        "The state file could not be read and was set aside; configure again.",
+        "cli.state_corrupt_set_aside",
+        "O arquivo de estado {path} não pôde ser lido (corrompido) e foi guardado à parte como {kept_at}; configure de novo.",
+        "El archivo de estado {path} no se pudo leer (dañado) y se guardó aparte como {kept_at}; configure de nuevo.",
+        "The state file {path} could not be read (corrupt) and was set aside as {kept_at}; configure again.",
+    ),
+    (
+        "cli.state_newer_set_aside",
+        "O arquivo de estado {path} foi gravado por uma versão mais nova (formato {version}) e foi guardado à parte como {kept_at}.",
+        "El archivo de estado {path} fue escrito por una versión más nueva (formato {version}) y se guardó aparte como {kept_at}.",
+        "The state file {path} was written by a newer version (format {version}) and was set aside as {kept_at}.",
     ),
     (
         "cli.unbind_confirm_required",

@@ -227,7 +227,8 @@ impl Configurator {
     /// kept: what remains stored is the installation's id, name and history,
     /// with a `forgotten` entry. A state that holds nothing but its history
     /// already is left as it is; one that holds nothing at all (nor a
-    /// history) is removed, as before the history existed.
+    /// history) is removed, as before the history existed. A state made
+    /// for another installation id or line is left untouched.
     pub fn forget_local(&self) -> Result<(), ConfiguratorError> {
         let lock = self
             .inner
@@ -235,7 +236,16 @@ impl Configurator {
             .try_lock()?
             .ok_or(ConfiguratorError::Busy)?;
         let held = self.hold(lock);
-        let own = self.own_state()?;
+        let writes = self.writes_so_far();
+        let read = self.load_noting_problems()?;
+        // A state made for another installation (a copied database, a
+        // wrong --installation-id) is not this installation's to forget:
+        // it is left as it is, its history included.
+        let stored = read.is_some();
+        let own = self.own_of(read, writes);
+        if stored && own.is_none() {
+            return Ok(());
+        }
         let cleared = match own {
             // Forgotten already: the history stays as it is.
             Some(state) if state.is_forgotten() && !state.history.is_empty() => return Ok(()),
