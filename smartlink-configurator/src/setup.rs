@@ -42,7 +42,11 @@ pub(crate) fn write_gate() -> MutexGuard<'static, ()> {
 /// so and exits with 130.
 pub fn interrupt() -> ! {
     let _gate = write_gate();
-    let _ = dialoguer::console::Term::stderr().show_cursor();
+    // The cursor was hidden only on a terminal; a log file or a pipe gets
+    // no escape sequence.
+    if std::io::stderr().is_terminal() {
+        let _ = dialoguer::console::Term::stderr().show_cursor();
+    }
     let locale = LOCALE.get().copied().unwrap_or_default();
     errln!("\n{}", text(locale, "cancelled"));
     if let Some(dir) = TEMP_DIR.get() {

@@ -684,6 +684,8 @@ fn ctrl_c_exits_130_with_the_catalogue_message() {
         stderr.contains("Configuração interrompida; nada foi gravado pela metade."),
         "{stderr}"
     );
+    // stderr is a pipe here: no terminal escape sequence (show cursor) in it.
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
 #[test]
