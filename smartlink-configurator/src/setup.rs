@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use secrecy::{ExposeSecret, SecretString};
 use smartlink_core::messages::{Locale, kind_label, line_label};
 use smartlink_core::{
-    AdministratorName, Configurator, ErpLine, HttpPlatform, HttpPlatformConfig, IdentityComponents,
-    InstallationId, InstallationSpec, Platform, ValidationError,
+    AdministratorName, Configurator, EndpointProblem, ErpLine, HttpPlatform, HttpPlatformConfig,
+    IdentityComponents, InstallationId, InstallationSpec, Platform, ValidationError,
 };
 use smartlink_core::{LocalState, StateStore};
 use smartlink_sandbox::{InMemoryPlatform, Seed};
@@ -165,6 +165,20 @@ fn invalid(locale: Locale, flag: &str, e: &ValidationError) -> SetupError {
     usage(format!("{flag}: {}", validation_text(locale, e)))
 }
 
+/// Why `flag`'s URL is refused, in the administrator's language (the URL
+/// itself is not repeated: it may hold a password).
+fn endpoint_text(locale: Locale, flag: &str, problem: EndpointProblem) -> String {
+    let key = match problem {
+        EndpointProblem::NoHost => "cli.url_no_host",
+        EndpointProblem::UserInfo => "cli.url_user_info",
+        EndpointProblem::QueryOrFragment => "cli.url_query",
+        EndpointProblem::PlainHttpRemote => "cli.url_plain_http",
+        EndpointProblem::Scheme => "cli.url_scheme",
+        _ => "cli.url_not_a_url",
+    };
+    render(locale, key, &[("flag", flag)])
+}
+
 fn random_token() -> String {
     format!("sandbox-{}", uuid::Uuid::new_v4().simple())
 }
@@ -215,6 +229,14 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             .map_err(|e| SetupError(e.to_string(), exit::INTERNAL))?;
         (Arc::new(platform), None, cli.platform_url.clone())
     } else {
+        for (flag, url) in [
+            ("--platform-url", &cli.platform_url),
+            ("--token-url", &cli.token_url),
+        ] {
+            if let Some(problem) = url.as_deref().and_then(EndpointProblem::of) {
+                return Err(usage(endpoint_text(locale, flag, problem)));
+            }
+        }
         let (url, token) = match &cli.platform_url {
             Some(url) => {
                 let token = cli

@@ -386,6 +386,58 @@ fn flags_refused_as_usage_errors() {
 }
 
 #[test]
+fn a_refused_platform_url_is_named_with_its_reason() {
+    for (flag, url, said) in [
+        (
+            "--platform-url",
+            "http://platform.example.com",
+            "plain http is accepted for this machine only",
+        ),
+        ("--platform-url", "platform.example.com", "not a valid URL"),
+        (
+            "--platform-url",
+            "https://platform.example.com:99999",
+            "not a valid URL",
+        ),
+        (
+            "--platform-url",
+            "https://erp:url-canary-pw@platform.example.com",
+            "must not hold a user name or password",
+        ),
+        (
+            "--platform-url",
+            "https://platform.example.com/?tenant=1",
+            "must not have a query",
+        ),
+        (
+            "--platform-url",
+            "ftp://platform.example.com",
+            "use https (or http for this machine)",
+        ),
+        (
+            "--token-url",
+            "http://idp.example.com/token",
+            "plain http is accepted for this machine only",
+        ),
+    ] {
+        let mut args = vec![
+            "--locale", "en", "--token", "t", "--state", "memory", "check",
+        ];
+        if flag == "--token-url" {
+            args.extend(["--platform-url", "https://platform.example.com"]);
+        }
+        args.extend([flag, url]);
+        let out = run(&args, "");
+        assert_eq!(out.code, 2, "{url}: {out:?}");
+        assert!(
+            out.stderr.contains(&format!("{flag}: ")) && out.stderr.contains(said),
+            "{url}: {out:?}"
+        );
+        assert!(!out.all().contains("url-canary-pw"), "{out:?}");
+    }
+}
+
+#[test]
 fn unattended_alone_on_an_unbound_installation_is_usage() {
     let out = run(&["--unattended", "--state", "memory"], "");
     assert_eq!(out.code, 2, "{out:?}");

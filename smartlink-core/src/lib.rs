@@ -69,9 +69,9 @@ pub use rules::{
 };
 // The platform: the trait, its HTTP client and the contract's vocabulary.
 pub use platform::{
-    BindTarget, ClientAuthMethod, CreateEnvironment, ErrorCode, HttpPlatform, HttpPlatformConfig,
-    IdempotencyKey, IssueCredentials, Platform, PlatformError, StaticToken, TokenGrant,
-    TokenSource, Unbind, WhoAmI, is_transient_status,
+    BindTarget, ClientAuthMethod, CreateEnvironment, EndpointProblem, ErrorCode, HttpPlatform,
+    HttpPlatformConfig, IdempotencyKey, IssueCredentials, Platform, PlatformError, StaticToken,
+    TokenGrant, TokenSource, Unbind, WhoAmI, is_transient_status,
 };
 // Local state.
 /// The sealed document shared stores keep, and the host's own store.

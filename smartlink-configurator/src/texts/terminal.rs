@@ -35,6 +35,42 @@ pub(super) static TERMINAL: &[Entry] = &[
         "--platform-url needs --state with the state file's path or a postgres:// URL.",
     ),
     (
+        "cli.url_not_a_url",
+        "{flag}: não é um URL válido (escreva-o como https://servidor.exemplo[:porta][/caminho]).",
+        "{flag}: no es una URL válida (escríbala como https://servidor.ejemplo[:puerto][/ruta]).",
+        "{flag}: not a valid URL (write it as https://server.example[:port][/path]).",
+    ),
+    (
+        "cli.url_no_host",
+        "{flag}: o URL precisa de um servidor (https://servidor.exemplo).",
+        "{flag}: la URL necesita un servidor (https://servidor.ejemplo).",
+        "{flag}: the URL needs a host (https://server.example).",
+    ),
+    (
+        "cli.url_user_info",
+        "{flag}: o URL não pode conter usuário nem senha (o token vai em --token ou SMARTLINK_TOKEN).",
+        "{flag}: la URL no puede contener usuario ni contraseña (el token va en --token o SMARTLINK_TOKEN).",
+        "{flag}: the URL must not hold a user name or password (the token goes in --token or SMARTLINK_TOKEN).",
+    ),
+    (
+        "cli.url_query",
+        "{flag}: o URL não pode ter consulta (?…) nem fragmento (#…).",
+        "{flag}: la URL no puede tener consulta (?…) ni fragmento (#…).",
+        "{flag}: the URL must not have a query (?…) or a fragment (#…).",
+    ),
+    (
+        "cli.url_plain_http",
+        "{flag}: http sem TLS só é aceito para esta máquina (127.0.0.1, ::1, localhost); use https.",
+        "{flag}: http sin TLS solo se acepta para esta máquina (127.0.0.1, ::1, localhost); use https.",
+        "{flag}: plain http is accepted for this machine only (127.0.0.1, ::1, localhost); use https.",
+    ),
+    (
+        "cli.url_scheme",
+        "{flag}: use https (ou http para esta máquina).",
+        "{flag}: use https (o http para esta máquina).",
+        "{flag}: use https (or http for this machine).",
+    ),
+    (
         "cli.token_required",
         "Informe o token de acesso com --token ou SMARTLINK_TOKEN.",
         "Informe el token de acceso con --token o SMARTLINK_TOKEN.",

@@ -22,7 +22,9 @@ use crate::installation::{ErpLine, Installation, InstallationId, Kind};
 
 pub mod http;
 
-pub use http::{ClientAuthMethod, HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource};
+pub use http::{
+    ClientAuthMethod, EndpointProblem, HttpPlatform, HttpPlatformConfig, StaticToken, TokenSource,
+};
 
 /// Key that makes a creating `POST` safe to retry: generated once per logical
 /// operation and sent again with every retry (a UUID v4).

@@ -413,29 +413,82 @@ pub(super) fn shown_url(raw: &str) -> String {
     shown
 }
 
-/// Parses an endpoint URL and applies the scheme rule: `https`, or `http` to
-/// a loopback host. The URL itself is never repeated in the message.
-pub(super) fn parse_endpoint(raw: &str, what: &str) -> Result<Url, PlatformError> {
-    let config = |why: String| PlatformError::Config(format!("{what}: {why}"));
-    let url = Url::parse(raw.trim()).map_err(|e| config(format!("not a valid URL ({e})")))?;
+/// Why an endpoint URL (the platform's base URL, the token URL) is refused
+/// by [`HttpPlatform::new`](super::HttpPlatform::new), so that a host can
+/// say it in its own words before building the client
+/// ([`EndpointProblem::of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointProblem {
+    /// Not a URL at all (no scheme, a bad port, ...).
+    NotAUrl,
+    /// A URL without a host (`mailto:x`, `file:///x`).
+    NoHost,
+    /// A user name or password in the URL.
+    UserInfo,
+    /// A query or a fragment (they may carry secrets, and the contract's
+    /// paths are appended to the base).
+    QueryOrFragment,
+    /// Plain `http` to a host other than this machine (loopback).
+    PlainHttpRemote,
+    /// A scheme other than `https` or `http`.
+    Scheme,
+}
+
+impl EndpointProblem {
+    /// The problem of `raw` as an endpoint URL, `None` when it is accepted:
+    /// `https`, or `http` to a loopback host, absolute, without user
+    /// information, query or fragment.
+    pub fn of(raw: &str) -> Option<Self> {
+        check_endpoint(raw).err()
+    }
+
+    fn detail(self) -> &'static str {
+        match self {
+            Self::NotAUrl => "not a valid URL",
+            Self::NoHost => "must be an absolute URL with a host",
+            Self::UserInfo => "must not carry a user name or password",
+            Self::QueryOrFragment => "must not carry a query or fragment",
+            Self::PlainHttpRemote => {
+                "plain http is only allowed to loopback hosts (127.0.0.0/8, ::1, localhost); use https"
+            }
+            Self::Scheme => "unsupported scheme; use https",
+        }
+    }
+}
+
+fn check_endpoint(raw: &str) -> Result<Url, EndpointProblem> {
+    let url = Url::parse(raw.trim()).map_err(|_| EndpointProblem::NotAUrl)?;
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(config("must be an absolute URL with a host".into()));
+        return Err(EndpointProblem::NoHost);
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(config("must not carry a user name or password".into()));
+        return Err(EndpointProblem::UserInfo);
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(config("must not carry a query or fragment".into()));
+        return Err(EndpointProblem::QueryOrFragment);
     }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(config(
-            "plain http is only allowed to loopback hosts (127.0.0.0/8, ::1, localhost); use https"
-                .into(),
-        )),
-        other => Err(config(format!("unsupported scheme {other:?}; use https"))),
+        "http" => Err(EndpointProblem::PlainHttpRemote),
+        _ => Err(EndpointProblem::Scheme),
     }
+}
+
+/// Parses an endpoint URL and applies the scheme rule: `https`, or `http` to
+/// a loopback host. The URL itself is never repeated in the message.
+pub(super) fn parse_endpoint(raw: &str, what: &str) -> Result<Url, PlatformError> {
+    check_endpoint(raw).map_err(|problem| {
+        let detail = match (problem, Url::parse(raw.trim())) {
+            (EndpointProblem::NotAUrl, Err(e)) => format!("not a valid URL ({e})"),
+            (EndpointProblem::Scheme, Ok(url)) => {
+                format!("unsupported scheme {:?}; use https", url.scheme())
+            }
+            _ => problem.detail().to_owned(),
+        };
+        PlatformError::Config(format!("{what}: {detail}"))
+    })
 }
 
 pub(super) fn is_loopback(url: &Url) -> bool {
@@ -507,6 +560,27 @@ mod tests {
                 ),
                 "{bad}"
             );
+        }
+    }
+
+    #[test]
+    fn each_refused_endpoint_has_its_typed_problem() {
+        use EndpointProblem as P;
+        for (raw, problem) in [
+            ("not a url", Some(P::NotAUrl)),
+            ("http://127.0.0.1:99999", Some(P::NotAUrl)),
+            ("mailto:x@example.com", Some(P::NoHost)),
+            ("https://user:pw@platform.example.com", Some(P::UserInfo)),
+            (
+                "https://platform.example.com/?q=1",
+                Some(P::QueryOrFragment),
+            ),
+            ("http://platform.example.com", Some(P::PlainHttpRemote)),
+            ("ftp://127.0.0.1", Some(P::Scheme)),
+            ("https://platform.example.com/api", None),
+            ("http://localhost:8080", None),
+        ] {
+            assert_eq!(EndpointProblem::of(raw), problem, "{raw}");
         }
     }
 

@@ -46,7 +46,7 @@ use uuid::Uuid;
 
 use super::PlatformError;
 
-pub use config::{ClientAuthMethod, HttpPlatformConfig, StaticToken, TokenSource};
+pub use config::{ClientAuthMethod, EndpointProblem, HttpPlatformConfig, StaticToken, TokenSource};
 use config::{ProxySetting, endpoint, load_extra_roots, parse_endpoint};
 use redact::excerpt;
 use transport::{Call, CallBody, Failure, Reply};
