@@ -206,7 +206,7 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
                 "cli.state_io",
                 &[
                     ("path", &path.display().to_string()),
-                    ("cause", text(loc, io_cause(source.kind()))),
+                    ("cause", text(loc, io_cause_at(path, source))),
                 ],
             );
             return with_detail(verbose, message, &e.to_string());
@@ -261,6 +261,17 @@ pub fn state_fault_code(e: &StateError) -> &'static str {
 }
 
 /// The catalogue key that says why a file operation failed.
+/// [`io_cause`], and a symbolic link named as such: the store does not
+/// follow one (the system only says "too many levels of symbolic links").
+fn io_cause_at(path: &std::path::Path, source: &std::io::Error) -> &'static str {
+    match io_cause(source.kind()) {
+        "io.other" if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            "io.symlink"
+        }
+        cause => cause,
+    }
+}
+
 fn io_cause(kind: std::io::ErrorKind) -> &'static str {
     use std::io::ErrorKind as K;
     match kind {
@@ -309,8 +320,14 @@ pub fn report_token_error(ctx: &Ctx, e: &TokenError) -> (String, u8) {
         TokenError::NotConfigured => (code_text(loc, "not_configured"), exit::DECISION),
         TokenError::Revoked { .. } => (code_text(loc, "credentials_revoked"), exit::DECISION),
         TokenError::Platform(p) => (platform_message(ctx, p), exit::PLATFORM),
+        // The token's error carries the state's failure as text: read the
+        // store again for the typed cause (the permissions, the file, the
+        // key), in the administrator's words.
         TokenError::State(detail) => (
-            with_detail(ctx.cli.verbose, code_text(loc, "state"), detail),
+            match ctx.store.load() {
+                Err(e) => state_error_text(loc, ctx.cli.verbose, &e),
+                Ok(_) => with_detail(ctx.cli.verbose, code_text(loc, "state"), detail),
+            },
             exit::STATE,
         ),
         other => (other.to_string(), exit::INTERNAL),

@@ -728,6 +728,39 @@ fn a_corrupt_state_file_is_set_aside_and_said_so_by_every_command() {
     }
 }
 
+#[cfg(unix)]
+#[test]
+fn a_state_file_the_store_refuses_is_named_with_its_cause() {
+    use std::os::unix::fs::PermissionsExt;
+    let w = World::new();
+    w.bind();
+    // Open to others: `token` says so, as `status` does.
+    std::fs::set_permissions(w.state(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    for command in ["status", "token"] {
+        let out = w.run(&["--locale", "en", command], "");
+        assert_eq!(out.code, 6, "{command}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("Other users can read the state file; it must have mode 0600."),
+            "{command}: {out:?}"
+        );
+    }
+    std::fs::set_permissions(w.state(), std::fs::Permissions::from_mode(0o600)).unwrap();
+    // Reached through a symbolic link, which the store does not follow.
+    let link = w.dir.path().join("link.json");
+    std::os::unix::fs::symlink(w.state(), &link).unwrap();
+    let link = link.to_str().unwrap();
+    for command in ["status", "token"] {
+        let out = run(&["--locale", "en", "--state", link, command], "");
+        assert_eq!(out.code, 6, "{command}: {out:?}");
+        assert!(
+            out.stderr
+                .contains("it is a symbolic link, which is not followed; give the file itself"),
+            "{command}: {out:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- situation first
 
 #[test]

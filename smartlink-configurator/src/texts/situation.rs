@@ -283,6 +283,12 @@ pub(super) static SITUATION: &[Entry] = &[
         "the file is in use by another process",
     ),
     (
+        "io.symlink",
+        "é um link simbólico, que não é seguido; indique o próprio arquivo",
+        "es un enlace simbólico, que no se sigue; indique el propio archivo",
+        "it is a symbolic link, which is not followed; give the file itself",
+    ),
+    (
         "io.other",
         "erro de leitura ou gravação",
         "error de lectura o escritura",
