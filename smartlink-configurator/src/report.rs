@@ -307,7 +307,12 @@ pub fn platform_message(ctx: &Ctx, e: &PlatformError) -> String {
     let loc = ctx.locale;
     let mut message = code_text(loc, FailureCode::from(e).as_str());
     if let Some(cause) = transport_cause(e) {
-        message = format!("{message} {}", text(loc, cause));
+        // One sentence: "Could not connect to the platform (…): the
+        // connection was refused (…)."
+        let cause = text(loc, cause);
+        let lead = message.trim_end().trim_end_matches('.');
+        let end = if cause.ends_with('.') { "" } else { "." };
+        message = format!("{lead}: {cause}{end}");
     }
     with_detail(ctx.cli.verbose, message, &e.to_string())
 }

@@ -195,8 +195,9 @@ fn unreachable_platform_is_exit_4_in_the_chosen_locale() {
     );
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
-        out.stderr
-            .contains("Could not connect to the platform (network, proxy or TLS)."),
+        out.stderr.contains(
+            "Could not connect to the platform (network, proxy or TLS): the connection was refused"
+        ),
         "{out:?}"
     );
 }
