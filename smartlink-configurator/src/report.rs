@@ -272,7 +272,7 @@ fn io_cause_at(path: &std::path::Path, source: &std::io::Error) -> &'static str 
     }
 }
 
-fn io_cause(kind: std::io::ErrorKind) -> &'static str {
+pub(crate) fn io_cause(kind: std::io::ErrorKind) -> &'static str {
     use std::io::ErrorKind as K;
     match kind {
         K::NotFound => "io.not_found",

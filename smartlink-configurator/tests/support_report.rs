@@ -471,3 +471,35 @@ fn the_error_screen_names_the_code_and_the_report_in_every_language() {
         assert!(line.contains(&here), "{line}");
     }
 }
+
+#[test]
+fn a_report_that_cannot_be_written_says_why_in_the_chosen_language() {
+    let dir = tempfile::tempdir().unwrap();
+    // `--out` names a file, not a folder.
+    let not_a_folder = dir.path().join("plain-file");
+    std::fs::write(&not_a_folder, b"x").unwrap();
+    let out_dir = not_a_folder.to_str().unwrap();
+    for (locale, said) in [
+        ("pt-BR", "uma parte do caminho não é um diretório."),
+        ("es", "una parte de la ruta no es un directorio."),
+        ("en", "part of the path is not a directory."),
+    ] {
+        let out = run_with(
+            command(&[
+                "--locale",
+                locale,
+                "--state",
+                "memory",
+                "support-report",
+                "--out",
+                out_dir,
+            ]),
+            "",
+        );
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(out.stderr.contains(said), "{locale}: {out:?}");
+        // The system's English words only with --verbose.
+        assert!(!out.stderr.contains("os error"), "{locale}: {out:?}");
+    }
+    assert_eq!(std::fs::read(&not_a_folder).unwrap(), b"x");
+}

@@ -86,7 +86,15 @@ pub async fn support_report(ctx: &Ctx, out: Option<&str>) -> u8 {
                     "cli.support_report_failed",
                     &[
                         ("path", &path.display().to_string()),
-                        ("detail", &e.to_string())
+                        (
+                            "detail",
+                            &crate::report::with_detail(
+                                ctx.cli.verbose,
+                                crate::texts::text(loc, crate::report::io_cause(e.kind()))
+                                    .to_owned(),
+                                &e.to_string()
+                            )
+                        )
                     ]
                 )
             );

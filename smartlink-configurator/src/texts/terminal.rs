@@ -162,9 +162,9 @@ pub(super) static TERMINAL: &[Entry] = &[
     ),
     (
         "cli.support_report_failed",
-        "Não foi possível gravar o relatório de suporte em {path}: {detail}",
-        "No fue posible grabar el informe de soporte en {path}: {detail}",
-        "Could not write the support report to {path}: {detail}",
+        "Não foi possível gravar o relatório de suporte em {path}: {detail}.",
+        "No fue posible grabar el informe de soporte en {path}: {detail}.",
+        "Could not write the support report to {path}: {detail}.",
     ),
     (
         "cli.confirmation_required",
