@@ -31,6 +31,17 @@ fn seal_key_makes_an_owner_only_key_and_never_replaces_one() {
     assert!(again.stderr.contains("already exists"), "{again:?}");
     assert_eq!(fs::read(&key).unwrap(), before);
     assert_eq!(listing(world.dir.path()), vec!["seal.key"]);
+
+    // A folder that does not exist: the key file and the cause are named.
+    let nowhere = key_arg(&world, "missing/seal.key");
+    let out = run(&["--locale", "en", "seal-key", "--out", &nowhere], "");
+    assert_eq!(out.code, 6, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "Could not write the seal key file {nowhere}: the file or its directory does not exist."
+        )),
+        "{out:?}"
+    );
 }
 
 #[test]

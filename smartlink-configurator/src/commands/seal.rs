@@ -40,13 +40,21 @@ fn seal_key(cli: &Cli, loc: Locale, out: &Path) -> u8 {
             exit::STATE
         }
         Err(e) => {
+            // Which file, and why.
+            let message = match &e {
+                SealError::KeyFileIo { source, .. } => render(
+                    loc,
+                    "cli.seal_key_io",
+                    &[
+                        ("path", &path),
+                        ("cause", text(loc, crate::report::io_cause(source.kind()))),
+                    ],
+                ),
+                _ => smartlink_core::messages::code_text(loc, "state"),
+            };
             errln!(
                 "smartlink-configurator: {}",
-                with_detail(
-                    cli.verbose,
-                    smartlink_core::messages::code_text(loc, "state"),
-                    &e.to_string()
-                )
+                with_detail(cli.verbose, message, &e.to_string())
             );
             exit::STATE
         }

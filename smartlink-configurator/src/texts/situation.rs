@@ -235,6 +235,12 @@ pub(super) static SITUATION: &[Entry] = &[
         "The state file belongs to another user of the system.",
     ),
     (
+        "cli.seal_key_io",
+        "Não foi possível gravar o arquivo de chave de selagem {path}: {cause}.",
+        "No fue posible grabar el archivo de clave de sellado {path}: {cause}.",
+        "Could not write the seal key file {path}: {cause}.",
+    ),
+    (
         "cli.state_io",
         "Não foi possível acessar o arquivo de estado {path}: {cause}.",
         "No fue posible acceder al archivo de estado {path}: {cause}.",
