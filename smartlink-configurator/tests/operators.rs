@@ -546,6 +546,42 @@ fn rotate_issues_new_verified_credentials() {
 }
 
 #[test]
+fn a_rotation_the_platform_never_received_leaves_the_installation_configured() {
+    let w = World::new();
+    w.bind();
+    let before = w.run(&["status"], "");
+    assert_eq!(before.code, 0, "{before:?}");
+    // The platform out of reach: nothing was issued, the stored credentials
+    // are still the valid ones (docs/state.md: a pending rotation does not
+    // make the state unconfigured).
+    let state = w.state();
+    let out = run(
+        &[
+            "--platform-url",
+            "http://127.0.0.1:1",
+            "--token",
+            "t",
+            "--state",
+            state.to_str().unwrap(),
+            "rotate",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 4, "{out:?}");
+    let after = w.run(&["status"], "");
+    assert_eq!(after.code, 0, "the login gate opened: {after:?}");
+    assert_eq!(client_id(&before), client_id(&after));
+    // The failure is kept in the history, with its code.
+    let history = w.run(&["--locale", "en", "history"], "");
+    assert!(history.stdout.contains("task failed"), "{history:?}");
+    assert!(history.stdout.contains("code transport"), "{history:?}");
+    // And the next rotation, with the platform back, finishes.
+    let out = w.run(&["rotate"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_ne!(client_id(&before), client_id(&w.run(&["status"], "")));
+}
+
+#[test]
 fn unbind_needs_the_name_typed_or_confirmed() {
     let w = World::new();
     w.bind();

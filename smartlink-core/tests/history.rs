@@ -414,13 +414,16 @@ async fn a_failed_rotation_is_a_failed_task_with_its_code_in_the_same_save(reach
     let saves = store.notes();
     let at = save_with(&saves, HistoryEvent::TaskFailed, 1);
     let saved = saves[at].as_ref().unwrap();
-    assert!(matches!(
+    // Refused before anything was issued: the stored credentials are still
+    // valid, so the last task stays the binding's and the gate stays shut.
+    assert!(!matches!(
         saved.last_task,
         Some(TaskRecord {
             outcome: TaskOutcome::Failed { .. },
             ..
         })
     ));
+    assert!(!cfg.needs_configuration());
     assert_eq!(
         saved.credentials.as_ref().unwrap().client_id,
         kept.client_id

@@ -152,6 +152,7 @@ impl Configurator {
         let issue_key = rotation.issue_key;
         state.pending_rotation = Some(rotation);
         self.save_state(&guard, &state).await?;
+        let mut issued = false;
         let obtained = self
             .obtain_credentials(
                 task_id,
@@ -160,6 +161,7 @@ impl Configurator {
                 false,
                 issue_key,
                 &mut state,
+                &mut issued,
             )
             .await;
         // Kept only when trying again may finish this very rotation (the
@@ -180,11 +182,22 @@ impl Configurator {
             },
         };
         state.pending = None;
-        state.last_task = Some(TaskRecord {
-            task_id,
-            outcome: outcome.clone(),
-            finished_at: Utc::now(),
-        });
+        // A rotation that failed before the platform answered the issue
+        // (out of reach, or refusing to issue) leaves the stored credentials
+        // as they were, still valid: the installation stays configured, and
+        // the failure is in the history and the error. (An issue whose answer
+        // was lost is asked again with the kept key; should it have revoked
+        // the old set, the token endpoint's refusal opens the gate.) One that
+        // failed after the platform issued new ones (the old set revoked)
+        // is a failed last task: the configurator is needed again.
+        let kept_valid = obtained.is_err() && !issued;
+        if !kept_valid {
+            state.last_task = Some(TaskRecord {
+                task_id,
+                outcome: outcome.clone(),
+                finished_at: Utc::now(),
+            });
+        }
         let mut entry = self
             .history_entry(
                 match &obtained {

@@ -406,7 +406,10 @@ impl Configurator {
     }
 
     /// Issues (or reuses) credentials, verifies them and puts them in `state`
-    /// (not yet saved). Returns whether they were reused.
+    /// (not yet saved). Returns whether they were reused. `issued` is set
+    /// once the platform answered the issue (which revokes the previous set
+    /// when nothing is reused), whatever happens next.
+    #[allow(clippy::too_many_arguments)]
     pub(super) async fn obtain_credentials(
         &self,
         task_id: Uuid,
@@ -415,6 +418,7 @@ impl Configurator {
         reuse_if_valid: bool,
         idempotency_key: IdempotencyKey,
         state: &mut LocalState,
+        issued_flag: &mut bool,
     ) -> Result<bool, ConfiguratorError> {
         self.progress(task_id, TaskStep::IssuingCredentials);
         let issue = IssueCredentials {
@@ -424,6 +428,7 @@ impl Configurator {
             idempotency_key,
         };
         let issued = self.inner.platform.issue_credentials(&issue).await?;
+        *issued_flag = true;
         self.progress(task_id, TaskStep::Verifying);
         self.inner
             .platform
