@@ -345,14 +345,14 @@ fn every_exit_code_of_check_and_token_says_what_it_means() {
             json!({"disabled": false}),
             vec!["--state", insecure.to_str().unwrap(), "check"],
             6,
-            "Installation credentials: the local state could not be read",
+            "Installation credentials: not checked (the state store failed, see above).",
         ),
         (
             "token, state unreadable",
             json!({}),
             vec!["--state", insecure.to_str().unwrap(), "token"],
             6,
-            "Could not read or write the local configuration.",
+            "Other users can read the state file; it must have mode 0600.",
         ),
     ];
     for (scenario, switches, args, code, says) in walk {
