@@ -621,6 +621,29 @@ fn the_table_and_the_configuration_are_checked() {
     let mut zero = t;
     zero.version = 0;
     assert_eq!(try_open(&good, &zero).err().unwrap().0, R::InvalidConfig);
+    // A version this library does not know (a newer library's table, or
+    // garbage) is refused, naming it; a larger table of a known version
+    // (a newer header's added fields) is taken.
+    for unknown in [SMARTLINK_STORE_CALLBACKS_VERSION + 1, u32::MAX] {
+        let mut newer = t;
+        newer.version = unknown;
+        let (rc, m) = try_open(&good, &newer).err().unwrap();
+        assert_eq!(rc, R::InvalidConfig, "version {unknown}");
+        assert!(m.contains(&format!("version {unknown}")), "{m}");
+    }
+    #[repr(C)]
+    struct Larger {
+        table: smartlink_store_callbacks,
+        added: [u64; 4],
+    }
+    let other = Arc::new(HostStore::default());
+    let mut larger = Larger {
+        table: table(&other),
+        added: [u64::MAX; 4],
+    };
+    larger.table.struct_size = std::mem::size_of::<Larger>() as u32;
+    drop(try_open(&good, &larger.table).expect("a larger table of a known version"));
+    assert_eq!(other.releases_of_ctx.load(Ordering::SeqCst), 1);
 
     // The configuration must say "callbacks", with a seal key.
     let memory = good.replace(
