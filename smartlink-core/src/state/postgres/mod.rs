@@ -53,7 +53,6 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-mod conninfo;
 mod store;
 mod tls;
 pub use store::{PgStateStore, PgStoreOptions};
@@ -253,7 +252,8 @@ pub struct PgTarget {
 impl PgTarget {
     /// Parses a `postgres://` URL or a `key=value` string.
     pub fn parse(url: &str) -> Result<Self, PgError> {
-        let (rest, tls) = conninfo::split_tls_settings(url).ok_or(PgError::InvalidUrl)?;
+        let (rest, tls) =
+            crate::state::conninfo::split_tls_settings(url).ok_or(PgError::InvalidUrl)?;
         let mut config = Config::from_str(&rest).map_err(|_| PgError::InvalidUrl)?;
         if config.get_hosts().is_empty() {
             return Err(PgError::InvalidUrl);

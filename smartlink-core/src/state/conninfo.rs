@@ -12,12 +12,16 @@
 //!
 //! Both forms are read: `postgres://…?sslmode=verify-full&sslrootcert=…`
 //! and `host=… sslmode=verify-full sslrootcert='C:\certs\ca.pem'`.
+//!
+//! The keyword/value reader also serves the support report, which finds
+//! the password of a connection string in every spelling to redact it.
 
 use std::borrow::Cow;
 
 /// What was taken out of the connection string.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct TlsSettings {
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct TlsSettings {
     /// `sslrootcert`, when it names a file.
     pub root_cert: Option<String>,
 }
@@ -25,7 +29,8 @@ pub(super) struct TlsSettings {
 /// The connection string without the settings the driver does not take,
 /// and those settings. `None` when the string cannot be read (the caller
 /// reports it as invalid without quoting it).
-pub(super) fn split_tls_settings(conninfo: &str) -> Option<(String, TlsSettings)> {
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn split_tls_settings(conninfo: &str) -> Option<(String, TlsSettings)> {
     let mut settings = TlsSettings::default();
     if conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://") {
         let Some((base, query)) = conninfo.split_once('?') else {
@@ -79,7 +84,7 @@ fn take(key: &str, value: &str, settings: &mut TlsSettings) -> Keep {
 }
 
 /// Percent-decoding of one URL query component (`+` is kept as libpq does).
-fn decode(text: &str) -> Option<String> {
+pub(crate) fn decode(text: &str) -> Option<String> {
     percent_encoding::percent_decode_str(text)
         .decode_utf8()
         .ok()
@@ -88,7 +93,7 @@ fn decode(text: &str) -> Option<String> {
 
 /// The `key=value` pairs of a libpq keyword/value string: spaces around
 /// `=` allowed, values in single quotes with `\'` and `\\` escapes.
-fn key_values(text: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn key_values(text: &str) -> Option<Vec<(String, String)>> {
     let mut pairs = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
@@ -128,7 +133,7 @@ fn key_values(text: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// A value quoted for a keyword/value string.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
