@@ -407,7 +407,7 @@ impl SupportReport {
 pub fn url_password_spellings(url: &str) -> Vec<String> {
     let mut out = Vec::new();
     if !url.contains("://")
-        && let Some(pairs) = crate::state::conninfo::key_values(url)
+        && let Ok(pairs) = crate::state::conninfo::key_values(url)
     {
         for (key, value) in pairs {
             if matches!(key.as_str(), "password" | "sslpassword") && !value.is_empty() {
@@ -445,7 +445,7 @@ pub fn url_password_spellings(url: &str) -> Vec<String> {
             if let Some((key, password)) = pair.split_once('=')
                 && matches!(
                     crate::state::conninfo::decode(key).as_deref(),
-                    Some("password" | "sslpassword")
+                    Ok("password" | "sslpassword")
                 )
                 && !password.is_empty()
             {
