@@ -235,6 +235,10 @@ fn an_odd_connection_string_is_refused_naming_the_problem_never_the_password() {
             format!("dbname=erp password={secret}"),
             "names no host".into(),
         ),
+        (
+            format!("POSTGRESQL://u:{secret}@db/erp"),
+            "in lower case".into(),
+        ),
     ] {
         let e = PgTarget::parse(&conninfo).unwrap_err();
         assert!(matches!(e, PgError::InvalidUrl { .. }), "{conninfo}: {e:?}");

@@ -62,6 +62,14 @@ pub(crate) fn split_tls_settings(conninfo: &str) -> Result<(String, TlsSettings)
         };
         return Ok((out, settings));
     }
+    let first_key = conninfo
+        .trim_start()
+        .split(|c: char| c == '=' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    if first_key.contains("://") {
+        return Err("a URL starts with postgres:// or postgresql://, in lower case");
+    }
     let mut out = Vec::new();
     for (key, value) in key_values(conninfo)? {
         match take(&key, &value, &mut settings) {
@@ -257,6 +265,20 @@ mod tests {
                 .unwrap_err()
                 .contains("without `=`")
         );
+        for other in [
+            "POSTGRES://u:pw@db/erp?sslmode=require",
+            "pg://db",
+            "http://db",
+        ] {
+            assert!(
+                split_tls_settings(other)
+                    .unwrap_err()
+                    .contains("lower case"),
+                "{other}"
+            );
+        }
+        // `://` in a value is a value.
+        assert!(split_tls_settings("host=db password='a://b'").is_ok());
         assert_eq!(split_tls_settings(""), Err("it is empty"));
         assert_eq!(split_tls_settings(" \t"), Err("it is empty"));
     }
