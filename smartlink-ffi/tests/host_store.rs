@@ -294,7 +294,7 @@ fn config(sandbox: &BackgroundSandbox, id: &str, key: &Path) -> String {
     .to_string()
 }
 
-fn try_open(config: &str, t: &smartlink_store_callbacks) -> Result<Handle, (R, String)> {
+fn try_open(config: &str, t: *const smartlink_store_callbacks) -> Result<Handle, (R, String)> {
     let config = CString::new(config).unwrap();
     let mut h = std::ptr::null_mut();
     let rc = unsafe { smartlink_configurator_new_with_store(config.as_ptr(), t, &mut h) };
@@ -644,6 +644,24 @@ fn the_table_and_the_configuration_are_checked() {
     larger.table.struct_size = std::mem::size_of::<Larger>() as u32;
     drop(try_open(&good, &larger.table).expect("a larger table of a known version"));
     assert_eq!(other.releases_of_ctx.load(Ordering::SeqCst), 1);
+    // A table at an odd address (packed in a host's buffer) is read, not
+    // trapped on; a misaligned table of a wrong size is refused the same.
+    let size = std::mem::size_of::<smartlink_store_callbacks>();
+    let odd = table(&other);
+    let mut bytes = vec![0u8; size + 1];
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (&odd as *const smartlink_store_callbacks).cast::<u8>(),
+            bytes.as_mut_ptr().add(1),
+            size,
+        );
+    }
+    let at_odd = unsafe { bytes.as_ptr().add(1) }.cast::<smartlink_store_callbacks>();
+    drop(try_open(&good, at_odd).expect("a table at an odd address"));
+    assert_eq!(other.releases_of_ctx.load(Ordering::SeqCst), 2);
+    bytes[1] = 16;
+    let (rc, m) = try_open(&good, at_odd).err().unwrap();
+    assert_eq!(rc, R::InvalidConfig, "{m}");
 
     // The configuration must say "callbacks", with a seal key.
     let memory = good.replace(

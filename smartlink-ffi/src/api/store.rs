@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_void};
 use super::handle::smartlink_configurator;
 use crate::error::{FfiError, smartlink_result};
 use crate::handle::HandleInner;
-use crate::panic::{boundary, try_out, try_ref, try_str};
+use crate::panic::{boundary, try_out, try_str};
 use crate::stash::next_serial;
 
 /// The version of `smartlink_store_callbacks` this header describes.
@@ -264,9 +264,12 @@ pub unsafe extern "C" fn smartlink_configurator_new_with_store(
 ) -> smartlink_result {
     boundary(|| {
         let json = try_str!(config_json, "config_json");
-        let head = try_ref!(store.cast::<[u32; 2]>(), "store");
+        let store = try_out!(store, "store");
         let out = try_out!(out, "out");
-        let [size, version] = *head;
+        // SAFETY: non-NULL; the caller promises a table, whose first two
+        // fields are these. Read unaligned: a table at any address is read,
+        // never dereferenced where it is (no trap, no undefined behaviour).
+        let [size, version] = unsafe { std::ptr::read_unaligned(store.cast::<[u32; 2]>()) };
         if (size as usize) < std::mem::size_of::<smartlink_store_callbacks>()
             || !(1..=SMARTLINK_STORE_CALLBACKS_VERSION).contains(&version)
         {
@@ -280,7 +283,7 @@ pub unsafe extern "C" fn smartlink_configurator_new_with_store(
         }
         // SAFETY: non-NULL, and at least as large as the struct (its own
         // size field says so; the caller promises it).
-        let table = unsafe { std::ptr::read(store) };
+        let table = unsafe { std::ptr::read_unaligned(store) };
         let callbacks = crate::host_store::Callbacks::check(table)?;
         let inner = HandleInner::from_json_with_store(json, Some(callbacks))?;
         let handle = Box::new(smartlink_configurator {
