@@ -169,8 +169,9 @@ fn the_document_is_sealed_and_reads_back() {
     let before = backend.0.record.lock().unwrap().document.clone();
     let lock = other.try_lock().unwrap().expect("the lease");
     let fenced = other.save_fenced(&lock, &state());
+    let cleared = other.clear_fenced(&lock);
     drop(lock);
-    for written in [fenced, other.save(&state())] {
+    for written in [fenced, cleared, other.save(&state()), other.clear()] {
         match written {
             Err(StateError::Sealed {
                 source: SealError::WrongKey,
