@@ -433,6 +433,32 @@ fn two_machines_share_the_hosts_store_and_it_never_holds_a_secret_in_clear() {
     assert!(report.contains("host store"), "{report}");
     assert!(!report.contains(&secret) && !report.contains(common::TOKEN));
 
+    // The seal key's bytes are nowhere: not in the host's document, the
+    // status or the support report, in hex (either case) or Base64.
+    let key_bytes = std::fs::read(&key).unwrap();
+    let hex: String = key_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let shown = format!("{text}\n{st}\n{report}").to_ascii_lowercase();
+    assert!(!shown.contains(&hex), "the seal key in hex");
+    assert!(
+        !document
+            .windows(key_bytes.len())
+            .any(|w| w == key_bytes.as_slice()),
+        "the seal key's bytes in the document"
+    );
+    let b64 = {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in key_bytes[..30].chunks(3) {
+            let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+            out.extend((0..4).map(|i| T[((n >> (18 - 6 * i)) & 63) as usize] as char));
+        }
+        out
+    };
+    let raw = format!("{text}\n{st}\n{report}");
+    for spelling in [b64.clone(), b64.replace('+', "-").replace('/', "_")] {
+        assert!(!raw.contains(&spelling), "the seal key in Base64");
+    }
+
     // A changed byte of the sealed part: refused, typed; nothing rewritten.
     {
         let mut records = store.records.lock().unwrap();
