@@ -432,12 +432,26 @@ pub fn url_password_spellings(url: &str) -> Vec<String> {
         return out;
     }
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let lower = url.to_ascii_lowercase();
+    // As the PostgreSQL driver reads it: up to the first `@`, a `/`
+    // included.
+    let driver_password = (lower.starts_with("postgres://") || lower.starts_with("postgresql://"))
+        .then(|| rest.split_once('@'))
+        .flatten()
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if let Some((userinfo, _)) = authority.rsplit_once('@')
-        && let Some((_, password)) = userinfo.split_once(':')
-        && !password.is_empty()
-    {
+    let password = authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
+    if let Some(password) = password {
         out.extend(percent_spellings(password));
+    }
+    if let Some(other) = driver_password.filter(|d| Some(*d) != password) {
+        out.extend(percent_spellings(other));
     }
     if let Some((_, query)) = rest.split_once('?') {
         let query = query.split('#').next().unwrap_or_default();
@@ -568,6 +582,10 @@ mod tests {
                 "postgres://erp:first%20pw@db/erp?sslmode=require&password=second"
             ),
             ["first pw", "first%20pw", "second", "second"]
+        );
+        // A `/` in a PostgreSQL URL's password, as the driver reads it.
+        assert!(
+            url_password_spellings("postgres://erp:a/b%21@db/erp").contains(&"a/b!".to_owned())
         );
         // A `%`-escaped key in the query.
         assert_eq!(

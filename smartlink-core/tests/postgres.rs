@@ -235,6 +235,8 @@ fn an_odd_connection_string_is_refused_naming_the_problem_never_the_password() {
             format!("dbname=erp password={secret}"),
             "names no host".into(),
         ),
+        // An `@` of the password not escaped: its rest would be a host.
+        (format!("postgres://u:{word}@{secret}@db/erp"), "%40".into()),
         (
             format!("POSTGRESQL://u:{secret}@db/erp"),
             "in lower case".into(),

@@ -41,6 +41,19 @@ pub(crate) fn split_tls_settings(conninfo: &str) -> Result<(String, TlsSettings)
     }
     if conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://") {
         check_escapes(conninfo)?;
+        // The driver ends the user name and password at the first `@`: a
+        // second one before the host's end would make the password's
+        // rest a host name, shown wherever the host is.
+        let rest = conninfo.split_once("://").map_or("", |(_, r)| r);
+        if let Some((_, after)) = rest.split_once('@')
+            && after
+                .split(['/', '?'])
+                .next()
+                .unwrap_or_default()
+                .contains('@')
+        {
+            return Err("an `@` in the user name or password (it is written %40)");
+        }
         let Some((base, query)) = conninfo.split_once('?') else {
             return Ok((conninfo.to_owned(), settings));
         };
@@ -223,6 +236,13 @@ mod tests {
                 .unwrap_err()
                 .contains("not UTF-8")
         );
+        for two in ["postgres://u:p@ss@db/erp", "postgres://u@x:p@db:5432"] {
+            assert!(
+                split_tls_settings(two).unwrap_err().contains("%40"),
+                "{two}"
+            );
+        }
+        assert!(split_tls_settings("postgres://u:p%40ss@db/erp?application_name=a@b").is_ok());
         for broken in [
             "postgres://u:50%off@db/erp",
             "postgres://db/erp?x=%4",
