@@ -337,8 +337,10 @@ typedef void (*smartlink_store_release_ctx_fn)(void *ctx);
 // Fields:
 // - `struct_size`: `sizeof(smartlink_store_callbacks)` as the host was
 //   compiled; `version`: `SMARTLINK_STORE_CALLBACKS_VERSION`. A smaller
-//   size or a version 0 is refused; a larger one (a newer header) is
-//   accepted and the fields this library does not know are ignored.
+//   size, a version 0 or a version above this library's (a table made
+//   for a newer library, whose callbacks may mean something else) is
+//   refused; a larger size with a known version is accepted and the
+//   bytes past this library's fields are ignored.
 // - `ctx`: passed as the first argument of every callback, untouched.
 // - the callbacks, all required but `release_ctx` (NULL: nothing to
 //   release). Each returns a `SMARTLINK_STORE_*` status.
@@ -716,7 +718,8 @@ smartlink_result smartlink_invalidate_token(const struct smartlink_configurator 
 //   stay valid until `release_ctx` is called (or, without `release_ctx`,
 //   until no callback can still run after the handle is freed). NULL
 //   callbacks, a `struct_size` smaller
-//   than this header's or a `version` 0 give
+//   than this header's, a `version` 0 or above
+//   `SMARTLINK_STORE_CALLBACKS_VERSION` give
 //   `SMARTLINK_RESULT_INVALID_CONFIG`.
 // - `out` (required): receives the handle, only on success; free it with
 //   `smartlink_configurator_free`.

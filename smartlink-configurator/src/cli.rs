@@ -169,6 +169,19 @@ fn non_empty_secret(value: &str) -> Result<SecretString, String> {
     non_empty(value).map(SecretString::from)
 }
 
+/// Whether `lower` (lower-cased) is libpq's keyword/value form: its first
+/// word is a connection keyword followed by `=`, or it holds a password
+/// (`password =`, spaces allowed) — never taken as a file's path, whose
+/// name `status` and the support report show.
+fn looks_like_keywords(lower: &str) -> bool {
+    const KEYWORDS: &[&str] = &["host", "hostaddr", "port", "dbname", "user", "password"];
+    let (first, rest) = lower.split_at(lower.find(['=', ' ', '\t']).unwrap_or(lower.len()));
+    (KEYWORDS.contains(&first) && rest.trim_start().starts_with('='))
+        || lower
+            .match_indices("password")
+            .any(|(at, word)| lower[at + word.len()..].trim_start().starts_with('='))
+}
+
 /// The value of `--state`: a file, memory, or a PostgreSQL database.
 #[derive(Clone)]
 pub enum StateArg {
@@ -183,14 +196,24 @@ pub enum StateArg {
 
 impl StateArg {
     /// `memory`, a URL starting with `postgres://` or `postgresql://`
-    /// (any case), else a path. Empty is refused (exit 2).
+    /// (any case: the scheme is given to the library in lower case, the
+    /// spaces around the URL dropped), libpq's `key=value` string (it
+    /// starts with one of libpq's connection keywords, or holds a
+    /// `password =`), else a path. Empty is refused (exit 2).
     pub fn parse(value: &str) -> Result<Self, String> {
         let value = non_empty(value)?;
-        let lower = value.trim_start().to_ascii_lowercase();
+        let trimmed = value.trim();
+        let lower = trimmed.to_ascii_lowercase();
         Ok(if value == "memory" {
             StateArg::Memory
-        } else if lower.starts_with("postgres://") || lower.starts_with("postgresql://") {
-            StateArg::Postgres(SecretString::from(value))
+        } else if let Some(scheme) = ["postgres://", "postgresql://"]
+            .into_iter()
+            .find(|s| lower.starts_with(s))
+        {
+            let url = format!("{scheme}{}", &trimmed[scheme.len()..]);
+            StateArg::Postgres(SecretString::from(url))
+        } else if looks_like_keywords(&lower) {
+            StateArg::Postgres(SecretString::from(trimmed.to_owned()))
         } else {
             StateArg::File(value.into())
         })
@@ -365,6 +388,40 @@ mod tests {
                 assert!(!shown.contains("cli-canary-password"), "{shown}");
                 assert!(shown.contains("Postgres([redacted])"), "{shown}");
             }
+        }
+        // The scheme in any case reaches the library in lower case; libpq's
+        // keyword form is a database too, never a file's name.
+        for (given, url) in [
+            (
+                " POSTGRESQL://erp:pw@db.example/erp ",
+                "postgresql://erp:pw@db.example/erp",
+            ),
+            ("Postgres://db/erp", "postgres://db/erp"),
+            (
+                "host=db user=erp password = pw sslmode=require",
+                "host=db user=erp password = pw sslmode=require",
+            ),
+            ("dbname = erp", "dbname = erp"),
+            (
+                "sslmode=require PassWord='p w'",
+                "sslmode=require PassWord='p w'",
+            ),
+        ] {
+            match super::StateArg::parse(given) {
+                Ok(super::StateArg::Postgres(u)) => assert_eq!(u.expose_secret(), url),
+                other => panic!("{given}: {other:?}"),
+            }
+        }
+        for path in [
+            "state.json",
+            "host.json",
+            "/srv/password.json",
+            "C:\\dados\\u@x",
+        ] {
+            assert!(
+                matches!(super::StateArg::parse(path), Ok(super::StateArg::File(_))),
+                "{path}"
+            );
         }
         let cli = Cli::try_parse_from(["smartlink-configurator", "--state", "memory"]).unwrap();
         assert!(matches!(cli.state, Some(super::StateArg::Memory)));

@@ -323,8 +323,18 @@ fn open_pg_store(
             text(locale, "cli.postgres_needs_seal_key").to_owned(),
         ));
     };
-    let target = PgTarget::parse(url.expose_secret())
-        .map_err(|_| usage(text(locale, "cli.postgres_url_invalid").to_owned()))?;
+    // What is wrong, in the library's words: never a part of the string.
+    let target = PgTarget::parse(url.expose_secret()).map_err(|e| {
+        let detail = match &e {
+            smartlink_core::PgError::InvalidUrl { detail } => detail.clone(),
+            other => other.to_string(),
+        };
+        usage(render(
+            locale,
+            "cli.postgres_url_invalid",
+            &[("detail", &detail)],
+        ))
+    })?;
     let key_file = PathBuf::from(key_file);
     let key = SealKey::read_file(&key_file).map_err(|source| {
         let e = StateError::Sealed {

@@ -707,6 +707,10 @@ fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
     let key = seal_key(keys.path(), "seal.key");
     let key = key.to_str().unwrap();
     let url = format!("postgres://erp:{PASSWORD}@127.0.0.1:1/erp");
+    let bad_mode = format!("{url}?sslmode=verify");
+    let bad_escape = format!("postgres://erp:{PASSWORD}%G0@127.0.0.1:1/erp");
+    // libpq's keyword form is a database, never a file's name.
+    let keywords = format!("host=127.0.0.1 port=1 user=erp password = {PASSWORD} sslmode=verify");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
             vec!["--state", &url, "status"],
@@ -724,7 +728,20 @@ fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
                 key,
                 "status",
             ],
-            "the PostgreSQL URL is not valid",
+            "the PostgreSQL URL is not valid (it is not shown: it may hold a password): the value of `port` is not valid",
+        ),
+        // What is wrong is named, never a part of the string.
+        (
+            vec!["--state", &bad_mode, "--seal-key-file", key, "status"],
+            "it may hold a password): `sslmode` must be disable, prefer, require, verify-ca or verify-full",
+        ),
+        (
+            vec!["--state", &keywords, "--seal-key-file", key, "status"],
+            "it may hold a password): `sslmode` must be",
+        ),
+        (
+            vec!["--state", &bad_escape, "--seal-key-file", key, "status"],
+            "it may hold a password): a `%` not followed by two hexadecimal digits",
         ),
         (
             vec![

@@ -398,30 +398,84 @@ impl SupportReport {
 }
 
 /// How a password inside a URL can be spelled in output: as the server
-/// receives it (`%`-escapes decoded) and as written. Empty when the URL
-/// (`scheme://user:password@host`, or a libpq `password=` parameter) holds
-/// none. The C ABI and the terminal pass these to [`redact`].
+/// receives it (`%`-escapes decoded, quotes and backslashes of libpq's
+/// keyword form removed) and as written. Empty when the URL
+/// (`scheme://user:password@host`, a `?password=` parameter, or libpq's
+/// `password=…` keyword, quoted or not, spaces around `=` allowed; and
+/// `sslpassword`, the client key's) holds none. The C ABI and the
+/// terminal pass these to [`redact`].
 pub fn url_password_spellings(url: &str) -> Vec<String> {
-    let Some(raw) = url_password(url) else {
-        return Vec::new();
-    };
+    let mut out = Vec::new();
+    if !url.contains("://")
+        && let Ok(pairs) = crate::state::conninfo::key_values(url)
+    {
+        for (key, value) in pairs {
+            if matches!(key.as_str(), "password" | "sslpassword") && !value.is_empty() {
+                let quoted = crate::state::conninfo::quote(&value);
+                let escaped = quoted[1..quoted.len() - 1].to_owned();
+                out.extend([value, escaped]);
+            }
+        }
+        return out;
+    }
+    if !url.contains("://")
+        && let Some(at) = url.find("password=")
+    {
+        // A keyword string that does not parse: up to the next space.
+        let rest = &url[at + "password=".len()..];
+        let end = rest.find([' ', '&']).unwrap_or(rest.len());
+        out.extend(
+            percent_spellings(&rest[..end])
+                .into_iter()
+                .filter(|p| !p.is_empty()),
+        );
+        return out;
+    }
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let lower = url.to_ascii_lowercase();
+    // As the PostgreSQL driver reads it: up to the first `@`, a `/`
+    // included.
+    let driver_password = (lower.starts_with("postgres://") || lower.starts_with("postgresql://"))
+        .then(|| rest.split_once('@'))
+        .flatten()
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let password = authority
+        .rsplit_once('@')
+        .and_then(|(userinfo, _)| userinfo.split_once(':'))
+        .map(|(_, password)| password)
+        .filter(|p| !p.is_empty());
+    if let Some(password) = password {
+        out.extend(percent_spellings(password));
+    }
+    if let Some(other) = driver_password.filter(|d| Some(*d) != password) {
+        out.extend(percent_spellings(other));
+    }
+    if let Some((_, query)) = rest.split_once('?') {
+        let query = query.split('#').next().unwrap_or_default();
+        for pair in query.split('&') {
+            if let Some((key, password)) = pair.split_once('=')
+                && matches!(
+                    crate::state::conninfo::decode(key).as_deref(),
+                    Ok("password" | "sslpassword")
+                )
+                && !password.is_empty()
+            {
+                out.extend(percent_spellings(password));
+            }
+        }
+    }
+    out
+}
+
+/// A `%`-escaped password as decoded and as written.
+fn percent_spellings(raw: &str) -> [String; 2] {
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned();
-    vec![decoded, raw.to_owned()]
-}
-
-fn url_password(url: &str) -> Option<&str> {
-    if let Some(at) = url.find("password=") {
-        let rest = &url[at + "password=".len()..];
-        let end = rest.find(['&', ' ']).unwrap_or(rest.len());
-        return Some(&rest[..end]).filter(|p| !p.is_empty());
-    }
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let (userinfo, _) = authority.rsplit_once('@')?;
-    let (_, password) = userinfo.split_once(':')?;
-    (!password.is_empty()).then_some(password)
+    [decoded, raw.to_owned()]
 }
 
 /// `text` through the platform client's redaction: the values of secret
@@ -498,5 +552,45 @@ mod tests {
             ["s3", "s3"]
         );
         assert!(url_password_spellings("http://proxy:3128").is_empty());
+    }
+
+    #[test]
+    fn passwords_are_found_in_every_spelling_of_a_connection_string() {
+        // libpq's keyword form: quoted with spaces and escapes, spaces
+        // around `=`, an escaped space without quotes.
+        assert_eq!(
+            url_password_spellings(r"host=db password='pw with spaces \' q' sslmode=require"),
+            [r"pw with spaces ' q", r"pw with spaces \' q"]
+        );
+        assert_eq!(
+            url_password_spellings("host=db password = spaced-pw dbname=erp"),
+            ["spaced-pw", "spaced-pw"]
+        );
+        assert_eq!(
+            url_password_spellings(r"host=db password=back\ slash"),
+            ["back slash", "back slash"]
+        );
+        // The client key's password too.
+        assert_eq!(
+            url_password_spellings("host=db sslpassword=key-pw"),
+            ["key-pw", "key-pw"]
+        );
+        assert!(url_password_spellings("host=db user=erp").is_empty());
+        // A URL with a password in its authority and in its query: both.
+        assert_eq!(
+            url_password_spellings(
+                "postgres://erp:first%20pw@db/erp?sslmode=require&password=second"
+            ),
+            ["first pw", "first%20pw", "second", "second"]
+        );
+        // A `/` in a PostgreSQL URL's password, as the driver reads it.
+        assert!(
+            url_password_spellings("postgres://erp:a/b%21@db/erp").contains(&"a/b!".to_owned())
+        );
+        // A `%`-escaped key in the query.
+        assert_eq!(
+            url_password_spellings("postgres://erp@db/erp?pass%77ord=third"),
+            ["third", "third"]
+        );
     }
 }

@@ -164,6 +164,24 @@ fn the_document_is_sealed_and_reads_back() {
         }) => {}
         other => panic!("{other:?}"),
     }
+    // ... and it never replaces the document (a machine with a stale key
+    // must not overwrite the good state), fenced or not.
+    let before = backend.0.record.lock().unwrap().document.clone();
+    let lock = other.try_lock().unwrap().expect("the lease");
+    let fenced = other.save_fenced(&lock, &state());
+    let cleared = other.clear_fenced(&lock);
+    drop(lock);
+    for written in [fenced, cleared, other.save(&state()), other.clear()] {
+        match written {
+            Err(StateError::Sealed {
+                source: SealError::WrongKey,
+                ..
+            }) => {}
+            written => panic!("{written:?}"),
+        }
+    }
+    assert_eq!(backend.0.record.lock().unwrap().document, before);
+    assert_eq!(s.load().unwrap(), Some(state()));
 }
 
 #[test]

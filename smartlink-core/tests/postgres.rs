@@ -185,6 +185,74 @@ fn a_remote_host_needs_tls_and_no_password_is_ever_shown() {
     assert!(!format!("{e} {e:?}").contains(secret));
 }
 
+#[test]
+fn an_odd_connection_string_is_refused_naming_the_problem_never_the_password() {
+    let secret = "hunter2-DO-NOT-PRINT";
+    let word = "hunterpassword";
+    for (conninfo, says) in [
+        (String::new(), "it is empty".to_owned()),
+        ("   ".into(), "it is empty".into()),
+        (format!("postgres://u:{secret}%ZZ@db/erp"), "%25".into()),
+        (
+            format!("postgres://u:{secret}@db/erp?sslmode=%FF"),
+            "not UTF-8".into(),
+        ),
+        (
+            format!("postgres://u:{secret}@db/erp?sslmode=bogus"),
+            "`sslmode` must be".into(),
+        ),
+        (
+            format!("host=db password={secret} sslmode=allow"),
+            "`sslmode` must be".into(),
+        ),
+        (format!("host=db password='{secret}"), "not closed".into()),
+        (
+            format!("host=db password={secret} oops"),
+            "without `=`".into(),
+        ),
+        (
+            format!("host=db password={secret} sslcert=/c.pem"),
+            "unknown option `sslcert`".into(),
+        ),
+        (
+            format!("postgres://u:{secret}@db:notaport/erp"),
+            "`port`".into(),
+        ),
+        (
+            format!("postgres://u:{secret}@db/erp?{secret}=1"),
+            "an unknown option".into(),
+        ),
+        // A password typed where a key goes is not repeated either.
+        (
+            format!("host=db password={word} {word}=1"),
+            "an unknown option".into(),
+        ),
+        (
+            format!("postgres://u:{word}@db/erp?{word}=1"),
+            "an unknown option".into(),
+        ),
+        (
+            format!("dbname=erp password={secret}"),
+            "names no host".into(),
+        ),
+        // An `@` of the password not escaped: its rest would be a host.
+        (format!("postgres://u:{word}@{secret}@db/erp"), "%40".into()),
+        (
+            format!("POSTGRESQL://u:{secret}@db/erp"),
+            "in lower case".into(),
+        ),
+    ] {
+        let e = PgTarget::parse(&conninfo).unwrap_err();
+        assert!(matches!(e, PgError::InvalidUrl { .. }), "{conninfo}: {e:?}");
+        let shown = format!("{e} {e:?}");
+        assert!(shown.contains(&says), "{conninfo}: {shown}");
+        assert!(
+            !shown.contains(secret) && !shown.contains(word),
+            "{conninfo}: {shown}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_connection_error_shows_no_password() {
     let secret = "hunter2-DO-NOT-PRINT";

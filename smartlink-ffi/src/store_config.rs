@@ -126,9 +126,15 @@ fn echo_word(text: &str) -> String {
 
 /// Whether `text` looks like a connection string, a URL
 /// (`postgres://user:password@...`) or libpq's `key=value` form with a
-/// password: it may hold a password, so it is never echoed in an error.
+/// password (`password=…`, spaces around `=` allowed, as libpq reads
+/// them): it may hold a password, so it is never echoed in an error nor
+/// taken as a path (whose name `status` and the support report show).
 fn looks_like_url(text: &str) -> bool {
-    text.contains("://") || text.to_ascii_lowercase().contains("password=")
+    let lower = text.to_ascii_lowercase();
+    text.contains("://")
+        || lower
+            .match_indices("password")
+            .any(|(at, word)| lower[at + word.len()..].trim_start().starts_with('='))
 }
 
 /// A path option: refused without an echo when it is a connection string.
@@ -485,6 +491,16 @@ mod tests {
                 None,
             ),
             (json!("file"), Some("host=db password=hunter2")),
+            // libpq's spaces around `=`, and a quoted value.
+            (
+                json!({"kind": "file", "path": "host=db password = hunter2"}),
+                None,
+            ),
+            (json!("file"), Some("host=db password ='hunter2 x'")),
+            (
+                json!({"kind": "postgres", "url": "host=127.0.0.1", "seal_key_file": "dbname=x PASSWORD\t= hunter2"}),
+                None,
+            ),
         ] {
             let m = refusal(state, file);
             assert!(!m.contains("hunter2"), "{m}");

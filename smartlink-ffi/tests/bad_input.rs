@@ -2,7 +2,7 @@
 //! configurations, requests and `ExecInClientDLL` calls. Properties: never
 //! `SMARTLINK_RESULT_PANIC`, every failure a typed code, outputs only on
 //! success, responses always JSON with `ok`, no write past a buffer, no
-//! token in an error.
+//! token in an error, no database password in a refused connection string.
 //!
 //! Cases: 256–512 per property (`SMARTLINK_LONG=1`: 10,000). Most cases stop
 //! at parsing or validation; the few that reach the network go to the
@@ -520,6 +520,96 @@ fn nasty_configurations_are_typed_errors() {
             let doc = corpus::splice(&template, &value.bytes);
             try_config(&doc, &format!("{} in {field:?}", value.name));
         }
+    }
+}
+
+/// A PostgreSQL connection string that cannot be used: a typed code, the
+/// last error naming `state.url` and what is wrong, never the password
+/// (raw bytes that are not UTF-8, JSON escapes, broken `%` escapes, an
+/// unknown `sslmode`, an unclosed quote, a NUL).
+#[test]
+fn odd_connection_strings_are_typed_errors_naming_the_problem_never_the_password() {
+    const PASSWORD: &str = "PGPASS-canary-5d1e";
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("seal.key");
+    let c = std::ffi::CString::new(key.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { smartlink_seal_key_create(c.as_ptr()) }, R::Ok);
+    let mut config = base_config(DEAD_URL, "fuzz-pg-url", 200);
+    config.insert(
+        "state".into(),
+        json!({"kind": "postgres", "url": "\u{1}URL\u{1}", "seal_key_file": key}),
+    );
+    let template = Value::Object(config)
+        .to_string()
+        .replace("\"\\u0001URL\\u0001\"", "@");
+    assert!(template.contains('@'), "{template}");
+    let pw = PASSWORD;
+    // (`None`: any typed code; a NUL in a password is the server's to
+    // refuse.)
+    let cases: Vec<(Vec<u8>, Option<R>, &str)> = vec![
+        (b"\"\"".to_vec(), Some(R::InvalidConfig), "empty"),
+        (
+            format!("\"postgres://u:{pw}%ZZ@db/erp\"").into(),
+            Some(R::InvalidConfig),
+            "%25",
+        ),
+        (
+            format!("\"postgres://u:{pw}@db/erp?sslmode=bogus\"").into(),
+            Some(R::InvalidConfig),
+            "`sslmode` must be",
+        ),
+        (
+            format!("\"host=db password='{pw} sslmode=require\"").into(),
+            Some(R::InvalidConfig),
+            "not closed",
+        ),
+        (
+            format!("\"host=db password={pw} sslmode=require sslkey=/k\"").into(),
+            Some(R::InvalidConfig),
+            "unknown option `sslkey`",
+        ),
+        (
+            format!("\"postgres://u:{pw}@db/erp?sslmode=require&sslrootcert=%FF\"").into(),
+            Some(R::InvalidConfig),
+            "not UTF-8",
+        ),
+        (
+            [&b"\"postgres://u:"[..], pw.as_bytes(), b"\xff\xfe@db/erp\""].concat(),
+            Some(R::InvalidUtf8),
+            "config_json",
+        ),
+        (
+            format!("\"postgres://u:{pw}\\udc80@db/erp\"").into(),
+            Some(R::InvalidJson),
+            "",
+        ),
+        (
+            format!("\"host=db password={pw}\\u0000 sslmode=require\"").into(),
+            None,
+            "",
+        ),
+        (
+            format!("\"host=db password={pw} sslmode=require sslrootcert=/nonexistent/ca.pem\"")
+                .into(),
+            Some(R::InvalidConfig),
+            "/nonexistent/ca.pem",
+        ),
+    ];
+    for (value, code, says) in cases {
+        let what = String::from_utf8_lossy(&value).into_owned();
+        let doc = corpus::splice(&template, &value);
+        let rc = try_config(&doc, &what);
+        if rc == R::Ok {
+            assert_eq!(code, None, "{what}");
+            continue;
+        }
+        let msg = last_error_message();
+        assert!(code.is_none_or(|c| c == rc), "{what}: {rc:?} {msg}");
+        assert!(msg.contains(says), "{what}: {msg}");
+        if rc == R::InvalidConfig {
+            assert!(msg.contains("`state"), "{what}: {msg}");
+        }
+        assert!(!msg.contains(PASSWORD), "{what}: password in error: {msg}");
     }
 }
 

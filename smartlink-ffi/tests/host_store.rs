@@ -294,7 +294,7 @@ fn config(sandbox: &BackgroundSandbox, id: &str, key: &Path) -> String {
     .to_string()
 }
 
-fn try_open(config: &str, t: &smartlink_store_callbacks) -> Result<Handle, (R, String)> {
+fn try_open(config: &str, t: *const smartlink_store_callbacks) -> Result<Handle, (R, String)> {
     let config = CString::new(config).unwrap();
     let mut h = std::ptr::null_mut();
     let rc = unsafe { smartlink_configurator_new_with_store(config.as_ptr(), t, &mut h) };
@@ -432,6 +432,32 @@ fn two_machines_share_the_hosts_store_and_it_never_holds_a_secret_in_clear() {
     let report = r.to_string();
     assert!(report.contains("host store"), "{report}");
     assert!(!report.contains(&secret) && !report.contains(common::TOKEN));
+
+    // The seal key's bytes are nowhere: not in the host's document, the
+    // status or the support report, in hex (either case) or Base64.
+    let key_bytes = std::fs::read(&key).unwrap();
+    let hex: String = key_bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let shown = format!("{text}\n{st}\n{report}").to_ascii_lowercase();
+    assert!(!shown.contains(&hex), "the seal key in hex");
+    assert!(
+        !document
+            .windows(key_bytes.len())
+            .any(|w| w == key_bytes.as_slice()),
+        "the seal key's bytes in the document"
+    );
+    let b64 = {
+        const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in key_bytes[..30].chunks(3) {
+            let n = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
+            out.extend((0..4).map(|i| T[((n >> (18 - 6 * i)) & 63) as usize] as char));
+        }
+        out
+    };
+    let raw = format!("{text}\n{st}\n{report}");
+    for spelling in [b64.clone(), b64.replace('+', "-").replace('/', "_")] {
+        assert!(!raw.contains(&spelling), "the seal key in Base64");
+    }
 
     // A changed byte of the sealed part: refused, typed; nothing rewritten.
     {
@@ -621,6 +647,47 @@ fn the_table_and_the_configuration_are_checked() {
     let mut zero = t;
     zero.version = 0;
     assert_eq!(try_open(&good, &zero).err().unwrap().0, R::InvalidConfig);
+    // A version this library does not know (a newer library's table, or
+    // garbage) is refused, naming it; a larger table of a known version
+    // (a newer header's added fields) is taken.
+    for unknown in [SMARTLINK_STORE_CALLBACKS_VERSION + 1, u32::MAX] {
+        let mut newer = t;
+        newer.version = unknown;
+        let (rc, m) = try_open(&good, &newer).err().unwrap();
+        assert_eq!(rc, R::InvalidConfig, "version {unknown}");
+        assert!(m.contains(&format!("version {unknown}")), "{m}");
+    }
+    #[repr(C)]
+    struct Larger {
+        table: smartlink_store_callbacks,
+        added: [u64; 4],
+    }
+    let other = Arc::new(HostStore::default());
+    let mut larger = Larger {
+        table: table(&other),
+        added: [u64::MAX; 4],
+    };
+    larger.table.struct_size = std::mem::size_of::<Larger>() as u32;
+    drop(try_open(&good, &larger.table).expect("a larger table of a known version"));
+    assert_eq!(other.releases_of_ctx.load(Ordering::SeqCst), 1);
+    // A table at an odd address (packed in a host's buffer) is read, not
+    // trapped on; a misaligned table of a wrong size is refused the same.
+    let size = std::mem::size_of::<smartlink_store_callbacks>();
+    let odd = table(&other);
+    let mut bytes = vec![0u8; size + 1];
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            (&odd as *const smartlink_store_callbacks).cast::<u8>(),
+            bytes.as_mut_ptr().add(1),
+            size,
+        );
+    }
+    let at_odd = unsafe { bytes.as_ptr().add(1) }.cast::<smartlink_store_callbacks>();
+    drop(try_open(&good, at_odd).expect("a table at an odd address"));
+    assert_eq!(other.releases_of_ctx.load(Ordering::SeqCst), 2);
+    bytes[1] = 16;
+    let (rc, m) = try_open(&good, at_odd).err().unwrap();
+    assert_eq!(rc, R::InvalidConfig, "{m}");
 
     // The configuration must say "callbacks", with a seal key.
     let memory = good.replace(

@@ -27,9 +27,9 @@ pub(super) static STORE: &[Entry] = &[
     ),
     (
         "cli.postgres_url_invalid",
-        "--state: o URL do PostgreSQL não é válido (ele não é mostrado: pode conter uma senha).",
-        "--state: la URL de PostgreSQL no es válida (no se muestra: puede contener una contraseña).",
-        "--state: the PostgreSQL URL is not valid (it is not shown: it may hold a password).",
+        "--state: o URL do PostgreSQL não é válido (ele não é mostrado: pode conter uma senha): {detail}",
+        "--state: la URL de PostgreSQL no es válida (no se muestra: puede contener una contraseña): {detail}",
+        "--state: the PostgreSQL URL is not valid (it is not shown: it may hold a password): {detail}",
     ),
     (
         "cli.reseal_needs_file",

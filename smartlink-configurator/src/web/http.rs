@@ -195,6 +195,7 @@ impl App {
         match login.as_deref() {
             Some(expected) if same(expected, token) => {
                 *login = None;
+                self.touch();
                 let session = random_value();
                 *lock(&self.session) = Some(session.clone());
                 let cookie = format!(
@@ -317,7 +318,6 @@ async fn check(app: &Arc<App>, req: Request, next: Next) -> Response {
     if host != Some(app.host.as_str()) {
         return app.forbidden();
     }
-    app.touch();
     if req.method() == Method::GET
         && req.uri().path() == "/"
         && let Some(token) = query_param(req.uri().query(), "t")
@@ -347,6 +347,9 @@ async fn check(app: &Arc<App>, req: Request, next: Next) -> Response {
             return app.forbidden();
         }
     }
+    // Only the page's own requests postpone the idle end: a request
+    // refused above (another process knocking) does not keep the server up.
+    app.touch();
     next.run(req).await
 }
 
@@ -588,6 +591,7 @@ mod tests {
         url: String,
         port: u16,
         client: reqwest::Client,
+        app: Arc<App>,
     }
 
     async fn start() -> Running {
@@ -601,7 +605,7 @@ mod tests {
         let port = listener.local_addr().unwrap().port();
         let app = Arc::new(App::new(cfg, Locale::En, port, Duration::from_secs(60)));
         let url = format!("http://127.0.0.1:{port}/?t={}", app.login_token());
-        tokio::spawn(serve(app, listener));
+        tokio::spawn(serve(app.clone(), listener));
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
@@ -612,6 +616,7 @@ mod tests {
             url,
             port,
             client,
+            app,
         }
     }
 
@@ -665,6 +670,51 @@ mod tests {
         assert_eq!(body["screen"]["screen"], "welcome");
         assert_eq!(body["texts"]["start"], "Start");
         assert_eq!(body["labels"]["web.next"], "Next");
+    }
+
+    /// Refused requests do not postpone the idle end; the page's do.
+    #[tokio::test]
+    async fn only_the_pages_requests_keep_the_server_up() {
+        let r = start().await;
+        let seen = || *lock(&r.app.last_seen);
+        let at_start = seen();
+        let cookie = login(&r).await;
+        let after_login = seen();
+        assert!(after_login > at_start, "the login is a use");
+        let screen = format!("{}/api/screen", r.base);
+        let refused = [
+            r.client.get(&screen),
+            r.client.get(format!("{}/?t=not-the-token", r.base)),
+            r.client.get(&r.url),
+            r.client
+                .get(&screen)
+                .header(header::COOKIE, "smartlink_session_1=forged"),
+            r.client
+                .get(&screen)
+                .header(header::COOKIE, &cookie)
+                .header("sec-fetch-site", "cross-site"),
+            r.client
+                .post(format!("{}/api/apply", r.base))
+                .header(header::COOKIE, &cookie)
+                .header(header::ORIGIN, "http://evil.example"),
+            r.client
+                .get(&screen)
+                .header(header::COOKIE, &cookie)
+                .header(header::HOST, "localhost"),
+        ];
+        for req in refused {
+            assert_eq!(req.send().await.unwrap().status(), 403);
+        }
+        assert_eq!(seen(), after_login, "no refused request is a use");
+        let ok = r
+            .client
+            .get(&screen)
+            .header(header::COOKIE, &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), 200);
+        assert!(seen() > after_login);
     }
 
     #[tokio::test]

@@ -125,6 +125,19 @@ impl SealedDocument {
         Ok(zeroize::Zeroizing::new(text))
     }
 
+    /// Refuses to replace `document` when its credentials are sealed under
+    /// another key ([`SealError::WrongKey`]): a machine with a stale or
+    /// wrong key never overwrites the good state. A document that cannot
+    /// be read, or holds no sealed credentials, is left to the write.
+    pub fn check_replaceable(&self, document: &[u8]) -> Result<(), StateError> {
+        match decode(document) {
+            Ok((_, Some(blob))) if !seal::key_matches(&self.key, &blob) => {
+                Err(self.sealed_err(SealError::WrongKey))
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The state in a document. A document that cannot be read is reported
     /// ([`StateError::Corrupt`], naming the store, never its contents) and
     /// left where it is; one in clear, of another installation or sealed

@@ -240,6 +240,17 @@ impl Inner {
         }
         let document = state.map(|s| self.document.encode(s)).transpose()?;
         let expected = lock.expected_version().unwrap_or(0);
+        // A document sealed under another key is never replaced nor
+        // cleared, as in the PostgreSQL store (the host's compare-and-swap
+        // cannot look into it: one read first).
+        let current = self.backend.load().map_err(|e| match e {
+            HostStoreError::Unreachable { .. } => self.error(e, expected, lease.epoch),
+            _ => self
+                .nonsense("the load callback answered a status that only writes and leases give"),
+        })?;
+        if let Some(bytes) = &current.document {
+            self.document.check_replaceable(bytes)?;
+        }
         let written = self.backend.compare_and_swap(
             expected,
             &lease,

@@ -18,6 +18,7 @@ use crate::environment::{EnvironmentId, EnvironmentName, Etag};
 use crate::installation::{ErpLine, Installation, InstallationId, InstallationName, Kind};
 use crate::platform::IdempotencyKey;
 
+pub(crate) mod conninfo;
 pub mod document;
 pub mod file;
 pub mod history;

@@ -7,7 +7,7 @@ use std::ffi::{c_char, c_void};
 use super::handle::smartlink_configurator;
 use crate::error::{FfiError, smartlink_result};
 use crate::handle::HandleInner;
-use crate::panic::{boundary, try_out, try_ref, try_str};
+use crate::panic::{boundary, try_out, try_str};
 use crate::stash::next_serial;
 
 /// The version of `smartlink_store_callbacks` this header describes.
@@ -134,8 +134,10 @@ pub type smartlink_store_release_ctx_fn = Option<unsafe extern "C" fn(ctx: *mut 
 /// Fields:
 /// - `struct_size`: `sizeof(smartlink_store_callbacks)` as the host was
 ///   compiled; `version`: `SMARTLINK_STORE_CALLBACKS_VERSION`. A smaller
-///   size or a version 0 is refused; a larger one (a newer header) is
-///   accepted and the fields this library does not know are ignored.
+///   size, a version 0 or a version above this library's (a table made
+///   for a newer library, whose callbacks may mean something else) is
+///   refused; a larger size with a known version is accepted and the
+///   bytes past this library's fields are ignored.
 /// - `ctx`: passed as the first argument of every callback, untouched.
 /// - the callbacks, all required but `release_ctx` (NULL: nothing to
 ///   release). Each returns a `SMARTLINK_STORE_*` status.
@@ -245,7 +247,8 @@ pub struct smartlink_store_callbacks {
 ///   stay valid until `release_ctx` is called (or, without `release_ctx`,
 ///   until no callback can still run after the handle is freed). NULL
 ///   callbacks, a `struct_size` smaller
-///   than this header's or a `version` 0 give
+///   than this header's, a `version` 0 or above
+///   `SMARTLINK_STORE_CALLBACKS_VERSION` give
 ///   `SMARTLINK_RESULT_INVALID_CONFIG`.
 /// - `out` (required): receives the handle, only on success; free it with
 ///   `smartlink_configurator_free`.
@@ -261,10 +264,15 @@ pub unsafe extern "C" fn smartlink_configurator_new_with_store(
 ) -> smartlink_result {
     boundary(|| {
         let json = try_str!(config_json, "config_json");
-        let head = try_ref!(store.cast::<[u32; 2]>(), "store");
+        let store = try_out!(store, "store");
         let out = try_out!(out, "out");
-        let [size, version] = *head;
-        if (size as usize) < std::mem::size_of::<smartlink_store_callbacks>() || version == 0 {
+        // SAFETY: non-NULL; the caller promises a table, whose first two
+        // fields are these. Read unaligned: a table at any address is read,
+        // never dereferenced where it is (no trap, no undefined behaviour).
+        let [size, version] = unsafe { std::ptr::read_unaligned(store.cast::<[u32; 2]>()) };
+        if (size as usize) < std::mem::size_of::<smartlink_store_callbacks>()
+            || !(1..=SMARTLINK_STORE_CALLBACKS_VERSION).contains(&version)
+        {
             return Err(FfiError::new(
                 smartlink_result::InvalidConfig,
                 format!(
@@ -275,7 +283,7 @@ pub unsafe extern "C" fn smartlink_configurator_new_with_store(
         }
         // SAFETY: non-NULL, and at least as large as the struct (its own
         // size field says so; the caller promises it).
-        let table = unsafe { std::ptr::read(store) };
+        let table = unsafe { std::ptr::read_unaligned(store) };
         let callbacks = crate::host_store::Callbacks::check(table)?;
         let inner = HandleInner::from_json_with_store(json, Some(callbacks))?;
         let handle = Box::new(smartlink_configurator {

@@ -53,7 +53,6 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-mod conninfo;
 mod store;
 mod tls;
 pub use store::{PgStateStore, PgStoreOptions};
@@ -76,10 +75,13 @@ const SCHEMA_LOCK: i64 = 0x534c_5343_4845_4d41;
 #[derive(Debug, Error)]
 #[non_exhaustive]
 pub enum PgError {
-    /// The connection string could not be parsed (the detail is the parser's
-    /// kind of complaint, never the string).
-    #[error("the PostgreSQL connection string is not valid")]
-    InvalidUrl,
+    /// The connection string could not be parsed.
+    #[error("the PostgreSQL connection string is not valid: {detail}")]
+    InvalidUrl {
+        /// What is wrong, in words of this library or option names: never
+        /// a part of the string (it may hold a password).
+        detail: String,
+    },
     /// A remote host without `sslmode=require`.
     #[error(
         "the PostgreSQL connection to {target} must use TLS: add sslmode=require (only loopback and Unix sockets may go without)"
@@ -149,7 +151,7 @@ impl PgError {
     pub fn fault(&self) -> crate::state::StoreFault {
         use crate::state::StoreFault as F;
         match self {
-            PgError::InvalidUrl => F::InvalidUrl,
+            PgError::InvalidUrl { .. } => F::InvalidUrl,
             PgError::TlsRequired { .. } => F::TlsRequired,
             PgError::Roots | PgError::RootCert { .. } => F::Tls,
             PgError::Connect { fault, .. } | PgError::Query { fault, .. } => *fault,
@@ -240,6 +242,39 @@ fn cause_of(e: &tokio_postgres::Error) -> String {
     out
 }
 
+/// What the driver found wrong in a connection string, told by option
+/// name only: its messages may quote a character or a key of the string,
+/// and only a name made of letters, digits and `_` is repeated.
+fn driver_complaint(e: &tokio_postgres::Error) -> String {
+    let said = std::error::Error::source(e)
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let named = |prefix: &str| {
+        said.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix('`'))
+            .filter(|name| {
+                !name.is_empty()
+                    && name.len() <= 40
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+    };
+    if let Some(name) = named("invalid value for option `") {
+        return match name {
+            "sslmode" => {
+                "`sslmode` must be disable, prefer, require, verify-ca or verify-full".into()
+            }
+            _ => format!("the value of `{name}` is not valid"),
+        };
+    }
+    if let Some(name) = named("unknown option `") {
+        return format!("unknown option `{name}`");
+    }
+    if said.starts_with("unknown option") {
+        return "an unknown option".into();
+    }
+    "it could not be read (a URL postgres://user:password@host:port/database?sslmode=require, or key=value pairs)".into()
+}
+
 /// A parsed connection target. `Debug` and `Display` show host, port,
 /// database and user, never the password.
 #[derive(Clone)]
@@ -253,10 +288,23 @@ pub struct PgTarget {
 impl PgTarget {
     /// Parses a `postgres://` URL or a `key=value` string.
     pub fn parse(url: &str) -> Result<Self, PgError> {
-        let (rest, tls) = conninfo::split_tls_settings(url).ok_or(PgError::InvalidUrl)?;
-        let mut config = Config::from_str(&rest).map_err(|_| PgError::InvalidUrl)?;
+        let invalid = |detail: &str| PgError::InvalidUrl {
+            detail: detail.to_owned(),
+        };
+        let (rest, tls) = crate::state::conninfo::split_tls_settings(url).map_err(invalid)?;
+        let mut config = Config::from_str(&rest).map_err(|e| {
+            let detail = driver_complaint(&e);
+            // A name repeated from the string is never a spelling of its
+            // password (typed where a key goes).
+            let passwords = crate::support::url_password_spellings(url);
+            if passwords.iter().any(|p| detail.contains(p.as_str())) {
+                invalid("an unknown option")
+            } else {
+                PgError::InvalidUrl { detail }
+            }
+        })?;
         if config.get_hosts().is_empty() {
-            return Err(PgError::InvalidUrl);
+            return Err(invalid("it names no host"));
         }
         config
             .keepalives(true)

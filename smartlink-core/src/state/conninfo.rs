@@ -12,24 +12,50 @@
 //!
 //! Both forms are read: `postgres://…?sslmode=verify-full&sslrootcert=…`
 //! and `host=… sslmode=verify-full sslrootcert='C:\certs\ca.pem'`.
+//!
+//! The keyword/value reader also serves the support report, which finds
+//! the password of a connection string in every spelling to redact it.
 
 use std::borrow::Cow;
 
 /// What was taken out of the connection string.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub(super) struct TlsSettings {
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct TlsSettings {
     /// `sslrootcert`, when it names a file.
     pub root_cert: Option<String>,
 }
 
+/// Why a connection string cannot be read: a fixed text that quotes
+/// nothing of the string (it may hold a password).
+pub(crate) type Unreadable = &'static str;
+
 /// The connection string without the settings the driver does not take,
-/// and those settings. `None` when the string cannot be read (the caller
-/// reports it as invalid without quoting it).
-pub(super) fn split_tls_settings(conninfo: &str) -> Option<(String, TlsSettings)> {
+/// and those settings. An error names why the string cannot be read,
+/// never quoting it (the caller reports it as invalid).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) fn split_tls_settings(conninfo: &str) -> Result<(String, TlsSettings), Unreadable> {
     let mut settings = TlsSettings::default();
+    if conninfo.trim().is_empty() {
+        return Err("it is empty");
+    }
     if conninfo.starts_with("postgres://") || conninfo.starts_with("postgresql://") {
+        check_escapes(conninfo)?;
+        // The driver ends the user name and password at the first `@`: a
+        // second one before the host's end would make the password's
+        // rest a host name, shown wherever the host is.
+        let rest = conninfo.split_once("://").map_or("", |(_, r)| r);
+        if let Some((_, after)) = rest.split_once('@')
+            && after
+                .split(['/', '?'])
+                .next()
+                .unwrap_or_default()
+                .contains('@')
+        {
+            return Err("an `@` in the user name or password (it is written %40)");
+        }
         let Some((base, query)) = conninfo.split_once('?') else {
-            return Some((conninfo.to_owned(), settings));
+            return Ok((conninfo.to_owned(), settings));
         };
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -47,7 +73,15 @@ pub(super) fn split_tls_settings(conninfo: &str) -> Option<(String, TlsSettings)
         } else {
             format!("{base}?{}", kept.join("&"))
         };
-        return Some((out, settings));
+        return Ok((out, settings));
+    }
+    let first_key = conninfo
+        .trim_start()
+        .split(|c: char| c == '=' || c.is_whitespace())
+        .next()
+        .unwrap_or_default();
+    if first_key.contains("://") {
+        return Err("a URL starts with postgres:// or postgresql://, in lower case");
     }
     let mut out = Vec::new();
     for (key, value) in key_values(conninfo)? {
@@ -57,7 +91,24 @@ pub(super) fn split_tls_settings(conninfo: &str) -> Option<(String, TlsSettings)
             Keep::Drop => {}
         }
     }
-    Some((out.join(" "), settings))
+    Ok((out.join(" "), settings))
+}
+
+/// Every `%` of a URL starts an escape of two hexadecimal digits (libpq
+/// refuses the URL otherwise; the driver would take the text as it is).
+fn check_escapes(url: &str) -> Result<(), Unreadable> {
+    let bytes = url.as_bytes();
+    for (i, b) in bytes.iter().enumerate() {
+        if *b == b'%'
+            && !(bytes.get(i + 1).is_some_and(u8::is_ascii_hexdigit)
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_hexdigit))
+        {
+            return Err(
+                "a `%` not followed by two hexadecimal digits (a `%` in a user name or password is written %25)",
+            );
+        }
+    }
+    Ok(())
 }
 
 enum Keep {
@@ -79,22 +130,25 @@ fn take(key: &str, value: &str, settings: &mut TlsSettings) -> Keep {
 }
 
 /// Percent-decoding of one URL query component (`+` is kept as libpq does).
-fn decode(text: &str) -> Option<String> {
+pub(crate) fn decode(text: &str) -> Result<String, Unreadable> {
     percent_encoding::percent_decode_str(text)
         .decode_utf8()
-        .ok()
         .map(Cow::into_owned)
+        .map_err(|_| "a `%` escape of a parameter decodes to bytes that are not UTF-8")
 }
 
 /// The `key=value` pairs of a libpq keyword/value string: spaces around
 /// `=` allowed, values in single quotes with `\'` and `\\` escapes.
-fn key_values(text: &str) -> Option<Vec<(String, String)>> {
+pub(crate) fn key_values(text: &str) -> Result<Vec<(String, String)>, Unreadable> {
+    const NO_EQUALS: Unreadable = "a parameter without `=` (the keyword form is key=value pairs separated by spaces; a value with spaces is quoted: password='a b')";
+    const UNCLOSED: Unreadable = "a quoted value is not closed";
+    const TRAILING_BACKSLASH: Unreadable = "a `\\` ends a value: it escapes nothing";
     let mut pairs = Vec::new();
     let mut chars = text.chars().peekable();
     loop {
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.peek().is_none() {
-            return Some(pairs);
+            return Ok(pairs);
         }
         let mut key = String::new();
         while let Some(c) = chars.next_if(|c| *c != '=' && !c.is_whitespace()) {
@@ -102,14 +156,14 @@ fn key_values(text: &str) -> Option<Vec<(String, String)>> {
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         if chars.next() != Some('=') || key.is_empty() {
-            return None;
+            return Err(NO_EQUALS);
         }
         while chars.next_if(|c| c.is_whitespace()).is_some() {}
         let mut value = String::new();
         if chars.next_if_eq(&'\'').is_some() {
             loop {
-                match chars.next()? {
-                    '\\' => value.push(chars.next()?),
+                match chars.next().ok_or(UNCLOSED)? {
+                    '\\' => value.push(chars.next().ok_or(UNCLOSED)?),
                     '\'' => break,
                     c => value.push(c),
                 }
@@ -117,7 +171,7 @@ fn key_values(text: &str) -> Option<Vec<(String, String)>> {
         } else {
             while let Some(c) = chars.next_if(|c| !c.is_whitespace()) {
                 if c == '\\' {
-                    value.push(chars.next()?);
+                    value.push(chars.next().ok_or(TRAILING_BACKSLASH)?);
                 } else {
                     value.push(c);
                 }
@@ -128,7 +182,7 @@ fn key_values(text: &str) -> Option<Vec<(String, String)>> {
 }
 
 /// A value quoted for a keyword/value string.
-fn quote(value: &str) -> String {
+pub(crate) fn quote(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
     out.push('\'');
     for c in value.chars() {
@@ -177,7 +231,28 @@ mod tests {
             split("postgres://db/erp?sslmode=require"),
             ("postgres://db/erp?sslmode=require".into(), None)
         );
-        assert!(split_tls_settings("postgres://db/erp?sslrootcert=%FF").is_none());
+        assert!(
+            split_tls_settings("postgres://db/erp?sslrootcert=%FF")
+                .unwrap_err()
+                .contains("not UTF-8")
+        );
+        for two in ["postgres://u:p@ss@db/erp", "postgres://u@x:p@db:5432"] {
+            assert!(
+                split_tls_settings(two).unwrap_err().contains("%40"),
+                "{two}"
+            );
+        }
+        assert!(split_tls_settings("postgres://u:p%40ss@db/erp?application_name=a@b").is_ok());
+        for broken in [
+            "postgres://u:50%off@db/erp",
+            "postgres://db/erp?x=%4",
+            "postgres://db/e%",
+        ] {
+            assert!(
+                split_tls_settings(broken).unwrap_err().contains("%25"),
+                "{broken}"
+            );
+        }
     }
 
     #[test]
@@ -190,9 +265,41 @@ mod tests {
             r"host='db' port='5432' password='a \'b\' c' sslmode='require'"
         );
         assert_eq!(cert.as_deref(), Some(r"C:\certs\my ca.pem"));
-        assert!(split_tls_settings("host=db password='open").is_none());
-        assert!(split_tls_settings("host").is_none());
-        assert!(split_tls_settings("=x").is_none());
-        assert_eq!(split(""), (String::new(), None));
+        assert!(
+            split_tls_settings("host=db password='open")
+                .unwrap_err()
+                .contains("not closed")
+        );
+        assert!(
+            split_tls_settings(r"host=db password=x\")
+                .unwrap_err()
+                .contains("ends a value")
+        );
+        assert!(
+            split_tls_settings("host")
+                .unwrap_err()
+                .contains("without `=`")
+        );
+        assert!(
+            split_tls_settings("=x")
+                .unwrap_err()
+                .contains("without `=`")
+        );
+        for other in [
+            "POSTGRES://u:pw@db/erp?sslmode=require",
+            "pg://db",
+            "http://db",
+        ] {
+            assert!(
+                split_tls_settings(other)
+                    .unwrap_err()
+                    .contains("lower case"),
+                "{other}"
+            );
+        }
+        // `://` in a value is a value.
+        assert!(split_tls_settings("host=db password='a://b'").is_ok());
+        assert_eq!(split_tls_settings(""), Err("it is empty"));
+        assert_eq!(split_tls_settings(" \t"), Err("it is empty"));
     }
 }
