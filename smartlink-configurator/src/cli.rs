@@ -27,7 +27,8 @@ pub struct Cli {
     pub installation_id: Option<String>,
 
     /// Friendly name of the installation (pre-fills the name screen; needed
-    /// by --unattended unless the installation is already bound).
+    /// by --unattended with --environment or --create unless the
+    /// installation is already bound).
     #[arg(long, value_name = "NAME", global = true, value_parser = non_empty)]
     pub installation_name: Option<String>,
 

@@ -55,3 +55,36 @@ fn the_only_candidate_is_bound_unless_turned_off() {
         }
     }
 }
+
+/// `--unattended` alone binds the only candidate without a name, as the
+/// library's start-up configuration does; the help says the name is
+/// needed with --environment or --create only.
+#[test]
+fn the_only_candidate_needs_no_name_and_the_help_says_so() {
+    let sandbox = sandbox_in_background(&seed());
+    let url = sandbox.url();
+    let out = run(
+        &[
+            "--unattended",
+            "--state",
+            "memory",
+            "--locale",
+            "en",
+            "--platform-url",
+            &url,
+            "--token",
+            TOKEN,
+            "--installation-id",
+            "cli-no-name",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("nothing to decide"), "{out:?}");
+    let help = run(&["--locale", "en", "--help"], "");
+    assert!(
+        help.stdout
+            .contains("needed by --unattended with --environment or --create unless already bound"),
+        "{help:?}"
+    );
+}

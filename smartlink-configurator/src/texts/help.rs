@@ -42,9 +42,9 @@ pub(super) static HELP: &[Entry] = &[
     ),
     (
         "help.arg.installation_name",
-        "Nome da instalação (preenche a tela do nome; exigido por --unattended se ainda não vinculada)",
-        "Nombre de la instalación (rellena la pantalla del nombre; exigido por --unattended si aún no está vinculada)",
-        "Installation name (pre-fills the name screen; needed by --unattended unless already bound)",
+        "Nome da instalação (preenche a tela do nome; exigido por --unattended com --environment ou --create se ainda não vinculada)",
+        "Nombre de la instalación (rellena la pantalla del nombre; exigido por --unattended con --environment o --create si aún no está vinculada)",
+        "Installation name (pre-fills the name screen; needed by --unattended with --environment or --create unless already bound)",
     ),
     (
         "help.arg.locale",
