@@ -179,6 +179,25 @@ fn endpoint_text(locale: Locale, flag: &str, problem: EndpointProblem) -> String
     render(locale, key, &[("flag", flag)])
 }
 
+/// Which connection setting the platform client refused, found by giving
+/// the client each one alone (its own checks, not a copy of them), in the
+/// administrator's language.
+fn connection_setting_text(cli: &Cli, locale: Locale) -> String {
+    let alone = |config: HttpPlatformConfig| HttpPlatform::new(config).is_err();
+    let base = || HttpPlatformConfig::new("https://platform.invalid", SecretString::from("-"));
+    if let Some(proxy) = &cli.proxy
+        && alone(base().with_proxy(proxy.as_str()))
+    {
+        return text(locale, "cli.proxy_invalid").to_owned();
+    }
+    if let Some(path) = &cli.ca_file
+        && alone(base().with_extra_ca_file(path))
+    {
+        return render(locale, "cli.ca_file_invalid", &[("path", path)]);
+    }
+    smartlink_core::messages::code_text(locale, "config")
+}
+
 fn random_token() -> String {
     format!("sandbox-{}", uuid::Uuid::new_v4().simple())
 }
@@ -275,7 +294,7 @@ async fn build(cli: Cli, locale: Locale) -> Result<Ctx, SetupError> {
             SetupError(
                 with_detail(
                     cli.verbose,
-                    smartlink_core::messages::code_text(locale, "config"),
+                    connection_setting_text(&cli, locale),
                     &e.to_string(),
                 ),
                 exit::USAGE,

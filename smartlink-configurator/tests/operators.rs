@@ -444,6 +444,54 @@ fn a_refused_platform_url_is_named_with_its_reason() {
 }
 
 #[test]
+fn a_proxy_the_client_cannot_use_is_refused_not_ignored() {
+    // An unsupported scheme was ignored: every request went direct while
+    // `check` printed the proxy as in use.
+    for proxy in ["ftp://127.0.0.1:1", "socks9://proxy.example:1080"] {
+        let out = run(
+            &[
+                "--locale", "en", "--state", "memory", "--proxy", proxy, "check",
+            ],
+            "",
+        );
+        assert_eq!(out.code, 2, "{proxy}: {out:?}");
+        assert!(
+            out.stderr.contains("--proxy: the proxy URL is not valid"),
+            "{proxy}: {out:?}"
+        );
+        assert!(
+            !out.stdout.contains("Platform reachable"),
+            "{proxy}: {out:?}"
+        );
+    }
+    // A CA file without a certificate is named as the culprit.
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("corporate-ca.pem");
+    std::fs::write(&pem, b"not a certificate").unwrap();
+    let out = run(
+        &[
+            "--locale",
+            "en",
+            "--state",
+            "memory",
+            "--platform-url",
+            "https://platform.example.com",
+            "--token",
+            "t",
+            "--ca-file",
+            pem.to_str().unwrap(),
+            "check",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("--ca-file: ") && out.stderr.contains("holds no certificate (PEM)"),
+        "{out:?}"
+    );
+}
+
+#[test]
 fn unattended_alone_on_an_unbound_installation_is_usage() {
     let out = run(&["--unattended", "--state", "memory"], "");
     assert_eq!(out.code, 2, "{out:?}");

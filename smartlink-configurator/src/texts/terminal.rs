@@ -71,6 +71,18 @@ pub(super) static TERMINAL: &[Entry] = &[
         "{flag}: use https (or http for this machine).",
     ),
     (
+        "cli.proxy_invalid",
+        "--proxy: o URL do proxy não é válido (use http://, https:// ou socks5://servidor:porta).",
+        "--proxy: la URL del proxy no es válida (use http://, https:// o socks5://servidor:puerto).",
+        "--proxy: the proxy URL is not valid (use http://, https:// or socks5://host:port).",
+    ),
+    (
+        "cli.ca_file_invalid",
+        "--ca-file: {path} não pode ser lido ou não contém nenhum certificado (PEM).",
+        "--ca-file: {path} no se puede leer o no contiene ningún certificado (PEM).",
+        "--ca-file: {path} cannot be read or holds no certificate (PEM).",
+    ),
+    (
         "cli.token_required",
         "Informe o token de acesso com --token ou SMARTLINK_TOKEN.",
         "Informe el token de acceso con --token o SMARTLINK_TOKEN.",

@@ -130,6 +130,19 @@ impl HttpPlatform {
             ProxySetting::FromEnvironment => builder,
             ProxySetting::None => builder.no_proxy(),
             ProxySetting::Url(raw) => {
+                // A scheme the client does not speak would be ignored, every
+                // request then going direct: refused instead.
+                let scheme_ok = raw.trim().split_once("://").is_none_or(|(scheme, _)| {
+                    matches!(
+                        scheme.to_ascii_lowercase().as_str(),
+                        "http" | "https" | "socks5" | "socks5h"
+                    )
+                });
+                if !scheme_ok {
+                    return Err(PlatformError::Config(
+                        "proxy URL is not valid: use http://, https:// or socks5://".into(),
+                    ));
+                }
                 let proxy = reqwest::Proxy::all(raw.as_str())
                     .map_err(|_| PlatformError::Config("proxy URL is not valid".into()))?;
                 builder.proxy(proxy)
