@@ -492,6 +492,48 @@ fn a_proxy_the_client_cannot_use_is_refused_not_ignored() {
 }
 
 #[test]
+fn an_unattended_rename_is_said() {
+    let w = World::new();
+    w.bind();
+    let out = w.run(
+        &[
+            "--locale",
+            "en",
+            "--unattended",
+            "--installation-name",
+            "Matriz RJ",
+            "--environment",
+            "Produção Nova",
+        ],
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("The installation was renamed from “Matriz SP” to “Matriz RJ”."),
+        "{out:?}"
+    );
+    // The same name again: nothing renamed, nothing said.
+    let out = w.run(
+        &with(&["--locale", "en"], BIND_MATRIZ_SP_RJ)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        "",
+    );
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("renamed"), "{out:?}");
+}
+
+const BIND_MATRIZ_SP_RJ: &[&str] = &[
+    "--unattended",
+    "--installation-name",
+    "Matriz RJ",
+    "--environment",
+    "Produção Nova",
+];
+
+#[test]
 fn unattended_alone_on_an_unbound_installation_is_usage() {
     let out = run(&["--unattended", "--state", "memory"], "");
     assert_eq!(out.code, 2, "{out:?}");

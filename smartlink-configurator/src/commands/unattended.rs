@@ -79,6 +79,11 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
         (Some(_), Some(wanted)) => current_holder(ctx, wanted).await,
         _ => None,
     };
+    // The name the state remembers, to say when this run renamed it.
+    let remembered = ctx
+        .own_state()
+        .and_then(|s| s.installation_name)
+        .map(|n| n.as_str().to_owned());
     let request = UnattendedRequest {
         installation_name: cli.installation_name.clone(),
         target,
@@ -115,6 +120,19 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
                 ctx.remember_name(name);
             }
             print_done(ctx, environment_name.as_str(), reused_credentials);
+            let renamed = cli
+                .installation_name
+                .as_deref()
+                .and_then(|n| smartlink_core::InstallationName::new(n).ok())
+                .map(|n| n.as_str().to_owned());
+            if let (Some(old), Some(new)) = (&remembered, &renamed)
+                && old != new
+            {
+                outln!(
+                    "{}",
+                    render(loc, "cli.done_renamed", &[("old", old), ("new", new)])
+                );
+            }
             if let Some((installation, line)) = holder {
                 outln!(
                     "{}",
