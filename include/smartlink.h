@@ -761,7 +761,9 @@ smartlink_result smartlink_seal_key_create(const char *path);
 //   returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes instead the short
 //   `{"ok":false,"error":{…,"needed":N}}` if that fits, else nothing; calling
 //   again with the same id and input on the same thread delivers the kept
-//   response without running the operation twice.
+//   response without running the operation twice. An OPEN or CLOSE whose
+//   answer does not fit does nothing (the OPEN is not counted, nothing is
+//   closed): the retry with a bigger buffer does it, once.
 // - Thread-safe; integer handles may be shared between threads. Each OPEN
 //   of a configuration counts (the same number for the same configuration)
 //   and each CLOSE ends one: the handle lives until the last CLOSE, so each

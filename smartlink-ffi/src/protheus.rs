@@ -20,7 +20,7 @@
 //! | 1 `OPEN` | the configuration JSON | `{"ok":true,"handle":N}` (the same N for the same configuration while open; each OPEN counts) |
 //! | 2 `CLOSE` | `{"handle":N}` | `{"ok":true}` (ends one OPEN; the handle ends with the last) |
 //! | 3 `CALL` | `{"handle":N,"op":"…",…}` | the operation's response |
-//! | 10–28 | `{"handle":N,…}` | the response of the operation of that id (see [`crate::operations::OPERATIONS`]) |
+//! | 10–30 | `{"handle":N,…}` | the response of the operation of that id (see [`crate::operations::OPERATIONS`]) |
 //!
 //! Each id plus [`SMARTLINK_EXEC_CP1252`] (101–103, 110–130) does the same
 //! in Windows-1252 instead of UTF-8, for Protheus installations on that code
@@ -227,16 +227,31 @@ fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
     }
 }
 
-/// One `ExecInClientDLL` call, as (code, body, the handle's serial when the
-/// response may be kept for a retry with a bigger buffer). A response that
-/// holds a secret has no serial: it is never kept.
-fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
+/// What to do with a response that did not fit the caller's buffer.
+enum Undeliverable {
+    /// Nothing to keep or undo (an error, or a response with a secret,
+    /// which is never kept).
+    Drop,
+    /// Keep it for the retry, keyed to the handle of this serial.
+    Keep(u64),
+    /// An OPEN counted for handle N: undo it, so that the retry with a
+    /// bigger buffer counts once (the caller never learnt of this one).
+    UndoOpen(i64),
+}
+
+/// `CLOSE`'s answer. A CLOSE whose answer would not fit closes nothing (the
+/// retry with a bigger buffer does it), so its size is checked first.
+const CLOSE_OK: &str = r#"{"ok":true}"#;
+
+/// One `ExecInClientDLL` call, as (code, body, what to do with the response
+/// when it does not fit). `out_len` is the caller's buffer, for CLOSE.
+fn exec(id: c_int, input: &str, out_len: usize) -> (smartlink_result, String, Undeliverable) {
     let fail = |e: FfiError| {
         set_last_error(e.code, &e.to_string());
         (
             e.code,
             error_body(&e, Locale::default(), None).to_string(),
-            None,
+            Undeliverable::Drop,
         )
     };
     match id {
@@ -244,15 +259,31 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             Ok(n) => (
                 smartlink_result::Ok,
                 json!({"ok": true, "handle": n}).to_string(),
-                None,
+                Undeliverable::UndoOpen(n),
             ),
             Err(e) => fail(e),
         },
         SMARTLINK_EXEC_CLOSE => match parse_object(input)
             .and_then(|r| handle_number(&r))
-            .and_then(close)
-        {
-            Ok(()) => (smartlink_result::Ok, json!({"ok": true}).to_string(), None),
+            .and_then(|n| {
+                if out_len <= CLOSE_OK.len() {
+                    // Answered (7005, the size needed) without closing.
+                    return Err(FfiError::new(
+                        smartlink_result::BufferTooSmall,
+                        format!(
+                            "the output needs {} bytes, the buffer has {out_len}; nothing was closed",
+                            CLOSE_OK.len() + 1
+                        ),
+                    ));
+                }
+                close(n)
+            }) {
+            Ok(()) => (smartlink_result::Ok, CLOSE_OK.to_owned(), Undeliverable::Drop),
+            Err(e) if e.code == smartlink_result::BufferTooSmall => {
+                // Too small for the answer: the copy below reports 7005 and
+                // the size, and nothing was done.
+                (smartlink_result::Ok, CLOSE_OK.to_owned(), Undeliverable::Drop)
+            }
             Err(e) => fail(e),
         },
         _ => {
@@ -287,7 +318,11 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
             let request = Value::Object(req).to_string();
             let response =
                 crate::stash::run_request(serial, &handle, &stash_key(id, input), &request);
-            let keep = (!response.holds_secret).then_some(serial);
+            let keep = if response.holds_secret {
+                Undeliverable::Drop
+            } else {
+                Undeliverable::Keep(serial)
+            };
             (response.code, response.body, keep)
         }
     }
@@ -311,7 +346,9 @@ fn exec(id: c_int, input: &str) -> (smartlink_result, String, Option<u64>) {
 ///   returns `SMARTLINK_RESULT_BUFFER_TOO_SMALL` and writes instead the short
 ///   `{"ok":false,"error":{…,"needed":N}}` if that fits, else nothing; calling
 ///   again with the same id and input on the same thread delivers the kept
-///   response without running the operation twice.
+///   response without running the operation twice. An OPEN or CLOSE whose
+///   answer does not fit does nothing (the OPEN is not counted, nothing is
+///   closed): the retry with a bigger buffer does it, once.
 /// - Thread-safe; integer handles may be shared between threads. Each OPEN
 ///   of a configuration counts (the same number for the same configuration)
 ///   and each CLOSE ends one: the handle lives until the last CLOSE, so each
@@ -347,7 +384,7 @@ pub unsafe extern "C" fn ExecInClientDLL(
             })?)
         };
         let input = input.as_ref();
-        let (code, mut response, serial) = exec(id, input);
+        let (code, mut response, undeliverable) = exec(id, input, out_len);
         let mut bytes = if cp1252 {
             Cow::Owned(crate::cp1252::encode(&response))
         } else {
@@ -366,10 +403,10 @@ pub unsafe extern "C" fn ExecInClientDLL(
                 Ok(code)
             }
             Err(e) => {
-                match serial {
+                match undeliverable {
                     // Keyed like smartlink_call's stash, so the retry with a
                     // bigger buffer does not run the operation again.
-                    Some(serial) => crate::stash::stash_undelivered(
+                    Undeliverable::Keep(serial) => crate::stash::stash_undelivered(
                         serial,
                         &stash_key(id, input),
                         crate::json_api::Response {
@@ -378,7 +415,12 @@ pub unsafe extern "C" fn ExecInClientDLL(
                             holds_secret: false,
                         },
                     ),
-                    None => response.zeroize(),
+                    Undeliverable::UndoOpen(n) => {
+                        // The caller did not get the number: this OPEN
+                        // does not count (the retry counts once).
+                        let _ = close(n);
+                    }
+                    Undeliverable::Drop => response.zeroize(),
                 }
                 set_last_error(e.code, &e.to_string());
                 let short = json!({"ok": false, "error": {

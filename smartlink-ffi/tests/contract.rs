@@ -791,6 +791,49 @@ fn each_open_counts_and_the_handle_lives_until_the_last_close() {
     assert_eq!(screen(numbers[0]).0, R::InvalidHandle as i32);
 }
 
+/// `ExecInClientDLL(id, input)` into an `out_size`-byte buffer (NULL for 0):
+/// the result only.
+fn exec_dll_sized(id: i32, input: &str, out_size: i32) -> i32 {
+    let mut input = CString::new(input).unwrap().into_bytes_with_nul();
+    let mut out = vec![0 as c_char; out_size.max(1) as usize];
+    let out = if out_size == 0 {
+        null_mut()
+    } else {
+        out.as_mut_ptr()
+    };
+    unsafe { ExecInClientDLL(id, input.as_mut_ptr().cast(), out, out_size) }
+}
+
+#[test]
+fn an_open_or_close_whose_answer_did_not_fit_does_nothing_until_the_retry() {
+    // The documented protocol (ask with a small buffer, grow to `needed`,
+    // call again) must count one OPEN and one CLOSE, as with a big buffer.
+    let config = r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"refcount-small-01","line":"rm","kind":"custom"}}"#;
+    let screen = |n: i64| exec_dll(13, &format!(r#"{{"handle":{n}}}"#)).0;
+    // One user thread asks OPEN's size first, then opens.
+    for size in [0, 1, 16] {
+        assert_eq!(exec_dll_sized(1, config, size), R::BufferTooSmall as i32);
+    }
+    let (rc, v) = exec_dll(1, config);
+    assert_eq!(rc, 0, "{v}");
+    let n = v["handle"].as_i64().unwrap();
+    let close = format!(r#"{{"handle":{n}}}"#);
+    // Another opens it too (two OPENs), and closes with the same protocol.
+    assert_eq!(exec_dll(1, config).1["handle"], n);
+    for size in [0, 11] {
+        assert_eq!(exec_dll_sized(2, &close, size), R::BufferTooSmall as i32);
+    }
+    assert_eq!(exec_dll_sized(2, &close, 12), 0, "12 bytes hold its answer");
+    assert_eq!(screen(n), 0, "the first thread's OPEN is still open");
+    // The first closes: that was the last OPEN.
+    assert_eq!(exec_dll_sized(2, &close, 12), 0);
+    assert_eq!(
+        screen(n),
+        R::InvalidHandle as i32,
+        "two OPENs, two CLOSEs: the small buffers counted nothing"
+    );
+}
+
 #[test]
 fn one_handle_shared_by_eight_threads_answers_every_call() {
     let sb = common::sandbox();
