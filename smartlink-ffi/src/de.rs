@@ -16,3 +16,29 @@ pub(crate) fn from_value_named<T: serde::de::DeserializeOwned>(value: Value) -> 
         }
     })
 }
+
+/// The first field of the JSON object `given` that `parsed` (deserialized
+/// from it) does not hold: a field serde skipped without a word. Nested
+/// objects (`action`, `target`) are checked this way so that a field placed
+/// in them by mistake (a `confirm` inside `target`) is refused, as at the
+/// request's top level, with the fields they do take.
+pub(crate) fn unread_field<T: serde::Serialize>(
+    name: &str,
+    given: &Value,
+    parsed: &T,
+) -> Result<(), String> {
+    let (Value::Object(given), Ok(Value::Object(read))) = (given, serde_json::to_value(parsed))
+    else {
+        return Ok(());
+    };
+    match given.keys().find(|k| !read.contains_key(k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => Err(format!(
+            "`{name}.{unknown}`: unknown field; this `{name}` takes {}",
+            read.keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )),
+    }
+}

@@ -15,7 +15,7 @@ use smartlink_core::wizard::{Action, Screen};
 use smartlink_core::{AccessToken, AdministratorName, Configurator, EnsureOutcome, HISTORY_LIMIT};
 use smartlink_core::{ConfiguratorError, UnattendedRequest};
 
-use crate::de::from_value_named;
+use crate::de::{from_value_named, unread_field};
 use crate::error::{FfiError, smartlink_result};
 use crate::handle::HandleInner;
 
@@ -308,14 +308,13 @@ pub fn screen_response(out: &mut Map<String, Value>, screen: &Screen, locale: Lo
 fn apply(r: &Request<'_>) -> Answer {
     let cfg = &acting(r)?;
     let locale = r.handle.locale();
-    let action: Action = r
+    let given = r
         .fields
         .get("action")
-        .cloned()
-        .ok_or_else(|| plain(invalid_request("`action` is required")))
-        .and_then(|a| {
-            from_value_named(a).map_err(|e| plain(invalid_request(format!("action: {e}"))))
-        })?;
+        .ok_or_else(|| plain(invalid_request("`action` is required")))?;
+    let action: Action = from_value_named(given.clone())
+        .map_err(|e| plain(invalid_request(format!("action: {e}"))))?;
+    unread_field("action", given, &action).map_err(|e| plain(invalid_request(e)))?;
     let mut out = Map::new();
     match r
         .handle
@@ -429,6 +428,9 @@ fn configure_unattended(r: &Request<'_>) -> Answer {
     let cfg = acting(r)?;
     let request: UnattendedRequest = from_value_named(Value::Object(without_administrator(r)))
         .map_err(|e| plain(invalid_request(format!("configure_unattended: {e}"))))?;
+    if let Some(target) = r.fields.get("target") {
+        unread_field("target", target, &request.target).map_err(|e| plain(invalid_request(e)))?;
+    }
     let outcome = r
         .handle
         .block_on(r.deadline, cfg.configure_unattended(&request))

@@ -277,6 +277,20 @@ fn fields_an_operation_does_not_read_are_refused() {
         ),
         (r#"{"op":"wait_task","timeout":10}"#, "timeout"),
         (r#"{"op":"access_token","handle":1}"#, "handle"),
+        // Inside `action` and `target` too: a confirmation put there by
+        // mistake is refused, not dropped.
+        (
+            r#"{"op":"apply","action":{"action":"select","environment_id":"env_dev","confirm":"Dev"}}"#,
+            "action.confirm",
+        ),
+        (
+            r#"{"op":"apply","action":{"action":"start","name":"Matriz"}}"#,
+            "action.name",
+        ),
+        (
+            r#"{"op":"configure_unattended","installation_name":"X","target":{"mode":"environment","name":"Prod","confirm":"Prod"}}"#,
+            "target.confirm",
+        ),
     ] {
         let r = call(&h, request);
         assert_eq!(r["ok"], false, "{request}: {r}");
