@@ -313,6 +313,22 @@ fn exec(id: c_int, input: &str, out_len: usize) -> (smartlink_result, String, Un
             };
             req.remove("handle");
             if let Some(op) = op {
+                // The id names the operation: an `op` naming another one
+                // (the request of id 3 sent with id 13) is refused, never
+                // replaced without a word.
+                match req.get("op") {
+                    None => {}
+                    Some(Value::String(given)) if given == op => {}
+                    Some(given) => {
+                        return fail(FfiError::new(
+                            smartlink_result::InvalidRequest,
+                            format!(
+                                "`op`: {given} is not the operation of id {id} (`{op}`); \
+                                 send it with id {SMARTLINK_EXEC_CALL} (CALL), or leave `op` out"
+                            ),
+                        ));
+                    }
+                }
                 req.insert("op".into(), json!(op));
             }
             let request = Value::Object(req).to_string();

@@ -849,6 +849,38 @@ fn an_open_or_close_whose_answer_did_not_fit_does_nothing_until_the_retry() {
 }
 
 #[test]
+fn an_id_whose_request_names_another_op_is_refused() {
+    let config = r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"id-op-01","line":"rm","kind":"custom"}}"#;
+    let (rc, v) = exec_dll(1, config);
+    assert_eq!(rc, 0, "{v}");
+    let n = v["handle"].as_i64().unwrap();
+    // The request of CALL (3) sent with SCREEN's id (13): refused, not a
+    // screen answered in place of the credentials asked for.
+    let (rc, r) = exec_dll(13, &format!(r#"{{"handle":{n},"op":"credentials"}}"#));
+    assert_eq!(rc, R::InvalidRequest as i32, "{r}");
+    assert_eq!(r["error"]["kind"], "invalid_request", "{r}");
+    assert!(
+        r["error"]["message"].as_str().unwrap().starts_with("`op`"),
+        "{r}"
+    );
+    let (rc, r) = exec_dll(13, &format!(r#"{{"handle":{n},"op":5}}"#));
+    assert_eq!(rc, R::InvalidRequest as i32, "{r}");
+    // Its own name, or none, is the operation of the id.
+    for input in [
+        format!(r#"{{"handle":{n},"op":"screen"}}"#),
+        format!(r#"{{"handle":{n}}}"#),
+    ] {
+        let (rc, r) = exec_dll(13, &input);
+        assert_eq!(rc, 0, "{input}: {r}");
+        assert_eq!(r["screen"]["screen"], "welcome", "{r}");
+    }
+    let (rc, r) = exec_dll(3, &format!(r#"{{"handle":{n},"op":"credentials"}}"#));
+    assert_eq!(rc, 0, "{r}");
+    assert_eq!(r["credentials"], serde_json::Value::Null, "{r}");
+    assert_eq!(exec_dll(2, &format!(r#"{{"handle":{n}}}"#)).0, 0);
+}
+
+#[test]
 fn one_handle_shared_by_eight_threads_answers_every_call() {
     let sb = common::sandbox();
     let h = std::sync::Arc::new(new_handle(&memory_config(&sb.url())));
