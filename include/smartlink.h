@@ -740,6 +740,9 @@ smartlink_result smartlink_configurator_new_with_store(const char *config_json,
 // - Returns `SMARTLINK_RESULT_OK`, `NULL_ARGUMENT`, `INVALID_UTF8`, or
 //   `SMARTLINK_RESULT_STATE` (the file exists, its directory is missing,
 //   it could not be written; the detail in the last error, never the key).
+//   An empty `path`, or a URL or connection string given for it (anything
+//   with `://` or a `password=`), is `SMARTLINK_RESULT_STATE` too, writing
+//   nothing and never echoing it (it may hold a password).
 // - Thread-safe.
 smartlink_result smartlink_seal_key_create(const char *path);
 

@@ -129,7 +129,7 @@ fn echo_word(text: &str) -> String {
 /// password (`password=…`, spaces around `=` allowed, as libpq reads
 /// them): it may hold a password, so it is never echoed in an error nor
 /// taken as a path (whose name `status` and the support report show).
-fn looks_like_url(text: &str) -> bool {
+pub(crate) fn looks_like_url(text: &str) -> bool {
     let lower = text.to_ascii_lowercase();
     text.contains("://")
         || lower

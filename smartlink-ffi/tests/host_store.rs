@@ -722,4 +722,16 @@ fn the_table_and_the_configuration_are_checked() {
     let c = CString::new(key.to_str().unwrap()).unwrap();
     assert_eq!(unsafe { smartlink_seal_key_create(c.as_ptr()) }, R::State);
     assert!(last_error().contains("already exists"), "{}", last_error());
+    // The database URL given for the key's path by mistake: refused, its
+    // password never in the last error; an empty path says so.
+    for (path, says) in [
+        ("postgres://smartlink:hunter2@db.example.com/erp", "URL"),
+        ("host=db password = hunter2", "URL"),
+        ("", "empty"),
+    ] {
+        let c = CString::new(path).unwrap();
+        assert_eq!(unsafe { smartlink_seal_key_create(c.as_ptr()) }, R::State);
+        let m = last_error();
+        assert!(m.contains(says) && !m.contains("hunter2"), "{path:?}: {m}");
+    }
 }

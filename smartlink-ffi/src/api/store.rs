@@ -305,11 +305,26 @@ pub unsafe extern "C" fn smartlink_configurator_new_with_store(
 /// - Returns `SMARTLINK_RESULT_OK`, `NULL_ARGUMENT`, `INVALID_UTF8`, or
 ///   `SMARTLINK_RESULT_STATE` (the file exists, its directory is missing,
 ///   it could not be written; the detail in the last error, never the key).
+///   An empty `path`, or a URL or connection string given for it (anything
+///   with `://` or a `password=`), is `SMARTLINK_RESULT_STATE` too, writing
+///   nothing and never echoing it (it may hold a password).
 /// - Thread-safe.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn smartlink_seal_key_create(path: *const c_char) -> smartlink_result {
     boundary(|| {
         let path = try_str!(path, "path");
+        if path.trim().is_empty() {
+            return Err(FfiError::new(
+                smartlink_result::State,
+                "seal key file: `path` is empty",
+            ));
+        }
+        if crate::store_config::looks_like_url(path) {
+            return Err(FfiError::new(
+                smartlink_result::State,
+                "seal key file: `path` holds a URL, not a path (it is not shown: it may hold a password)",
+            ));
+        }
         smartlink_core::SealKey::create_file(path)
             .map(drop)
             .map_err(|e| FfiError::new(smartlink_result::State, e.to_string()))
