@@ -320,13 +320,18 @@ fn exec(id: c_int, input: &str, out_len: usize) -> (smartlink_result, String, Un
                     None => {}
                     Some(Value::String(given)) if given == op => {}
                     Some(given) => {
-                        return fail(FfiError::new(
+                        let e = FfiError::new(
                             smartlink_result::InvalidRequest,
                             format!(
                                 "`op`: {given} is not the operation of id {id} (`{op}`); \
                                  send it with id {SMARTLINK_EXEC_CALL} (CALL), or leave `op` out"
                             ),
-                        ));
+                        );
+                        set_last_error(e.code, &e.to_string());
+                        // The handle is known: its locale, as for the
+                        // operations' own refusals.
+                        let body = error_body(&e, handle.locale(), None).to_string();
+                        return (e.code, body, Undeliverable::Drop);
                     }
                 }
                 req.insert("op".into(), json!(op));

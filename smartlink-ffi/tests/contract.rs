@@ -850,7 +850,7 @@ fn an_open_or_close_whose_answer_did_not_fit_does_nothing_until_the_retry() {
 
 #[test]
 fn an_id_whose_request_names_another_op_is_refused() {
-    let config = r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","installation":{"id":"id-op-01","line":"rm","kind":"custom"}}"#;
+    let config = r#"{"platform_url":"http://127.0.0.1:9","token":"t","state":"memory","locale":"en","installation":{"id":"id-op-01","line":"rm","kind":"custom"}}"#;
     let (rc, v) = exec_dll(1, config);
     assert_eq!(rc, 0, "{v}");
     let n = v["handle"].as_i64().unwrap();
@@ -862,6 +862,10 @@ fn an_id_whose_request_names_another_op_is_refused() {
     assert!(
         r["error"]["message"].as_str().unwrap().starts_with("`op`"),
         "{r}"
+    );
+    assert_eq!(
+        r["error"]["text"], "The request was refused as invalid.",
+        "in the handle's locale: {r}"
     );
     let (rc, r) = exec_dll(13, &format!(r#"{{"handle":{n},"op":5}}"#));
     assert_eq!(rc, R::InvalidRequest as i32, "{r}");
