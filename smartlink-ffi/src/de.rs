@@ -42,3 +42,10 @@ pub(crate) fn unread_field<T: serde::Serialize>(
         )),
     }
 }
+
+/// `text` without a leading UTF-8 byte order mark, which editors such as
+/// Notepad write at the start of a file (RFC 8259 lets a parser ignore it):
+/// a configuration or request read from such a file parses as it reads.
+pub(crate) fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}

@@ -171,7 +171,7 @@ impl HandleInner {
         json: &str,
         callbacks: Option<crate::host_store::Callbacks>,
     ) -> Result<Arc<Self>, FfiError> {
-        let mut value: Value = serde_json::from_str(json).map_err(|e| {
+        let mut value: Value = serde_json::from_str(crate::de::without_bom(json)).map_err(|e| {
             FfiError::new(smartlink_result::InvalidJson, format!("configuration: {e}"))
         })?;
         let obj = value

@@ -113,7 +113,7 @@ fn check_fields(op: &Operation, req: &Map<String, Value>) -> Result<(), FfiError
 
 fn dispatch(handle: &HandleInner, request: &str, holds_secret: &mut bool) -> Answer {
     let plain = |e: FfiError| (e, None);
-    let value: Value = serde_json::from_str(request).map_err(|e| {
+    let value: Value = serde_json::from_str(crate::de::without_bom(request)).map_err(|e| {
         plain(FfiError::new(
             smartlink_result::InvalidJson,
             format!("request: {e}"),

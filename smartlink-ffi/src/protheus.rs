@@ -106,7 +106,7 @@ fn invalid_handle() -> FfiError {
 fn config_hash(json: &str) -> u64 {
     // Canonical form (serde_json sorts keys), hashed: the table never keeps
     // the configuration itself, which holds the token.
-    let canonical = serde_json::from_str::<Value>(json)
+    let canonical = serde_json::from_str::<Value>(crate::de::without_bom(json))
         .map(|v| v.to_string())
         .unwrap_or_else(|_| json.to_owned());
     let mut h = DefaultHasher::new();
@@ -214,7 +214,7 @@ fn handle_number(req: &Map<String, Value>) -> Result<i64, FfiError> {
 }
 
 fn parse_object(input: &str) -> Result<Map<String, Value>, FfiError> {
-    match serde_json::from_str::<Value>(input) {
+    match serde_json::from_str::<Value>(crate::de::without_bom(input)) {
         Ok(Value::Object(m)) => Ok(m),
         Ok(_) => Err(FfiError::new(
             smartlink_result::InvalidRequest,

@@ -201,6 +201,32 @@ fn retrying_after_buffer_too_small_does_not_apply_twice() {
 }
 
 #[test]
+fn a_leading_byte_order_mark_is_ignored() {
+    // A configuration or request read from a file Notepad saved as UTF-8
+    // starts with EF BB BF: it reads as the same JSON, everywhere.
+    let config = format!(
+        "\u{feff}{}",
+        memory_config("http://127.0.0.1:9").to_str().unwrap()
+    );
+    let h = new_handle(&CString::new(config.clone()).unwrap());
+    let r = call(&h, "\u{feff}{\"op\":\"version\"}");
+    assert_eq!(r["ok"], true, "{r}");
+    let (rc, v) = exec_dll(1, &config);
+    assert_eq!(rc, 0, "{v}");
+    let n = v["handle"].as_i64().unwrap();
+    assert_eq!(
+        exec_dll(1, memory_config("http://127.0.0.1:9").to_str().unwrap()).1["handle"],
+        n,
+        "the same configuration, the same handle"
+    );
+    let (rc, r) = exec_dll(10, &format!("\u{feff}{{\"handle\":{n}}}"));
+    assert_eq!(rc, 0, "{r}");
+    for _ in 0..2 {
+        assert_eq!(exec_dll(2, &format!("\u{feff}{{\"handle\":{n}}}")).0, 0);
+    }
+}
+
+#[test]
 fn invalid_utf8_and_json_are_errors() {
     let h = new_handle(&memory_config("http://127.0.0.1:9"));
     let bad = [0xC3u8, 0x28, 0];
