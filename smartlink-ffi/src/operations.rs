@@ -340,7 +340,11 @@ fn wait_task(r: &Request<'_>) -> Answer {
     let timeout = match r.fields.get("timeout_ms") {
         None | Some(Value::Null) => r.deadline,
         Some(v) => match v.as_u64() {
-            Some(n) if n > 0 => Some(Duration::from_millis(n)),
+            // The request's `deadline_ms` bounds the call whatever it does:
+            // the shorter of the two ends the wait.
+            Some(n) if n > 0 => Some(r.deadline.map_or(Duration::from_millis(n), |d| {
+                d.min(Duration::from_millis(n))
+            })),
             _ => {
                 return Err(plain(invalid_request(
                     "`timeout_ms` must be a positive integer",

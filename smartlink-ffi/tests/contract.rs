@@ -1098,6 +1098,38 @@ fn a_response_delivered_after_buffer_too_small_puts_its_failure_in_the_last_erro
 }
 
 #[test]
+fn wait_task_ends_at_the_request_deadline_when_it_is_shorter_than_its_timeout() {
+    use smartlink_testkit::fault_proxy::{Fault, FaultProxy};
+    let sb = common::sandbox();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let proxy = rt.block_on(FaultProxy::start(sb.addr()));
+    let h = new_handle(&memory_config(&proxy.url()));
+    let r = call(&h, r#"{"op":"apply","action":{"action":"start"}}"#);
+    assert_eq!(r["ok"], true, "{r}");
+    let r = call(
+        &h,
+        r#"{"op":"apply","action":{"action":"set_name","name":"Deadline"}}"#,
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    // Every request of the background task now stalls.
+    proxy.push(std::iter::repeat_n(Fault::Stall, 64));
+    let r = call(
+        &h,
+        r#"{"op":"apply","action":{"action":"create","name":"Deadline Env"}}"#,
+    );
+    assert_eq!(r["ok"], true, "{r}");
+    let r = call(
+        &h,
+        r#"{"op":"wait_task","timeout_ms":600000,"deadline_ms":300}"#,
+    );
+    assert_eq!(r["ok"], false, "{r}");
+    assert_eq!(r["error"]["kind"], "timeout", "{r}");
+    assert_eq!(r["error"]["result"], 7010, "{r}");
+    // The task is still at work: stop it with the handle.
+    unsafe { smartlink_cancel(h.0) };
+}
+
+#[test]
 fn wait_task_returns_after_the_task_released_the_state() {
     for round in 0..5 {
         let sb = common::sandbox();
