@@ -182,6 +182,8 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             let why = store_cause(*fault);
             let message = if *fault == StoreFault::SchemaNewer {
                 render(loc, "cli.state_schema_newer", &[("location", store)])
+            } else if *fault == StoreFault::SchemaForeign {
+                render(loc, "cli.state_schema_foreign", &[("location", store)])
             } else {
                 // Reached but refused (user, database, TLS) is not "out of
                 // reach".
@@ -212,8 +214,6 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
 }
 
-/// The catalogue key that says why a shared store (a database) could not
-/// be used.
 /// Why a seal key file cannot be used, in the chosen language: the file and
 /// the cause (missing, open to others, another owner, not a key, not
 /// readable), never the key.
@@ -240,6 +240,8 @@ pub fn seal_key_file_text(
     }
 }
 
+/// The catalogue key that says why a shared store (a database) could not
+/// be used.
 pub fn store_cause(fault: StoreFault) -> &'static str {
     match fault {
         StoreFault::TlsRequired => "store.cause_tls_required",
@@ -260,6 +262,7 @@ pub fn state_fault_code(e: &StateError) -> &'static str {
     match e {
         StateError::Unreachable { fault, .. } => match fault {
             StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::SchemaForeign => "schema_foreign",
             StoreFault::TlsRequired => "tls_required",
             StoreFault::Authentication => "authentication_refused",
             StoreFault::NoDatabase => "database_missing",

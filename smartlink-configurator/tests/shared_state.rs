@@ -701,6 +701,53 @@ fn a_shared_folder_file_is_described_and_checked() {
     );
 }
 
+/// A table named `smartlink_state` that is not the library's (another
+/// program's, in the database the administrator named): `status`, `check`
+/// and `--unattended` say so (exit 6, `[schema_foreign]`), not "out of
+/// reach"; the table is left as it was and no schema row claims it.
+#[test]
+fn a_foreign_table_of_the_same_name_is_named_and_left_alone() {
+    let (pg, url) = database();
+    sql(
+        &url,
+        "CREATE TABLE smartlink_state (id serial PRIMARY KEY, payload jsonb);
+         INSERT INTO smartlink_state (payload) VALUES ('{\"theirs\": true}')",
+    );
+    let keys = tempfile::tempdir().unwrap();
+    let key = seal_key(keys.path(), "seal.key");
+    let sandbox = demo_sandbox();
+    let platform = sandbox.url();
+    let machine = Machine::new(&url, &key, &platform);
+    let expected = format!(
+        "The table smartlink_state at {} is not SmartLink's",
+        location(&pg)
+    );
+    for args in [
+        &["status"][..],
+        &["check"][..],
+        &["--unattended", "--environment", "Produção Nova"][..],
+    ] {
+        let out = machine.run(args);
+        assert_eq!(out.code, 6, "{args:?}: {out:?}");
+        assert!(out.all().contains(&expected), "{args:?}: {out:?}");
+        assert!(!out.all().contains("unreachable"), "{args:?}: {out:?}");
+        assert_clean(&out, None);
+    }
+    let check = machine.run(&["check"]);
+    assert!(check.stdout.contains("[schema_foreign]"), "{check:?}");
+    assert_eq!(
+        sql(&url, "SELECT payload::text FROM smartlink_state"),
+        vec![Some("{\"theirs\": true}".to_owned())]
+    );
+    assert_eq!(
+        sql(
+            &url,
+            "SELECT count(*)::text FROM information_schema.tables WHERE table_name = 'smartlink_schema' AND table_schema = current_schema()"
+        ),
+        vec![Some("0".to_owned())]
+    );
+}
+
 #[test]
 fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
     let keys = tempfile::tempdir().unwrap();
