@@ -174,11 +174,7 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
                 S::OtherInstallation | S::Tampered | S::UnknownAlgorithm => {
                     text(loc, "cli.state_sealed_refused").to_owned()
                 }
-                _ => render(
-                    loc,
-                    "cli.seal_key_unusable",
-                    &[("path", &path.display().to_string())],
-                ),
+                other => seal_key_file_text(loc, other, path),
             };
             return with_detail(verbose, message, &e.to_string());
         }
@@ -186,6 +182,8 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
             let why = store_cause(*fault);
             let message = if *fault == StoreFault::SchemaNewer {
                 render(loc, "cli.state_schema_newer", &[("location", store)])
+            } else if *fault == StoreFault::SchemaForeign {
+                render(loc, "cli.state_schema_foreign", &[("location", store)])
             } else {
                 // Reached but refused (user, database, TLS) is not "out of
                 // reach".
@@ -216,6 +214,32 @@ pub fn state_error_text(loc: Locale, verbose: bool, e: &StateError) -> String {
     with_detail(verbose, text(loc, key).to_owned(), &e.to_string())
 }
 
+/// Why a seal key file cannot be used, in the chosen language: the file and
+/// the cause (missing, open to others, another owner, not a key, not
+/// readable), never the key.
+pub fn seal_key_file_text(
+    loc: Locale,
+    e: &smartlink_core::SealError,
+    path: &std::path::Path,
+) -> String {
+    use smartlink_core::SealError as S;
+    let path = path.display().to_string();
+    match e {
+        S::KeyFileMissing { .. } => render(loc, "cli.seal_key_missing_file", &[("path", &path)]),
+        S::KeyFileInsecure { mode, .. } => render(
+            loc,
+            "cli.seal_key_insecure",
+            &[("path", &path), ("mode", &format!("{mode:04o}"))],
+        ),
+        S::KeyFileForeignOwner { .. } => {
+            render(loc, "cli.seal_key_foreign_owner", &[("path", &path)])
+        }
+        S::KeyFileInvalid { .. } => render(loc, "cli.seal_key_not_a_key", &[("path", &path)]),
+        S::KeyFileIo { .. } => render(loc, "cli.seal_key_unreadable", &[("path", &path)]),
+        _ => render(loc, "cli.seal_key_unusable", &[("path", &path)]),
+    }
+}
+
 /// The catalogue key that says why a shared store (a database) could not
 /// be used.
 pub fn store_cause(fault: StoreFault) -> &'static str {
@@ -238,6 +262,7 @@ pub fn state_fault_code(e: &StateError) -> &'static str {
     match e {
         StateError::Unreachable { fault, .. } => match fault {
             StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::SchemaForeign => "schema_foreign",
             StoreFault::TlsRequired => "tls_required",
             StoreFault::Authentication => "authentication_refused",
             StoreFault::NoDatabase => "database_missing",

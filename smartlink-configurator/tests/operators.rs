@@ -976,6 +976,24 @@ fn an_unattended_overwrite_says_who_lost_access() {
 
 // ---------------------------------------------------------------- history
 
+/// `--unattended` without a target repairs a binding (here after `forget`
+/// on a machine being rebuilt): the change is recorded with `--admin`'s
+/// name, as the flag promises for `--unattended`, not as the library's own.
+#[test]
+fn an_unattended_repair_is_recorded_with_the_admin_name() {
+    let w = World::new();
+    assert_eq!(w.run(support::BIND_MATRIZ_SP, "").code, 0);
+    assert_eq!(w.run(&["forget"], "").code, 0);
+    let out = w.run(&["--unattended", "--admin", "Ana Lima"], "");
+    assert_eq!(out.code, 0, "{out:?}");
+    let json = w.run(&["history", "--json"], "");
+    let entries: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let newest = &entries.as_array().unwrap()[0];
+    assert_eq!(newest["event"], "regenerated", "{json:?}");
+    assert_eq!(newest["actor"]["by"], "administrator", "{json:?}");
+    assert_eq!(newest["actor"]["name"], "Ana Lima", "{json:?}");
+}
+
 #[test]
 fn history_is_a_table_for_people_and_json_for_scripts_without_a_secret() {
     let w = World::new();

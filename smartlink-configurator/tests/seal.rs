@@ -130,7 +130,10 @@ fn a_loose_key_file_or_no_state_file_is_refused() {
     fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
     let out = world.run(&["--locale", "en", "--seal-key-file", &key, "status"], "");
     assert_eq!(out.code, 6, "{out:?}");
-    assert!(out.stderr.contains("cannot be used"), "{out:?}");
+    assert!(
+        out.stderr.contains("open to other users (mode 0644)"),
+        "{out:?}"
+    );
     assert!(!world.state().exists());
 
     fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
@@ -150,4 +153,51 @@ fn a_loose_key_file_or_no_state_file_is_refused() {
         "",
     );
     assert_eq!(out.code, 2, "{out:?}");
+}
+
+/// Each way a key file can be unusable is named, without --verbose: the
+/// administrator learns what to fix (state.md: the messages name the file
+/// and the cause), for the state's key and for `reseal --to`; exit 6, and
+/// no state is written.
+#[test]
+fn an_unusable_key_file_names_its_cause() {
+    let world = World::new();
+    let good = key_arg(&world, "seal.key");
+    assert_eq!(run(&["seal-key", "--out", &good], "").code, 0);
+    let bytes = fs::read(&good).unwrap();
+    let private = |name: &str, content: &[u8]| {
+        let path = key_arg(&world, name);
+        fs::write(&path, content).unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        path
+    };
+    let short = private("short.key", &bytes[..31]);
+    let mut longer = bytes.clone();
+    longer.push(b'\n');
+    let newline = private("newline.key", &longer);
+    let folder = key_arg(&world, "folder.key");
+    fs::create_dir(&folder).unwrap();
+    let link = key_arg(&world, "link.key");
+    std::os::unix::fs::symlink(&good, &link).unwrap();
+    let missing = key_arg(&world, "missing.key");
+    let cases = [
+        (&missing, "does not exist"),
+        (
+            &short,
+            "is not a seal key: it must be a regular file of exactly 32 bytes",
+        ),
+        (&newline, "is not a seal key"),
+        (&folder, "is not a seal key"),
+        (&link, "could not be read (a symbolic link"),
+    ];
+    for (key, cause) in cases {
+        let out = world.run(&["--locale", "en", "--seal-key-file", key, "status"], "");
+        assert_eq!(out.code, 6, "{out:?}");
+        assert!(out.stderr.contains(key.as_str()), "{out:?}");
+        assert!(out.stderr.contains(cause), "{cause}: {out:?}");
+        assert!(!world.state().exists());
+        let out = world.run(&["--locale", "en", "reseal", "--to", key], "");
+        assert_eq!(out.code, 6, "{out:?}");
+        assert!(out.stderr.contains(cause), "reseal --to, {cause}: {out:?}");
+    }
 }

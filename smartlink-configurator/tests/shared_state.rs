@@ -701,6 +701,120 @@ fn a_shared_folder_file_is_described_and_checked() {
     );
 }
 
+/// The database goes away while the administrator is deciding (after the
+/// listing, before *Generate*): the task cannot take the lease, and the
+/// failure screen says the state store failed, not that another server is
+/// configuring; nothing is written, no password shown.
+#[test]
+fn the_database_gone_before_the_task_is_not_called_busy() {
+    use std::io::{Read, Write};
+    let (mut pg, url) = database();
+    let sandbox = demo_sandbox();
+    let keys = tempfile::tempdir().unwrap();
+    let key = seal_key(keys.path(), "seal.key");
+    let platform = sandbox.url();
+    let machine = Machine::new(&url, &key, &platform);
+    let mut child = machine.spawn(&[]);
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let reader = {
+        let seen = seen.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stdout.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        })
+    };
+    let wait_for = |what: &str| {
+        for _ in 0..600 {
+            if seen.lock().unwrap().contains(what) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{what:?} never shown: {}", seen.lock().unwrap());
+    };
+    // Start, the name, Produção Nova; the database stops before Generate.
+    stdin.write_all(b"1\nMatriz SP\n3\n").unwrap();
+    wait_for("Generate new credentials");
+    pg.stop();
+    stdin.write_all(b"1\n").unwrap();
+    wait_for("Could not finish");
+    drop(stdin);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let shown = seen.lock().unwrap().clone();
+    assert_eq!(status.code(), Some(3), "{shown}");
+    assert!(
+        !shown.contains("Another server of this installation is configuring it"),
+        "{shown}"
+    );
+    assert!(shown.contains("Could not read or write"), "{shown}");
+    assert!(!shown.contains(PASSWORD), "{shown}");
+    pg.start_again();
+    assert_eq!(
+        sql(
+            &admin_erp(&pg),
+            "SELECT count(*)::text FROM smartlink_state WHERE document IS NOT NULL"
+        ),
+        vec![Some("0".to_owned())]
+    );
+}
+
+/// A table named `smartlink_state` that is not the library's (another
+/// program's, in the database the administrator named): `status`, `check`
+/// and `--unattended` say so (exit 6, `[schema_foreign]`), not "out of
+/// reach"; the table is left as it was and no schema row claims it.
+#[test]
+fn a_foreign_table_of_the_same_name_is_named_and_left_alone() {
+    let (pg, url) = database();
+    sql(
+        &url,
+        "CREATE TABLE smartlink_state (id serial PRIMARY KEY, payload jsonb);
+         INSERT INTO smartlink_state (payload) VALUES ('{\"theirs\": true}')",
+    );
+    let keys = tempfile::tempdir().unwrap();
+    let key = seal_key(keys.path(), "seal.key");
+    let sandbox = demo_sandbox();
+    let platform = sandbox.url();
+    let machine = Machine::new(&url, &key, &platform);
+    let expected = format!(
+        "The table smartlink_state at {} is not SmartLink's",
+        location(&pg)
+    );
+    for args in [
+        &["status"][..],
+        &["check"][..],
+        &["--unattended", "--environment", "Produção Nova"][..],
+    ] {
+        let out = machine.run(args);
+        assert_eq!(out.code, 6, "{args:?}: {out:?}");
+        assert!(out.all().contains(&expected), "{args:?}: {out:?}");
+        assert!(!out.all().contains("unreachable"), "{args:?}: {out:?}");
+        assert_clean(&out, None);
+    }
+    let check = machine.run(&["check"]);
+    assert!(check.stdout.contains("[schema_foreign]"), "{check:?}");
+    assert_eq!(
+        sql(&url, "SELECT payload::text FROM smartlink_state"),
+        vec![Some("{\"theirs\": true}".to_owned())]
+    );
+    assert_eq!(
+        sql(
+            &url,
+            "SELECT count(*)::text FROM information_schema.tables WHERE table_name = 'smartlink_schema' AND table_schema = current_schema()"
+        ),
+        vec![Some("0".to_owned())]
+    );
+}
+
 #[test]
 fn shared_store_usage_errors_are_exit_2_and_show_no_password() {
     let keys = tempfile::tempdir().unwrap();

@@ -73,11 +73,7 @@ fn reseal(cli: &Cli, loc: Locale, to: &Path) -> u8 {
     let new_key = match SealKey::read_file(to) {
         Ok(key) => key,
         Err(e) => {
-            let message = render(
-                loc,
-                "cli.seal_key_unusable",
-                &[("path", &to.display().to_string())],
-            );
+            let message = crate::report::seal_key_file_text(loc, &e, to);
             return fail(
                 with_detail(cli.verbose, message, &e.to_string()),
                 exit::STATE,

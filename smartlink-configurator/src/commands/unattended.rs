@@ -27,7 +27,7 @@ pub async fn unattended(ctx: &Ctx) -> u8 {
     let progress = Progress::start(ctx.tty, text(loc, "progress.working"));
     let Some(target) = target else {
         // Nothing chosen: repair an existing binding if the platform has one.
-        let outcome = watch_task(ctx, &progress, ctx.cfg.ensure_configured()).await;
+        let outcome = watch_task(ctx, &progress, ctx.cfg.ensure_configured_on_request()).await;
         progress.finish();
         return match outcome {
             Ok(EnsureOutcome::AlreadyConfigured) => {

@@ -60,6 +60,36 @@ pub(super) static SEAL: &[Entry] = &[
         "The seal key file {path} cannot be used: missing, open to other users, or not exactly 32 bytes.",
     ),
     (
+        "cli.seal_key_missing_file",
+        "O arquivo de chave de selagem {path} não existe. Copie para cá a chave desta instalação (a mesma de todas as máquinas).",
+        "El archivo de clave de sellado {path} no existe. Copie aquí la clave de esta instalación (la misma de todas las máquinas).",
+        "The seal key file {path} does not exist. Copy this installation's key there (the same on every machine).",
+    ),
+    (
+        "cli.seal_key_insecure",
+        "O arquivo de chave de selagem {path} está aberto a outros usuários (modo {mode}): deixe-o legível só pelo dono (chmod 600).",
+        "El archivo de clave de sellado {path} está abierto a otros usuarios (modo {mode}): déjelo legible solo por su dueño (chmod 600).",
+        "The seal key file {path} is open to other users (mode {mode}): make it readable by its owner only (chmod 600).",
+    ),
+    (
+        "cli.seal_key_foreign_owner",
+        "O arquivo de chave de selagem {path} pertence a outro usuário: deve pertencer à conta que executa este programa.",
+        "El archivo de clave de sellado {path} pertenece a otro usuario: debe pertenecer a la cuenta que ejecuta este programa.",
+        "The seal key file {path} belongs to another user: it must belong to the account that runs this program.",
+    ),
+    (
+        "cli.seal_key_not_a_key",
+        "O arquivo {path} não é uma chave de selagem: deve ser um arquivo comum de exatamente 32 bytes (feito por seal-key --out).",
+        "El archivo {path} no es una clave de sellado: debe ser un archivo común de exactamente 32 bytes (hecho por seal-key --out).",
+        "The file {path} is not a seal key: it must be a regular file of exactly 32 bytes (made by seal-key --out).",
+    ),
+    (
+        "cli.seal_key_unreadable",
+        "O arquivo de chave de selagem {path} não pôde ser lido (um link simbólico, que não é seguido, ou sem permissão; detalhes com --verbose).",
+        "El archivo de clave de sellado {path} no se pudo leer (un enlace simbólico, que no se sigue, o sin permiso; detalles con --verbose).",
+        "The seal key file {path} could not be read (a symbolic link, which is not followed, or no permission; details with --verbose).",
+    ),
+    (
         "cli.state_sealed_no_key",
         "O segredo do estado guardado está selado: informe --seal-key-file com a chave dele. Nada foi alterado.",
         "El secreto del estado guardado está sellado: indique --seal-key-file con su clave. No se cambió nada.",

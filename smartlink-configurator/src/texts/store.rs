@@ -70,6 +70,12 @@ pub(super) static STORE: &[Entry] = &[
         "The state store at {location} cannot be used: {cause}.",
     ),
     (
+        "cli.state_schema_foreign",
+        "A tabela smartlink_state em {location} não é do SmartLink (tem outras colunas: de outro programa, ou alterada à mão); ela foi deixada como está. Use outro banco ou schema, ou renomeie essa tabela. Nada foi alterado.",
+        "La tabla smartlink_state en {location} no es de SmartLink (tiene otras columnas: de otro programa, o alterada a mano); se dejó como está. Use otra base o esquema, o renombre esa tabla. No se cambió nada.",
+        "The table smartlink_state at {location} is not SmartLink's (it has other columns: another program's, or altered by hand); it was left as it is. Use another database or schema, or rename that table. Nothing was changed.",
+    ),
+    (
         "cli.state_schema_newer",
         "A tabela de estado em {location} foi criada por uma versão mais nova do SmartLink; atualize este configurador. Nada foi alterado.",
         "La tabla de estado en {location} fue creada por una versión más nueva de SmartLink; actualice este configurador. No se cambió nada.",

@@ -21,12 +21,30 @@ impl Configurator {
     /// `reused_credentials: false`). A failed rotation keeps the old ones,
     /// which are still valid, and is tried again at the next call.
     pub async fn ensure_configured(&self) -> Result<EnsureOutcome, ConfiguratorError> {
-        self.on_runtime(|c| async move { c.ensure_configured_here().await })
+        self.on_runtime(|c| async move { c.ensure_configured_here(Actor::Transparent).await })
             .await
             .unwrap_or(Err(ConfiguratorError::NoRuntime))
     }
 
-    async fn ensure_configured_here(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+    /// [`Configurator::ensure_configured`] run because an administrator
+    /// asked for it (the terminal configurator's `--unattended` without a
+    /// target, which repairs a binding): the same work, recorded in the
+    /// binding history as this handle's administrator's
+    /// ([`Configurator::with_administrator`]; [`Actor::Unnamed`] when it
+    /// names none) rather than as the library's own.
+    pub async fn ensure_configured_on_request(&self) -> Result<EnsureOutcome, ConfiguratorError> {
+        self.on_runtime(|c| async move {
+            let actor = c.actor();
+            c.ensure_configured_here(actor).await
+        })
+        .await
+        .unwrap_or(Err(ConfiguratorError::NoRuntime))
+    }
+
+    async fn ensure_configured_here(
+        &self,
+        actor: Actor,
+    ) -> Result<EnsureOutcome, ConfiguratorError> {
         if let Some(rotated) = self.rotate_if_due().await {
             return Ok(rotated);
         }
@@ -94,7 +112,7 @@ impl Configurator {
             } else {
                 PlannedChange::Regenerate
             },
-            actor: Actor::Transparent,
+            actor,
         };
         match self.run_task(guard, request).await? {
             TaskStatus::Succeeded {

@@ -17,7 +17,7 @@ impl Configurator {
             let guard = match this.acquire_lock(Some(task_id)).await {
                 Ok(g) => g,
                 Err(e) => {
-                    this.report_failure(task_id, FailureCode::Busy, e.to_string());
+                    this.report_failure(task_id, FailureCode::from(&e), e.to_string());
                     return;
                 }
             };

@@ -443,6 +443,9 @@ pub enum StoreFault {
     Tls,
     /// The table was written by a newer library.
     SchemaNewer,
+    /// A table of the store's name that is not the library's (other
+    /// columns: another program's table, or one altered by hand).
+    SchemaForeign,
     /// The URL could not be understood.
     InvalidUrl,
     /// Anything else the server or the driver said.
@@ -452,7 +455,7 @@ pub enum StoreFault {
 impl StoreFault {
     /// The stable string (`unreachable`, `dns`, `timeout`,
     /// `authentication`, `no_database`, `tls_required`, `tls`,
-    /// `schema_newer`, `invalid_url`, `other`).
+    /// `schema_newer`, `schema_foreign`, `invalid_url`, `other`).
     pub fn as_str(self) -> &'static str {
         match self {
             StoreFault::Unreachable => "unreachable",
@@ -463,6 +466,7 @@ impl StoreFault {
             StoreFault::TlsRequired => "tls_required",
             StoreFault::Tls => "tls",
             StoreFault::SchemaNewer => "schema_newer",
+            StoreFault::SchemaForeign => "schema_foreign",
             StoreFault::InvalidUrl => "invalid_url",
             StoreFault::Other => "other",
         }
@@ -477,6 +481,7 @@ impl StoreFault {
                 | StoreFault::NoDatabase
                 | StoreFault::TlsRequired
                 | StoreFault::SchemaNewer
+                | StoreFault::SchemaForeign
                 | StoreFault::InvalidUrl
         )
     }

@@ -184,6 +184,8 @@ fn fault_of(e: &tokio_postgres::Error) -> crate::state::StoreFault {
             "28P01" | "28000" => F::Authentication,
             "3D000" => F::NoDatabase,
             c if c.starts_with("57P") || c.starts_with("08") => F::Unreachable,
+            // undefined column, datatype mismatch: the table is not ours
+            "42703" | "42804" => F::SchemaForeign,
             _ => F::Other,
         };
     }
@@ -489,6 +491,19 @@ impl PgConnection {
     }
 }
 
+/// The state table's columns, all of which a table of its name must have.
+const STATE_COLUMNS: [&str; 9] = [
+    "installation_id",
+    "line",
+    "version",
+    "document",
+    "seal_key_id",
+    "lease_holder",
+    "lease_epoch",
+    "lease_expires_at",
+    "updated_at",
+];
+
 /// Creates the state table and the schema table when absent (under an
 /// advisory lock, in one transaction) and checks the schema version.
 pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
@@ -551,14 +566,38 @@ pub async fn ensure_schema(connection: &PgConnection) -> Result<(), PgError> {
         match row.map(|r| r.get::<_, i32>(0)) {
             Some(found) if found > SCHEMA_VERSION => Err(PgError::SchemaTooNew { found }),
             Some(_) => Ok(()),
-            None => client
-                .execute(
-                    "INSERT INTO smartlink_schema (name, version) VALUES ($1, $2)",
-                    &[&STATE_TABLE, &SCHEMA_VERSION],
-                )
-                .await
-                .map(|_| ())
-                .map_err(q("write schema version")),
+            None => {
+                // A table of that name already there (another program's)
+                // must not be claimed as ours.
+                let found: i64 = client
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.columns
+                          WHERE table_schema = current_schema() AND table_name = $1
+                            AND column_name = ANY($2)",
+                        &[&STATE_TABLE, &STATE_COLUMNS.as_slice()],
+                    )
+                    .await
+                    .map_err(q("read table columns"))?
+                    .get(0);
+                if found != STATE_COLUMNS.len() as i64 {
+                    return Err(PgError::Query {
+                        op: "check table",
+                        cause: format!(
+                            "a table {STATE_TABLE} is there without the library's columns"
+                        ),
+                        closed: false,
+                        fault: crate::state::StoreFault::SchemaForeign,
+                    });
+                }
+                client
+                    .execute(
+                        "INSERT INTO smartlink_schema (name, version) VALUES ($1, $2)",
+                        &[&STATE_TABLE, &SCHEMA_VERSION],
+                    )
+                    .await
+                    .map(|_| ())
+                    .map_err(q("write schema version"))
+            }
         }
     }
     .await;
