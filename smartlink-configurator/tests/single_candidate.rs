@@ -15,6 +15,24 @@ fn seed() -> smartlink_sandbox::Seed {
     .unwrap()
 }
 
+/// `--unattended` against `url` with the state at `state`, in English, for
+/// installation `id`.
+fn unattended<'a>(state: &'a str, url: &'a str, id: &'a str) -> Vec<&'a str> {
+    vec![
+        "--unattended",
+        "--state",
+        state,
+        "--locale",
+        "en",
+        "--platform-url",
+        url,
+        "--token",
+        TOKEN,
+        "--installation-id",
+        id,
+    ]
+}
+
 #[test]
 fn the_only_candidate_is_bound_unless_turned_off() {
     for (flag, bound) in [(None, true), (Some("--no-single-candidate"), false)] {
@@ -22,21 +40,8 @@ fn the_only_candidate_is_bound_unless_turned_off() {
         let dir = tempfile::tempdir().unwrap();
         let state = dir.path().join("state.json");
         let url = sandbox.url();
-        let mut args = vec![
-            "--unattended",
-            "--state",
-            state.to_str().unwrap(),
-            "--locale",
-            "en",
-            "--platform-url",
-            &url,
-            "--token",
-            TOKEN,
-            "--installation-id",
-            "cli-one",
-            "--installation-name",
-            "Matriz",
-        ];
+        let mut args = unattended(state.to_str().unwrap(), &url, "cli-one");
+        args.extend(["--installation-name", "Matriz"]);
         args.extend(flag);
         let out = run(&args, "");
         if bound {
@@ -63,22 +68,7 @@ fn the_only_candidate_is_bound_unless_turned_off() {
 fn the_only_candidate_needs_no_name_and_the_help_says_so() {
     let sandbox = sandbox_in_background(&seed());
     let url = sandbox.url();
-    let out = run(
-        &[
-            "--unattended",
-            "--state",
-            "memory",
-            "--locale",
-            "en",
-            "--platform-url",
-            &url,
-            "--token",
-            TOKEN,
-            "--installation-id",
-            "cli-no-name",
-        ],
-        "",
-    );
+    let out = run(&unattended("memory", &url, "cli-no-name"), "");
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stdout.contains("nothing to decide"), "{out:?}");
     let help = run(&["--locale", "en", "--help"], "");
